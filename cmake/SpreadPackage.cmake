@@ -1,0 +1,24 @@
+# Installs the library, its headers and a CMake package, so that another project can
+# find_package(spread CONFIG) and link spread::core (and spread::testing for its mocks).
+include(CMakePackageConfigHelpers)
+
+install(TARGETS spread_core EXPORT spreadCoreTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(DIRECTORY core/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT spreadCoreTargets NAMESPACE spread:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/spread)
+
+if(TARGET spread_testing)
+  install(TARGETS spread_testing EXPORT spreadTestingTargets)
+  install(DIRECTORY tests/mocks/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(EXPORT spreadTestingTargets NAMESPACE spread:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/spread)
+endif()
+
+configure_package_config_file(cmake/spreadConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/spreadConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/spread)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/spreadConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/spreadConfig.cmake ${PROJECT_BINARY_DIR}/spreadConfigVersion.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/spread)

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <string>
+
+namespace spread::core {
+
+/// The chatroom's message, as the Go example defines it: {"name": ..., "msg": ...}.
+struct ChatMessage {
+  std::string name;
+  std::string msg;
+
+  friend bool operator==(const ChatMessage&, const ChatMessage&) = default;
+};
+
+}  // namespace spread::core

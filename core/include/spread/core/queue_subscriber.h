@@ -1,0 +1,61 @@
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "spread/core/subscriber.h"
+
+namespace spread::core {
+
+struct QueueLimits {
+  std::size_t messagesMax = 256;
+  std::size_t bytesMax = 1 << 20;
+};
+
+/// A subscriber with a bounded receive queue, read by whoever owns it (a transport session,
+/// a test). A delivery that would exceed either bound is refused, so the topic drops the
+/// subscriber as a slow consumer; one message larger than bytesMax is still taken when the
+/// queue is empty, so a single big message cannot evict an idle reader.
+///
+/// Thread-safe: the topic delivers from executor threads while the owner pops from its own.
+class QueueSubscriber final : public Subscriber {
+ public:
+  using Wakeup = std::function<void()>;
+
+  explicit QueueSubscriber(QueueLimits limits);
+
+  Delivery deliver(const MessagePtr& message) override;
+  void close(CloseReason reason) override;
+
+  /// Removes and returns up to `countMax` messages, oldest first.
+  std::vector<MessagePtr> popUpTo(std::size_t countMax);
+  std::optional<MessagePtr> tryPop();
+
+  /// Drops everything queued (a session that is being evicted does not flush).
+  void discard();
+
+  /// Set once the topic closed this subscription. Messages queued before the close may
+  /// still be popped.
+  std::optional<CloseReason> closeReason() const;
+  std::size_t size() const;
+  std::size_t bytes() const;
+  const QueueLimits& limits() const { return limits_; }
+
+  /// `wakeup` runs (on the delivering thread, with no lock held) when the queue goes from
+  /// empty to non-empty and when the subscription closes. It must not block.
+  void setWakeup(Wakeup wakeup);
+
+ private:
+  const QueueLimits limits_;
+  mutable std::mutex mutex_;
+  std::deque<MessagePtr> queue_;
+  std::size_t bytes_ = 0;
+  std::optional<CloseReason> closeReason_;
+  Wakeup wakeup_;
+};
+
+}  // namespace spread::core

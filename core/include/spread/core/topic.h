@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "spread/core/publisher.h"
+#include "spread/core/subscriber.h"
+#include "spread/core/subscription.h"
+
+namespace spread::core {
+
+enum class CloseOutcome {
+  kCompleted,         // every accepted message was fanned out and every subscriber closed
+  kDeadlineExceeded,  // the deadline passed first; the close still runs to completion
+};
+
+using CloseCallback = std::function<void(CloseOutcome)>;
+
+struct SubscribeResult {
+  enum class Status { kSubscribed, kTopicClosed };
+  Status status = Status::kTopicClosed;
+  SubscriptionHandle handle;
+  bool ok() const { return status == Status::kSubscribed; }
+};
+
+struct TopicStats {
+  std::uint64_t accepted = 0;      // messages accepted for fan-out
+  std::uint64_t rejectedBusy = 0;  // tryPublish() calls answered kBusy
+  std::uint64_t delivered = 0;     // deliveries a subscriber accepted
+  std::uint64_t slowConsumersDropped = 0;
+  std::uint64_t subscribers = 0;   // current
+  std::uint64_t inbound = 0;       // accepted, not yet fanned out
+};
+
+/// A named stream of messages of one kind, fanned out to every current subscriber.
+/// All methods are thread-safe.
+class Topic : public Publisher {
+ public:
+  virtual const std::string& name() const = 0;
+
+  /// Adds `subscriber`; it receives messages fanned out from now on. Fails only when the
+  /// topic is closing or closed (the subscriber is then never called).
+  virtual SubscribeResult subscribe(std::shared_ptr<Subscriber> subscriber) = 0;
+
+  /// Stops accepting messages (later publishes get kTopicClosed, waiting ones too), fans
+  /// out every message already accepted, then closes every subscriber with kGoingAway.
+  /// `done` runs exactly once: when that finished, or at `deadline` from now if sooner.
+  /// Closing an already closed topic completes at once.
+  virtual void close(Duration deadline, CloseCallback done) = 0;
+
+  virtual bool closed() const = 0;
+  virtual TopicStats stats() const = 0;
+};
+
+}  // namespace spread::core

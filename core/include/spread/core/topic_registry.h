@@ -1,0 +1,43 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "spread/core/topic.h"
+
+namespace spread::core {
+
+struct TopicLookup {
+  enum class Status { kFound, kCreated, kInvalidName, kTooManyTopics, kShuttingDown };
+  Status status = Status::kShuttingDown;
+  std::shared_ptr<Topic> topic;  // set for kFound and kCreated
+  std::string error;             // a sentence naming the problem otherwise
+  bool ok() const { return topic != nullptr; }
+};
+
+/// The broker as its users see it: named topics created on demand. Thread-safe.
+class TopicRegistry {
+ public:
+  virtual ~TopicRegistry() = default;
+
+  /// Returns the topic called `name`, creating it if needed.
+  virtual TopicLookup topic(std::string_view name) = 0;
+
+  /// Returns the topic called `name` if it exists; never creates one.
+  virtual std::shared_ptr<Topic> find(std::string_view name) const = 0;
+
+  /// Names of the open topics, sorted.
+  virtual std::vector<std::string> topicNames() const = 0;
+
+  /// Closes one topic as Topic::close() does and forgets it, so that a later topic(name)
+  /// creates a fresh one. Unknown names complete at once.
+  virtual void closeTopic(std::string_view name, Duration deadline, CloseCallback done) = 0;
+
+  /// Refuses new topics and closes every topic as Topic::close() does. `done` runs exactly
+  /// once: when every topic finished closing, or when `grace` has elapsed if sooner.
+  virtual void shutdown(Duration grace, CloseCallback done) = 0;
+};
+
+}  // namespace spread::core

@@ -1,0 +1,82 @@
+#include "spread/core/queue_subscriber.h"
+
+#include <utility>
+
+namespace spread::core {
+
+QueueSubscriber::QueueSubscriber(QueueLimits limits) : limits_(limits) {}
+
+Delivery QueueSubscriber::deliver(const MessagePtr& message) {
+  Wakeup wakeup;
+  {
+    std::lock_guard lock(mutex_);
+    if (closeReason_) return Delivery::kAccepted;  // late delivery after close: ignore it
+    const std::size_t size = message->bytes().size();
+    const bool empty = queue_.empty();
+    if (queue_.size() >= limits_.messagesMax) return Delivery::kFull;
+    if (!empty && bytes_ + size > limits_.bytesMax) return Delivery::kFull;
+    queue_.push_back(message);
+    bytes_ += size;
+    if (empty) wakeup = wakeup_;
+  }
+  if (wakeup) wakeup();
+  return Delivery::kAccepted;
+}
+
+void QueueSubscriber::close(CloseReason reason) {
+  Wakeup wakeup;
+  {
+    std::lock_guard lock(mutex_);
+    if (closeReason_) return;
+    closeReason_ = reason;
+    wakeup = wakeup_;
+  }
+  if (wakeup) wakeup();
+}
+
+std::vector<MessagePtr> QueueSubscriber::popUpTo(std::size_t countMax) {
+  std::lock_guard lock(mutex_);
+  std::vector<MessagePtr> out;
+  const std::size_t count = std::min(countMax, queue_.size());
+  out.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    bytes_ -= queue_.front()->bytes().size();
+    out.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  return out;
+}
+
+std::optional<MessagePtr> QueueSubscriber::tryPop() {
+  auto popped = popUpTo(1);
+  if (popped.empty()) return std::nullopt;
+  return std::move(popped.front());
+}
+
+void QueueSubscriber::discard() {
+  std::lock_guard lock(mutex_);
+  queue_.clear();
+  bytes_ = 0;
+}
+
+std::optional<CloseReason> QueueSubscriber::closeReason() const {
+  std::lock_guard lock(mutex_);
+  return closeReason_;
+}
+
+std::size_t QueueSubscriber::size() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
+std::size_t QueueSubscriber::bytes() const {
+  std::lock_guard lock(mutex_);
+  return bytes_;
+}
+
+void QueueSubscriber::setWakeup(Wakeup wakeup) {
+  std::lock_guard lock(mutex_);
+  wakeup_ = std::move(wakeup);
+}
+
+}  // namespace spread::core

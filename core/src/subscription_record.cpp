@@ -1,0 +1,36 @@
+#include "subscription_record.h"
+
+#include <utility>
+
+#include "topic_impl.h"
+
+namespace spread::core {
+
+SubscriptionRecord::SubscriptionRecord(std::shared_ptr<Subscriber> subscriber,
+                                       std::weak_ptr<TopicImpl> topic)
+    : subscriber_(std::move(subscriber)), topic_(std::move(topic)) {}
+
+Delivery SubscriptionRecord::deliver(const MessagePtr& message) {
+  std::lock_guard lock(deliveryMutex_);
+  if (ended_.load(std::memory_order_acquire)) return Delivery::kAccepted;
+  return subscriber_->deliver(message);
+}
+
+bool SubscriptionRecord::end(CloseReason reason) {
+  {
+    std::lock_guard lock(deliveryMutex_);
+    if (ended_.exchange(true, std::memory_order_acq_rel)) return false;
+  }
+  // Outside the lock: a subscriber's close() may wait for its own work (an async handler
+  // finishing a call), and that work may be trying to unsubscribe.
+  subscriber_->close(reason);
+  return true;
+}
+
+bool SubscriptionRecord::unsubscribe() {
+  if (!end(CloseReason::kUnsubscribed)) return false;
+  if (auto topic = topic_.lock()) topic->forget(this);
+  return true;
+}
+
+}  // namespace spread::core

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "spread/core/subscriber.h"
+#include "spread/core/subscription.h"
+
+namespace spread::core {
+
+class TopicImpl;
+
+/// One subscriber's membership of one topic. It is the single place that enforces the
+/// Subscriber contract: deliveries never overlap, none starts once the subscription
+/// ended, and close() runs exactly once.
+class SubscriptionRecord final : public SubscriptionControl,
+                                 public std::enable_shared_from_this<SubscriptionRecord> {
+ public:
+  SubscriptionRecord(std::shared_ptr<Subscriber> subscriber, std::weak_ptr<TopicImpl> topic);
+
+  /// Hands `message` to the subscriber unless the subscription already ended.
+  Delivery deliver(const MessagePtr& message);
+
+  /// Ends the subscription with `reason`. Returns false if it had already ended.
+  /// Waits for a delivery in progress on another thread; callable from within one.
+  bool end(CloseReason reason);
+
+  bool unsubscribe() override;
+  bool active() const override { return !ended_.load(std::memory_order_acquire); }
+
+ private:
+  const std::shared_ptr<Subscriber> subscriber_;
+  const std::weak_ptr<TopicImpl> topic_;
+  // Recursive so that a handler may unsubscribe itself from inside deliver().
+  std::recursive_mutex deliveryMutex_;
+  std::atomic<bool> ended_{false};
+};
+
+}  // namespace spread::core

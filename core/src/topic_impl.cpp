@@ -1,0 +1,254 @@
+#include "topic_impl.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace spread::core {
+
+TopicImpl::TopicImpl(std::string name, const TopicOptions& options, Clock& clock,
+                     Executor& executor)
+    : name_(std::move(name)),
+      options_(options),
+      clock_(clock),
+      executor_(executor),
+      subscribers_(std::make_shared<const RecordList>()) {}
+
+void TopicImpl::appendLocked(Payload&& payload) {
+  inbound_.push_back(std::make_shared<const Message>(nextSequence_++, clock_.now(), std::move(payload)));
+  accepted_.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool TopicImpl::claimDrainLocked() {
+  if (drainScheduled_) return false;
+  drainScheduled_ = true;
+  return true;
+}
+
+void TopicImpl::postDrain() {
+  executor_.post([self = shared_from_this()] { self->drain(); });
+}
+
+PublishOutcome TopicImpl::tryPublish(Payload payload) {
+  bool mustDrain;
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ != State::kOpen) return PublishOutcome::kTopicClosed;
+    // Waiting publishers were first; letting this one past them would break their order.
+    if (!waitingPublishes_.empty() || !hasRoomLocked()) {
+      rejectedBusy_.fetch_add(1, std::memory_order_relaxed);
+      return PublishOutcome::kBusy;
+    }
+    appendLocked(std::move(payload));
+    mustDrain = claimDrainLocked();
+  }
+  if (mustDrain) postDrain();
+  return PublishOutcome::kAccepted;
+}
+
+void TopicImpl::publish(Payload payload, Duration waitMax, PublishCallback done) {
+  std::uint64_t id;
+  {
+    std::unique_lock lock(mutex_);
+    if (state_ != State::kOpen) {
+      lock.unlock();
+      done(PublishOutcome::kTopicClosed);
+      return;
+    }
+    if (waitingPublishes_.empty() && hasRoomLocked()) {
+      appendLocked(std::move(payload));
+      const bool mustDrain = claimDrainLocked();
+      lock.unlock();
+      if (mustDrain) postDrain();
+      done(PublishOutcome::kAccepted);
+      return;
+    }
+    if (waitMax <= Duration::zero()) {
+      lock.unlock();
+      done(PublishOutcome::kTimedOut);
+      return;
+    }
+    id = nextWaiterId_++;
+    waitingPublishes_.push_back(WaitingPublish{id, std::move(payload), std::move(done)});
+  }
+  const TimerId timer = executor_.postAfter(
+      waitMax, [weak = weak_from_this(), id] {
+        if (auto self = weak.lock()) self->expirePublish(id);
+      });
+  std::lock_guard lock(mutex_);
+  for (auto& waiting : waitingPublishes_) {
+    if (waiting.id == id) waiting.timer = timer;
+  }
+}
+
+void TopicImpl::expirePublish(std::uint64_t id) {
+  PublishCallback done;
+  {
+    std::lock_guard lock(mutex_);
+    auto found = std::find_if(waitingPublishes_.begin(), waitingPublishes_.end(),
+                              [id](const WaitingPublish& w) { return w.id == id; });
+    if (found == waitingPublishes_.end()) return;  // admitted or failed meanwhile
+    done = std::move(found->done);
+    waitingPublishes_.erase(found);
+  }
+  done(PublishOutcome::kTimedOut);
+}
+
+SubscribeResult TopicImpl::subscribe(std::shared_ptr<Subscriber> subscriber) {
+  auto record = std::make_shared<SubscriptionRecord>(std::move(subscriber), weak_from_this());
+  std::lock_guard lock(mutex_);
+  if (state_ != State::kOpen) return SubscribeResult{SubscribeResult::Status::kTopicClosed, {}};
+  auto next = std::make_shared<RecordList>(*subscribers_);
+  next->push_back(record);
+  subscribers_ = std::move(next);
+  return SubscribeResult{SubscribeResult::Status::kSubscribed, SubscriptionHandle(record)};
+}
+
+void TopicImpl::forget(const SubscriptionRecord* record) {
+  std::lock_guard lock(mutex_);
+  auto next = std::make_shared<RecordList>();
+  next->reserve(subscribers_->size());
+  for (const auto& each : *subscribers_) {
+    if (each.get() != record) next->push_back(each);
+  }
+  subscribers_ = std::move(next);
+}
+
+void TopicImpl::drain() {
+  for (std::size_t handled = 0; handled < options_.fanoutBatchMax; ++handled) {
+    MessagePtr message;
+    std::shared_ptr<const RecordList> targets;
+    std::vector<WaitingPublish> admitted;
+    bool mustClose = false;
+    {
+      std::lock_guard lock(mutex_);
+      if (inbound_.empty()) {
+        drainScheduled_ = false;
+        mustClose = state_ == State::kClosing;
+      } else {
+        message = std::move(inbound_.front());
+        inbound_.pop_front();
+        while (!waitingPublishes_.empty() && hasRoomLocked()) {
+          WaitingPublish& first = waitingPublishes_.front();
+          appendLocked(std::move(first.payload));  // this drain task will fan it out
+          admitted.push_back(std::move(first));
+          waitingPublishes_.pop_front();
+        }
+        targets = subscribers_;
+      }
+    }
+    if (!message) {
+      if (mustClose) finishClose();
+      return;
+    }
+    for (auto& waiting : admitted) {
+      executor_.cancel(waiting.timer);
+      waiting.done(PublishOutcome::kAccepted);
+    }
+    fanOut(message, *targets);
+  }
+  // Yield so that other topics' fan-out and timers get the executor too.
+  postDrain();
+}
+
+void TopicImpl::fanOut(const MessagePtr& message, const RecordList& targets) {
+  for (const auto& record : targets) {
+    switch (record->deliver(message)) {
+      case Delivery::kAccepted:
+        delivered_.fetch_add(1, std::memory_order_relaxed);
+        break;
+      case Delivery::kFull:
+        if (record->end(CloseReason::kSlowConsumer)) {
+          slowConsumersDropped_.fetch_add(1, std::memory_order_relaxed);
+          forget(record.get());
+        }
+        break;
+      case Delivery::kFailed:
+        if (record->end(CloseReason::kHandlerFailed)) forget(record.get());
+        break;
+    }
+  }
+}
+
+void TopicImpl::close(Duration deadline, CloseCallback done) {
+  std::uint64_t id;
+  std::deque<WaitingPublish> refused;
+  bool mustDrain = false;
+  {
+    std::unique_lock lock(mutex_);
+    if (state_ == State::kClosed) {
+      lock.unlock();
+      done(CloseOutcome::kCompleted);
+      return;
+    }
+    id = nextWaiterId_++;
+    waitingCloses_.push_back(WaitingClose{id, std::move(done)});
+    if (state_ == State::kOpen) {
+      state_ = State::kClosing;
+      refused.swap(waitingPublishes_);
+      mustDrain = claimDrainLocked();
+    }
+  }
+  for (auto& waiting : refused) {
+    executor_.cancel(waiting.timer);
+    waiting.done(PublishOutcome::kTopicClosed);
+  }
+  const TimerId timer = executor_.postAfter(deadline, [weak = weak_from_this(), id] {
+    if (auto self = weak.lock()) self->expireClose(id);
+  });
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& waiting : waitingCloses_) {
+      if (waiting.id == id) waiting.timer = timer;
+    }
+  }
+  if (mustDrain) postDrain();
+}
+
+void TopicImpl::expireClose(std::uint64_t id) {
+  CloseCallback done;
+  {
+    std::lock_guard lock(mutex_);
+    auto found = std::find_if(waitingCloses_.begin(), waitingCloses_.end(),
+                              [id](const WaitingClose& w) { return w.id == id; });
+    if (found == waitingCloses_.end()) return;
+    done = std::move(found->done);
+    waitingCloses_.erase(found);
+  }
+  done(CloseOutcome::kDeadlineExceeded);
+}
+
+void TopicImpl::finishClose() {
+  std::shared_ptr<const RecordList> closing;
+  std::vector<WaitingClose> waiting;
+  {
+    std::lock_guard lock(mutex_);
+    state_ = State::kClosed;
+    closing = std::move(subscribers_);
+    subscribers_ = std::make_shared<const RecordList>();
+    waiting.swap(waitingCloses_);
+  }
+  for (const auto& record : *closing) record->end(CloseReason::kGoingAway);
+  for (auto& each : waiting) {
+    executor_.cancel(each.timer);
+    each.done(CloseOutcome::kCompleted);
+  }
+}
+
+bool TopicImpl::closed() const {
+  std::lock_guard lock(mutex_);
+  return state_ != State::kOpen;
+}
+
+TopicStats TopicImpl::stats() const {
+  TopicStats stats;
+  stats.accepted = accepted_.load(std::memory_order_relaxed);
+  stats.rejectedBusy = rejectedBusy_.load(std::memory_order_relaxed);
+  stats.delivered = delivered_.load(std::memory_order_relaxed);
+  stats.slowConsumersDropped = slowConsumersDropped_.load(std::memory_order_relaxed);
+  std::lock_guard lock(mutex_);
+  stats.subscribers = subscribers_->size();
+  stats.inbound = inbound_.size();
+  return stats;
+}
+
+}  // namespace spread::core

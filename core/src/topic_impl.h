@@ -1,0 +1,86 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "spread/core/broker.h"
+#include "spread/core/topic.h"
+#include "subscription_record.h"
+
+namespace spread::core {
+
+/// The topic behind the Topic interface. Publishers append to a bounded inbound queue;
+/// one drain task at a time (so order is kept) fans messages out on the executor to a
+/// copy-on-write snapshot of the subscriber list, so subscribing and unsubscribing never
+/// wait for a fan-out and a fan-out never holds the topic lock while it delivers.
+class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicImpl> {
+ public:
+  TopicImpl(std::string name, const TopicOptions& options, Clock& clock, Executor& executor);
+
+  const std::string& name() const override { return name_; }
+  PublishOutcome tryPublish(Payload payload) override;
+  void publish(Payload payload, Duration waitMax, PublishCallback done) override;
+  SubscribeResult subscribe(std::shared_ptr<Subscriber> subscriber) override;
+  void close(Duration deadline, CloseCallback done) override;
+  bool closed() const override;
+  TopicStats stats() const override;
+
+  /// Removes an ended subscription from the fan-out list.
+  void forget(const SubscriptionRecord* record);
+
+ private:
+  enum class State { kOpen, kClosing, kClosed };
+  using RecordList = std::vector<std::shared_ptr<SubscriptionRecord>>;
+
+  struct WaitingPublish {
+    std::uint64_t id;
+    Payload payload;
+    PublishCallback done;
+    TimerId timer = TimerId::kNone;
+  };
+  struct WaitingClose {
+    std::uint64_t id;
+    CloseCallback done;
+    TimerId timer = TimerId::kNone;
+  };
+
+  // REQUIRES: mutex_ held and room in the inbound queue.
+  void appendLocked(Payload&& payload);
+  // REQUIRES: mutex_ held. Returns true if the caller must post the drain task (after
+  // releasing the lock): at most one is pending or running at a time, which keeps order.
+  bool claimDrainLocked();
+  bool hasRoomLocked() const { return inbound_.size() < options_.inboundMessagesMax; }
+  void postDrain();
+  void drain();
+  void fanOut(const MessagePtr& message, const RecordList& targets);
+  void finishClose();
+  void expirePublish(std::uint64_t id);
+  void expireClose(std::uint64_t id);
+
+  const std::string name_;
+  const TopicOptions options_;
+  Clock& clock_;
+  Executor& executor_;
+
+  mutable std::mutex mutex_;
+  State state_ = State::kOpen;
+  std::deque<MessagePtr> inbound_;
+  std::deque<WaitingPublish> waitingPublishes_;
+  std::vector<WaitingClose> waitingCloses_;
+  std::shared_ptr<const RecordList> subscribers_;
+  bool drainScheduled_ = false;
+  std::uint64_t nextSequence_ = 1;
+  std::uint64_t nextWaiterId_ = 1;
+
+  std::atomic<std::uint64_t> accepted_{0};
+  std::atomic<std::uint64_t> rejectedBusy_{0};
+  std::atomic<std::uint64_t> delivered_{0};
+  std::atomic<std::uint64_t> slowConsumersDropped_{0};
+};
+
+}  // namespace spread::core

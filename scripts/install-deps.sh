@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what Spread needs to build and test on Debian bookworm, from Debian's packages
+# (and, for the browser and Node client tests, npm). Idempotent: installs only what is
+# missing. Run as root.
+set -euo pipefail
+
+packages=(build-essential cmake ninja-build pkg-config
+          libpoco-dev libgtest-dev libgmock-dev libbenchmark-dev)
+if [[ "${1:-}" == "--with-test-clients" ]]; then
+  packages+=(python3 python3-websockets nodejs npm chromium)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if (( ${#missing[@]} > 0 )); then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "spread/core/message.h"
+#include "spread/transport/close_code.h"
+
+namespace spread::transport {
+
+/// The I/O side of one client, as a Session drives it. Each plugin implements it: the
+/// WebSocket plugin over a non-blocking socket, the simulated one over an in-memory pipe.
+/// A Session calls these from executor threads; implementations must be thread-safe and
+/// must never block: they queue and return.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+
+  /// Queues each message's bytes as one text message. The bytes are shared, not copied,
+  /// until they are written.
+  virtual void send(std::span<const core::MessagePtr> messages) = 0;
+
+  /// Queues one text message the transport made itself (an error report).
+  virtual void sendText(std::string text) = 0;
+
+  virtual void ping() = 0;
+
+  /// Starts the closing handshake with `code` and `reason`; anything queued before it is
+  /// still sent first. Idempotent: only the first call counts.
+  virtual void close(CloseCode code, std::string_view reason) = 0;
+
+  /// Bytes queued but not yet accepted by the peer's side (socket or simulated window).
+  /// Sessions stop handing over messages while this exceeds their send window.
+  virtual std::size_t bytesQueued() const = 0;
+};
+
+}  // namespace spread::transport

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "spread/core/time.h"
+#include "spread/core/topic_registry.h"
+
+namespace spread::transport {
+
+/// Why a request or message was refused, as counted in spread_rejected_total{reason=...}.
+enum class Rejection : std::size_t {
+  kBadRequest,        // malformed JSON, missing or empty fields, invalid UTF-8
+  kBadTopic,          // topic name syntax
+  kTooLarge,          // body or message over the limit
+  kMethodNotAllowed,
+  kNotFound,
+  kUpgradeRequired,   // GET /subscribe without a WebSocket upgrade
+  kBusy,              // topic inbound queue full past the publish wait
+  kTooManyTopics,
+  kDraining,          // the server is shutting down
+  kProtocolError,     // a WebSocket frame broke RFC 6455
+  kCount,
+};
+
+std::string_view toString(Rejection rejection);
+
+/// Counters every transport updates and /metrics renders. Lock-free; updated from any
+/// thread. One instance per daemon, shared by its transports.
+class Metrics {
+ public:
+  /// Upper bounds, in microseconds, of the publish-to-write latency buckets.
+  static constexpr std::array<std::int64_t, 12> kLatencyBucketsUs{
+      50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000};
+
+  void connectionOpened() { connectionsOpen_.fetch_add(1), connectionsTotal_.fetch_add(1); }
+  void connectionClosed() { connectionsOpen_.fetch_sub(1); }
+  void published() { published_.fetch_add(1, std::memory_order_relaxed); }
+  void slowConsumerDropped() { slowConsumersDropped_.fetch_add(1, std::memory_order_relaxed); }
+  void rejected(Rejection why) { rejected_[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed); }
+  /// One message written to a client, `latency` after its topic accepted it.
+  void delivered(core::Duration latency);
+
+  std::int64_t connectionsOpen() const { return connectionsOpen_.load(); }
+  std::uint64_t publishedCount() const { return published_.load(); }
+  std::uint64_t deliveredCount() const { return delivered_.load(); }
+  std::uint64_t slowConsumersDroppedCount() const { return slowConsumersDropped_.load(); }
+  std::uint64_t rejectedCount(Rejection why) const { return rejected_[static_cast<std::size_t>(why)].load(); }
+
+  /// Prometheus text exposition format (version 0.0.4), including subscribers per topic
+  /// read from `broker`.
+  std::string renderPrometheus(const core::TopicRegistry& broker) const;
+
+ private:
+  std::atomic<std::int64_t> connectionsOpen_{0};
+  std::atomic<std::uint64_t> connectionsTotal_{0};
+  std::atomic<std::uint64_t> published_{0};
+  std::atomic<std::uint64_t> delivered_{0};
+  std::atomic<std::uint64_t> slowConsumersDropped_{0};
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Rejection::kCount)> rejected_{};
+  std::array<std::atomic<std::uint64_t>, kLatencyBucketsUs.size() + 1> latencyBuckets_{};  // last is +Inf
+  std::atomic<std::uint64_t> latencySumUs_{0};
+};
+
+}  // namespace spread::transport

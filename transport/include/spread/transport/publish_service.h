@@ -1,0 +1,55 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "spread/core/time.h"
+#include "spread/core/topic_registry.h"
+#include "spread/transport/metrics.h"
+
+namespace spread::transport {
+
+/// What became of one publish request, in terms every transport can report.
+struct PublishResult {
+  enum class Status { kAccepted, kBadRequest, kBadTopic, kBusy, kTooManyTopics, kDraining };
+  Status status = Status::kAccepted;
+  std::string error;  // a sentence naming the problem; empty when accepted
+  std::string field;  // the offending JSON field, when there is one
+
+  bool ok() const { return status == Status::kAccepted; }
+  /// 204, 400 (bad request or topic) or 503 (busy, too many topics, draining).
+  int httpStatus() const;
+  /// {"error":"…","field":"…"}: the body of an HTTP error and of a WebSocket error frame.
+  std::string errorJson() const;
+};
+
+using PublishDone = std::function<void(PublishResult)>;
+
+/// The publish path shared by every transport: decode a chat message, find or create the
+/// topic, publish with a bounded wait. Encoding happens here, once per message.
+///
+/// publish() must run on the broker's executor; `done` runs exactly once, inline or later
+/// on the executor. beginDrain() is thread-safe.
+class PublishService {
+ public:
+  PublishService(core::TopicRegistry& broker, Metrics& metrics, core::Duration waitMax,
+                 std::string defaultTopic);
+
+  /// An empty `topic` means the default topic.
+  void publish(std::string_view topic, std::string_view body, PublishDone done);
+
+  void beginDrain() { draining_.store(true); }
+  bool draining() const { return draining_.load(); }
+  const std::string& defaultTopic() const { return defaultTopic_; }
+
+ private:
+  core::TopicRegistry& broker_;
+  Metrics& metrics_;
+  const core::Duration waitMax_;
+  const std::string defaultTopic_;
+  std::atomic<bool> draining_{false};
+};
+
+}  // namespace spread::transport

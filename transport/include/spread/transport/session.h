@@ -1,0 +1,96 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "spread/core/clock.h"
+#include "spread/core/executor.h"
+#include "spread/core/queue_subscriber.h"
+#include "spread/core/topic_registry.h"
+#include "spread/transport/connection.h"
+#include "spread/transport/metrics.h"
+#include "spread/transport/publish_service.h"
+#include "spread/transport/session_options.h"
+
+namespace spread::transport {
+
+/// What a session is built on. All references must outlive the session.
+struct SessionContext {
+  core::TopicRegistry& broker;
+  core::Clock& clock;
+  core::Executor& executor;
+  Metrics& metrics;
+  PublishService& publisher;
+  SessionOptions options;
+};
+
+/// The transport-agnostic life of one subscribed client: its bounded queue in the core,
+/// flow control toward its Connection, keepalive and idle timeout, client publishes, and
+/// how it ends. Plugins are thin adapters that feed it I/O events; the simulator feeds it
+/// the same events on virtual time, so both run this exact logic.
+///
+/// Every method must be called on the context's executor (plugins post I/O events there).
+/// Methods are serialised by a per-session lock, so a multi-threaded executor may run two
+/// of them at once for one session. The Connection must never call back into the session
+/// from inside one of its own methods: it posts events instead.
+/// A session ends exactly once, telling its Connection why through close() — except after
+/// onDisconnected(), when there is nobody left to tell.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  enum class State { kNew, kOpen, kClosing, kClosed };
+
+  static std::shared_ptr<Session> create(SessionContext& context,
+                                         std::shared_ptr<Connection> connection, std::string topic);
+  ~Session();
+
+  /// Subscribes to the topic and starts the keepalive. If the topic can't be had (too
+  /// many topics, shutting down) the connection is closed with a reason instead.
+  void start();
+
+  /// A complete text message from the client: a publish to this session's topic. A bad
+  /// one is answered with an error message; the connection stays up.
+  void onText(std::string text);
+
+  /// Any sign of life from the client (a frame, a pong). Resets the idle timeout.
+  void onHeard();
+
+  /// The connection's queue drained below the send window: more can be handed over.
+  void onWritable();
+
+  /// The client started the closing handshake, or the connection failed or vanished.
+  /// Unsubscribes and stops timers. Idempotent.
+  void onDisconnected();
+
+  /// Ends the session now, sending `code` and `reason` (a protocol error found by the
+  /// plugin, a forced close at the shutdown deadline). Idempotent.
+  void closeWith(CloseCode code, std::string_view reason);
+
+  State state() const;
+  const std::string& topic() const { return topic_; }
+  /// Why the session ended, once it has.
+  std::optional<CloseCode> closeCode() const;
+
+ private:
+  Session(SessionContext& context, std::shared_ptr<Connection> connection, std::string topic);
+
+  // The *Locked methods REQUIRE mutex_ held.
+  void pumpLocked();
+  void schedulePingLocked();
+  void onPingTimer();
+  void endLocked(CloseFrame farewell);
+
+  SessionContext& context_;
+  mutable std::mutex mutex_;
+  const std::shared_ptr<Connection> connection_;
+  const std::string topic_;
+  std::shared_ptr<core::QueueSubscriber> queue_;
+  core::SubscriptionHandle subscription_;
+  State state_ = State::kNew;
+  std::optional<CloseCode> closeCode_;
+  core::TimePoint lastHeard_{};
+  core::TimerId pingTimer_ = core::TimerId::kNone;
+};
+
+}  // namespace spread::transport

@@ -1,0 +1,82 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "spread/core/clock.h"
+#include "spread/core/executor.h"
+#include "spread/core/time.h"
+#include "spread/core/topic_registry.h"
+#include "spread/transport/metrics.h"
+#include "spread/transport/publish_service.h"
+#include "spread/transport/session_options.h"
+
+namespace Poco {
+class Logger;
+namespace Util {
+class AbstractConfiguration;
+}
+}  // namespace Poco
+
+namespace spread::transport {
+
+/// Everything a transport is started with. References outlive the transport.
+struct TransportContext {
+  core::TopicRegistry& broker;
+  core::Clock& clock;
+  core::Executor& executor;
+  Metrics& metrics;
+  PublishService& publisher;
+  SessionOptions session;
+  /// The transport's own keys, with its prefix removed ("transport.websocket.port" is
+  /// read as "port"). Transports must reject keys they do not know (see StartResult).
+  const Poco::Util::AbstractConfiguration& config;
+  Poco::Logger& logger;
+};
+
+struct StartResult {
+  bool ok = true;
+  std::string error;  // names the config key or the resource that failed
+  static StartResult success() { return {}; }
+  static StartResult failure(std::string error) { return StartResult{false, std::move(error)}; }
+};
+
+enum class StopOutcome { kCompleted, kDeadlineExceeded };
+using StopCallback = std::function<void(StopOutcome)>;
+
+struct TransportStats {
+  std::uint64_t connectionsOpen = 0;
+  std::uint64_t sessionsOpen = 0;
+};
+
+/// A way for clients to reach the broker, loaded from a plugin. The daemon starts each
+/// configured transport, and on shutdown calls beginDrain() on all of them, shuts the
+/// broker down (which flushes every session's subscription and ends it with
+/// kGoingAway), then stop().
+///
+/// No method may throw: failures are results. start/beginDrain/stop/stats are called from
+/// the daemon's main thread.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  virtual std::string_view name() const = 0;
+
+  /// Starts serving. After success, the transport may post to context.executor until
+  /// stop() has completed.
+  virtual StartResult start(TransportContext& context) = 0;
+
+  /// Refuses new connections and publishes from now on (HTTP 503, WebSocket error
+  /// frames); sessions already open keep receiving.
+  virtual void beginDrain() = 0;
+
+  /// Waits for open sessions to finish their goodbyes; at `deadline` from now closes the
+  /// rest at once. Then releases every resource. `done` runs exactly once, on any thread.
+  virtual void stop(core::Duration deadline, StopCallback done) = 0;
+
+  virtual TransportStats stats() const = 0;
+};
+
+}  // namespace spread::transport

@@ -1,0 +1,83 @@
+#include "spread/transport/publish_service.h"
+
+#include <utility>
+
+#include "spread/core/chat_codec.h"
+#include "spread/core/typed_topic.h"
+
+namespace spread::transport {
+
+int PublishResult::httpStatus() const {
+  switch (status) {
+    case Status::kAccepted: return 204;
+    case Status::kBadRequest:
+    case Status::kBadTopic: return 400;
+    case Status::kBusy:
+    case Status::kTooManyTopics:
+    case Status::kDraining: return 503;
+  }
+  return 500;
+}
+
+std::string PublishResult::errorJson() const {
+  std::string out = "{\"error\":";
+  core::appendJsonString(out, error);
+  if (!field.empty()) {
+    out += ",\"field\":";
+    core::appendJsonString(out, field);
+  }
+  out += "}";
+  return out;
+}
+
+PublishService::PublishService(core::TopicRegistry& broker, Metrics& metrics,
+                               core::Duration waitMax, std::string defaultTopic)
+    : broker_(broker), metrics_(metrics), waitMax_(waitMax), defaultTopic_(std::move(defaultTopic)) {}
+
+void PublishService::publish(std::string_view topicName, std::string_view body, PublishDone done) {
+  using Status = PublishResult::Status;
+  auto refuse = [&](Status status, Rejection why, std::string error, std::string field = {}) {
+    metrics_.rejected(why);
+    done(PublishResult{status, std::move(error), std::move(field)});
+  };
+  if (draining()) return refuse(Status::kDraining, Rejection::kDraining, "the server is shutting down");
+
+  auto decoded = core::ChatCodec::decode(body);
+  if (!decoded.ok()) {
+    return refuse(Status::kBadRequest, Rejection::kBadRequest, decoded.error().message(),
+                  decoded.error().field);
+  }
+  const std::string_view name = topicName.empty() ? std::string_view(defaultTopic_) : topicName;
+  core::TopicLookup lookup = broker_.topic(name);
+  switch (lookup.status) {
+    case core::TopicLookup::Status::kFound:
+    case core::TopicLookup::Status::kCreated: break;
+    case core::TopicLookup::Status::kInvalidName:
+      return refuse(Status::kBadTopic, Rejection::kBadTopic, lookup.error, "topic");
+    case core::TopicLookup::Status::kTooManyTopics:
+      return refuse(Status::kTooManyTopics, Rejection::kTooManyTopics, lookup.error, "topic");
+    case core::TopicLookup::Status::kShuttingDown:
+      return refuse(Status::kDraining, Rejection::kDraining, lookup.error);
+  }
+
+  core::TypedTopic<core::ChatMessage> topic(std::move(lookup.topic));
+  topic.publish(decoded.value(), waitMax_, [this, done = std::move(done)](core::PublishOutcome outcome) {
+    switch (outcome) {
+      case core::PublishOutcome::kAccepted:
+        metrics_.published();
+        done(PublishResult{});
+        return;
+      case core::PublishOutcome::kBusy:
+      case core::PublishOutcome::kTimedOut:
+        metrics_.rejected(Rejection::kBusy);
+        done(PublishResult{Status::kBusy, "the topic is busy; try again shortly", {}});
+        return;
+      case core::PublishOutcome::kTopicClosed:
+        metrics_.rejected(Rejection::kDraining);
+        done(PublishResult{Status::kDraining, "the topic is closed", {}});
+        return;
+    }
+  });
+}
+
+}  // namespace spread::transport

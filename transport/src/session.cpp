@@ -1,0 +1,162 @@
+#include "spread/transport/session.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace spread::transport {
+
+namespace {
+// Messages handed to the connection per send() call: enough to fill a socket write,
+// few enough that one busy session does not hold its lock for long.
+constexpr std::size_t kSendBatchMax = 64;
+}  // namespace
+
+std::shared_ptr<Session> Session::create(SessionContext& context,
+                                         std::shared_ptr<Connection> connection, std::string topic) {
+  return std::shared_ptr<Session>(new Session(context, std::move(connection), std::move(topic)));
+}
+
+Session::Session(SessionContext& context, std::shared_ptr<Connection> connection, std::string topic)
+    : context_(context), connection_(std::move(connection)), topic_(std::move(topic)) {}
+
+Session::~Session() {
+  subscription_.unsubscribe();
+  context_.executor.cancel(pingTimer_);
+}
+
+Session::State Session::state() const {
+  std::lock_guard lock(mutex_);
+  return state_;
+}
+
+std::optional<CloseCode> Session::closeCode() const {
+  std::lock_guard lock(mutex_);
+  return closeCode_;
+}
+
+void Session::start() {
+  std::lock_guard lock(mutex_);
+  if (state_ != State::kNew) return;
+  state_ = State::kOpen;
+  lastHeard_ = context_.clock.now();
+
+  core::TopicLookup lookup = context_.broker.topic(topic_);
+  if (!lookup.ok()) {
+    if (lookup.status == core::TopicLookup::Status::kShuttingDown) {
+      context_.metrics.rejected(Rejection::kDraining);
+      endLocked(CloseFrame{CloseCode::kGoingAway, kReasonShuttingDown});
+    } else {
+      context_.metrics.rejected(lookup.status == core::TopicLookup::Status::kTooManyTopics
+                                    ? Rejection::kTooManyTopics
+                                    : Rejection::kBadTopic);
+      endLocked(CloseFrame{CloseCode::kPolicyViolation, "topic unavailable"});
+    }
+    return;
+  }
+
+  queue_ = std::make_shared<core::QueueSubscriber>(context_.options.queue);
+  // The wakeup runs on the fan-out thread; it only posts, so fan-out never waits for us.
+  queue_->setWakeup([weak = weak_from_this(), &executor = context_.executor] {
+    executor.post([weak] {
+      if (auto self = weak.lock()) self->onWritable();
+    });
+  });
+  core::SubscribeResult subscribed = lookup.topic->subscribe(queue_);
+  if (!subscribed.ok()) {
+    endLocked(CloseFrame{CloseCode::kGoingAway, kReasonShuttingDown});
+    return;
+  }
+  subscription_ = subscribed.handle;
+  schedulePingLocked();
+}
+
+void Session::onText(std::string text) {
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ != State::kOpen) return;
+    lastHeard_ = context_.clock.now();
+  }
+  // Outside the lock: the result may arrive inline, and reporting it takes the lock.
+  context_.publisher.publish(topic_, text, [weak = weak_from_this()](PublishResult result) {
+    if (result.ok()) return;
+    auto self = weak.lock();
+    if (!self) return;
+    std::lock_guard lock(self->mutex_);
+    if (self->state_ == State::kOpen) self->connection_->sendText(result.errorJson());
+  });
+}
+
+void Session::onHeard() {
+  std::lock_guard lock(mutex_);
+  lastHeard_ = context_.clock.now();
+}
+
+void Session::onWritable() {
+  std::lock_guard lock(mutex_);
+  pumpLocked();
+}
+
+void Session::pumpLocked() {
+  if (state_ != State::kOpen || !queue_) return;
+  const std::optional<core::CloseReason> ended = queue_->closeReason();
+  if (ended == core::CloseReason::kSlowConsumer) {
+    // An evicted reader is told at once; flushing its backlog would only delay that.
+    queue_->discard();
+    context_.metrics.slowConsumerDropped();
+    endLocked(closeFrameFor(*ended));
+    return;
+  }
+  while (connection_->bytesQueued() < context_.options.sendWindowBytes) {
+    std::vector<core::MessagePtr> batch = queue_->popUpTo(kSendBatchMax);
+    if (batch.empty()) break;
+    connection_->send(batch);
+  }
+  if (ended && queue_->size() == 0) endLocked(closeFrameFor(*ended));
+}
+
+void Session::schedulePingLocked() {
+  const core::TimePoint now = context_.clock.now();
+  const core::TimePoint idleAt = lastHeard_ + context_.options.idleTimeout;
+  const core::Duration untilIdle = std::max(core::Duration::zero(), idleAt - now);
+  pingTimer_ = context_.executor.postAfter(std::min(context_.options.pingInterval, untilIdle),
+                                           [weak = weak_from_this()] {
+                                             if (auto self = weak.lock()) self->onPingTimer();
+                                           });
+}
+
+void Session::onPingTimer() {
+  std::lock_guard lock(mutex_);
+  pingTimer_ = core::TimerId::kNone;
+  if (state_ != State::kOpen) return;
+  if (context_.clock.now() - lastHeard_ >= context_.options.idleTimeout) {
+    endLocked(CloseFrame{CloseCode::kGoingAway, kReasonIdle});
+    return;
+  }
+  connection_->ping();
+  schedulePingLocked();
+}
+
+void Session::onDisconnected() {
+  std::lock_guard lock(mutex_);
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  context_.executor.cancel(pingTimer_);
+  subscription_.unsubscribe();
+}
+
+void Session::closeWith(CloseCode code, std::string_view reason) {
+  std::lock_guard lock(mutex_);
+  endLocked(CloseFrame{code, reason});
+}
+
+void Session::endLocked(CloseFrame farewell) {
+  if (state_ == State::kClosing || state_ == State::kClosed) return;
+  state_ = State::kClosing;
+  context_.executor.cancel(pingTimer_);
+  pingTimer_ = core::TimerId::kNone;
+  subscription_.unsubscribe();
+  closeCode_ = farewell.code;
+  connection_->close(farewell.code, farewell.reason);
+}
+
+}  // namespace spread::transport
