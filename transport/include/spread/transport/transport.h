@@ -64,6 +64,10 @@ class Transport {
 
   virtual std::string_view name() const = 0;
 
+  /// Where clients reach it once started, e.g. "http://127.0.0.1:8000/" with the port
+  /// actually bound (so a config asking for port 0 learns which). Empty if not networked.
+  virtual std::string endpoint() const = 0;
+
   /// Starts serving. After success, the transport may post to context.executor until
   /// stop() has completed.
   virtual StartResult start(TransportContext& context) = 0;
