@@ -120,11 +120,11 @@ bool HttpPublisher::takeResponse() {
     lastError_ = in_.substr(0, in_.find("\r\n")) + " " + in_.substr(headEnd + 4, std::min<std::size_t>(bodySize, 200));
   }
   in_.erase(0, headEnd + 4 + bodySize);
+  state_ = State::kReady;
   if (closeAfterAnswer_) {
-    reconnect("");
+    reconnect("");  // onReady follows once the new connection is up
     return false;
   }
-  state_ = State::kReady;
   listener_.onReady(*this);
   return true;
 }

@@ -79,6 +79,8 @@ RunResult LoadRun::run() {
   result.durationS = options_.durationS;
   result.serverPid = options_.serverPid;
   result.serverBefore = sampleServer();
+  windowStartUs_ = nowUs();
+  selfCpuStart_ = selfCpuSeconds();
 
   connectSubscribers(result);
   if (options_.idle) {
@@ -89,6 +91,8 @@ RunResult LoadRun::run() {
     probe();
     publishForDuration(result);
   }
+  windowEndUs_ = nowUs();
+  selfCpuEnd_ = selfCpuSeconds();
   if (statusEnabled_) std::fputs("\n", stderr);
   fill(result);
   return result;
@@ -132,8 +136,9 @@ void LoadRun::probe() {
 
 void LoadRun::publishForDuration(RunResult& result) {
   result.serverBefore = sampleServer();
+  selfCpuStart_ = selfCpuSeconds();
   phase_ = Phase::kPublishing;
-  publishStartUs_ = nowUs();
+  publishStartUs_ = windowStartUs_ = nowUs();
   nextStatusUs_ = publishStartUs_ + kStatusIntervalUs;
   for (std::size_t i = 0; i < dueUs_.size(); ++i) {
     // Stagger the publishers evenly over one interval.
@@ -238,6 +243,9 @@ void LoadRun::fill(RunResult& result) const {
   if (publishEndUs_ > publishStartUs_) {
     result.publishSeconds = static_cast<double>(publishEndUs_ - publishStartUs_) / 1e6;
     result.publishesPerS = static_cast<double>(result.publishes) / result.publishSeconds;
+    if (options_.rate > 0 && result.publishesPerS < 0.95 * options_.rate) {
+      result.notes.push_back("publishing fell behind the target rate: the server (or this tool) is saturated");
+    }
   }
 
   result.deliveries = subscribers_.deliveries();
@@ -267,6 +275,13 @@ void LoadRun::fill(RunResult& result) const {
       result.serverRssPerConnectionBytes =
           (static_cast<double>(result.serverAfter->rssBytes) - static_cast<double>(result.serverBefore->rssBytes)) /
           static_cast<double>(result.subscribersConnected);
+    }
+  }
+  result.benchCpuSeconds = selfCpuEnd_ - selfCpuStart_;
+  if (windowEndUs_ > windowStartUs_) {
+    result.benchCpuPercent = 100 * result.benchCpuSeconds * 1e6 / static_cast<double>(windowEndUs_ - windowStartUs_);
+    if (!options_.idle && result.benchCpuPercent > 90) {
+      result.notes.push_back("spread-bench used most of a core: it may have limited this run");
     }
   }
   for (const auto& note : subscribers_.notes()) result.notes.push_back(note);

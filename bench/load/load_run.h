@@ -63,6 +63,10 @@ class LoadRun final : public PublisherListener, public EventHandler {
   std::uint64_t statusPublishes_ = 0;
   std::int64_t publishStartUs_ = 0;
   std::int64_t publishEndUs_ = 0;
+  std::int64_t windowStartUs_ = 0;   // the CPU window: publishing (or, idle, connecting) to the end
+  std::int64_t windowEndUs_ = 0;
+  double selfCpuStart_ = 0;
+  double selfCpuEnd_ = 0;
 };
 
 }  // namespace spread::bench

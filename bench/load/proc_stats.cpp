@@ -1,5 +1,6 @@
 #include "proc_stats.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -40,6 +41,13 @@ std::optional<ProcessSample> sampleProcess(int pid) {
   }
   if (sample.threads == 0) return std::nullopt;
   return sample;
+}
+
+double selfCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 }  // namespace spread::bench

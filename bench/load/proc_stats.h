@@ -17,4 +17,7 @@ struct ProcessSample {
 /// files cannot be parsed.
 std::optional<ProcessSample> sampleProcess(int pid);
 
+/// This process's own user + system CPU time (getrusage), in seconds.
+double selfCpuSeconds();
+
 }  // namespace spread::bench

@@ -62,7 +62,8 @@ std::string toJsonLine(const RunResult& r) {
       .add("subscribers_dropped", r.subscribersDropped).add("subscribers_closed_other", r.subscribersClosedOther)
       .add("latency_samples", r.latencySamples).add("latency_p50_ms", r.latencyP50Ms)
       .add("latency_p99_ms", r.latencyP99Ms).add("latency_p999_ms", r.latencyP999Ms)
-      .add("latency_max_ms", r.latencyMaxMs);
+      .add("latency_max_ms", r.latencyMaxMs)
+      .add("bench_cpu_s", r.benchCpuSeconds).add("bench_cpu_percent", r.benchCpuPercent);
   if (r.serverPid && r.serverAfter) {
     json.add("server_pid", static_cast<std::uint32_t>(*r.serverPid))
         .add("server_cpu_s", r.serverCpuSeconds)
@@ -112,6 +113,9 @@ std::string toSummary(const RunResult& r) {
     }
     out += "\n";
   }
+  std::snprintf(buffer, sizeof buffer, "  bench     cpu %.2f s (%.0f%% of one core)\n", r.benchCpuSeconds,
+                r.benchCpuPercent);
+  out += buffer;
   for (const auto& note : r.notes) out += "  note: " + note + "\n";
   return out;
 }

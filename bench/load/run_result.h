@@ -52,6 +52,9 @@ struct RunResult {
   double serverCpuUsPerPublish = 0;
   double serverRssPerConnectionBytes = 0;      // (after - before) / subscribers connected
 
+  double benchCpuSeconds = 0;                  // spread-bench's own CPU time, same window
+  double benchCpuPercent = 0;                  // of one core: near 100, the tool may be the limit
+
   std::vector<std::string> notes;              // first few errors, for the human
 };
 

@@ -3,7 +3,8 @@
 # its "listening websocket URL" line, runs short loads over HTTP and WebSocket publishing,
 # and checks the JSON line: nothing lost, reordered or duplicated, deliveries = publishes x subscribers.
 # The server defaults to the Node reference peer; SPREAD_BENCH_SERVER (or --server) switches it,
-# e.g. to "build/release/bin/spreadd --config FILE". Exits 77 (skipped) only if node is missing.
+# e.g. to "build/release/bin/spreadd --config={config}", where {config} becomes a generated Spread
+# config with port 0. Exits 77 (skipped) only if node is missing.
 import argparse
 import json
 import os
@@ -14,10 +15,17 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 SKIP = 77
 READY = re.compile(r"^(\S+): listening websocket (http://\S+)")
+SPREAD_CONFIG = """\
+spread.transports = websocket
+transport.websocket.host = 127.0.0.1
+transport.websocket.port = 0
+logging.level = warning
+"""
 
 
 def fail(message):
@@ -98,12 +106,16 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bench", required=True, help="path of spread-bench")
     parser.add_argument("--peers-dir", required=True, help="bench/peers, for the default server")
-    parser.add_argument("--server", default=os.environ.get("SPREAD_BENCH_SERVER", ""),
-                        help="server command line (default: the Node peer on port 0)")
+    parser.add_argument("--server", default="", help="server command line (default: the Node peer on port 0)")
     args = parser.parse_args()
 
-    if args.server:
-        command = shlex.split(args.server)
+    server_line = args.server or os.environ.get("SPREAD_BENCH_SERVER", "")
+    config = None
+    if server_line:
+        config = tempfile.NamedTemporaryFile("w", prefix="bench-smoke-", suffix=".properties", delete=False)
+        with config:
+            config.write(SPREAD_CONFIG)
+        command = [part.replace("{config}", config.name) for part in shlex.split(server_line)]
     else:
         if shutil.which("node") is None:
             print("bench_smoke: SKIP: node is not installed", file=sys.stderr)
@@ -125,6 +137,8 @@ def main():
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+        if config is not None:
+            os.unlink(config.name)
     return 0
 
 
