@@ -18,6 +18,7 @@ class HttpPublisher final : public Publisher, public EventHandler {
 
   void start() override;
   bool ready() const override { return state_ == State::kReady; }
+  bool ended() const override { return state_ == State::kEnded; }
   void publish(std::string_view msg) override;
   bool awaitingAnswer() const override { return state_ == State::kAwaiting; }
   void abandon() override;

@@ -111,7 +111,7 @@ void LoadRun::connectSubscribers(RunResult& result) {
 void LoadRun::connectPublishers() {
   for (auto& publisher : publishers_) publisher->start();
   runUntil(nowUs() + secondsToUs(options_.connectTimeoutS), [this] {
-    return std::all_of(publishers_.begin(), publishers_.end(), [](const auto& p) { return p->ready(); });
+    return std::all_of(publishers_.begin(), publishers_.end(), [](const auto& p) { return p->ready() || p->ended(); });
   });
 }
 

@@ -1,6 +1,7 @@
 // spread-bench: a load generator for Spread's chat protocol (see bench/README.md). Prints
 // one JSON line on stdout and a human summary (and, on long runs, a live status line) on
-// stderr. Exit status: 0 after a run, 2 for bad arguments, 1 if the run could not start.
+// stderr. Exit status: 0 after a run, 2 for bad arguments, 1 if the run could not start,
+// 3 if it ran but nothing got through (no subscriber connected, or no publish accepted).
 #include <sys/resource.h>
 
 #include <cstdio>
@@ -44,6 +45,13 @@ int main(int argc, char** argv) {
     const spread::bench::RunResult result = run.run();
     std::cout << spread::bench::toJsonLine(result) << std::endl;
     if (!options.quiet) std::cerr << spread::bench::toSummary(result) << std::flush;
+    const bool noSubscriber = result.subscribersRequested > 0 && result.subscribersConnected == 0;
+    const bool noPublish = !options.idle && result.publishers > 0 && result.publishes == 0;
+    if (noSubscriber || noPublish) {
+      std::cerr << "spread-bench: " << (noSubscriber ? "no subscriber could connect" : "no publish was accepted")
+                << "\n";
+      return 3;
+    }
   } catch (const std::exception& error) {
     std::cerr << "spread-bench: " << error.what() << "\n";
     return 1;

@@ -63,9 +63,16 @@ std::optional<std::string_view> findMsgField(std::string_view json) {
     if (colon >= json.size() || json[colon] != ':') continue;
     std::size_t open = skipSpace(json, colon + 1);
     if (open >= json.size() || json[open] != '"') return std::nullopt;
-    std::size_t close = open + 1;
-    while (close < json.size() && json[close] != '"') close += json[close] == '\\' ? 2 : 1;
-    if (close >= json.size()) return std::nullopt;
+    // The closing quote is the first one not escaped by an odd run of backslashes. find()
+    // is memchr underneath, which matters for long padded messages.
+    std::size_t close = open;
+    while (true) {
+      close = json.find('"', close + 1);
+      if (close == std::string_view::npos) return std::nullopt;
+      std::size_t backslashes = 0;
+      while (json[close - 1 - backslashes] == '\\') ++backslashes;
+      if (backslashes % 2 == 0) break;
+    }
     return json.substr(open + 1, close - open - 1);
   }
   return std::nullopt;

@@ -25,6 +25,8 @@ class Publisher {
 
   virtual void start() = 0;
   virtual bool ready() const = 0;
+  /// True once its connection failed for good; it will never be ready again.
+  virtual bool ended() const = 0;
   virtual void publish(std::string_view msg) = 0;
   /// True while a sent message's fate is still unknown (an HTTP response is pending).
   virtual bool awaitingAnswer() const = 0;

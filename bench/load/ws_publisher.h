@@ -21,6 +21,7 @@ class WsPublisher final : public Publisher, public WsListener {
 
   void start() override { client_.start(); }
   bool ready() const override;
+  bool ended() const override { return client_.ended(); }
   void publish(std::string_view msg) override;
   bool awaitingAnswer() const override { return false; }
   void abandon() override { client_.abandon(); }

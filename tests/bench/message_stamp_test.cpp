@@ -37,6 +37,7 @@ TEST(MessageStampTest, FindsMsgInServerJson) {
   // A name that is itself "msg" is a value, not the key.
   EXPECT_EQ(findMsgField(R"({"name":"msg","msg":"p1 s2 t3"})"), "p1 s2 t3");
   EXPECT_EQ(findMsgField(R"({"name":"a \"msg\": b","msg":"x"})"), "x");
+  EXPECT_EQ(findMsgField(R"({"msg":"a\"b\\","name":"n"})"), R"(a\"b\\)");  // escaped quote, then escaped backslash
 }
 
 TEST(MessageStampTest, NoMsgFieldIsNotFound) {
