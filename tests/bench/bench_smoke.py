@@ -72,7 +72,8 @@ def start_server(command, deadline_s=20):
 
 
 def run_bench(bench, url, pid, extra):
-    command = [bench, "--url", url, "--server-pid", str(pid), "--status", "off", "--quiet"] + extra
+    command = [bench, "--url", url, "--server-pid", str(pid), "--status", "off", "--quiet",
+               "--drain-timeout", "10"] + extra
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     if done.returncode != 0:
         fail("%s exited %d: %s" % (shlex.join(command), done.returncode, done.stderr))
