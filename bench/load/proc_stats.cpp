@@ -33,9 +33,10 @@ std::optional<ProcessSample> sampleProcess(int pid) {
   }
   std::ifstream status(dir + "/status");
   std::string key;
+  std::uint64_t kib = 0;
   while (status >> key) {
-    if (key == "VmRSS:") status >> sample.rssBytes, sample.rssBytes *= 1024;
-    else if (key == "VmHWM:") status >> sample.rssPeakBytes, sample.rssPeakBytes *= 1024;
+    if (key == "VmRSS:" && status >> kib) sample.rssBytes = kib * 1024;
+    else if (key == "VmHWM:" && status >> kib) sample.rssPeakBytes = kib * 1024;
     else if (key == "Threads:") status >> sample.threads;
     status.ignore(1 << 16, '\n');
   }
