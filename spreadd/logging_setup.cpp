@@ -1,0 +1,29 @@
+#include "logging_setup.h"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/ConsoleChannel.h>
+#include <Poco/FileChannel.h>
+#include <Poco/FormattingChannel.h>
+#include <Poco/Logger.h>
+#include <Poco/PatternFormatter.h>
+
+namespace spread::daemon {
+
+void configureLogging(int priority, const std::string& pattern, const std::string& file) {
+  Poco::AutoPtr<Poco::Channel> sink;
+  if (file.empty()) {
+    sink = new Poco::ConsoleChannel;
+  } else {
+    Poco::AutoPtr<Poco::FileChannel> fileChannel(new Poco::FileChannel(file));
+    // FileChannel opens lazily; opening now turns a bad path into a startup error.
+    fileChannel->open();
+    sink = fileChannel;
+  }
+  Poco::AutoPtr<Poco::PatternFormatter> formatter(new Poco::PatternFormatter(pattern));
+  Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(formatter, sink));
+  // The empty name selects the root logger and every logger created so far.
+  Poco::Logger::setChannel("", channel);
+  Poco::Logger::setLevel("", priority);
+}
+
+}  // namespace spread::daemon

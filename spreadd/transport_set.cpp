@@ -1,0 +1,126 @@
+#include "transport_set.h"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Logger.h>
+#include <Poco/Util/MapConfiguration.h>
+
+#include <algorithm>
+#include <cctype>
+#include <future>
+#include <string_view>
+
+namespace spread::daemon {
+
+struct TransportSet::Entry {
+  std::string name;
+  std::unique_ptr<transport::LoadedTransport> loaded;
+  Poco::AutoPtr<Poco::Util::MapConfiguration> config;
+  std::unique_ptr<transport::TransportContext> context;
+  bool started = false;
+};
+
+TransportSet::~TransportSet() = default;
+TransportSet::TransportSet(TransportSet&&) noexcept = default;
+TransportSet& TransportSet::operator=(TransportSet&&) noexcept = default;
+
+std::variant<TransportSet, std::vector<std::string>> TransportSet::load(const DaemonConfig& config,
+                                                                        const std::string& pluginDir) {
+  transport::PluginLoader loader(pluginDir);
+  TransportSet set;
+  std::vector<std::string> errors;
+  for (const auto& name : config.transports) {
+    auto result = loader.load(name);
+    if (auto* error = std::get_if<transport::PluginError>(&result)) {
+      errors.push_back("transport '" + name + "': " + error->message());
+      continue;
+    }
+    auto entry = std::make_unique<Entry>();
+    entry->name = name;
+    entry->loaded = std::move(std::get<std::unique_ptr<transport::LoadedTransport>>(result));
+    set.entries_.push_back(std::move(entry));
+  }
+  if (!errors.empty()) return errors;
+  return set;
+}
+
+std::optional<std::string> TransportSet::start(ServerRuntime& runtime, const DaemonConfig& config) {
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    Entry& entry = *entries_[i];
+    const TransportSettings& settings = config.transportSettings.at(i);
+    entry.config = new Poco::Util::MapConfiguration;
+    for (const auto& [key, setting] : settings.keys) entry.config->setString(key, setting.value);
+    entry.context = std::make_unique<transport::TransportContext>(transport::TransportContext{
+        runtime.broker(), runtime.clock(), runtime.executor(), runtime.metrics(), runtime.publisher(),
+        config.session, *entry.config, Poco::Logger::get("spread.transport." + entry.name)});
+    transport::StartResult result = entry.loaded->transport().start(*entry.context);
+    if (!result.ok) return locateTransportError(settings, result.error);
+    entry.started = true;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::pair<std::string, std::string>> TransportSet::endpoints() const {
+  std::vector<std::pair<std::string, std::string>> list;
+  for (const auto& entry : entries_) {
+    if (entry->started) list.emplace_back(entry->name, entry->loaded->transport().endpoint());
+  }
+  return list;
+}
+
+void TransportSet::beginDrain() {
+  for (auto& entry : entries_) {
+    if (entry->started) entry->loaded->transport().beginDrain();
+  }
+}
+
+std::vector<std::string> TransportSet::stop(WallClock::time_point closeBy, WallClock::time_point waitUntil) {
+  // Every transport is told to stop before waiting for any, so they wind down together.
+  std::vector<std::pair<Entry*, std::future<transport::StopOutcome>>> stopping;
+  for (auto& entry : entries_) {
+    if (!entry->started) continue;
+    // The promise outlives this call if the transport answers after we stopped waiting.
+    auto promise = std::make_shared<std::promise<transport::StopOutcome>>();
+    stopping.emplace_back(entry.get(), promise->get_future());
+    const auto remaining = std::max(closeBy - WallClock::now(), WallClock::duration::zero());
+    entry->loaded->transport().stop(std::chrono::duration_cast<core::Duration>(remaining),
+                                     [promise](transport::StopOutcome outcome) { promise->set_value(outcome); });
+  }
+  std::vector<std::string> unfinished;
+  for (auto& [entry, future] : stopping) {
+    if (future.wait_until(waitUntil) != std::future_status::ready) {
+      unfinished.push_back(entry->name);
+    } else {
+      entry->started = false;
+    }
+  }
+  return unfinished;
+}
+
+void TransportSet::abandon() {
+  // A deliberate leak of every entry, with its plugin, context and configuration: see the header.
+  for (auto& entry : entries_) (void)entry.release();
+  entries_.clear();
+}
+
+std::string locateTransportError(const TransportSettings& settings, const std::string& error) {
+  auto isKeyChar = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'; };
+  const std::string fullPrefix = "transport." + settings.name + ".";
+  const std::pair<std::string, Setting>* best = nullptr;
+  for (const auto& candidate : settings.keys) {
+    const std::string& key = candidate.first;
+    for (std::size_t at = error.find(key); at != std::string::npos; at = error.find(key, at + 1)) {
+      const bool startsWord = at == 0 || !isKeyChar(error[at - 1]) ||
+                              std::string_view(error).substr(0, at).ends_with(fullPrefix);
+      const std::size_t end = at + key.size();
+      // A sentence may end right after the key, so a final '.' still ends the word.
+      const bool endsWord = end == error.size() || !isKeyChar(error[end]) ||
+                            (error[end] == '.' && (end + 1 == error.size() || !isKeyChar(error[end + 1])));
+      if (startsWord && endsWord && (best == nullptr || key.size() > best->first.size())) best = &candidate;
+    }
+  }
+  if (best == nullptr) return "transport '" + settings.name + "': " + error;
+  ConfigError located{best->second.source, best->second.line, "transport." + settings.name + "." + best->first, error};
+  return located.message();
+}
+
+}  // namespace spread::daemon
