@@ -268,4 +268,25 @@ std::variant<DaemonConfig, std::vector<ConfigError>> readDaemonConfig(const Prop
   return config;
 }
 
+std::string locateTransportError(const TransportSettings& settings, const std::string& error) {
+  auto isKeyChar = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'; };
+  const std::string fullPrefix = "transport." + settings.name + ".";
+  const std::pair<std::string, Setting>* best = nullptr;
+  for (const auto& candidate : settings.keys) {
+    const std::string& key = candidate.first;
+    for (std::size_t at = error.find(key); at != std::string::npos; at = error.find(key, at + 1)) {
+      const bool startsWord = at == 0 || !isKeyChar(error[at - 1]) ||
+                              std::string_view(error).substr(0, at).ends_with(fullPrefix);
+      const std::size_t end = at + key.size();
+      // A sentence may end right after the key, so a final '.' still ends the word.
+      const bool endsWord = end == error.size() || !isKeyChar(error[end]) ||
+                            (error[end] == '.' && (end + 1 == error.size() || !isKeyChar(error[end + 1])));
+      if (startsWord && endsWord && (best == nullptr || key.size() > best->first.size())) best = &candidate;
+    }
+  }
+  if (best == nullptr) return "transport '" + settings.name + "': " + error;
+  ConfigError located{best->second.source, best->second.line, "transport." + settings.name + "." + best->first, error};
+  return located.message();
+}
+
 }  // namespace spread::daemon

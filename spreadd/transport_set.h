@@ -62,9 +62,4 @@ class TransportSet {
   std::vector<std::unique_ptr<Entry>> entries_;
 };
 
-/// If `error` mentions one of `settings`' keys (as a word, e.g. "unknown key 'bogus'"),
-/// prefixes it with where that key was set: "<file>:<line>: transport.<name>.<key>: <error>".
-/// Otherwise returns "transport '<name>': <error>".
-std::string locateTransportError(const TransportSettings& settings, const std::string& error);
-
 }  // namespace spread::daemon
