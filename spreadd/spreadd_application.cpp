@@ -31,6 +31,13 @@ constexpr const char* kDefaultConfig = "etc/server.properties";
 
 void printError(const std::string& message) { std::cerr << "spreadd: error: " << message << std::endl; }
 
+// Errors found once logging is set up go to standard error as always, and also to the log
+// when that is a file (where a --daemon's standard error, /dev/null, would lose them).
+void reportError(const DaemonConfig& config, const std::string& message) {
+  printError(message);
+  if (!config.logFile.empty()) Poco::Logger::get("spreadd").error(message);
+}
+
 // The running program's own path, from the kernel: argv[0] may be relative or a bare name.
 std::string executablePath() {
   char buffer[PATH_MAX];
@@ -172,15 +179,14 @@ int SpreaddApplication::serve(const DaemonConfig& config) {
   const std::string pluginDir = resolvePluginDir(config.pluginDir);
   auto loaded = TransportSet::load(config, pluginDir);
   if (auto* errors = std::get_if<std::vector<std::string>>(&loaded)) {
-    for (const auto& error : *errors) printError(error);
+    for (const auto& error : *errors) reportError(config, error);
     return EXIT_CONFIG;
   }
   TransportSet transports = std::move(std::get<TransportSet>(loaded));
 
   ServerRuntime runtime(config);
   if (auto error = transports.start(runtime, config)) {
-    printError(*error);
-    logger.error(*error);
+    reportError(config, *error);
     if (!shutDown(runtime, transports, config.shutdownGrace, logger).clean()) {
       transports.abandon();
       exitAbandoningTransports(EXIT_UNAVAILABLE);
