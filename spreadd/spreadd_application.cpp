@@ -164,26 +164,23 @@ int SpreaddApplication::main(const std::vector<std::string>& args) {
   std::string source;
   std::optional<DaemonConfig> config = readConfig(source);
   if (!config) return EXIT_CONFIG;
+  // Loading a plugin starts no thread and needs no runtime, so --check-config checks the
+  // plugins too, and a missing one is reported before anything needs shutting down.
+  auto loaded = TransportSet::load(*config, resolvePluginDir(config->pluginDir));
+  if (auto* errors = std::get_if<std::vector<std::string>>(&loaded)) {
+    for (const auto& error : *errors) reportError(*config, error);
+    return EXIT_CONFIG;
+  }
   if (checkOnly_) {
     std::cout << "spreadd: configuration OK (" << source << ")" << std::endl;
     return EXIT_OK;
   }
   Poco::Logger::get("spreadd").information("configuration read from " + source);
-  return serve(*config);
+  return serve(*config, std::get<TransportSet>(loaded));
 }
 
-int SpreaddApplication::serve(const DaemonConfig& config) {
+int SpreaddApplication::serve(const DaemonConfig& config, TransportSet& transports) {
   Poco::Logger& logger = Poco::Logger::get("spreadd");
-  // Plugins are loaded before the runtime exists: loading starts no thread, and a missing
-  // plugin is reported before anything needs shutting down.
-  const std::string pluginDir = resolvePluginDir(config.pluginDir);
-  auto loaded = TransportSet::load(config, pluginDir);
-  if (auto* errors = std::get_if<std::vector<std::string>>(&loaded)) {
-    for (const auto& error : *errors) reportError(config, error);
-    return EXIT_CONFIG;
-  }
-  TransportSet transports = std::move(std::get<TransportSet>(loaded));
-
   ServerRuntime runtime(config);
   if (auto error = transports.start(runtime, config)) {
     reportError(config, *error);
@@ -191,6 +188,7 @@ int SpreaddApplication::serve(const DaemonConfig& config) {
       transports.abandon();
       exitAbandoningTransports(EXIT_UNAVAILABLE);
     }
+    transports.unload();
     return EXIT_UNAVAILABLE;
   }
   for (const auto& [name, endpoint] : transports.endpoints()) {
@@ -207,6 +205,8 @@ int SpreaddApplication::serve(const DaemonConfig& config) {
     transports.abandon();
     exitAbandoningTransports(EXIT_OK);
   }
+  // The transports go before the runtime they were started on.
+  transports.unload();
   std::cout << "spreadd: stopped" << std::endl;
   logger.information("stopped");
   return EXIT_OK;

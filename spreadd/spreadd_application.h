@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "daemon_config.h"
+#include "transport_set.h"
 
 namespace spread::daemon {
 
@@ -38,7 +39,7 @@ class SpreaddApplication final : public Poco::Util::ServerApplication {
   std::optional<DaemonConfig> readConfig(std::string& describedSource) const;
   std::string resolvePluginDir(const std::string& configured) const;
   std::string fromStartDirectory(const std::string& path) const;
-  int serve(const DaemonConfig& config);
+  int serve(const DaemonConfig& config, TransportSet& transports);
   [[noreturn]] void exitAbandoningTransports(int status);
 
   // The working directory at launch. --daemon moves to "/" before main() runs, so every

@@ -94,6 +94,8 @@ std::vector<std::string> TransportSet::stop(WallClock::time_point closeBy, WallC
   return unfinished;
 }
 
+void TransportSet::unload() { entries_.clear(); }
+
 void TransportSet::abandon() {
   // A deliberate leak of every entry, with its plugin, context and configuration: see the header.
   for (auto& entry : entries_) (void)entry.release();

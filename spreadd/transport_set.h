@@ -53,6 +53,9 @@ class TransportSet {
   /// completion by then.
   std::vector<std::string> stop(WallClock::time_point closeBy, WallClock::time_point waitUntil);
 
+  /// Destroys every transport. REQUIRES: none is running (never started, or stopped).
+  void unload();
+
   /// Gives up ownership without destroying anything: used when a transport did not stop,
   /// since destroying it, or anything it may still use, could block or crash.
   void abandon();
