@@ -21,7 +21,10 @@ void configureLogging(int priority, const std::string& pattern, const std::strin
   }
   Poco::AutoPtr<Poco::PatternFormatter> formatter(new Poco::PatternFormatter(pattern));
   Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(formatter, sink));
-  // The empty name selects the root logger and every logger created so far.
+  // Loggers created later copy their parent's settings, ultimately the root's; the empty
+  // name then selects every logger created so far.
+  Poco::Logger::root().setChannel(channel);
+  Poco::Logger::root().setLevel(priority);
   Poco::Logger::setChannel("", channel);
   Poco::Logger::setLevel("", priority);
 }
