@@ -7,7 +7,9 @@
 
 #include <signal.h>
 
+#include <cstdint>
 #include <filesystem>
+#include <fstream>
 
 #include "spreadd_fixture.h"
 
@@ -92,6 +94,30 @@ TEST_F(SpreaddLifecycleTest, RunsTheConfiguredExecutorThreadsAndNoOthers) {
     ASSERT_TRUE(status);
     EXPECT_TRUE(status->exitedWith(0)) << *status;
   }
+}
+
+// The signals blocked by one thread of `pid`, from the SigBlk line of its status file.
+std::uint64_t blockedSignals(pid_t pid, const std::string& thread) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/task/" + thread + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("SigBlk:")) return std::stoull(line.substr(7), nullptr, 16);
+  }
+  ADD_FAILURE() << "no SigBlk line for thread " << thread;
+  return 0;
+}
+
+TEST_F(SpreaddLifecycleTest, EveryThreadBlocksTheTerminationSignals) {
+  // Only the main thread's sigwait() may take them; a thread started before they were
+  // blocked would let the default action kill the process instead.
+  auto process = startReady(fakeConfig({"spread.executorThreads = 2"}));
+  const std::uint64_t termination = (1ull << (SIGINT - 1)) | (1ull << (SIGTERM - 1)) | (1ull << (SIGQUIT - 1));
+  std::size_t threads = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(process->pid()) + "/task")) {
+    const std::string thread = entry.path().filename().string();
+    EXPECT_EQ(blockedSignals(process->pid(), thread) & termination, termination) << "thread " << thread;
+    ++threads;
+  }
+  EXPECT_EQ(threads, 3u);
 }
 
 TEST_F(SpreaddLifecycleTest, FindsPluginsNextToTheProgramByDefault) {
