@@ -69,7 +69,7 @@ void SpreaddApplication::defineOptions(Poco::Util::OptionSet& options) {
                         .required(false)
                         .repeatable(false)
                         .argument("FILE"));
-  options.addOption(Poco::Util::Option("check-config", "", "Validate the configuration, then exit: 0 if good, 78 if not.")
+  options.addOption(Poco::Util::Option("check-config", "", "Validate the configuration and load the plugins, then exit: 0 if good, 78 if not.")
                         .required(false)
                         .repeatable(false));
 }
