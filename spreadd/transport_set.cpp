@@ -5,9 +5,28 @@
 #include <Poco/Util/MapConfiguration.h>
 
 #include <algorithm>
+#include <exception>
 #include <future>
 
 namespace spread::daemon {
+
+namespace {
+
+// Transports must not throw, but one that does must not take the daemon down with a
+// stray exception: runs `call` and returns the exception's text if it threw.
+template <typename Call>
+std::optional<std::string> exceptionFrom(Call&& call) {
+  try {
+    call();
+    return std::nullopt;
+  } catch (const std::exception& error) {
+    return std::string(error.what());
+  } catch (...) {
+    return std::string("an unknown exception");
+  }
+}
+
+}  // namespace
 
 struct TransportSet::Entry {
   std::string name;
@@ -50,7 +69,10 @@ std::optional<std::string> TransportSet::start(ServerRuntime& runtime, const Dae
     entry.context = std::make_unique<transport::TransportContext>(transport::TransportContext{
         runtime.broker(), runtime.clock(), runtime.executor(), runtime.metrics(), runtime.publisher(),
         config.session, *entry.config, Poco::Logger::get("spread.transport." + entry.name)});
-    transport::StartResult result = entry.loaded->transport().start(*entry.context);
+    transport::StartResult result;
+    if (auto thrown = exceptionFrom([&] { result = entry.loaded->transport().start(*entry.context); })) {
+      return "transport '" + entry.name + "': start() threw " + *thrown;
+    }
     if (!result.ok) return locateTransportError(settings, result.error);
     entry.started = true;
   }
@@ -67,7 +89,10 @@ std::vector<std::pair<std::string, std::string>> TransportSet::endpoints() const
 
 void TransportSet::beginDrain() {
   for (auto& entry : entries_) {
-    if (entry->started) entry->loaded->transport().beginDrain();
+    if (!entry->started) continue;
+    if (auto thrown = exceptionFrom([&] { entry->loaded->transport().beginDrain(); })) {
+      Poco::Logger::get("spreadd").error("transport '" + entry->name + "': beginDrain() threw " + *thrown);
+    }
   }
 }
 
@@ -80,8 +105,20 @@ std::vector<std::string> TransportSet::stop(WallClock::time_point closeBy, WallC
     auto promise = std::make_shared<std::promise<transport::StopOutcome>>();
     stopping.emplace_back(entry.get(), promise->get_future());
     const auto remaining = std::max(closeBy - WallClock::now(), WallClock::duration::zero());
-    entry->loaded->transport().stop(std::chrono::duration_cast<core::Duration>(remaining),
-                                     [promise](transport::StopOutcome outcome) { promise->set_value(outcome); });
+    auto done = [promise](transport::StopOutcome outcome) {
+      // A second call breaks the transport's contract; ignoring it beats throwing into
+      // whichever thread of the plugin made it.
+      try {
+        promise->set_value(outcome);
+      } catch (const std::future_error&) {
+      }
+    };
+    if (auto thrown = exceptionFrom([&] {
+          entry->loaded->transport().stop(std::chrono::duration_cast<core::Duration>(remaining), done);
+        })) {
+      // It may or may not have stopped; waiting for its callback tells which.
+      Poco::Logger::get("spreadd").error("transport '" + entry->name + "': stop() threw " + *thrown);
+    }
   }
   std::vector<std::string> unfinished;
   for (auto& [entry, future] : stopping) {
