@@ -66,6 +66,25 @@ TEST_F(SpreaddConfigErrorTest, TransportThatFailsToStartStopsTheDaemon) {
   expectRefused({"transport.fake.failStart = true"}, "4: transport.fake.failStart: failStart is set");
 }
 
+TEST_F(SpreaddConfigErrorTest, TransportsStartedBeforeAFailingOneAreStopped) {
+  const std::string config = fakeConfig({"spread.transports = fake, fake2", "transport.fake2.failStart = on"});
+  std::string errors;
+  std::string output;
+  const ExitStatus status = runToExit({"--config", config}, &errors, &output);
+  EXPECT_TRUE(status.exitedWith(69)) << status << errors;
+  EXPECT_THAT(errors, HasSubstr(config + ":5: transport.fake2.failStart: failStart is set"));
+  EXPECT_THAT(errors, HasSubstr("fake transport draining"));
+  EXPECT_THAT(errors, Not(HasSubstr("fake2 transport draining")));
+  EXPECT_THAT(output, Not(HasSubstr("listening")));
+}
+
+TEST_F(SpreaddConfigErrorTest, UnopenableLogFileIsNamed) {
+  const std::string config = fakeConfig({"logging.file = no/such/directory/spreadd.log"});
+  std::string errors;
+  EXPECT_TRUE(runToExit({"--config", config}, &errors).exitedWith(78));
+  EXPECT_THAT(errors, HasSubstr(config + ":4: logging.file: cannot be opened"));
+}
+
 TEST_F(SpreaddConfigErrorTest, CheckConfigReportsTheSameErrors) {
   const std::string config = fakeConfig({"spread.shutdownGraceMs = -1"});
   std::string errors;

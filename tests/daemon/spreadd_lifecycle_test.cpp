@@ -37,6 +37,16 @@ TEST_F(SpreaddLifecycleTest, PrintsEachTransportThenReady) {
   EXPECT_TRUE(process->waitForLine("spreadd: ready", kStartTimeout)) << process->errors();
 }
 
+TEST_F(SpreaddLifecycleTest, PrintsTransportsInTheirConfiguredOrder) {
+  auto process = spawn({"--config", fakeConfig({"spread.transports = fake2, fake"})});
+  auto first = process->waitForLine("spreadd: listening", kStartTimeout);
+  auto second = process->waitForLine("spreadd: listening", kStartTimeout);
+  ASSERT_TRUE(first && second) << process->errors();
+  EXPECT_EQ(*first, "spreadd: listening fake2 fake://");
+  EXPECT_EQ(*second, "spreadd: listening fake fake://");
+  EXPECT_TRUE(process->waitForLine("spreadd: ready", kStartTimeout)) << process->errors();
+}
+
 TEST_F(SpreaddLifecycleTest, StopsGracefullyOnSigint) {
   auto process = startReady(fakeConfig());
   ASSERT_TRUE(process->signal(SIGINT));

@@ -10,6 +10,8 @@
 
 namespace spread::testing {
 
+std::string_view FakeTransport::name() const { return SPREAD_FAKE_NAME; }
+
 std::string FakeTransport::endpoint() const {
   std::lock_guard lock(mutex_);
   return endpoint_;
@@ -40,19 +42,19 @@ transport::StartResult FakeTransport::start(transport::TransportContext& context
   context_ = &context;
   endpoint_ = config.getRawString("endpoint", "fake://");
   stopDelayMs_ = stopDelayMs;
-  context.logger.information("fake transport started");
+  context.logger.information(std::string(name()) + " transport started");
   return transport::StartResult::success();
 }
 
 void FakeTransport::beginDrain() {
   std::lock_guard lock(mutex_);
-  if (context_ != nullptr) context_->logger.information("fake transport draining");
+  if (context_ != nullptr) context_->logger.information(std::string(name()) + " transport draining");
 }
 
 void FakeTransport::stop(core::Duration /*deadline*/, transport::StopCallback done) {
   std::unique_lock lock(mutex_);
   if (stopDelayMs_ < 0) {
-    context_->logger.information("fake transport will never finish stopping");
+    context_->logger.information(std::string(name()) + " transport will never finish stopping");
     neverCalled_ = std::move(done);
     return;
   }
@@ -67,4 +69,4 @@ void FakeTransport::stop(core::Duration /*deadline*/, transport::StopCallback do
 
 }  // namespace spread::testing
 
-SPREAD_TRANSPORT_PLUGIN("fake", spread::testing::FakeTransport)
+SPREAD_TRANSPORT_PLUGIN(SPREAD_FAKE_NAME, spread::testing::FakeTransport)

@@ -13,10 +13,11 @@ namespace spread::testing {
 ///   failStart = false       true: start() fails, naming this key
 ///   stopDelayMs = 0         how long stop() takes to report; -1: it never does
 /// Any other key makes start() fail with "unknown key '<key>'", as real transports must.
-/// It starts no thread: its slow stop is a timer on the daemon's executor.
+/// It starts no thread: its slow stop is a timer on the daemon's executor. Built twice, as
+/// plugins "fake" and "fake2" (SPREAD_FAKE_NAME), so a daemon can run two transports.
 class FakeTransport final : public transport::Transport {
  public:
-  std::string_view name() const override { return "fake"; }
+  std::string_view name() const override;
   std::string endpoint() const override;
   transport::StartResult start(transport::TransportContext& context) override;
   void beginDrain() override;
