@@ -68,7 +68,8 @@ class SettingReader {
 
   void fail(std::string_view key, std::string problem) {
     const Setting* setting = find(key);
-    if (setting != nullptr) errors_.push_back(ConfigError{setting->source, setting->line, std::string(key), std::move(problem)});
+    if (setting != nullptr)
+      errors_.push_back(ConfigError{setting->source, setting->line, std::string(key), std::move(problem)});
   }
 
   std::string text(std::string_view key) {
@@ -80,7 +81,8 @@ class SettingReader {
     const Setting* setting = find(key);
     if (setting == nullptr) return min;
     const std::string& value = setting->value;
-    const std::string range = " (expected a whole number from " + std::to_string(min) + " to " + std::to_string(max) + ")";
+    const std::string range =
+        " (expected a whole number from " + std::to_string(min) + " to " + std::to_string(max) + ")";
     std::int64_t number = 0;
     auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
     if (value.empty() || error == std::errc::invalid_argument || end != value.data() + value.size()) {
@@ -167,7 +169,7 @@ void readDaemonKeys(SettingReader& reader, DaemonConfig& config) {
   }
   config.logPattern = reader.text("logging.pattern");
   if (config.logPattern.empty()) reader.fail("logging.pattern", "is empty");
-  config.logFile = reader.text("logging.file");
+  if (const Setting* logFile = reader.find("logging.file")) config.logFile = *logFile;
 }
 
 // Splits "transport.<name>.<key>" into name and key; nullopt if it has no key part.
@@ -178,8 +180,8 @@ std::optional<std::pair<std::string, std::string>> splitTransportKey(std::string
   return std::pair{std::string(rest.substr(0, dot)), std::string(rest.substr(dot + 1))};
 }
 
-void collectTransportKey(const PropertyEntry& entry, const std::string& source, bool fromDefaults,
-                         DaemonConfig& config, std::vector<ConfigError>& errors) {
+void collectTransportKey(const PropertyEntry& entry, const std::string& source, bool fromDefaults, DaemonConfig& config,
+                         std::vector<ConfigError>& errors) {
   auto split = splitTransportKey(entry.key);
   if (!split) {
     if (!fromDefaults) {
@@ -198,8 +200,8 @@ void collectTransportKey(const PropertyEntry& entry, const std::string& source, 
     return;
   }
   Setting setting{entry.value, source, entry.line};
-  auto existing = std::find_if(transport->keys.begin(), transport->keys.end(),
-                               [&](const auto& pair) { return pair.first == key; });
+  auto existing =
+      std::find_if(transport->keys.begin(), transport->keys.end(), [&](const auto& pair) { return pair.first == key; });
   if (existing != transport->keys.end()) {
     existing->second = std::move(setting);
   } else {
@@ -223,7 +225,7 @@ std::optional<int> parseLogLevel(std::string_view name) {
 }
 
 std::variant<DaemonConfig, std::vector<ConfigError>> readDaemonConfig(const PropertyFile& defaults,
-                                                                       const PropertyFile* file) {
+                                                                      const PropertyFile* file) {
   std::vector<ConfigError> errors;
   std::map<std::string, Setting, std::less<>> values;
   auto isTransportKey = [](const std::string& key) { return key.starts_with(kTransportPrefix); };
@@ -269,14 +271,16 @@ std::variant<DaemonConfig, std::vector<ConfigError>> readDaemonConfig(const Prop
 }
 
 std::string locateTransportError(const TransportSettings& settings, const std::string& error) {
-  auto isKeyChar = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'; };
+  auto isKeyChar = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  };
   const std::string fullPrefix = "transport." + settings.name + ".";
   const std::pair<std::string, Setting>* best = nullptr;
   for (const auto& candidate : settings.keys) {
     const std::string& key = candidate.first;
     for (std::size_t at = error.find(key); at != std::string::npos; at = error.find(key, at + 1)) {
-      const bool startsWord = at == 0 || !isKeyChar(error[at - 1]) ||
-                              std::string_view(error).substr(0, at).ends_with(fullPrefix);
+      const bool startsWord =
+          at == 0 || !isKeyChar(error[at - 1]) || std::string_view(error).substr(0, at).ends_with(fullPrefix);
       const std::size_t end = at + key.size();
       // A sentence may end right after the key, so a final '.' still ends the word.
       const bool endsWord = end == error.size() || !isKeyChar(error[end]) ||

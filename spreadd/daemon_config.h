@@ -48,7 +48,7 @@ struct DaemonConfig {
   transport::SessionOptions session;
   int logPriority = 0;  // a Poco::Message::Priority, or 0 for "none"
   std::string logPattern;
-  std::string logFile;  // as written; empty means the console
+  Setting logFile;                                   // the path as written, and where; an empty path means the console
   std::vector<TransportSettings> transportSettings;  // one per transport, same order
 };
 
@@ -59,7 +59,7 @@ struct DaemonConfig {
 /// are ignored. Returns the configuration, or every error found (each naming the key, the
 /// file and the line).
 std::variant<DaemonConfig, std::vector<ConfigError>> readDaemonConfig(const PropertyFile& defaults,
-                                                                       const PropertyFile* file);
+                                                                      const PropertyFile* file);
 
 /// "information" -> Poco::Message::PRIO_INFORMATION; "none" -> 0; unknown -> nullopt.
 std::optional<int> parseLogLevel(std::string_view name);

@@ -52,15 +52,21 @@ std::optional<char> readValueChar(Cursor& cursor) {
     if (cursor.atEnd()) return std::nullopt;
     const char escaped = cursor.take();
     switch (escaped) {
-      case 't': return '\t';
-      case 'r': return '\r';
-      case 'n': return '\n';
-      case 'f': return '\f';
+      case 't':
+        return '\t';
+      case 'r':
+        return '\r';
+      case 'n':
+        return '\n';
+      case 'f':
+        return '\f';
       case '\r':
         if (!cursor.atEnd() && cursor.peek() == '\n') cursor.take();
         continue;
-      case '\n': continue;
-      default: return escaped;
+      case '\n':
+        continue;
+      default:
+        return escaped;
     }
   }
 }

@@ -26,8 +26,7 @@ std::string joined(const std::vector<std::string>& names) {
 
 }  // namespace
 
-ShutdownReport shutDown(ServerRuntime& runtime, TransportSet& transports, core::Duration grace,
-                        Poco::Logger& logger) {
+ShutdownReport shutDown(ServerRuntime& runtime, TransportSet& transports, core::Duration grace, Poco::Logger& logger) {
   const auto deadline = WallClock::now() + std::chrono::duration_cast<WallClock::duration>(grace);
   const auto closeBy = deadline - reserveFor(grace);
 

@@ -29,7 +29,6 @@ struct ShutdownReport {
 /// The broker and the transports share the grace period; a small reserve at its end lets
 /// transports report completion after their forced closes. Warnings go to `logger`.
 /// Runs on the main thread; returns by the end of `grace` (plus the executor's last tasks).
-ShutdownReport shutDown(ServerRuntime& runtime, TransportSet& transports, core::Duration grace,
-                        Poco::Logger& logger);
+ShutdownReport shutDown(ServerRuntime& runtime, TransportSet& transports, core::Duration grace, Poco::Logger& logger);
 
 }  // namespace spread::daemon

@@ -7,7 +7,7 @@
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
-
+#include <limits.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -15,7 +15,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <limits.h>
 
 #include "embedded_defaults.h"
 #include "logging_setup.h"
@@ -35,7 +34,7 @@ void printError(const std::string& message) { std::cerr << "spreadd: error: " <<
 // when that is a file (where a --daemon's standard error, /dev/null, would lose them).
 void reportError(const DaemonConfig& config, const std::string& message) {
   printError(message);
-  if (!config.logFile.empty()) Poco::Logger::get("spreadd").error(message);
+  if (!config.logFile.value.empty()) Poco::Logger::get("spreadd").error(message);
 }
 
 // The running program's own path, from the kernel: argv[0] may be relative or a bare name.
@@ -48,9 +47,7 @@ std::string executablePath() {
 
 }  // namespace
 
-SpreaddApplication::SpreaddApplication() : startDirectory_(Poco::Path::current()) {
-  setUnixOptions(true);
-}
+SpreaddApplication::SpreaddApplication() : startDirectory_(Poco::Path::current()) { setUnixOptions(true); }
 
 void SpreaddApplication::blockTerminationSignals() {
   sigset_t signals;
@@ -69,9 +66,11 @@ void SpreaddApplication::defineOptions(Poco::Util::OptionSet& options) {
                         .required(false)
                         .repeatable(false)
                         .argument("FILE"));
-  options.addOption(Poco::Util::Option("check-config", "", "Validate the configuration and load the plugins, then exit: 0 if good, 78 if not.")
-                        .required(false)
-                        .repeatable(false));
+  options.addOption(
+      Poco::Util::Option("check-config", "",
+                         "Validate the configuration and load the plugins, then exit: 0 if good, 78 if not.")
+          .required(false)
+          .repeatable(false));
 }
 
 void SpreaddApplication::handleOption(const std::string& name, const std::string& value) {
@@ -133,17 +132,20 @@ std::optional<DaemonConfig> SpreaddApplication::readConfig(std::string& describe
     for (const auto& error : *errors) printError(error.message());
     return std::nullopt;
   }
-  DaemonConfig config = std::move(std::get<DaemonConfig>(result));
-  config.logFile = fromStartDirectory(config.logFile);
+  return std::get<DaemonConfig>(std::move(result));
+}
+
+bool SpreaddApplication::setUpLogging(DaemonConfig& config) const {
+  config.logFile.value = fromStartDirectory(config.logFile.value);
   try {
-    configureLogging(config.logPriority, config.logPattern, config.logFile);
+    configureLogging(config.logPriority, config.logPattern, config.logFile.value);
   } catch (const Poco::Exception& error) {
-    const PropertyEntry* entry = file ? file->find("logging.file") : nullptr;
-    printError(ConfigError{path, entry ? entry->line : 0, "logging.file", "cannot be opened: " + error.displayText()}
+    printError(ConfigError{config.logFile.source, config.logFile.line, "logging.file",
+                           "cannot be opened: " + error.displayText()}
                    .message());
-    return std::nullopt;
+    return false;
   }
-  return config;
+  return true;
 }
 
 std::string SpreaddApplication::resolvePluginDir(const std::string& configured) const {
@@ -163,7 +165,7 @@ int SpreaddApplication::main(const std::vector<std::string>& args) {
   }
   std::string source;
   std::optional<DaemonConfig> config = readConfig(source);
-  if (!config) return EXIT_CONFIG;
+  if (!config || !setUpLogging(*config)) return EXIT_CONFIG;
   // Loading a plugin starts no thread and needs no runtime, so --check-config checks the
   // plugins too, and a missing one is reported before anything needs shutting down.
   auto loaded = TransportSet::load(*config, resolvePluginDir(config->pluginDir));

@@ -36,7 +36,10 @@ class SpreaddApplication final : public Poco::Util::ServerApplication {
 
  private:
   void displayHelp() const;
+  // Reads and validates the configuration; reports errors and returns nullopt if bad.
   std::optional<DaemonConfig> readConfig(std::string& describedSource) const;
+  // Sends logging where the configuration says (making logging.file absolute first).
+  bool setUpLogging(DaemonConfig& config) const;
   std::string resolvePluginDir(const std::string& configured) const;
   std::string fromStartDirectory(const std::string& path) const;
   int serve(const DaemonConfig& config, TransportSet& transports);

@@ -67,8 +67,8 @@ std::optional<std::string> TransportSet::start(ServerRuntime& runtime, const Dae
     entry.config = new Poco::Util::MapConfiguration;
     for (const auto& [key, setting] : settings.keys) entry.config->setString(key, setting.value);
     entry.context = std::make_unique<transport::TransportContext>(transport::TransportContext{
-        runtime.broker(), runtime.clock(), runtime.executor(), runtime.metrics(), runtime.publisher(),
-        config.session, *entry.config, Poco::Logger::get("spread.transport." + entry.name)});
+        runtime.broker(), runtime.clock(), runtime.executor(), runtime.metrics(), runtime.publisher(), config.session,
+        *entry.config, Poco::Logger::get("spread.transport." + entry.name)});
     transport::StartResult result;
     if (auto thrown = exceptionFrom([&] { result = entry.loaded->transport().start(*entry.context); })) {
       return "transport '" + entry.name + "': start() threw " + *thrown;
@@ -113,9 +113,8 @@ std::vector<std::string> TransportSet::stop(WallClock::time_point closeBy, WallC
       } catch (const std::future_error&) {
       }
     };
-    if (auto thrown = exceptionFrom([&] {
-          entry->loaded->transport().stop(std::chrono::duration_cast<core::Duration>(remaining), done);
-        })) {
+    if (auto thrown = exceptionFrom(
+            [&] { entry->loaded->transport().stop(std::chrono::duration_cast<core::Duration>(remaining), done); })) {
       // It may or may not have stopped; waiting for its callback tells which.
       Poco::Logger::get("spreadd").error("transport '" + entry->name + "': stop() threw " + *thrown);
     }

@@ -1,15 +1,15 @@
 // Proves the daemon's configuration rules on in-memory files: defaults from the built-in
 // file, overrides from the user's file, transport keys handed to listed transports only,
 // and every bad key or value reported with its file, line and key.
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
+#include "daemon_config.h"
 
 #include <Poco/Message.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 
-#include "daemon_config.h"
 #include "embedded_defaults.h"
 
 namespace spread::daemon {
@@ -141,8 +141,8 @@ TEST(DaemonConfigTest, BadTransportListsAreRefused) {
 }
 
 TEST(DaemonConfigTest, TransportErrorsAreLocatedByTheKeyTheyName) {
-  TransportSettings settings{"fake", {{"port", Setting{"x", "server.properties", 4}},
-                                      {"portRange", Setting{"y", "server.properties", 9}}}};
+  TransportSettings settings{
+      "fake", {{"port", Setting{"x", "server.properties", 4}}, {"portRange", Setting{"y", "server.properties", 9}}}};
   EXPECT_EQ(locateTransportError(settings, "unknown key 'portRange'"),
             "server.properties:9: transport.fake.portRange: unknown key 'portRange'");
   EXPECT_EQ(locateTransportError(settings, "port must be a number"),

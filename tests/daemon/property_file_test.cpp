@@ -1,23 +1,22 @@
 // Proves the properties parser reads Poco's syntax exactly as Poco does (every sample is
 // also parsed by Poco::Util::PropertyFileConfiguration and the results compared) while
 // remembering the line each key starts on, across comments and continuation lines.
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
+#include "property_file.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/PropertyFileConfiguration.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include <map>
 #include <sstream>
 
-#include "property_file.h"
-
 namespace spread::daemon {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::Field;
-using ::testing::AllOf;
 
 auto entry(const std::string& key, const std::string& value, int line) {
   return AllOf(Field(&PropertyEntry::key, key), Field(&PropertyEntry::value, value), Field(&PropertyEntry::line, line));
@@ -69,14 +68,14 @@ TEST(PropertyFileTest, ContinuationLinesBelongToTheLineTheyStartOn) {
 
 TEST(PropertyFileTest, CarriageReturnLineEndsCountOnce) {
   const auto file = PropertyFile::parse("a = 1\r\nb = x\\\r\ny\r\nc = 3\rd = 4\n", "test");
-  EXPECT_THAT(file.entries(), ElementsAre(entry("a", "1", 1), entry("b", "xy", 2), entry("c", "3", 4),
-                                          entry("d", "4", 5)));
+  EXPECT_THAT(file.entries(),
+              ElementsAre(entry("a", "1", 1), entry("b", "xy", 2), entry("c", "3", 4), entry("d", "4", 5)));
 }
 
 TEST(PropertyFileTest, EscapesInValues) {
   const auto file = PropertyFile::parse("tab = a\\tb\nnewline = a\\nb\nother = a\\qb\\\\c\n", "test");
-  EXPECT_THAT(file.entries(), ElementsAre(entry("tab", "a\tb", 1), entry("newline", "a\nb", 2),
-                                          entry("other", "aqb\\c", 3)));
+  EXPECT_THAT(file.entries(),
+              ElementsAre(entry("tab", "a\tb", 1), entry("newline", "a\nb", 2), entry("other", "aqb\\c", 3)));
 }
 
 TEST(PropertyFileTest, LaterEntryOfAKeyWins) {

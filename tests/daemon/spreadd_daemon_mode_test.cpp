@@ -3,7 +3,6 @@
 // the pid file. The test becomes a child subreaper, so it can reap the detached server.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -34,11 +33,13 @@ TEST_F(SpreaddDaemonModeTest, WritesAndRemovesThePidFileAndStopsOnSigterm) {
   ASSERT_TRUE(launched);
   ASSERT_TRUE(launched->exitedWith(0)) << *launched << launcher->errors();
 
-  auto pidText = waitForFile(pidFile, [](const std::string& text) { return text.ends_with("\n"); }, kStartTimeout);
+  auto pidText = waitForFile(
+      pidFile, [](const std::string& text) { return text.ends_with("\n"); }, kStartTimeout);
   ASSERT_TRUE(pidText) << "no pid file";
   const pid_t pid = std::stoi(*pidText);
   EXPECT_NE(pid, launcher->pid());
-  auto log = waitForFile(logFile, [](const std::string& text) { return hasLine(text, "ready"); }, kStartTimeout);
+  auto log = waitForFile(
+      logFile, [](const std::string& text) { return hasLine(text, "ready"); }, kStartTimeout);
   ASSERT_TRUE(log) << "the daemon did not log its readiness";
   EXPECT_THAT(*log, HasSubstr("listening fake fake://\n"));
   ASSERT_EQ(::kill(pid, 0), 0) << "the daemon is not running";
@@ -49,8 +50,8 @@ TEST_F(SpreaddDaemonModeTest, WritesAndRemovesThePidFileAndStopsOnSigterm) {
   ASSERT_EQ(::waitpid(pid, &status, WNOHANG), pid);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "wait status " << status;
   EXPECT_FALSE(std::filesystem::exists(pidFile));
-  EXPECT_TRUE(waitForFile(logFile, [](const std::string& text) { return hasLine(text, "stopped"); },
-                          std::chrono::seconds(0)));
+  EXPECT_TRUE(waitForFile(
+      logFile, [](const std::string& text) { return hasLine(text, "stopped"); }, std::chrono::seconds(0)));
 }
 
 }  // namespace

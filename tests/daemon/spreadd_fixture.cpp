@@ -26,7 +26,8 @@ std::string SpreaddTest::writeFile(const std::string& name, const std::string& t
 std::string SpreaddTest::fakeConfig(const std::vector<std::string>& extraLines) const {
   std::string text =
       "spread.transports = fake\n"
-      "spread.pluginDir = " SPREAD_PLUGIN_DIR "\n"
+      "spread.pluginDir = " SPREAD_PLUGIN_DIR
+      "\n"
       "spread.shutdownGraceMs = 2000\n";
   for (const auto& line : extraLines) text += line + "\n";
   return writeFile("server.properties", text);

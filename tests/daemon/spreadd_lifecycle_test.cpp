@@ -4,7 +4,6 @@
 // Runs the real binary with the fake transport plugin; every wait is a poll with a deadline.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <signal.h>
 
 #include <cstdint>
@@ -23,7 +22,8 @@ class SpreaddLifecycleTest : public SpreaddTest {};
 
 std::size_t threadCount(pid_t pid) {
   std::size_t count = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
     ++count;
   }
   return count;

@@ -32,9 +32,7 @@ class SpreaddPluginErrorTest : public SpreaddTest {
   }
 };
 
-TEST_F(SpreaddPluginErrorTest, MissingPlugin) {
-  expectRefused(directory_.string(), "absent", "no such file");
-}
+TEST_F(SpreaddPluginErrorTest, MissingPlugin) { expectRefused(directory_.string(), "absent", "no such file"); }
 
 TEST_F(SpreaddPluginErrorTest, EmptyFileIsNotAPlugin) {
   writeFile("libspread_transport_empty.so", "");
@@ -47,7 +45,8 @@ TEST_F(SpreaddPluginErrorTest, TextFileIsNotAPlugin) {
 }
 
 TEST_F(SpreaddPluginErrorTest, SharedObjectWithoutEntryPoint) {
-  expectRefused(SPREAD_BROKEN_PLUGIN_DIR, "noentry", "is not a Spread transport plugin (no 'spread_transport_plugin' symbol)");
+  expectRefused(SPREAD_BROKEN_PLUGIN_DIR, "noentry",
+                "is not a Spread transport plugin (no 'spread_transport_plugin' symbol)");
 }
 
 TEST_F(SpreaddPluginErrorTest, PluginBuiltForAnotherAbiVersion) {

@@ -2,16 +2,16 @@
 // creates its transport, and refuses a missing file, a file that is not a shared object,
 // a shared object without the entry point, and a plugin built for another ABI version,
 // each time naming the file and the reason.
+#include "spread/transport/plugin_loader.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "spread/transport/plugin_api.h"
-#include "spread/transport/plugin_loader.h"
 
 namespace spread::transport {
 namespace {
