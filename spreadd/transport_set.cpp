@@ -28,11 +28,13 @@ std::optional<std::string> exceptionFrom(Call&& call) {
 
 }  // namespace
 
+// Members are destroyed in reverse order: the transport first, then the context and the
+// configuration it may refer to until the end.
 struct TransportSet::Entry {
   std::string name;
-  std::unique_ptr<transport::LoadedTransport> loaded;
   Poco::AutoPtr<Poco::Util::MapConfiguration> config;
   std::unique_ptr<transport::TransportContext> context;
+  std::unique_ptr<transport::LoadedTransport> loaded;
   bool started = false;
 };
 
