@@ -1,0 +1,43 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "scenario.h"
+
+namespace spread::sim {
+
+/// Where a scenario file is wrong and what was expected there.
+struct ParseError {
+  std::string file;
+  int line = 0;
+  std::string message;
+  /// "<file>:<line>: <message>"
+  std::string text() const { return file + ":" + std::to_string(line) + ": " + message; }
+};
+
+using ParseResult = std::variant<Scenario, ParseError>;
+
+/// Reads the scenario format: one event a line, `# comments`, `set` lines first.
+///
+///   set <name> <value>
+///   <time> join <client> [latency=<d>] [jitter=<d>] [window=<bytes>] [rate=<n>]
+///   <time> subscribe <client> <topic> [queue=<n>]
+///   <time> send <client> "<text>"              (a WebSocket text frame)
+///   <time> publish <client> <topic> "<text>"   (a POST /publish)
+///   <time> burst <client> <topic> <count> [every=<d>]
+///   <time> stall|resume|disconnect <client>     (resume takes [rate=<n>])
+///   <time> leave <client> [<topic>]
+///   <time> shutdown [grace=<d>]
+///   <time>|end expect <client> received [>=|<=]<n> | closed <code> | open | refused
+///
+/// Times are absolute and never decrease; durations are written 250us, 10ms, 1.5s.
+/// Static mistakes (a client used before it joined) are errors too. `file` names the
+/// source in error messages.
+ParseResult parseScenario(std::string_view text, const std::string& file);
+
+/// Reads and parses a file; a file that cannot be read is a ParseError on line 0.
+ParseResult loadScenario(const std::string& path);
+
+}  // namespace spread::sim
