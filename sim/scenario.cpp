@@ -45,11 +45,16 @@ std::string quoted(const std::string& text) {
 
 std::string formatExpectation(const Expectation& expect) {
   switch (expect.kind) {
-    case Expectation::Kind::kReceived: {
+    case Expectation::Kind::kReceived:
+    case Expectation::Kind::kPublished:
+    case Expectation::Kind::kRejected: {
+      const char* what = expect.kind == Expectation::Kind::kReceived    ? "received "
+                         : expect.kind == Expectation::Kind::kPublished ? "published "
+                                                                        : "rejected ";
       const char* op = expect.compare == Expectation::Compare::kAtLeast  ? ">="
                        : expect.compare == Expectation::Compare::kAtMost ? "<="
                                                                          : "";
-      return "received " + std::string(op) + std::to_string(expect.count);
+      return what + std::string(op) + std::to_string(expect.count);
     }
     case Expectation::Kind::kClosed: return "closed " + std::to_string(expect.code);
     case Expectation::Kind::kOpen: return "open";

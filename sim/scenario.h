@@ -31,11 +31,11 @@ struct Settings {
 
 /// What an `expect` line asserts about a client, or about the run.
 struct Expectation {
-  enum class Kind { kReceived, kClosed, kOpen, kRefused };
+  enum class Kind { kReceived, kPublished, kRejected, kClosed, kOpen, kRefused };
   enum class Compare { kEqual, kAtLeast, kAtMost };
   Kind kind = Kind::kReceived;
   Compare compare = Compare::kEqual;
-  std::uint64_t count = 0;  // kReceived: messages read
+  std::uint64_t count = 0;  // kReceived: messages read; kPublished/kRejected: publishes
   int code = 0;             // kClosed: the close code of the client's latest connection
 
   friend bool operator==(const Expectation&, const Expectation&) = default;

@@ -212,9 +212,11 @@ void applySetting(Settings& settings, const std::string& name, const std::string
 
 Expectation parseExpectation(LineParser& p) {
   Expectation expect;
-  const std::string what = p.bare("received, closed, open or refused");
-  if (what == "received") {
-    expect.kind = Expectation::Kind::kReceived;
+  const std::string what = p.bare("received, published, rejected, closed, open or refused");
+  if (what == "received" || what == "published" || what == "rejected") {
+    expect.kind = what == "received"    ? Expectation::Kind::kReceived
+                  : what == "published" ? Expectation::Kind::kPublished
+                                        : Expectation::Kind::kRejected;
     std::string count = p.bare("a message count");
     if (count.starts_with(">=")) {
       expect.compare = Expectation::Compare::kAtLeast;
@@ -239,7 +241,7 @@ Expectation parseExpectation(LineParser& p) {
   } else if (what == "refused") {
     expect.kind = Expectation::Kind::kRefused;
   } else {
-    throw LineError{"expected received, closed, open or refused after the client, got '" + what + "'"};
+    throw LineError{"expected received, published, rejected, closed, open or refused after the client, got '" + what + "'"};
   }
   p.options({});
   return expect;

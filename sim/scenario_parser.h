@@ -30,8 +30,13 @@ using ParseResult = std::variant<Scenario, ParseError>;
 ///   <time> stall|resume|disconnect <client>     (resume takes [rate=<n>])
 ///   <time> leave <client> [<topic>]
 ///   <time> shutdown [grace=<d>]
-///   <time>|end expect <client> received [>=|<=]<n> | closed <code> | open | refused
+///   <time>|end expect <client> received|published|rejected [>=|<=]<n>
+///   <time>|end expect <client> closed <code> | open | refused
 ///
+/// `closed` is the close code the server sent on the client's latest connection (or, if
+/// the server sent none, how it ended: 1000 for leave, 1006 for disconnect); `open` means
+/// the client has a connection that has not ended; `published` counts POSTs answered 204,
+/// `rejected` POSTs refused plus error frames read.
 /// Times are absolute and never decrease; durations are written 250us, 10ms, 1.5s.
 /// Static mistakes (a client used before it joined) are errors too. `file` names the
 /// source in error messages.
