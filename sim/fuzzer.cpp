@@ -52,6 +52,7 @@ std::string Swarm::describe() const {
   add(frames, "frames");
   add(lateJoiners, "late-joiners");
   add(busyTopics, "busy-topics");
+  add(bigMessages, "big-messages");
   return out.empty() ? "none" : out;
 }
 
@@ -60,7 +61,7 @@ Swarm Fuzzer::swarmFor(std::uint64_t seed) {
   Swarm s;
   for (bool* on : {&s.stalls, &s.slowReaders, &s.disconnects, &s.leaves, &s.bursts, &s.jitter, &s.earlyShutdown,
                    &s.publishDuringShutdown, &s.manyRooms, &s.smallWindows, &s.smallQueues, &s.keepalive, &s.frames,
-                   &s.lateJoiners, &s.busyTopics}) {
+                   &s.lateJoiners, &s.busyTopics, &s.bigMessages}) {
     *on = rng.chance(50);
   }
   return s;
@@ -84,10 +85,12 @@ Scenario Fuzzer::generate(std::uint64_t seed) {
     settings.publishWait = ms(rng.below(20));
   }
 
+  if (swarm.bigMessages) settings.queueBytes = rng.between(256, 8 * 1024);
   std::vector<std::string> topics{"chat"};
   if (swarm.manyRooms) {
     const std::uint64_t rooms = rng.between(2, 4);
     for (std::uint64_t i = 2; i <= rooms; ++i) topics.push_back("room" + std::to_string(i));
+    if (rng.chance(30)) settings.topicsMax = rng.between(1, rooms);
   }
   auto pickTopic = [&] { return topics[rng.below(topics.size())]; };
 
@@ -147,6 +150,7 @@ Scenario Fuzzer::generate(std::uint64_t seed) {
         event.topic = pickTopic();
         event.count = rng.between(2, 120);
         event.every = core::Duration(std::chrono::microseconds(rng.below(3) == 0 ? 0 : rng.below(2000)));
+        if (swarm.bigMessages && rng.chance(50)) event.size = rng.between(16, 2048);
         break;
       case kStall: event.kind = Event::Kind::kStall; break;
       case kResume:

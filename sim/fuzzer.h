@@ -27,6 +27,7 @@ struct Swarm {
   bool frames = false;     // clients publish over their WebSocket too
   bool lateJoiners = false;
   bool busyTopics = false; // a small inbound queue and publish wait
+  bool bigMessages = false;  // large bursts against a small queue byte bound
 
   /// The names of the switched-on faults, space-separated, for the scenario's header.
   std::string describe() const;

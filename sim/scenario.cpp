@@ -85,6 +85,7 @@ std::string formatEvent(const Event& event) {
     case Event::Kind::kBurst:
       out << ' ' << event.topic << ' ' << event.count;
       if (event.every != core::Duration::zero()) out << " every=" << formatDuration(event.every);
+      if (event.size) out << " size=" << *event.size;
       break;
     case Event::Kind::kResume:
       if (event.rate) out << " rate=" << *event.rate;

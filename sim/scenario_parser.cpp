@@ -15,6 +15,7 @@ namespace spread::sim {
 namespace {
 
 constexpr std::size_t kBurstCountMax = 100'000;
+constexpr std::size_t kBurstTextBytesMax = 1 << 20;
 constexpr core::Duration kGraceDefault = std::chrono::seconds(5);
 
 struct Token {
@@ -345,8 +346,9 @@ class ScenarioReader {
         event.topic = p.bare("a topic");
         checkTopic(event.topic);
         event.count = parseCount(p.bare("a message count"), "the burst's message count", kBurstCountMax);
-        auto options = p.options({"every"});
+        auto options = p.options({"every", "size"});
         if (options.count("every")) event.every = parseDuration(options["every"], "every");
+        if (options.count("size")) event.size = parseCount(options["size"], "size (bytes of text)", kBurstTextBytesMax);
         break;
       }
       case Kind::kResume: {

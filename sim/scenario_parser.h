@@ -26,7 +26,7 @@ using ParseResult = std::variant<Scenario, ParseError>;
 ///   <time> subscribe <client> <topic> [queue=<n>]
 ///   <time> send <client> "<text>"              (a WebSocket text frame)
 ///   <time> publish <client> <topic> "<text>"   (a POST /publish)
-///   <time> burst <client> <topic> <count> [every=<d>]
+///   <time> burst <client> <topic> <count> [every=<d>] [size=<bytes of text>]
 ///   <time> stall|resume|disconnect <client>     (resume takes [rate=<n>])
 ///   <time> leave <client> [<topic>]
 ///   <time> shutdown [grace=<d>]

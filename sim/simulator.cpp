@@ -275,7 +275,9 @@ void Run::apply(const Event& event) {
       break;
     case Event::Kind::kBurst:
       for (std::size_t i = 0; i < event.count; ++i) {
-        const std::string body = chatBody(event.client, "burst " + std::to_string(event.line) + "." + std::to_string(i + 1));
+        std::string text = "burst " + std::to_string(event.line) + "." + std::to_string(i + 1);
+        if (event.size && text.size() < *event.size) text.append(*event.size - text.size(), '.');
+        const std::string body = chatBody(event.client, text);
         executor_.postAfter(event.every * static_cast<std::int64_t>(i), [this, body, topic = event.topic, name = event.client] {
           requests_[control_->post(topic, body, clients_[name].link.latency)] = {name, topic};
         });

@@ -93,7 +93,9 @@ void SimTransport::open(ConnectionId id) {
   if (observer_ != nullptr) observer_->onStarted(id);
 }
 
-void SimTransport::serverDone(ConnectionId) {
+void SimTransport::serverDone(ConnectionId id) {
+  // Only connections whose upgrade reached the server were counted as open.
+  if (!entries_.at(id).session) return;
   --serverOpen_;
   context_->metrics.connectionClosed();
   if (stopping_ && !forcing_ && serverOpen_ == 0) {
@@ -124,7 +126,8 @@ void SimTransport::forceStop() {
   stopTimer_ = core::TimerId::kNone;
   forcing_ = true;
   for (auto& [id, entry] : entries_) {
-    if (entry.connection->serverDone()) continue;
+    // An upgrade still on its way is refused when it arrives: the transport is stopping.
+    if (!entry.session || entry.connection->serverDone()) continue;
     if (entry.session) entry.session->closeWith(transport::CloseCode::kGoingAway, transport::kReasonShuttingDown);
     entry.connection->abort();
   }
