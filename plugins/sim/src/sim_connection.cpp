@@ -181,7 +181,7 @@ void SimConnection::setReadInterval(core::Duration interval) {
 }
 
 void SimConnection::leave() {
-  if (clientEnded_ && !network_.bugs.closeTwice) return;
+  if (clientEnded_) return;
   endForClient(ConnectionEnd{ClosedBy::kClient, CloseCode::kNormal, "client left", false});
   network_.executor.postAfter(link_.latency, [weak = weak_from_this()] {
     if (auto self = weak.lock()) self->serverDisconnected();
@@ -223,7 +223,7 @@ void SimConnection::endForClient(ConnectionEnd end) {
   readTimer_ = core::TimerId::kNone;
   discardUnread();
   if (network_.observer != nullptr && !endReported_) network_.observer->onEnded(id_, end);
-  if (!network_.bugs.closeTwice) endReported_ = true;
+  endReported_ = true;
 }
 
 void SimConnection::discardUnread() {
@@ -234,6 +234,9 @@ void SimConnection::discardUnread() {
 void SimConnection::serverDisconnected() {
   if (serverDone_) return;
   serverDone_ = true;
+  if (network_.bugs.closeTwice && closeRequested_ && network_.observer != nullptr) {
+    network_.observer->onEnded(id_, ConnectionEnd{ClosedBy::kServer, closeCode_, "closing handshake done", false});
+  }
   network_.executor.cancel(closeTimer_);
   closeTimer_ = core::TimerId::kNone;
   outbound_.clear();

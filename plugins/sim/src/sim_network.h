@@ -18,7 +18,7 @@ namespace spread::plugins::sim {
 struct BugSwitches {
   bool dropAfterResume = false;    // the first message after a resume is lost on the wire
   bool duplicateDelivery = false;  // every 7th message read is read twice
-  bool closeTwice = false;         // a client leaving after a server close ends twice
+  bool closeTwice = false;         // a server close reports a second end when the link goes
   bool endBeforeFlush = false;     // a closed connection reports its end before its queue drains
   bool queueOffByOne = false;      // sessions get one more queue slot than asked
   bool earlyDrop = false;          // sessions get one queue slot fewer than asked
