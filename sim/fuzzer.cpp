@@ -85,7 +85,10 @@ Scenario Fuzzer::generate(std::uint64_t seed) {
     settings.publishWait = ms(rng.below(20));
   }
 
-  if (swarm.bigMessages) settings.queueBytes = rng.between(256, 8 * 1024);
+  if (swarm.bigMessages) {
+    settings.queueBytes = rng.between(256, 8 * 1024);
+    settings.messageBytesMax = rng.between(256, 4096);
+  }
   std::vector<std::string> topics{"chat"};
   if (swarm.manyRooms) {
     const std::uint64_t rooms = rng.between(2, 4);
@@ -166,7 +169,8 @@ Scenario Fuzzer::generate(std::uint64_t seed) {
       case kDisconnect: event.kind = Event::Kind::kDisconnect; break;
       case kSend:
         event.kind = Event::Kind::kSend;
-        event.text = "f" + std::to_string(i);
+        event.text = rng.chance(10) ? "" : "f" + std::to_string(i);
+        if (swarm.bigMessages && rng.chance(30)) event.size = rng.between(16, 4096);
         break;
     }
     g.events.push_back(event);

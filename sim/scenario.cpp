@@ -80,7 +80,10 @@ std::string formatEvent(const Event& event) {
       out << ' ' << event.topic;
       if (event.queue) out << " queue=" << *event.queue;
       break;
-    case Event::Kind::kSend: out << ' ' << quoted(event.text); break;
+    case Event::Kind::kSend:
+      out << ' ' << quoted(event.text);
+      if (event.size) out << " size=" << *event.size;
+      break;
     case Event::Kind::kPublish: out << ' ' << event.topic << ' ' << quoted(event.text); break;
     case Event::Kind::kBurst:
       out << ' ' << event.topic << ' ' << event.count;

@@ -54,7 +54,7 @@ struct Event {
   std::string text;         // send, publish, burst
   std::size_t count = 0;    // burst
   core::Duration every{};   // burst spacing
-  std::optional<std::size_t> size;             // burst: pad each message's text to this many bytes
+  std::optional<std::size_t> size;             // burst, send: pad the text to this many bytes
   std::optional<std::size_t> queue;            // subscribe
   std::optional<core::Duration> latency;       // join
   std::optional<core::Duration> jitter;        // join

@@ -16,7 +16,7 @@ namespace spread::sim {
 namespace {
 
 constexpr std::size_t kBurstCountMax = 100'000;
-constexpr std::size_t kBurstTextBytesMax = 1 << 20;
+constexpr std::size_t kBurstTextBytesMax = 1 << 20;  // also for send's size=
 constexpr core::Duration kGraceDefault = std::chrono::seconds(5);
 
 using namespace scenario_values;
@@ -231,10 +231,12 @@ class ScenarioReader {
         if (options.count("queue")) event.queue = parseCount(options["queue"], "queue (messages)");
         break;
       }
-      case Kind::kSend:
+      case Kind::kSend: {
         event.text = p.quoted("the message text");
-        p.options({});
+        auto options = p.options({"size"});
+        if (options.count("size")) event.size = parseCount(options["size"], "size (bytes of text)", kBurstTextBytesMax);
         break;
+      }
       case Kind::kPublish:
         event.topic = p.bare("a topic");
         checkTopic(event.topic);

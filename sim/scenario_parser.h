@@ -24,7 +24,7 @@ using ParseResult = std::variant<Scenario, ParseError>;
 ///   set <name> <value>
 ///   <time> join <client> [latency=<d>] [jitter=<d>] [window=<bytes>] [rate=<n>]
 ///   <time> subscribe <client> <topic> [queue=<n>]
-///   <time> send <client> "<text>"              (a WebSocket text frame)
+///   <time> send <client> "<text>" [size=<n>]   (a WebSocket text frame)
 ///   <time> publish <client> <topic> "<text>"   (a POST /publish)
 ///   <time> burst <client> <topic> <count> [every=<d>] [size=<bytes of text>]
 ///   <time> stall|resume|disconnect <client>     (resume takes [rate=<n>])

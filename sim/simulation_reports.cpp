@@ -94,7 +94,13 @@ void SimulationRun::onTextRead(ConnectionId id, std::string_view text) {
 
 void SimulationRun::onCloseRequested(ConnectionId id, transport::CloseCode code, std::string_view reason) {
   checker_.closeRequested(id, code, reason);
-  if (!connections_[id].serverClose) connections_[id].serverClose = code;
+  if (!connections_[id].serverClose) {
+    connections_[id].serverClose = code;
+    if (timeline_ != nullptr) {
+      timeline_->mark(id, clock_.now(), code == transport::CloseCode::kPolicyViolation ? "drop" : "close",
+                      "closing " + std::to_string(static_cast<int>(code)) + " " + std::string(reason));
+    }
+  }
   trace(line("closing").add("conn", id).add("code", static_cast<int>(code)).add("reason", reason));
 }
 
@@ -104,9 +110,9 @@ void SimulationRun::onEnded(ConnectionId id, const ConnectionEnd& end) {
   trace(line("close").add("conn", id).add("by", end.by == plugins::sim::ClosedBy::kServer ? "server" : "client")
             .add("code", static_cast<int>(end.code)).add("reason", end.reason).add("frame_read", end.frameRead));
   if (timeline_ != nullptr) {
-    const bool dropped = end.code == transport::CloseCode::kPolicyViolation;
-    timeline_->mark(id, clock_.now(), dropped ? "drop" : end.by == plugins::sim::ClosedBy::kClient ? "leave" : "close",
-                    std::to_string(static_cast<int>(end.code)) + " " + end.reason);
+    const bool byClient = end.by == plugins::sim::ClosedBy::kClient;
+    timeline_->mark(id, clock_.now(), byClient ? "leave" : "close",
+                    std::to_string(static_cast<int>(end.code)) + (byClient || end.frameRead ? "" : " (link cut)"));
   }
 }
 

@@ -161,7 +161,9 @@ void SimulationRun::apply(const Event& event) {
     case Event::Kind::kSend: {
       auto live = liveConnections(*client);
       if (live.empty()) return skip(event, event.client + " has no open connection");
-      control_->sendText(live.front(), chatBody(event.client, event.text));
+      std::string text = event.text;
+      if (event.size && text.size() < *event.size) text.append(*event.size - text.size(), '.');
+      control_->sendText(live.front(), chatBody(event.client, text));
       break;
     }
     case Event::Kind::kPublish:

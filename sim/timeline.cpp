@@ -40,6 +40,56 @@ double ms(core::TimePoint at) {
   return std::chrono::duration<double, std::milli>(at.time_since_epoch()).count();
 }
 
+// Maps virtual time to a drawing position with quiet stretches squeezed: each gap between
+// two moments where something happened counts for at most `cap`, so a 20ms burst stays
+// readable next to a one-second wait for the shutdown.
+class TimeAxis {
+ public:
+  TimeAxis(std::vector<double> moments, double left, double width) : left_(left), width_(width) {
+    moments.push_back(0);
+    std::sort(moments.begin(), moments.end());
+    moments.erase(std::unique(moments.begin(), moments.end()), moments.end());
+    cap_ = std::max(1.0, (moments.back() - moments.front()) / 40);
+    double squeezed = 0;
+    for (std::size_t i = 0; i < moments.size(); ++i) {
+      if (i > 0) {
+        const double gap = moments[i] - moments[i - 1];
+        if (gap > cap_) breaks_.push_back({squeezed + cap_ / 2, gap});
+        squeezed += std::min(gap, cap_);
+      }
+      points_.emplace_back(moments[i], squeezed);
+    }
+    total_ = std::max(squeezed, 1e-9);
+  }
+
+  double x(double at) const {
+    auto next = std::lower_bound(points_.begin(), points_.end(), std::make_pair(at, -1.0));
+    double squeezed = points_.back().second;
+    if (next != points_.end() && next != points_.begin()) {
+      const auto& [t1, s1] = *next;
+      const auto& [t0, s0] = *(next - 1);
+      squeezed = t1 == t0 ? s1 : s0 + (s1 - s0) * (at - t0) / (t1 - t0);
+    } else if (next == points_.begin()) {
+      squeezed = 0;
+    }
+    return left_ + width_ * squeezed / total_;
+  }
+  /// Where the squeezed gaps are drawn, and how long each really was.
+  std::vector<std::pair<double, double>> breaks() const {
+    std::vector<std::pair<double, double>> out;
+    for (const auto& [squeezed, gap] : breaks_) out.emplace_back(left_ + width_ * squeezed / total_, gap);
+    return out;
+  }
+
+ private:
+  double left_;
+  double width_;
+  double cap_ = 1;
+  double total_ = 1;
+  std::vector<std::pair<double, double>> points_;  // (time, squeezed time)
+  std::vector<std::pair<double, double>> breaks_;  // (squeezed position, real gap)
+};
+
 }  // namespace
 
 void Timeline::addTopic(const std::string& topic) {
@@ -87,14 +137,18 @@ void Timeline::writeSvg(std::ostream& out) const {
   y += kLaneHeight / 2;
   for (const auto& [id, lane] : lanes_) laneY[id] = (y += kLaneHeight);
   const double height = y + kLaneHeight * 2;
-  const double span = std::max(1.0, ms(end_));
-  auto x = [&](core::TimePoint at) { return kLeft + kWidth * ms(at) / span; };
+  std::vector<double> moments{ms(end_)};
+  for (const Arrow& arrow : arrows_) moments.insert(moments.end(), {ms(arrow.from), ms(arrow.to)});
+  for (const Mark& mark : marks_) moments.push_back(ms(mark.at));
+  for (const auto& [at, grace] : shutdowns_) moments.push_back(ms(at));
+  const TimeAxis axis(std::move(moments), kLeft, kWidth);
+  auto x = [&](core::TimePoint at) { return axis.x(ms(at)); };
 
   out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kLeft + kWidth + 40 << "\" height=\"" << height
       << "\" font-family=\"monospace\" font-size=\"11\">\n";
   out << "<defs><marker id=\"head\" markerWidth=\"6\" markerHeight=\"6\" refX=\"5\" refY=\"3\" orient=\"auto\">"
          "<path d=\"M0,0 L6,3 L0,6 z\" fill=\"#1f77b4\"/></marker></defs>\n";
-  out << "<text x=\"10\" y=\"18\">virtual time 0 .. " << span << " ms; arrows: accepted -> read";
+  out << "<text x=\"10\" y=\"18\">virtual time 0 .. " << ms(end_) << " ms (quiet gaps squeezed); arrows: accepted -> read";
   if (arrowsSkipped_ > 0) out << " (" << arrowsSkipped_ << " more not drawn)";
   out << "</text>\n";
   for (const auto& [topic, ty] : topicY) {
@@ -106,13 +160,18 @@ void Timeline::writeSvg(std::ostream& out) const {
     out << "<text x=\"10\" y=\"" << ly + 4 << "\">" << escape(lane.label) << "</text>";
     out << "<line x1=\"" << kLeft << "\" y1=\"" << ly << "\" x2=\"" << kLeft + kWidth << "\" y2=\"" << ly << "\" stroke=\"#ccc\"/>\n";
   }
+  for (const auto& [bx, gap] : axis.breaks()) {
+    out << "<line x1=\"" << bx << "\" y1=\"" << kTop << "\" x2=\"" << bx << "\" y2=\"" << height - kLaneHeight
+        << "\" stroke=\"#999\" stroke-dasharray=\"2,3\"/><text x=\"" << bx + 2 << "\" y=\"" << height - kLaneHeight / 2
+        << "\" fill=\"#999\">+" << gap << "ms</text>\n";
+  }
   for (const Arrow& arrow : arrows_) {
     out << "<line x1=\"" << x(arrow.from) << "\" y1=\"" << topicY[arrow.topic] << "\" x2=\"" << x(arrow.to) << "\" y2=\""
         << laneY[arrow.id] << "\" stroke=\"#1f77b4\" stroke-opacity=\"0.35\" marker-end=\"url(#head)\"/>\n";
   }
   for (const auto& [at, grace] : shutdowns_) {
     const double gx = x(at + grace);
-    out << "<rect x=\"" << x(at) << "\" y=\"" << kTop << "\" width=\"" << std::max(1.0, std::min(kLeft + kWidth, gx) - x(at))
+    out << "<rect x=\"" << x(at) << "\" y=\"" << kTop << "\" width=\"" << std::max(1.0, std::min(x(end_), gx) - x(at))
         << "\" height=\"" << height - kTop - kLaneHeight << "\" fill=\"#ff7f0e\" fill-opacity=\"0.08\"/>";
     out << "<text x=\"" << x(at) + 2 << "\" y=\"" << kTop << "\" fill=\"#ff7f0e\">shutdown</text>\n";
   }

@@ -160,6 +160,14 @@ void SimConnection::postToServer(std::function<void(transport::Session&)> event)
 
 void SimConnection::clientSendText(std::string text) {
   if (clientEnded_) return;
+  if (text.size() > network_.messageBytesMax) {
+    // As a WebSocket server does on reading an oversized frame's header.
+    postToServer([&metrics = network_.metrics](transport::Session& session) {
+      metrics.rejected(transport::Rejection::kTooLarge);
+      session.closeWith(CloseCode::kMessageTooBig, "message too big");
+    });
+    return;
+  }
   postToServer([text = std::move(text)](transport::Session& session) { session.onText(text); });
 }
 

@@ -38,6 +38,7 @@ struct SimNetwork {
   core::Executor& executor;
   transport::Metrics& metrics;
   std::size_t sendWindowBytes;
+  std::size_t messageBytesMax;  // a bigger client frame closes the connection with 1009
   core::Duration closeTimeout;
   SimObserver* observer = nullptr;
   SplitMix random{1};

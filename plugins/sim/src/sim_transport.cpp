@@ -35,7 +35,8 @@ transport::StartResult SimTransport::start(transport::TransportContext& context)
   if (closeTimeoutMs < 0) return transport::StartResult::failure(std::string(kCloseTimeoutKey) + ": must not be negative");
   context_ = &context;
   network_.emplace(SimNetwork{context.clock, context.executor, context.metrics, context.session.sendWindowBytes,
-                              std::chrono::milliseconds(closeTimeoutMs), observer_, SplitMix(seed_), bugs_});
+                              context.session.messageBytesMax, std::chrono::milliseconds(closeTimeoutMs), observer_,
+                              SplitMix(seed_), bugs_});
   return transport::StartResult::success();
 }
 
