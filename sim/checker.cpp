@@ -198,8 +198,11 @@ void Checker::stopped(core::TimePoint at, std::uint64_t connectionsOpen) {
   }
 }
 
-void Checker::finish() {
+void Checker::finish(std::int64_t connectionsOpenInMetrics) {
   if (shutdownDeadline_ && !stopped_) fail("shutdown-grace", 0, "shutdown never completed");
+  if (connectionsOpenInMetrics != 0) {
+    fail("close-once", 0, "the metrics count " + std::to_string(connectionsOpenInMetrics) + " connections open after the run");
+  }
   for (const auto& [id, c] : connections_) {
     if (c.ends == 0) fail("close-once", id, conn(id) + " never ended");
     if (c.refusedDelivery && !c.closeCode && !c.endedByClient) {

@@ -58,8 +58,9 @@ class Checker {
   void link(ConnectionId id, const plugins::sim::LinkState& state);
   void shutdownBegan(core::TimePoint at, core::Duration grace);
   void stopped(core::TimePoint at, std::uint64_t connectionsOpen);
-  /// End-of-run checks: every connection ended, shutdown finished.
-  void finish();
+  /// End-of-run checks: every connection ended, shutdown finished, and the transport's
+  /// metrics agree that no connection is open (`connectionsOpenInMetrics`).
+  void finish(std::int64_t connectionsOpenInMetrics = 0);
 
   const std::optional<Violation>& violation() const { return violation_; }
   bool failed() const { return violation_.has_value(); }

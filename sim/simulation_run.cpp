@@ -82,7 +82,7 @@ RunResult SimulationRun::execute() {
       currentLine_ = event->line;
       if (running) expect(*event);
     }
-    if (running && !expectationFailure_) checker_.finish();
+    if (running && !expectationFailure_) checker_.finish(metrics_.connectionsOpen());
   }
   stats_.virtualTime = clock_.now().time_since_epoch();
   trace(line("end").add("steps", stats_.steps));

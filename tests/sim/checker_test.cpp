@@ -158,6 +158,12 @@ TEST_F(CheckerTest, ConnectionThatNeverEndsBreaksCloseOnce) {
   EXPECT_EQ(broken(), "close-once");
 }
 
+TEST_F(CheckerTest, MetricsCountingAnOpenConnectionBreakCloseOnce) {
+  checker_.ended(kConn, ConnectionEnd{ClosedBy::kClient, CloseCode::kNormal, "client left", false});
+  checker_.finish(1);
+  EXPECT_EQ(broken(), "close-once");
+}
+
 TEST_F(CheckerTest, CloseWithoutReasonBreaksCloseOnce) {
   checker_.closeRequested(kConn, CloseCode::kGoingAway, "");
   EXPECT_EQ(broken(), "close-once");

@@ -96,7 +96,8 @@ struct LinkState {
 /// libspread_sim_control.so, which both sides link, so that cast works across the
 /// plugin boundary.
 ///
-/// REQUIRES: every call from the executor's thread, between tasks, after start().
+/// REQUIRES: every call on the executor's thread (between tasks or from inside one), after
+/// start(). None of them runs a session method inline: client actions travel as tasks.
 class SimControl {
  public:
   virtual ~SimControl();
