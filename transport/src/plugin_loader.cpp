@@ -5,9 +5,23 @@
 #include <Poco/Path.h>
 #include <Poco/SharedLibrary.h>
 
+#include <mutex>
+#include <vector>
+
 #include "spread/transport/plugin_api.h"
 
 namespace spread::transport {
+
+namespace {
+// Libraries a LoadedTransport let go of. They stay mapped until the process exits; held
+// here, never destroyed, they stay reachable too, so leak checkers do not flag them.
+void keepMapped(std::unique_ptr<Poco::SharedLibrary> library) {
+  static std::mutex mutex;
+  static auto* kept = new std::vector<std::unique_ptr<Poco::SharedLibrary>>();
+  std::lock_guard lock(mutex);
+  kept->push_back(std::move(library));
+}
+}  // namespace
 
 LoadedTransport::LoadedTransport(std::unique_ptr<Poco::SharedLibrary> library, Transport* transport,
                                  void (*destroy)(Transport*), std::string path)
@@ -17,7 +31,7 @@ LoadedTransport::~LoadedTransport() {
   destroy_(transport_);
   // The library stays mapped: a plugin's threads or static destructors may still be
   // winding down, and unmapping code under them would crash at exit.
-  library_.release();
+  keepMapped(std::move(library_));
 }
 
 std::string PluginLoader::pathFor(const std::string& name) const {
