@@ -201,6 +201,12 @@ int runFiles(const Options& options) {
   return failures == 0 ? 0 : 1;
 }
 
+std::string bugFlags(const RunOptions& run) {
+  std::string flags;
+  for (const std::string& bug : run.bugs) flags += "--inject-bug " + bug + " ";
+  return flags;
+}
+
 int fuzz(const Options& options) {
   const auto began = WallClock::now();
   RunStats total;
@@ -221,11 +227,11 @@ int fuzz(const Options& options) {
       ShrinkResult shrunk = shrinker.shrink(scenario, result.violation->invariant);
       const std::filesystem::path path = std::filesystem::path(options.outDir) / ("fuzz-seed-" + std::to_string(seed) + ".scn");
       std::ofstream out(path);
-      out << formatScenario(shrunk.scenario, "Found by: spread-sim fuzz --start " + std::to_string(seed) + " --seeds 1\n" +
+      out << formatScenario(shrunk.scenario, "Found by: spread-sim fuzz " + bugFlags(options.run) + "--start " + std::to_string(seed) + " --seeds 1\n" +
                                                  "Breaks invariant " + result.violation->invariant + "; shrunk from " +
                                                  std::to_string(shrunk.eventsBefore) + " events to " +
                                                  std::to_string(shrunk.scenario.events.size()) + " in " + std::to_string(shrunk.runs) + " runs.\n" +
-                                                 "Replay: spread-sim " + path.filename().string());
+                                                 "Replay: spread-sim " + bugFlags(options.run) + path.filename().string());
       out.close();
       std::cout << "fuzz: shrunk to " << shrunk.scenario.events.size() << " events (from " << shrunk.eventsBefore << ") in "
                 << shrunk.runs << " runs: " << path.string() << "\n";

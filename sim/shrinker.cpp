@@ -57,12 +57,34 @@ ShrinkResult Shrinker::shrink(const Scenario& failing, const std::string& invari
       current = std::move(candidate);
     }
     for (auto clear : {+[](Event& e) { e.jitter.reset(); }, +[](Event& e) { e.rate.reset(); },
+                       +[](Event& e) { e.latency.reset(); }, +[](Event& e) { e.size.reset(); },
                        +[](Event& e) { e.window.reset(); }, +[](Event& e) { e.queue.reset(); }}) {
       Scenario candidate = current;
       clear(candidate.events[i]);
       if (candidate.events[i] == current.events[i]) continue;
       if (fails(candidate, &last)) current = std::move(candidate);
     }
+  }
+
+  // Settings back to their defaults where the failure does not need them.
+  const Settings defaults;
+  auto resetters = {
+      +[](Settings& s, const Settings& d) { s.queueBytes = d.queueBytes; },
+      +[](Settings& s, const Settings& d) { s.sendWindowBytes = d.sendWindowBytes; },
+      +[](Settings& s, const Settings& d) { s.messageBytesMax = d.messageBytesMax; },
+      +[](Settings& s, const Settings& d) { s.pingInterval = d.pingInterval, s.idleTimeout = d.idleTimeout; },
+      +[](Settings& s, const Settings& d) { s.publishWait = d.publishWait; },
+      +[](Settings& s, const Settings& d) { s.fanoutBatch = d.fanoutBatch; },
+      +[](Settings& s, const Settings& d) { s.inboundMessagesMax = d.inboundMessagesMax; },
+      +[](Settings& s, const Settings& d) { s.topicsMax = d.topicsMax; },
+      +[](Settings& s, const Settings& d) { s.closeTimeout = d.closeTimeout; },
+  };
+  for (auto reset : resetters) {
+    if (runs_ >= runsMax_) break;
+    Scenario candidate = current;
+    reset(candidate.settings, defaults);
+    if (candidate.settings == current.settings) continue;
+    if (fails(candidate, &last)) current = std::move(candidate);
   }
 
   // Report the final form with the line numbers it has when written out.

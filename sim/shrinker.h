@@ -17,7 +17,8 @@ struct ShrinkResult {
 };
 
 /// Makes a failing scenario smaller while it keeps failing the same invariant:
-/// delta debugging (ddmin) over the event list, then smaller bursts. A candidate that
+/// delta debugging (ddmin) over the event list, then smaller bursts, fewer options and
+/// default settings. A candidate that
 /// no longer parses (a client used before it joined) counts as not failing. Bounded by
 /// `runsMax` simulations.
 class Shrinker {
