@@ -198,6 +198,10 @@ void Checker::stopped(core::TimePoint at, std::uint64_t connectionsOpen) {
   }
 }
 
+void Checker::escapedExceptions(std::size_t count) {
+  if (count != 0) fail("no-exception", 0, std::to_string(count) + " executor task(s) let an exception escape");
+}
+
 void Checker::finish(std::int64_t connectionsOpenInMetrics) {
   if (shutdownDeadline_ && !stopped_) fail("shutdown-grace", 0, "shutdown never completed");
   if (connectionsOpenInMetrics != 0) {

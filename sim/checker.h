@@ -37,6 +37,7 @@ struct Violation {
 ///  drop-justified  a subscriber is refused (and closed 1008) only when its queue is full
 ///  close-once      every connection ends exactly once, with a code and a reason
 ///  shutdown-grace  shutdown completes within its grace period, with nothing left open
+///  no-exception    no executor task lets an exception escape
 ///
 /// Only the first violation is kept. Not thread-safe: the simulator is single-threaded.
 class Checker {
@@ -58,6 +59,8 @@ class Checker {
   void link(ConnectionId id, const plugins::sim::LinkState& state);
   void shutdownBegan(core::TimePoint at, core::Duration grace);
   void stopped(core::TimePoint at, std::uint64_t connectionsOpen);
+  /// The executor's count of exceptions that escaped a task, after each task.
+  void escapedExceptions(std::size_t count);
   /// End-of-run checks: every connection ended, shutdown finished, and the transport's
   /// metrics agree that no connection is open (`connectionsOpenInMetrics`).
   void finish(std::int64_t connectionsOpenInMetrics = 0);

@@ -110,6 +110,7 @@ RunResult SimulationRun::execute() {
 bool SimulationRun::step() {
   if (stats_.steps >= options_.stepsMax || !executor_.runNext()) return false;
   ++stats_.steps;
+  checker_.escapedExceptions(executor_.escapedExceptions());
   for (ConnectionId id : checker_.live()) checker_.link(id, control_->linkState(id));
   return !checker_.failed() && !expectationFailure_;
 }

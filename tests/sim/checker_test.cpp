@@ -169,6 +169,13 @@ TEST_F(CheckerTest, CloseWithoutReasonBreaksCloseOnce) {
   EXPECT_EQ(broken(), "close-once");
 }
 
+TEST_F(CheckerTest, EscapedExceptionBreaksNoException) {
+  checker_.escapedExceptions(0);
+  EXPECT_EQ(broken(), "none");
+  checker_.escapedExceptions(1);
+  EXPECT_EQ(broken(), "no-exception");
+}
+
 TEST_F(CheckerTest, StopAfterGraceBreaksShutdownGrace) {
   checker_.shutdownBegan(core::TimePoint{}, std::chrono::milliseconds(100));
   checker_.stopped(core::TimePoint{} + std::chrono::milliseconds(101), 0);

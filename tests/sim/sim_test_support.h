@@ -1,5 +1,7 @@
 #pragma once
 
+// Helpers shared by the simulator's tests: run options pointing at the built plugin, and
+// a parser wrapper that fails the test on a bad scenario.
 #include <gtest/gtest.h>
 
 #include <string>
