@@ -76,7 +76,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BugCase{"early-drop", kStalledReader, "drop-justified"},
                       BugCase{"close-twice", kStalledReader, "close-once"},
                       BugCase{"lost-close", kStalledReader, "close-once"},
-                      BugCase{"slow-stop", kStalledReader, "shutdown-grace"}),
+                      BugCase{"slow-stop", kStalledReader, "shutdown-grace"},
+                      BugCase{"throw-in-task", kBurst, "no-exception"}),
     [](const ::testing::TestParamInfo<BugCase>& info) {
       std::string name = info.param.bug;
       for (char& c : name) c = c == '-' ? '_' : c;

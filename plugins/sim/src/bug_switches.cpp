@@ -17,6 +17,7 @@ const std::map<std::string, Switch, std::less<>>& switches() {
       {"slow-stop", &BugSwitches::slowStop},
       {"window-ignored", &BugSwitches::windowIgnored},
       {"lost-close", &BugSwitches::lostClose},
+      {"throw-in-task", &BugSwitches::throwInTask},
   };
   return all;
 }

@@ -1,6 +1,7 @@
 #include "sim_connection.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <utility>
 
 namespace spread::plugins::sim {
@@ -91,6 +92,9 @@ void SimConnection::pumpWire() {
 }
 
 void SimConnection::arrive(Frame frame) {
+  if (network_.bugs.throwInTask && frame.message && frame.message->sequence() == 3) {
+    throw std::runtime_error("deliberate bug: throw-in-task");
+  }
   if (clientEnded_) {
     wireBytes_ -= frame.bytes;
     return;

@@ -25,6 +25,7 @@ struct BugSwitches {
   bool slowStop = false;           // stop() overruns its deadline by a second
   bool windowIgnored = false;      // the link ignores the client's receive window
   bool lostClose = false;          // a link cut by the server reports no end
+  bool throwInTask = false;        // the arrival of message 3 throws out of its task
 
   /// Switches on the bug called `name`; false if there is none.
   bool enable(std::string_view name);
