@@ -74,7 +74,7 @@ Scenario Fuzzer::generate(std::uint64_t seed) {
   Settings& settings = scenario.settings;
   settings.seed = seed;
   settings.sendWindowBytes = rng.between(256, 16 * 1024);
-  settings.closeTimeout = ms(rng.between(10, 500));
+  settings.closeTimeout = ms(rng.chance(10) ? 0 : rng.between(10, 500));
   settings.fanoutBatch = rng.between(1, 64);
   if (swarm.keepalive) {
     settings.pingInterval = ms(rng.between(5, 50));
@@ -107,7 +107,7 @@ Scenario Fuzzer::generate(std::uint64_t seed) {
     const core::Duration at = swarm.lateJoiners && i > 1 && rng.chance(40) ? ms(rng.between(1, 150)) : ms(0);
     joinedAt[name] = at;
     Event join = g.make(Event::Kind::kJoin, at, name);
-    join.latency = core::Duration(std::chrono::microseconds(rng.below(5000)));
+    join.latency = core::Duration(std::chrono::microseconds(rng.chance(20) ? 0 : rng.below(5000)));
     if (swarm.jitter) join.jitter = core::Duration(std::chrono::microseconds(rng.below(3000)));
     if (swarm.smallWindows) join.window = rng.between(64, 4096);
     if (swarm.slowReaders && rng.chance(50)) join.rate = rng.between(20, 5000);
@@ -133,7 +133,7 @@ Scenario Fuzzer::generate(std::uint64_t seed) {
     t += ms(rng.below(25));
     if (i == shutdownAfter) {
       Event shutdown = g.make(Event::Kind::kShutdown, t, "");
-      shutdown.grace = ms(rng.between(1, 400));
+      shutdown.grace = ms(rng.chance(10) ? 0 : rng.between(1, 400));
       g.events.push_back(shutdown);
       if (!swarm.publishDuringShutdown) break;
     }
