@@ -96,6 +96,9 @@ RunResult SimulationRun::execute() {
       result.connectionLine = found->second.line;
     }
   }
+  for (const Event& event : scenario_.events) {
+    if (result.violation && event.line == result.line) result.lineText = formatEvent(event);
+  }
   if (result.violation) {
     trace(line("violation").add("invariant", result.violation->invariant).add("detail", result.violation->detail).add("line", result.line));
   } else if (stats_.steps >= options_.stepsMax) {

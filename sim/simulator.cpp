@@ -15,6 +15,7 @@ std::string RunResult::describe(const std::string& file) const {
   std::string text = file + ":" + std::to_string(line) + ": invariant " + violation->invariant + " broken (seed " +
                      std::to_string(seed) + "): " + violation->detail;
   if (connectionLine != 0) text += " [connection opened at line " + std::to_string(connectionLine) + "]";
+  if (!lineText.empty()) text += "\n  line " + std::to_string(line) + ": " + lineText;
   return text;
 }
 

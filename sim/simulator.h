@@ -45,6 +45,7 @@ struct RunResult {
   std::string setupError;
   std::optional<Violation> violation;
   int line = 0;            // the scenario line in effect when the violation happened
+  std::string lineText;    // that line's event, as written
   int connectionLine = 0;  // the line that opened the connection at fault, if any
   std::uint64_t seed = 0;
   std::uint64_t traceHash = 0;
@@ -52,7 +53,8 @@ struct RunResult {
   RunStats stats;
 
   bool ok() const { return setupError.empty() && !violation; }
-  /// "<file>:<line>: invariant <name> broken (seed N): <detail>", or the setup error.
+  /// "<file>:<line>: invariant <name> broken (seed N): <detail>", then the line's event,
+  /// or the setup error.
   std::string describe(const std::string& file) const;
 };
 
