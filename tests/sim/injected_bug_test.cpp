@@ -49,6 +49,8 @@ struct BugCase {
   const char* invariant;
 };
 
+void PrintTo(const BugCase& bug, std::ostream* out) { *out << bug.bug; }
+
 class InjectedBugTest : public ::testing::TestWithParam<BugCase> {};
 
 TEST_P(InjectedBugTest, ScenarioPassesWithoutTheBug) {

@@ -77,10 +77,13 @@ TEST(ScenarioParserTest, WrittenScenarioReadsBackTheSame) {
 }
 
 struct BadInput {
+  const char* name;
   const char* text;
   int line;
   const char* message;
 };
+
+void PrintTo(const BadInput& input, std::ostream* out) { *out << input.name; }
 
 class ScenarioParserErrorTest : public ::testing::TestWithParam<BadInput> {};
 
@@ -96,27 +99,28 @@ TEST_P(ScenarioParserErrorTest, NamesFileLineAndWhatWasExpected) {
 INSTANTIATE_TEST_SUITE_P(
     BadLines, ScenarioParserErrorTest,
     ::testing::Values(
-        BadInput{"0ms join alice\n\n5ms subscrbe alice chat\n", 3, "unknown event 'subscrbe': expected join, subscribe"},
-        BadInput{"0ms subscribe bob chat\n", 1, "client 'bob' is used before it joined"},
-        BadInput{"10ms join a\n5ms join b\n", 2, "time 5ms is earlier than the line before (10ms)"},
-        BadInput{"0ms join a\n0ms subscribe a bad/topic\n", 2, "bad topic 'bad/topic'"},
-        BadInput{"0ms join a\n0ms send a hello\n", 2, "expected the message text in double quotes, got 'hello'"},
-        BadInput{"0ms join a\n0ms send a \"open\n", 2, "unterminated string"},
-        BadInput{"0ms join a latency=fast\n", 1, "expected latency as a duration like 250us, 10ms or 1.5s, got 'fast'"},
-        BadInput{"0ms join a\n0ms burst a chat 0\n", 2, "expected the burst's message count as a whole number from 1"},
-        BadInput{"0ms join a\nset seed 3\n", 2, "'set' lines must come before the first event"},
-        BadInput{"set speed 3\n", 1, "unknown setting 'speed'"},
-        BadInput{"0ms join a\nend join b\n", 2, "only 'expect' may be timed 'end'"},
-        BadInput{"0ms join a\nend expect a received 1\n5ms stall a\n", 3, "timed events cannot follow an 'end' line"},
-        BadInput{"0ms join a\n0ms expect a closed 99\n", 2, "expected a close code from 1000 to 4999, got '99'"},
-        BadInput{"0ms join a\n0ms expect a happy\n", 2, "expected received, published, rejected, closed, open or refused"},
-        BadInput{"0ms join a colour=red\n", 1, "unknown option 'colour=': expected one of latency=, jitter=, window=, rate="},
-        BadInput{"0ms join a\n0ms join a\n", 2, "client 'a' already joined"},
-        BadInput{"0ms join a\n0ms subscribe a chat queue=many\n", 2, "expected queue (messages) as a whole number"},
-        BadInput{"0ms join a\n0ms stall a now\n", 2, "unexpected 'now': expected the end of the line"},
-        BadInput{"0ms join a/b\n", 1, "expected a client name"},
-        BadInput{"0ms\n", 1, "expected an event after the time"},
-        BadInput{"soon join a\n", 1, "expected a time (like 10ms) or 'end' as a duration"}));
+        BadInput{"UnknownEvent", "0ms join alice\n\n5ms subscrbe alice chat\n", 3, "unknown event 'subscrbe': expected join, subscribe"},
+        BadInput{"ClientBeforeJoin", "0ms subscribe bob chat\n", 1, "client 'bob' is used before it joined"},
+        BadInput{"TimeGoesBack", "10ms join a\n5ms join b\n", 2, "time 5ms is earlier than the line before (10ms)"},
+        BadInput{"BadTopic", "0ms join a\n0ms subscribe a bad/topic\n", 2, "bad topic 'bad/topic'"},
+        BadInput{"UnquotedText", "0ms join a\n0ms send a hello\n", 2, "expected the message text in double quotes, got 'hello'"},
+        BadInput{"UnterminatedString", "0ms join a\n0ms send a \"open\n", 2, "unterminated string"},
+        BadInput{"BadDuration", "0ms join a latency=fast\n", 1, "expected latency as a duration like 250us, 10ms or 1.5s, got 'fast'"},
+        BadInput{"ZeroBurst", "0ms join a\n0ms burst a chat 0\n", 2, "expected the burst's message count as a whole number from 1"},
+        BadInput{"SetAfterEvent", "0ms join a\nset seed 3\n", 2, "'set' lines must come before the first event"},
+        BadInput{"UnknownSetting", "set speed 3\n", 1, "unknown setting 'speed'"},
+        BadInput{"EndOnNonExpect", "0ms join a\nend join b\n", 2, "only 'expect' may be timed 'end'"},
+        BadInput{"TimedAfterEnd", "0ms join a\nend expect a received 1\n5ms stall a\n", 3, "timed events cannot follow an 'end' line"},
+        BadInput{"BadCloseCode", "0ms join a\n0ms expect a closed 99\n", 2, "expected a close code from 1000 to 4999, got '99'"},
+        BadInput{"UnknownExpectation", "0ms join a\n0ms expect a happy\n", 2, "expected received, published, rejected, closed, open or refused"},
+        BadInput{"UnknownOption", "0ms join a colour=red\n", 1, "unknown option 'colour=': expected one of latency=, jitter=, window=, rate="},
+        BadInput{"JoinedTwice", "0ms join a\n0ms join a\n", 2, "client 'a' already joined"},
+        BadInput{"BadQueue", "0ms join a\n0ms subscribe a chat queue=many\n", 2, "expected queue (messages) as a whole number"},
+        BadInput{"TrailingWord", "0ms join a\n0ms stall a now\n", 2, "unexpected 'now': expected the end of the line"},
+        BadInput{"BadClientName", "0ms join a/b\n", 1, "expected a client name"},
+        BadInput{"MissingEvent", "0ms\n", 1, "expected an event after the time"},
+        BadInput{"BadTime", "soon join a\n", 1, "expected a time (like 10ms) or 'end' as a duration"}),
+    [](const ::testing::TestParamInfo<BadInput>& info) { return std::string(info.param.name); });
 
 TEST(ScenarioParserTest, UnreadableFileIsAnErrorOnLineZero) {
   ParseResult result = loadScenario("/nonexistent/dir/x.scn");
