@@ -21,6 +21,15 @@ core::Duration readInterval(std::optional<std::uint64_t> rate) {
 RunResult SimulationRun::execute() {
   RunResult result;
   result.seed = options_.seed.value_or(scenario_.settings.seed);
+  result.setupError = setUp(result.seed);
+  if (!result.setupError.empty()) return result;
+  trace(line("start").add("file", scenario_.file).add("seed", result.seed));
+  play();
+  judge(result);
+  return result;
+}
+
+std::string SimulationRun::setUp(std::uint64_t seed) {
   const Settings& s = scenario_.settings;
   broker_ = std::make_unique<core::Broker>(
       clock_, executor_, core::BrokerOptions{s.topicsMax, core::TopicOptions{s.inboundMessagesMax, s.fanoutBatch}});
@@ -33,31 +42,21 @@ RunResult SimulationRun::execute() {
       *probe_, clock_, executor_, metrics_, *publisher_, session, *config_, Poco::Logger::get("spread-sim")});
 
   transport::LoadResult loaded = transport::PluginLoader(options_.pluginDir).load("sim");
-  if (auto* error = std::get_if<transport::PluginError>(&loaded)) {
-    result.setupError = "cannot load the sim transport: " + error->message();
-    return result;
-  }
+  if (auto* error = std::get_if<transport::PluginError>(&loaded)) return "cannot load the sim transport: " + error->message();
   loaded_ = std::move(std::get<std::unique_ptr<transport::LoadedTransport>>(loaded));
   control_ = dynamic_cast<SimControl*>(&loaded_->transport());
-  if (control_ == nullptr) {
-    result.setupError = loaded_->path() + ": its transport does not implement SimControl";
-    return result;
-  }
+  if (control_ == nullptr) return loaded_->path() + ": its transport does not implement SimControl";
   for (const std::string& bug : options_.bugs) {
-    if (!control_->injectBug(bug)) {
-      result.setupError = "unknown bug '" + bug + "'";
-      return result;
-    }
+    if (!control_->injectBug(bug)) return "unknown bug '" + bug + "'";
   }
-  control_->setSeed(result.seed);
+  control_->setSeed(seed);
   control_->setObserver(this);
   transport::StartResult started = loaded_->transport().start(*context_);
-  if (!started.ok) {
-    result.setupError = "the sim transport did not start: " + started.error;
-    return result;
-  }
-  trace(line("start").add("file", scenario_.file).add("seed", result.seed));
+  if (!started.ok) return "the sim transport did not start: " + started.error;
+  return {};
+}
 
+void SimulationRun::play() {
   core::TimePoint lastAt{};
   std::vector<const Event*> atEnd;
   bool running = true;
@@ -84,6 +83,9 @@ RunResult SimulationRun::execute() {
     }
     if (running && !expectationFailure_) checker_.finish(metrics_.connectionsOpen());
   }
+}
+
+void SimulationRun::judge(RunResult& result) {
   stats_.virtualTime = clock_.now().time_since_epoch();
   trace(line("end").add("steps", stats_.steps));
   if (expectationFailure_ && !checker_.failed()) {
@@ -99,15 +101,15 @@ RunResult SimulationRun::execute() {
   for (const Event& event : scenario_.events) {
     if (result.violation && event.line == result.line) result.lineText = formatEvent(event);
   }
+  if (!result.violation && stats_.steps >= options_.stepsMax) {
+    result.violation = Violation{"bounded", "the run did not settle within " + std::to_string(options_.stepsMax) + " executor tasks", 0};
+  }
   if (result.violation) {
     trace(line("violation").add("invariant", result.violation->invariant).add("detail", result.violation->detail).add("line", result.line));
-  } else if (stats_.steps >= options_.stepsMax) {
-    result.violation = Violation{"bounded", "the run did not settle within " + std::to_string(options_.stepsMax) + " executor tasks", 0};
   }
   result.traceHash = trace_.hash();
   result.traceLines = trace_.lines();
   result.stats = stats_;
-  return result;
 }
 
 bool SimulationRun::step() {

@@ -70,6 +70,13 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
     std::optional<plugins::sim::ConnectionEnd> end;
   };
 
+  /// Builds the world and loads the plugin; returns why it could not, or nothing.
+  std::string setUp(std::uint64_t seed);
+  /// Applies the events in time order, running every task due on the way, then shuts
+  /// down (if the scenario did not) and runs until nothing is pending.
+  void play();
+  /// Fills in the first violation, where it happened, and the run's numbers.
+  void judge(RunResult& result);
   TraceLine line(std::string_view event) const { return TraceLine(clock_.now(), event); }
   void trace(const TraceLine& line) { trace_.write(line); }
   bool advanceTo(core::TimePoint until);
