@@ -50,6 +50,11 @@ class LineParser {
     return token.text;
   }
   bool done() const { return next_ >= tokens_.size(); }
+  /// The word `ahead` tokens on, or empty.
+  std::string peek(std::size_t ahead = 0) const {
+    return next_ + ahead < tokens_.size() && !tokens_[next_ + ahead].quoted ? tokens_[next_ + ahead].text : std::string();
+  }
+  void skip() { ++next_; }
   bool peekBare() const { return !done() && !tokens_[next_].quoted && tokens_[next_].text.find('=') == std::string::npos; }
 
   /// Remaining tokens as key=value options; keys not in `allowed` are errors.
@@ -208,6 +213,9 @@ class ScenarioReader {
       event.grace = options.count("grace") ? parseDuration(options["grace"], "grace") : kGraceDefault;
       return;
     }
+    // "expect client bob closed 1008" reads as "expect bob closed 1008".
+    static const std::set<std::string> kExpectations{"received", "published", "rejected", "closed", "open", "refused"};
+    if (event.kind == Kind::kExpect && p.peek() == "client" && !p.peek(1).empty() && kExpectations.count(p.peek(1)) == 0) p.skip();
     event.client = p.bare("a client name");
     checkClientName(event.client);
     if (event.kind == Kind::kJoin) {

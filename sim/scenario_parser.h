@@ -30,8 +30,8 @@ using ParseResult = std::variant<Scenario, ParseError>;
 ///   <time> stall|resume|disconnect <client>     (resume takes [rate=<n>])
 ///   <time> leave <client> [<topic>]
 ///   <time> shutdown [grace=<d>]
-///   <time>|end expect <client> received|published|rejected [>=|<=]<n>
-///   <time>|end expect <client> closed <code> | open | refused
+///   <time>|end expect [client] <client> received|published|rejected [>=|<=]<n>
+///   <time>|end expect [client] <client> closed <code> | open | refused
 ///
 /// `closed` is the close code the server sent on the client's latest connection (or, if
 /// the server sent none, how it ended: 1000 for leave, 1006 for disconnect); `open` means

@@ -61,6 +61,15 @@ TEST(ScenarioParserTest, ReadsEveryEventKind) {
   EXPECT_EQ(s.events[11].expect.code, 1008);
 }
 
+TEST(ScenarioParserTest, ExpectMayNameTheClientWithTheWordClient) {
+  const Scenario s = parseOk("0ms join bob\n0ms join client\n5ms expect client bob closed 1008\n6ms expect client received 2\n");
+  ASSERT_EQ(s.events.size(), 4u);
+  EXPECT_EQ(s.events[2].client, "bob");
+  EXPECT_EQ(s.events[2].expect.code, 1008);
+  EXPECT_EQ(s.events[3].client, "client");
+  EXPECT_EQ(s.events[3].expect.count, 2u);
+}
+
 TEST(ScenarioParserTest, WrittenScenarioReadsBackTheSame) {
   const Scenario first = parseOk(
       "set seed 3\nset closeTimeout 250ms\n0ms join a latency=1500us rate=20\n0ms subscribe a chat queue=4\n"
