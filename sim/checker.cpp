@@ -7,7 +7,8 @@ namespace spread::sim {
 namespace {
 std::string conn(ConnectionId id) { return "connection " + std::to_string(id); }
 std::string ms(core::Duration duration) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(duration).count() / 1000.0) + "ms";
+  return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(duration).count() / 1000.0) +
+         "ms";
 }
 }  // namespace
 
@@ -36,8 +37,9 @@ void Checker::subscribed(ConnectionId id, std::uint64_t acceptedBefore) {
 void Checker::accepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes) {
   std::vector<std::string>& log = logs_[topic];
   if (sequence != log.size() + 1) {
-    fail("log-order", 0, "topic '" + topic + "' accepted a message as sequence " + std::to_string(sequence) +
-                             " after " + std::to_string(log.size()) + " messages: its log has a gap or a repeat");
+    fail("log-order", 0,
+         "topic '" + topic + "' accepted a message as sequence " + std::to_string(sequence) + " after " +
+             std::to_string(log.size()) + " messages: its log has a gap or a repeat");
   }
   log.push_back(bytes);
 }
@@ -47,29 +49,35 @@ void Checker::offered(ConnectionId id, const core::MessagePtr& message, core::De
   if (c == nullptr) return;
   const std::uint64_t seq = message->sequence();
   if (c->queueEnd) {
-    fail("after-end", id, "topic '" + c->topic + "' offered sequence " + std::to_string(seq) + " to " + conn(id) +
-                              " after its subscription ended (" + std::string(core::toString(*c->queueEnd)) + ")");
+    fail("after-end", id,
+         "topic '" + c->topic + "' offered sequence " + std::to_string(seq) + " to " + conn(id) +
+             " after its subscription ended (" + std::string(core::toString(*c->queueEnd)) + ")");
     return;
   }
   const std::size_t size = message->bytes().size();
   switch (outcome) {
     case core::Delivery::kAccepted: {
       if (c->lastOffered != 0 && seq != c->lastOffered + 1) {
-        fail("no-loss", id, "topic '" + c->topic + "' offered " + conn(id) + " sequence " + std::to_string(seq) +
-                                " right after " + std::to_string(c->lastOffered) + ": it skipped messages");
+        fail("no-loss", id,
+             "topic '" + c->topic + "' offered " + conn(id) + " sequence " + std::to_string(seq) +
+                 " right after " + std::to_string(c->lastOffered) + ": it skipped messages");
       } else if (c->lastOffered == 0 && seq > c->acceptedBefore + 1) {
-        fail("no-loss", id, conn(id) + " subscribed when '" + c->topic + "' had accepted " + std::to_string(c->acceptedBefore) +
-                                " messages, but its first message is sequence " + std::to_string(seq));
+        fail("no-loss", id,
+             conn(id) + " subscribed when '" + c->topic + "' had accepted " +
+                 std::to_string(c->acceptedBefore) + " messages, but its first message is sequence " +
+                 std::to_string(seq));
       }
       c->lastOffered = seq;
       c->queued.push_back(Queued{seq, size});
       c->queuedBytes += size;
       if (c->queued.size() > c->bound.messagesMax) {
-        fail("queue-bound", id, conn(id) + " holds " + std::to_string(c->queued.size()) + " messages in its queue; the bound is " +
-                                    std::to_string(c->bound.messagesMax));
+        fail("queue-bound", id,
+             conn(id) + " holds " + std::to_string(c->queued.size()) +
+                 " messages in its queue; the bound is " + std::to_string(c->bound.messagesMax));
       } else if (c->queued.size() > 1 && c->queuedBytes > c->bound.bytesMax) {
-        fail("queue-bound", id, conn(id) + " holds " + std::to_string(c->queuedBytes) + " bytes in its queue; the bound is " +
-                                    std::to_string(c->bound.bytesMax));
+        fail("queue-bound", id,
+             conn(id) + " holds " + std::to_string(c->queuedBytes) + " bytes in its queue; the bound is " +
+                 std::to_string(c->bound.bytesMax));
       }
       break;
     }
@@ -77,10 +85,11 @@ void Checker::offered(ConnectionId id, const core::MessagePtr& message, core::De
       const bool full = c->queued.size() >= c->bound.messagesMax ||
                         (!c->queued.empty() && c->queuedBytes + size > c->bound.bytesMax);
       if (!full) {
-        fail("drop-justified", id, conn(id) + " refused sequence " + std::to_string(seq) + " with " +
-                                       std::to_string(c->queued.size()) + " of " + std::to_string(c->bound.messagesMax) +
-                                       " messages (" + std::to_string(c->queuedBytes) + " of " + std::to_string(c->bound.bytesMax) +
-                                       " bytes) queued: it was not full");
+        fail("drop-justified", id,
+             conn(id) + " refused sequence " + std::to_string(seq) + " with " +
+                 std::to_string(c->queued.size()) + " of " + std::to_string(c->bound.messagesMax) +
+                 " messages (" + std::to_string(c->queuedBytes) + " of " + std::to_string(c->bound.bytesMax) +
+                 " bytes) queued: it was not full");
       }
       c->refusedDelivery = true;
       break;
@@ -98,8 +107,10 @@ void Checker::queueEnded(ConnectionId id, core::CloseReason reason, std::uint64_
   if (reason != core::CloseReason::kGoingAway) return;
   const std::uint64_t last = c->lastOffered != 0 ? c->lastOffered : c->acceptedBefore;
   if (last != acceptedNow) {
-    fail("no-loss", id, "topic '" + c->topic + "' closed after accepting " + std::to_string(acceptedNow) + " messages, but " +
-                            conn(id) + " was offered messages only up to sequence " + std::to_string(last));
+    fail("no-loss", id,
+         "topic '" + c->topic + "' closed after accepting " + std::to_string(acceptedNow) +
+             " messages, but " + conn(id) + " was offered messages only up to sequence " +
+             std::to_string(last));
   }
 }
 
@@ -108,13 +119,16 @@ void Checker::sent(ConnectionId id, const core::MessagePtr& message) {
   if (c == nullptr) return;
   const std::uint64_t seq = message->sequence();
   if (c->closeCode) {
-    fail("after-end", id, "the session sent sequence " + std::to_string(seq) + " on " + conn(id) + " after closing it with " +
-                              std::to_string(static_cast<int>(*c->closeCode)));
+    fail("after-end", id,
+         "the session sent sequence " + std::to_string(seq) + " on " + conn(id) + " after closing it with " +
+             std::to_string(static_cast<int>(*c->closeCode)));
     return;
   }
   if (c->queued.empty() || c->queued.front().sequence != seq) {
-    fail("no-loss", id, "the session handed " + conn(id) + " sequence " + std::to_string(seq) + " but its queue's next was " +
-                            (c->queued.empty() ? std::string("nothing") : std::to_string(c->queued.front().sequence)));
+    fail("no-loss", id,
+         "the session handed " + conn(id) + " sequence " + std::to_string(seq) +
+             " but its queue's next was " +
+             (c->queued.empty() ? std::string("nothing") : std::to_string(c->queued.front().sequence)));
     return;
   }
   c->queuedBytes -= c->queued.front().bytes;
@@ -127,24 +141,30 @@ void Checker::read(ConnectionId id, const core::MessagePtr& message) {
   if (c == nullptr) return;
   const std::uint64_t seq = message->sequence();
   if (c->ends > 0) {
-    fail("after-end", id, "the client of " + conn(id) + " read sequence " + std::to_string(seq) + " after its connection ended");
+    fail("after-end", id,
+         "the client of " + conn(id) + " read sequence " + std::to_string(seq) +
+             " after its connection ended");
     return;
   }
   const std::vector<std::string>& log = logs_[c->topic];
   if (seq == 0 || seq > log.size() || log[seq - 1] != message->bytes()) {
-    fail("log-order", id, "the client of " + conn(id) + " read sequence " + std::to_string(seq) + ", which is not entry " +
-                              std::to_string(seq) + " of topic '" + c->topic + "''s publish log");
+    fail("log-order", id,
+         "the client of " + conn(id) + " read sequence " + std::to_string(seq) + ", which is not entry " +
+             std::to_string(seq) + " of topic '" + c->topic + "''s publish log");
     return;
   }
   if (seq <= c->lastRead) {
-    fail("log-order", id, "the client of " + conn(id) + " read sequence " + std::to_string(seq) + " after sequence " +
-                              std::to_string(c->lastRead) + (seq == c->lastRead ? ": a duplicate" : ": out of order"));
+    fail("log-order", id,
+         "the client of " + conn(id) + " read sequence " + std::to_string(seq) + " after sequence " +
+             std::to_string(c->lastRead) + (seq == c->lastRead ? ": a duplicate" : ": out of order"));
     return;
   }
   if (c->unread.empty() || c->unread.front() != seq) {
-    fail("no-loss", id, "the client of " + conn(id) + " read sequence " + std::to_string(seq) + " but the next one sent was " +
-                            (c->unread.empty() ? std::string("nothing") : std::to_string(c->unread.front())) +
-                            ": the link lost or reordered messages");
+    fail("no-loss", id,
+         "the client of " + conn(id) + " read sequence " + std::to_string(seq) +
+             " but the next one sent was " +
+             (c->unread.empty() ? std::string("nothing") : std::to_string(c->unread.front())) +
+             ": the link lost or reordered messages");
     return;
   }
   c->unread.pop_front();
@@ -154,8 +174,11 @@ void Checker::read(ConnectionId id, const core::MessagePtr& message) {
 void Checker::closeRequested(ConnectionId id, transport::CloseCode code, std::string_view reason) {
   Connection* c = find(id);
   if (c == nullptr) return;
-  if (reason.empty()) fail("close-once", id, conn(id) + " was closed with code " + std::to_string(static_cast<int>(code)) + " and no reason");
-  if (code == transport::CloseCode::kPolicyViolation && !c->refusedDelivery && reason == "too slow to keep up") {
+  if (reason.empty())
+    fail("close-once", id,
+         conn(id) + " was closed with code " + std::to_string(static_cast<int>(code)) + " and no reason");
+  if (code == transport::CloseCode::kPolicyViolation && !c->refusedDelivery &&
+      reason == "too slow to keep up") {
     fail("drop-justified", id, conn(id) + " was closed as too slow, but its queue never refused a message");
   }
   if (!c->closeCode) c->closeCode = code;
@@ -165,22 +188,27 @@ void Checker::ended(ConnectionId id, const plugins::sim::ConnectionEnd& end) {
   Connection* c = find(id);
   if (c == nullptr) return;
   if (++c->ends > 1) {
-    fail("close-once", id, conn(id) + " ended a second time (code " + std::to_string(static_cast<int>(end.code)) + ", \"" + end.reason + "\")");
+    fail("close-once", id,
+         conn(id) + " ended a second time (code " + std::to_string(static_cast<int>(end.code)) + ", \"" +
+             end.reason + "\")");
     return;
   }
   c->endedByClient = end.by == plugins::sim::ClosedBy::kClient;
   if (end.reason.empty()) fail("close-once", id, conn(id) + " ended without a reason");
   if (end.by == plugins::sim::ClosedBy::kServer && end.frameRead && !c->unread.empty()) {
-    fail("no-loss", id, "the client of " + conn(id) + " read the close frame with " + std::to_string(c->unread.size()) +
-                            " messages sent before it still unread (first: sequence " + std::to_string(c->unread.front()) + ")");
+    fail("no-loss", id,
+         "the client of " + conn(id) + " read the close frame with " + std::to_string(c->unread.size()) +
+             " messages sent before it still unread (first: sequence " + std::to_string(c->unread.front()) +
+             ")");
   }
 }
 
 void Checker::link(ConnectionId id, const plugins::sim::LinkState& state) {
   if (!state.known || state.ended || state.largestFrameBytes > state.windowBytes) return;
   if (state.windowUsedBytes > state.windowBytes) {
-    fail("queue-bound", id, "the receive window of " + conn(id) + " holds " + std::to_string(state.windowUsedBytes) +
-                                " bytes; it is " + std::to_string(state.windowBytes) + " bytes");
+    fail("queue-bound", id,
+         "the receive window of " + conn(id) + " holds " + std::to_string(state.windowUsedBytes) +
+             " bytes; it is " + std::to_string(state.windowBytes) + " bytes");
   }
 }
 
@@ -191,21 +219,25 @@ void Checker::shutdownBegan(core::TimePoint at, core::Duration grace) {
 void Checker::stopped(core::TimePoint at, std::uint64_t connectionsOpen) {
   stopped_ = true;
   if (shutdownDeadline_ && at > *shutdownDeadline_) {
-    fail("shutdown-grace", 0, "shutdown completed " + ms(at - *shutdownDeadline_) + " after its grace period ended");
+    fail("shutdown-grace", 0,
+         "shutdown completed " + ms(at - *shutdownDeadline_) + " after its grace period ended");
   }
   if (connectionsOpen != 0) {
-    fail("shutdown-grace", 0, "shutdown completed with " + std::to_string(connectionsOpen) + " connections still open");
+    fail("shutdown-grace", 0,
+         "shutdown completed with " + std::to_string(connectionsOpen) + " connections still open");
   }
 }
 
 void Checker::escapedExceptions(std::size_t count) {
-  if (count != 0) fail("no-exception", 0, std::to_string(count) + " executor task(s) let an exception escape");
+  if (count != 0)
+    fail("no-exception", 0, std::to_string(count) + " executor task(s) let an exception escape");
 }
 
 void Checker::finish(std::int64_t connectionsOpenInMetrics) {
   if (shutdownDeadline_ && !stopped_) fail("shutdown-grace", 0, "shutdown never completed");
   if (connectionsOpenInMetrics != 0) {
-    fail("close-once", 0, "the metrics count " + std::to_string(connectionsOpenInMetrics) + " connections open after the run");
+    fail("close-once", 0,
+         "the metrics count " + std::to_string(connectionsOpenInMetrics) + " connections open after the run");
   }
   for (const auto& [id, c] : connections_) {
     if (c.ends == 0) fail("close-once", id, conn(id) + " never ended");

@@ -19,8 +19,8 @@ using plugins::sim::ConnectionId;
 
 /// The first invariant a run broke.
 struct Violation {
-  std::string invariant;  // one of the names listed on Checker
-  std::string detail;     // a sentence naming the connection, sequence numbers, limits
+  std::string invariant;        // one of the names listed on Checker
+  std::string detail;           // a sentence naming the connection, sequence numbers, limits
   ConnectionId connection = 0;  // 0 when no single connection is at fault
 };
 

@@ -59,9 +59,9 @@ std::string Swarm::describe() const {
 Swarm Fuzzer::swarmFor(std::uint64_t seed) {
   SplitMix rng(seed ^ 0x5157A5Eull);
   Swarm s;
-  for (bool* on : {&s.stalls, &s.slowReaders, &s.disconnects, &s.leaves, &s.bursts, &s.jitter, &s.earlyShutdown,
-                   &s.publishDuringShutdown, &s.manyRooms, &s.smallWindows, &s.smallQueues, &s.keepalive, &s.frames,
-                   &s.lateJoiners, &s.busyTopics, &s.bigMessages}) {
+  for (bool* on : {&s.stalls, &s.slowReaders, &s.disconnects, &s.leaves, &s.bursts, &s.jitter,
+                   &s.earlyShutdown, &s.publishDuringShutdown, &s.manyRooms, &s.smallWindows, &s.smallQueues,
+                   &s.keepalive, &s.frames, &s.lateJoiners, &s.busyTopics, &s.bigMessages}) {
     *on = rng.chance(50);
   }
   return s;
@@ -175,7 +175,8 @@ Scenario Fuzzer::generate(std::uint64_t seed) {
     }
     g.events.push_back(event);
   }
-  std::stable_sort(g.events.begin(), g.events.end(), [](const Event& a, const Event& b) { return a.at < b.at; });
+  std::stable_sort(g.events.begin(), g.events.end(),
+                   [](const Event& a, const Event& b) { return a.at < b.at; });
   scenario.events = std::move(g.events);
 
   // Write it out and read it back, so that line numbers match the text a person would see.

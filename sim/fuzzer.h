@@ -26,7 +26,7 @@ struct Swarm {
   bool keepalive = false;  // short ping interval and idle timeout
   bool frames = false;     // clients publish over their WebSocket too
   bool lateJoiners = false;
-  bool busyTopics = false; // a small inbound queue and publish wait
+  bool busyTopics = false;   // a small inbound queue and publish wait
   bool bigMessages = false;  // large bursts against a small queue byte bound
 
   /// The names of the switched-on faults, space-separated, for the scenario's header.

@@ -23,7 +23,8 @@ using namespace spread::sim;
 using WallClock = std::chrono::steady_clock;  // for the speed summary only; never reaches a trace
 
 constexpr const char* kUsage =
-    "usage: spread-sim [run] FILE.scn... [--repeat N] [--seed N] [--trace FILE|-] [--timeline FILE.svg|FILE.html]\n"
+    "usage: spread-sim [run] FILE.scn... [--repeat N] [--seed N] [--trace FILE|-] [--timeline "
+    "FILE.svg|FILE.html]\n"
     "       spread-sim fuzz --seeds N [--start S] [--out DIR] [--quiet]\n"
     "       spread-sim generate SEED      (prints the scenario fuzz runs for SEED)\n"
     "common: [--plugin-dir DIR] [--inject-bug NAME] (tests only)\n";
@@ -64,7 +65,8 @@ std::optional<std::uint64_t> number(const std::string& text) {
 std::optional<std::string> parseArgs(int argc, char** argv, Options& options) {
   options.run.pluginDir = defaultPluginDir();
   int i = 1;
-  if (i < argc && (std::string(argv[i]) == "run" || std::string(argv[i]) == "fuzz" || std::string(argv[i]) == "generate")) {
+  if (i < argc && (std::string(argv[i]) == "run" || std::string(argv[i]) == "fuzz" ||
+                   std::string(argv[i]) == "generate")) {
     options.command = argv[i++];
   }
   for (; i < argc; ++i) {
@@ -93,7 +95,8 @@ std::optional<std::string> parseArgs(int argc, char** argv, Options& options) {
       problem = numeric(options.seeds);
     } else if (arg == "--start") {
       problem = numeric(options.start);
-    } else if (arg == "--trace" || arg == "--timeline" || arg == "--out" || arg == "--plugin-dir" || arg == "--inject-bug") {
+    } else if (arg == "--trace" || arg == "--timeline" || arg == "--out" || arg == "--plugin-dir" ||
+               arg == "--inject-bug") {
       auto text = value();
       if (!text) return arg + " needs a value";
       if (arg == "--trace") options.tracePath = *text;
@@ -111,7 +114,8 @@ std::optional<std::string> parseArgs(int argc, char** argv, Options& options) {
     if (problem) return problem;
   }
   if (options.command == "run" && options.files.empty()) return "no scenario files given";
-  if (options.command == "generate" && (options.files.size() != 1 || !number(options.files[0]))) return "generate needs one seed";
+  if (options.command == "generate" && (options.files.size() != 1 || !number(options.files[0])))
+    return "generate needs one seed";
   return std::nullopt;
 }
 
@@ -122,8 +126,9 @@ std::string rates(const RunStats& total, double seconds) {
   std::snprintf(text, sizeof text,
                 "%llu client sessions, %llu deliveries, %.1f s simulated in %.2f s wall "
                 "(%.0f sessions/s, %.0f deliveries/s, %.0fx real time)",
-                static_cast<unsigned long long>(total.connections), static_cast<unsigned long long>(total.deliveries),
-                simulated, seconds, total.connections / wall, total.deliveries / wall, simulated / wall);
+                static_cast<unsigned long long>(total.connections),
+                static_cast<unsigned long long>(total.deliveries), simulated, seconds,
+                total.connections / wall, total.deliveries / wall, simulated / wall);
   return text;
 }
 
@@ -189,15 +194,17 @@ int runFiles(const Options& options) {
         }
       }
       if (round + 1 == options.repeat) {
-        std::cout << "PASS " << file << " trace " << hexHash(result.traceHash) << " (" << result.traceLines << " lines, "
-                  << result.stats.connections << " sessions, " << result.stats.deliveries << " deliveries"
-                  << (options.repeat > 1 ? ", identical in " + std::to_string(options.repeat) + " runs" : "") << ")\n";
+        std::cout << "PASS " << file << " trace " << hexHash(result.traceHash) << " (" << result.traceLines
+                  << " lines, " << result.stats.connections << " sessions, " << result.stats.deliveries
+                  << " deliveries"
+                  << (options.repeat > 1 ? ", identical in " + std::to_string(options.repeat) + " runs" : "")
+                  << ")\n";
       }
     }
   }
   const double seconds = std::chrono::duration<double>(WallClock::now() - began).count();
-  std::cout << "spread-sim: " << options.files.size() - failures << " of " << options.files.size() << " scenarios passed; "
-            << rates(total, seconds) << "\n";
+  std::cout << "spread-sim: " << options.files.size() - failures << " of " << options.files.size()
+            << " scenarios passed; " << rates(total, seconds) << "\n";
   return failures == 0 ? 0 : 1;
 }
 
@@ -225,27 +232,31 @@ int fuzz(const Options& options) {
                 << Fuzzer::swarmFor(seed).describe() << "): " << result.violation->detail << "\n";
       Shrinker shrinker(options.run);
       ShrinkResult shrunk = shrinker.shrink(scenario, result.violation->invariant);
-      const std::filesystem::path path = std::filesystem::path(options.outDir) / ("fuzz-seed-" + std::to_string(seed) + ".scn");
+      const std::filesystem::path path =
+          std::filesystem::path(options.outDir) / ("fuzz-seed-" + std::to_string(seed) + ".scn");
       std::ofstream out(path);
-      out << formatScenario(shrunk.scenario, "Found by: spread-sim fuzz " + bugFlags(options.run) + "--start " + std::to_string(seed) + " --seeds 1\n" +
-                                                 "Breaks invariant " + result.violation->invariant + "; shrunk from " +
-                                                 std::to_string(shrunk.eventsBefore) + " events to " +
-                                                 std::to_string(shrunk.scenario.events.size()) + " in " + std::to_string(shrunk.runs) + " runs.\n" +
-                                                 "Replay: spread-sim " + bugFlags(options.run) + path.filename().string());
+      out << formatScenario(
+          shrunk.scenario,
+          "Found by: spread-sim fuzz " + bugFlags(options.run) + "--start " + std::to_string(seed) +
+              " --seeds 1\n" + "Breaks invariant " + result.violation->invariant + "; shrunk from " +
+              std::to_string(shrunk.eventsBefore) + " events to " +
+              std::to_string(shrunk.scenario.events.size()) + " in " + std::to_string(shrunk.runs) +
+              " runs.\n" + "Replay: spread-sim " + bugFlags(options.run) + path.filename().string());
       out.close();
-      std::cout << "fuzz: shrunk to " << shrunk.scenario.events.size() << " events (from " << shrunk.eventsBefore << ") in "
-                << shrunk.runs << " runs: " << path.string() << "\n";
+      std::cout << "fuzz: shrunk to " << shrunk.scenario.events.size() << " events (from "
+                << shrunk.eventsBefore << ") in " << shrunk.runs << " runs: " << path.string() << "\n";
       std::cout << "fuzz: " << shrunk.failure.describe(path.string()) << "\n";
       return 1;
     }
     if (!options.quiet && (i + 1) % step == 0 && i + 1 < options.seeds) {
       const double seconds = std::chrono::duration<double>(WallClock::now() - began).count();
-      std::cerr << "fuzz: " << i + 1 << "/" << options.seeds << " seeds passed; " << rates(total, seconds) << "\n";
+      std::cerr << "fuzz: " << i + 1 << "/" << options.seeds << " seeds passed; " << rates(total, seconds)
+                << "\n";
     }
   }
   const double seconds = std::chrono::duration<double>(WallClock::now() - began).count();
-  std::cout << "fuzz: all " << options.seeds << " seeds passed (" << options.start << ".." << options.start + options.seeds - 1
-            << "); " << rates(total, seconds) << "\n";
+  std::cout << "fuzz: all " << options.seeds << " seeds passed (" << options.start << ".."
+            << options.start + options.seeds - 1 << "); " << rates(total, seconds) << "\n";
   return 0;
 }
 
@@ -260,8 +271,8 @@ int main(int argc, char** argv) {
   try {
     if (options.command == "generate") {
       std::cout << formatScenario(Fuzzer::generate(*number(options.files[0])),
-                                  "Generated by: spread-sim generate " + options.files[0] + "\nFaults: " +
-                                      Fuzzer::swarmFor(*number(options.files[0])).describe());
+                                  "Generated by: spread-sim generate " + options.files[0] +
+                                      "\nFaults: " + Fuzzer::swarmFor(*number(options.files[0])).describe());
       return 0;
     }
     return options.command == "fuzz" ? fuzz(options) : runFiles(options);

@@ -48,7 +48,8 @@ class ProbeTopic final : public core::Topic, public std::enable_shared_from_this
     // The topic reports acceptance before it fans the message out, and in log order.
     std::string bytes = payload.bytes;
     inner_->publish(std::move(payload), waitMax,
-                    [self = shared_from_this(), bytes = std::move(bytes), done = std::move(done)](core::PublishOutcome outcome) {
+                    [self = shared_from_this(), bytes = std::move(bytes),
+                     done = std::move(done)](core::PublishOutcome outcome) {
                       if (outcome == core::PublishOutcome::kAccepted) self->accepted(bytes);
                       done(outcome);
                     });
@@ -56,10 +57,13 @@ class ProbeTopic final : public core::Topic, public std::enable_shared_from_this
 
   core::SubscribeResult subscribe(std::shared_ptr<core::Subscriber> subscriber) override {
     const std::uint64_t tag = listener_.onSubscribed(name(), inner_->stats().accepted);
-    return inner_->subscribe(std::make_shared<ProbeSubscriber>(std::move(subscriber), inner_, listener_, tag));
+    return inner_->subscribe(
+        std::make_shared<ProbeSubscriber>(std::move(subscriber), inner_, listener_, tag));
   }
 
-  void close(core::Duration deadline, core::CloseCallback done) override { inner_->close(deadline, std::move(done)); }
+  void close(core::Duration deadline, core::CloseCallback done) override {
+    inner_->close(deadline, std::move(done));
+  }
   bool closed() const override { return inner_->closed(); }
   core::TopicStats stats() const override { return inner_->stats(); }
 
@@ -83,6 +87,8 @@ core::TopicLookup ProbeRegistry::topic(std::string_view name) {
   return lookup;
 }
 
-std::shared_ptr<core::Topic> ProbeRegistry::find(std::string_view name) const { return wrap(broker_.find(name)); }
+std::shared_ptr<core::Topic> ProbeRegistry::find(std::string_view name) const {
+  return wrap(broker_.find(name));
+}
 
 }  // namespace spread::sim

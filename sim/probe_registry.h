@@ -33,7 +33,8 @@ class ProbeListener {
 class ProbeRegistry final : public core::TopicRegistry {
  public:
   /// Both must outlive the registry and every topic it handed out.
-  ProbeRegistry(core::TopicRegistry& broker, ProbeListener& listener) : broker_(broker), listener_(listener) {}
+  ProbeRegistry(core::TopicRegistry& broker, ProbeListener& listener)
+      : broker_(broker), listener_(listener) {}
 
   core::TopicLookup topic(std::string_view name) override;
   std::shared_ptr<core::Topic> find(std::string_view name) const override;
@@ -41,7 +42,9 @@ class ProbeRegistry final : public core::TopicRegistry {
   void closeTopic(std::string_view name, core::Duration deadline, core::CloseCallback done) override {
     broker_.closeTopic(name, deadline, std::move(done));
   }
-  void shutdown(core::Duration grace, core::CloseCallback done) override { broker_.shutdown(grace, std::move(done)); }
+  void shutdown(core::Duration grace, core::CloseCallback done) override {
+    broker_.shutdown(grace, std::move(done));
+  }
 
  private:
   std::shared_ptr<core::Topic> wrap(std::shared_ptr<core::Topic> topic) const;

@@ -43,24 +43,36 @@ struct Expectation {
 
 /// One timed line of a scenario.
 struct Event {
-  enum class Kind { kJoin, kSubscribe, kSend, kPublish, kBurst, kStall, kResume, kLeave, kDisconnect, kShutdown, kExpect };
+  enum class Kind {
+    kJoin,
+    kSubscribe,
+    kSend,
+    kPublish,
+    kBurst,
+    kStall,
+    kResume,
+    kLeave,
+    kDisconnect,
+    kShutdown,
+    kExpect
+  };
 
   Kind kind = Kind::kJoin;
-  int line = 0;             // where it was written; 0 for generated events not yet written
-  core::Duration at{};      // virtual time since the start
-  bool atEnd = false;       // `end expect ...`: checked once the run is over
+  int line = 0;         // where it was written; 0 for generated events not yet written
+  core::Duration at{};  // virtual time since the start
+  bool atEnd = false;   // `end expect ...`: checked once the run is over
   std::string client;
-  std::string topic;        // subscribe, publish, burst; leave (optional)
-  std::string text;         // send, publish, burst
-  std::size_t count = 0;    // burst
-  core::Duration every{};   // burst spacing
-  std::optional<std::size_t> size;             // burst, send: pad the text to this many bytes
-  std::optional<std::size_t> queue;            // subscribe
-  std::optional<core::Duration> latency;       // join
-  std::optional<core::Duration> jitter;        // join
-  std::optional<std::size_t> window;           // join
-  std::optional<std::uint64_t> rate;           // join, resume: messages read per second
-  core::Duration grace{};   // shutdown
+  std::string topic;                      // subscribe, publish, burst; leave (optional)
+  std::string text;                       // send, publish, burst
+  std::size_t count = 0;                  // burst
+  core::Duration every{};                 // burst spacing
+  std::optional<std::size_t> size;        // burst, send: pad the text to this many bytes
+  std::optional<std::size_t> queue;       // subscribe
+  std::optional<core::Duration> latency;  // join
+  std::optional<core::Duration> jitter;   // join
+  std::optional<std::size_t> window;      // join
+  std::optional<std::uint64_t> rate;      // join, resume: messages read per second
+  core::Duration grace{};                 // shutdown
   Expectation expect;
 
   friend bool operator==(const Event&, const Event&) = default;

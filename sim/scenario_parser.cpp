@@ -24,7 +24,8 @@ using namespace scenario_values;
 void checkClientName(const std::string& name) {
   bool ok = !name.empty() && name.size() <= 32;
   for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
-  if (!ok) throw LineError{"expected a client name of 1 to 32 letters, digits, '_' or '-', got '" + name + "'"};
+  if (!ok)
+    throw LineError{"expected a client name of 1 to 32 letters, digits, '_' or '-', got '" + name + "'"};
 }
 
 void checkTopic(const std::string& topic) {
@@ -36,7 +37,8 @@ class LineParser {
   LineParser(std::vector<Token> tokens, std::size_t first) : tokens_(std::move(tokens)), next_(first) {}
 
   const Token& word(std::string_view what) {
-    if (next_ >= tokens_.size()) throw LineError{"expected " + std::string(what) + " after '" + tokens_[next_ - 1].text + "'"};
+    if (next_ >= tokens_.size())
+      throw LineError{"expected " + std::string(what) + " after '" + tokens_[next_ - 1].text + "'"};
     return tokens_[next_++];
   }
   std::string bare(std::string_view what) {
@@ -46,16 +48,20 @@ class LineParser {
   }
   std::string quoted(std::string_view what) {
     const Token& token = word(what);
-    if (!token.quoted) throw LineError{"expected " + std::string(what) + " in double quotes, got '" + token.text + "'"};
+    if (!token.quoted)
+      throw LineError{"expected " + std::string(what) + " in double quotes, got '" + token.text + "'"};
     return token.text;
   }
   bool done() const { return next_ >= tokens_.size(); }
   /// The word `ahead` tokens on, or empty.
   std::string peek(std::size_t ahead = 0) const {
-    return next_ + ahead < tokens_.size() && !tokens_[next_ + ahead].quoted ? tokens_[next_ + ahead].text : std::string();
+    return next_ + ahead < tokens_.size() && !tokens_[next_ + ahead].quoted ? tokens_[next_ + ahead].text
+                                                                            : std::string();
   }
   void skip() { ++next_; }
-  bool peekBare() const { return !done() && !tokens_[next_].quoted && tokens_[next_].text.find('=') == std::string::npos; }
+  bool peekBare() const {
+    return !done() && !tokens_[next_].quoted && tokens_[next_].text.find('=') == std::string::npos;
+  }
 
   /// Remaining tokens as key=value options; keys not in `allowed` are errors.
   std::map<std::string, std::string> options(std::initializer_list<std::string_view> allowed) {
@@ -66,12 +72,15 @@ class LineParser {
       std::string names;
       for (auto name : allowed) names += (names.empty() ? "" : ", ") + std::string(name) + "=";
       if (token.quoted || eq == std::string::npos) {
-        throw LineError{"unexpected '" + token.text + "'" + (names.empty() ? ": expected the end of the line" : ": expected one of " + names)};
+        throw LineError{"unexpected '" + token.text + "'" +
+                        (names.empty() ? ": expected the end of the line" : ": expected one of " + names)};
       }
       const std::string key = token.text.substr(0, eq);
       bool known = false;
       for (auto name : allowed) known = known || name == key;
-      if (!known) throw LineError{"unknown option '" + key + "='" + (names.empty() ? "" : ": expected one of " + names)};
+      if (!known)
+        throw LineError{"unknown option '" + key + "='" +
+                        (names.empty() ? "" : ": expected one of " + names)};
       if (out.count(key) != 0) throw LineError{"option '" + key + "=' given twice"};
       out[key] = token.text.substr(eq + 1);
     }
@@ -109,9 +118,10 @@ void applySetting(Settings& settings, const std::string& name, const std::string
   } else if (name == "closeTimeout") {
     settings.closeTimeout = parseDuration(value, "closeTimeout");
   } else {
-    throw LineError{"unknown setting '" + name +
-                    "': expected one of seed, queueBytes, sendWindow, messageBytesMax, pingInterval, idleTimeout, "
-                    "publishWait, fanoutBatch, inbound, topicsMax, closeTimeout"};
+    throw LineError{
+        "unknown setting '" + name +
+        "': expected one of seed, queueBytes, sendWindow, messageBytesMax, pingInterval, idleTimeout, "
+        "publishWait, fanoutBatch, inbound, topicsMax, closeTimeout"};
   }
 }
 
@@ -139,14 +149,17 @@ Expectation parseExpectation(LineParser& p) {
     expect.kind = Expectation::Kind::kClosed;
     const std::string code = p.bare("a close code");
     auto value = parseUnsigned(code);
-    if (!value || *value < 1000 || *value > 4999) throw LineError{"expected a close code from 1000 to 4999, got '" + code + "'"};
+    if (!value || *value < 1000 || *value > 4999)
+      throw LineError{"expected a close code from 1000 to 4999, got '" + code + "'"};
     expect.code = static_cast<int>(*value);
   } else if (what == "open") {
     expect.kind = Expectation::Kind::kOpen;
   } else if (what == "refused") {
     expect.kind = Expectation::Kind::kRefused;
   } else {
-    throw LineError{"expected received, published, rejected, closed, open or refused after the client, got '" + what + "'"};
+    throw LineError{
+        "expected received, published, rejected, closed, open or refused after the client, got '" + what +
+        "'"};
   }
   p.options({});
   return expect;
@@ -179,11 +192,15 @@ class ScenarioReader {
       if (sawEnd_) throw LineError{"timed events cannot follow an 'end' line"};
       event.at = parseDuration(tokens[0].text, "a time (like 10ms) or 'end'");
       if (event.at < lastAt_) {
-        throw LineError{"time " + tokens[0].text + " is earlier than the line before (" + formatDuration(lastAt_) + "): times never decrease"};
+        throw LineError{"time " + tokens[0].text + " is earlier than the line before (" +
+                        formatDuration(lastAt_) + "): times never decrease"};
       }
       lastAt_ = event.at;
     }
-    if (tokens.size() < 2) throw LineError{"expected an event after the time: join, subscribe, send, publish, burst, stall, resume, leave, disconnect, shutdown or expect"};
+    if (tokens.size() < 2)
+      throw LineError{
+          "expected an event after the time: join, subscribe, send, publish, burst, stall, resume, leave, "
+          "disconnect, shutdown or expect"};
     LineParser p(std::move(tokens), 2);
     readEvent(event, p, scenarioWordAt(text));
     scenario_.events.push_back(std::move(event));
@@ -198,13 +215,15 @@ class ScenarioReader {
   void readEvent(Event& event, LineParser& p, const std::string& verb) {
     using Kind = Event::Kind;
     static const std::map<std::string, Kind> kVerbs{
-        {"join", Kind::kJoin},   {"subscribe", Kind::kSubscribe}, {"send", Kind::kSend},
-        {"publish", Kind::kPublish}, {"burst", Kind::kBurst},     {"stall", Kind::kStall},
-        {"resume", Kind::kResume}, {"leave", Kind::kLeave},       {"disconnect", Kind::kDisconnect},
+        {"join", Kind::kJoin},         {"subscribe", Kind::kSubscribe}, {"send", Kind::kSend},
+        {"publish", Kind::kPublish},   {"burst", Kind::kBurst},         {"stall", Kind::kStall},
+        {"resume", Kind::kResume},     {"leave", Kind::kLeave},         {"disconnect", Kind::kDisconnect},
         {"shutdown", Kind::kShutdown}, {"expect", Kind::kExpect}};
     auto found = kVerbs.find(verb);
     if (found == kVerbs.end()) {
-      throw LineError{"unknown event '" + verb + "': expected join, subscribe, send, publish, burst, stall, resume, leave, disconnect, shutdown or expect"};
+      throw LineError{"unknown event '" + verb +
+                      "': expected join, subscribe, send, publish, burst, stall, resume, leave, disconnect, "
+                      "shutdown or expect"};
     }
     event.kind = found->second;
     if (event.atEnd && event.kind != Kind::kExpect) throw LineError{"only 'expect' may be timed 'end'"};
@@ -214,14 +233,19 @@ class ScenarioReader {
       return;
     }
     // "expect client bob closed 1008" reads as "expect bob closed 1008".
-    static const std::set<std::string> kExpectations{"received", "published", "rejected", "closed", "open", "refused"};
-    if (event.kind == Kind::kExpect && p.peek() == "client" && !p.peek(1).empty() && kExpectations.count(p.peek(1)) == 0) p.skip();
+    static const std::set<std::string> kExpectations{"received", "published", "rejected",
+                                                     "closed",   "open",      "refused"};
+    if (event.kind == Kind::kExpect && p.peek() == "client" && !p.peek(1).empty() &&
+        kExpectations.count(p.peek(1)) == 0)
+      p.skip();
     event.client = p.bare("a client name");
     checkClientName(event.client);
     if (event.kind == Kind::kJoin) {
-      if (!joined_.insert(event.client).second) throw LineError{"client '" + event.client + "' already joined"};
+      if (!joined_.insert(event.client).second)
+        throw LineError{"client '" + event.client + "' already joined"};
     } else if (joined_.count(event.client) == 0) {
-      throw LineError{"client '" + event.client + "' is used before it joined: add a 'join " + event.client + "' line first"};
+      throw LineError{"client '" + event.client + "' is used before it joined: add a 'join " + event.client +
+                      "' line first"};
     }
     switch (event.kind) {
       case Kind::kJoin: {
@@ -229,7 +253,8 @@ class ScenarioReader {
         if (options.count("latency")) event.latency = parseDuration(options["latency"], "latency");
         if (options.count("jitter")) event.jitter = parseDuration(options["jitter"], "jitter");
         if (options.count("window")) event.window = parseBytes(options["window"], "window");
-        if (options.count("rate")) event.rate = parseCount(options["rate"], "rate (messages read per second)", 1'000'000'000);
+        if (options.count("rate"))
+          event.rate = parseCount(options["rate"], "rate (messages read per second)", 1'000'000'000);
         break;
       }
       case Kind::kSubscribe: {
@@ -242,7 +267,8 @@ class ScenarioReader {
       case Kind::kSend: {
         event.text = p.quoted("the message text");
         auto options = p.options({"size"});
-        if (options.count("size")) event.size = parseCount(options["size"], "size (bytes of text)", kBurstTextBytesMax);
+        if (options.count("size"))
+          event.size = parseCount(options["size"], "size (bytes of text)", kBurstTextBytesMax);
         break;
       }
       case Kind::kPublish:
@@ -257,12 +283,14 @@ class ScenarioReader {
         event.count = parseCount(p.bare("a message count"), "the burst's message count", kBurstCountMax);
         auto options = p.options({"every", "size"});
         if (options.count("every")) event.every = parseDuration(options["every"], "every");
-        if (options.count("size")) event.size = parseCount(options["size"], "size (bytes of text)", kBurstTextBytesMax);
+        if (options.count("size"))
+          event.size = parseCount(options["size"], "size (bytes of text)", kBurstTextBytesMax);
         break;
       }
       case Kind::kResume: {
         auto options = p.options({"rate"});
-        if (options.count("rate")) event.rate = parseCount(options["rate"], "rate (messages read per second)", 1'000'000'000);
+        if (options.count("rate"))
+          event.rate = parseCount(options["rate"], "rate (messages read per second)", 1'000'000'000);
         break;
       }
       case Kind::kLeave:

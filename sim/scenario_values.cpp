@@ -53,23 +53,29 @@ std::optional<std::uint64_t> parseUnsigned(std::string_view text) {
 
 core::Duration parseDuration(std::string_view text, std::string_view what) {
   std::size_t unitAt = 0;
-  while (unitAt < text.size() && (std::isdigit(static_cast<unsigned char>(text[unitAt])) || text[unitAt] == '.')) ++unitAt;
+  while (unitAt < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[unitAt])) || text[unitAt] == '.'))
+    ++unitAt;
   const std::string_view number = text.substr(0, unitAt);
   const std::string_view unit = text.substr(unitAt);
-  static const std::map<std::string_view, std::int64_t> kUnits{{"ns", 1}, {"us", 1'000}, {"ms", 1'000'000}, {"s", 1'000'000'000}};
+  static const std::map<std::string_view, std::int64_t> kUnits{
+      {"ns", 1}, {"us", 1'000}, {"ms", 1'000'000}, {"s", 1'000'000'000}};
   auto scale = kUnits.find(unit);
   if (number.empty() || (scale == kUnits.end() && !(unit.empty() && number == "0"))) {
-    throw LineError{"expected " + std::string(what) + " as a duration like 250us, 10ms or 1.5s, got '" + std::string(text) + "'"};
+    throw LineError{"expected " + std::string(what) + " as a duration like 250us, 10ms or 1.5s, got '" +
+                    std::string(text) + "'"};
   }
   const std::int64_t factor = scale == kUnits.end() ? 1 : scale->second;
   const std::size_t dot = number.find('.');
   auto whole = parseUnsigned(number.substr(0, dot));
-  if (!whole) throw LineError{"expected " + std::string(what) + " as a duration, got '" + std::string(text) + "'"};
+  if (!whole)
+    throw LineError{"expected " + std::string(what) + " as a duration, got '" + std::string(text) + "'"};
   std::int64_t ns = static_cast<std::int64_t>(*whole) * factor;
   if (dot != std::string_view::npos) {
     const std::string_view fraction = number.substr(dot + 1);
     auto digits = parseUnsigned(fraction);
-    if (!digits || fraction.size() > 9) throw LineError{"expected " + std::string(what) + " as a duration, got '" + std::string(text) + "'"};
+    if (!digits || fraction.size() > 9)
+      throw LineError{"expected " + std::string(what) + " as a duration, got '" + std::string(text) + "'"};
     std::int64_t scaleDown = 1;
     for (std::size_t k = 0; k < fraction.size(); ++k) scaleDown *= 10;
     ns += static_cast<std::int64_t>(*digits) * factor / scaleDown;
@@ -88,14 +94,17 @@ std::size_t parseBytes(std::string_view text, std::string_view what) {
     number.remove_suffix(3);
   }
   auto value = parseUnsigned(number);
-  if (!value || *value == 0) throw LineError{"expected " + std::string(what) + " as a positive byte count like 4096 or 64KiB, got '" + std::string(text) + "'"};
+  if (!value || *value == 0)
+    throw LineError{"expected " + std::string(what) + " as a positive byte count like 4096 or 64KiB, got '" +
+                    std::string(text) + "'"};
   return static_cast<std::size_t>(*value * factor);
 }
 
 std::uint64_t parseCount(std::string_view text, std::string_view what, std::uint64_t max) {
   auto value = parseUnsigned(text);
   if (!value || *value == 0 || *value > max) {
-    throw LineError{"expected " + std::string(what) + " as a whole number from 1 to " + std::to_string(max) + ", got '" + std::string(text) + "'"};
+    throw LineError{"expected " + std::string(what) + " as a whole number from 1 to " + std::to_string(max) +
+                    ", got '" + std::string(text) + "'"};
   }
   return *value;
 }

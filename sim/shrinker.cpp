@@ -33,8 +33,9 @@ ShrinkResult Shrinker::shrink(const Scenario& failing, const std::string& invari
     bool reduced = false;
     for (std::size_t start = 0; start < size; start += chunk) {
       Scenario candidate = current;
-      candidate.events.erase(candidate.events.begin() + static_cast<std::ptrdiff_t>(start),
-                             candidate.events.begin() + static_cast<std::ptrdiff_t>(std::min(size, start + chunk)));
+      candidate.events.erase(
+          candidate.events.begin() + static_cast<std::ptrdiff_t>(start),
+          candidate.events.begin() + static_cast<std::ptrdiff_t>(std::min(size, start + chunk)));
       if (fails(candidate, &last)) {
         current = std::move(candidate);
         n = std::max<std::size_t>(n - 1, 2);

@@ -10,9 +10,9 @@
 namespace spread::sim {
 
 struct ShrinkResult {
-  Scenario scenario;          // the smallest failing scenario found, line numbers as written
-  RunResult failure;          // its run
-  std::size_t runs = 0;       // simulations tried
+  Scenario scenario;     // the smallest failing scenario found, line numbers as written
+  RunResult failure;     // its run
+  std::size_t runs = 0;  // simulations tried
   std::size_t eventsBefore = 0;
 };
 
@@ -23,7 +23,8 @@ struct ShrinkResult {
 /// `runsMax` simulations.
 class Shrinker {
  public:
-  Shrinker(RunOptions options, std::size_t runsMax = 3000) : options_(std::move(options)), runsMax_(runsMax) {}
+  Shrinker(RunOptions options, std::size_t runsMax = 3000)
+      : options_(std::move(options)), runsMax_(runsMax) {}
 
   /// REQUIRES: `failing` fails with `invariant` under the options given.
   ShrinkResult shrink(const Scenario& failing, const std::string& invariant);

@@ -19,13 +19,13 @@ std::string_view toString(transport::PublishResult::Status status) {
   return "?";
 }
 
-
 }  // namespace
 
 void SimulationRun::expect(const Event& event) {
   const Client& client = clients_[event.client];
   const Expectation& e = event.expect;
-  const ConnectionInfo* latest = client.connections.empty() ? nullptr : &connections_.at(client.connections.back());
+  const ConnectionInfo* latest =
+      client.connections.empty() ? nullptr : &connections_.at(client.connections.back());
   std::string problem;
   switch (e.kind) {
     case Expectation::Kind::kReceived:
@@ -34,7 +34,7 @@ void SimulationRun::expect(const Event& event) {
       const std::uint64_t actual = e.kind == Expectation::Kind::kReceived    ? client.read
                                    : e.kind == Expectation::Kind::kPublished ? client.published
                                                                              : client.rejected;
-      const bool ok = e.compare == Expectation::Compare::kEqual    ? actual == e.count
+      const bool ok = e.compare == Expectation::Compare::kEqual     ? actual == e.count
                       : e.compare == Expectation::Compare::kAtLeast ? actual >= e.count
                                                                     : actual <= e.count;
       if (!ok) problem = "the count is " + std::to_string(actual);
@@ -57,12 +57,14 @@ void SimulationRun::expect(const Event& event) {
       if (liveConnections(client).empty()) problem = event.client + " has no open connection";
       break;
     case Expectation::Kind::kRefused:
-      if (latest == nullptr || !latest->refused) problem = event.client + "'s latest connection was not refused";
+      if (latest == nullptr || !latest->refused)
+        problem = event.client + "'s latest connection was not refused";
       break;
   }
   trace(line("expect").add("line", event.line).add("ok", problem.empty()));
   if (!problem.empty() && !expectationFailure_) {
-    expectationFailure_ = Violation{"expectation", "expected '" + formatEvent(event) + "', but " + problem, 0};
+    expectationFailure_ =
+        Violation{"expectation", "expected '" + formatEvent(event) + "', but " + problem, 0};
     expectationLine_ = event.line;
   }
 }
@@ -76,7 +78,8 @@ void SimulationRun::onOpened(ConnectionId id) {
 void SimulationRun::onRefused(ConnectionId id, int httpStatus) {
   connections_[id].refused = true;
   trace(line("refused").add("conn", id).add("status", httpStatus));
-  if (timeline_ != nullptr) timeline_->mark(id, clock_.now(), "refused", "refused " + std::to_string(httpStatus));
+  if (timeline_ != nullptr)
+    timeline_->mark(id, clock_.now(), "refused", "refused " + std::to_string(httpStatus));
 }
 
 void SimulationRun::onRead(ConnectionId id, const core::MessagePtr& message) {
@@ -107,19 +110,25 @@ void SimulationRun::onCloseRequested(ConnectionId id, transport::CloseCode code,
 void SimulationRun::onEnded(ConnectionId id, const ConnectionEnd& end) {
   checker_.ended(id, end);
   connections_[id].end = end;
-  trace(line("close").add("conn", id).add("by", end.by == plugins::sim::ClosedBy::kServer ? "server" : "client")
-            .add("code", static_cast<int>(end.code)).add("reason", end.reason).add("frame_read", end.frameRead));
+  trace(line("close")
+            .add("conn", id)
+            .add("by", end.by == plugins::sim::ClosedBy::kServer ? "server" : "client")
+            .add("code", static_cast<int>(end.code))
+            .add("reason", end.reason)
+            .add("frame_read", end.frameRead));
   if (timeline_ != nullptr) {
     const bool byClient = end.by == plugins::sim::ClosedBy::kClient;
-    timeline_->mark(id, clock_.now(), byClient ? "leave" : "close",
-                    std::to_string(static_cast<int>(end.code)) + (byClient || end.frameRead ? "" : " (link cut)"));
+    timeline_->mark(
+        id, clock_.now(), byClient ? "leave" : "close",
+        std::to_string(static_cast<int>(end.code)) + (byClient || end.frameRead ? "" : " (link cut)"));
   }
 }
 
 void SimulationRun::onPublishAnswered(std::uint64_t requestId, const transport::PublishResult& result) {
   const auto& [client, topic] = requests_[requestId];
   ++(result.ok() ? clients_[client].published : clients_[client].rejected);
-  TraceLine out = line("publish").add("client", client).add("topic", topic).add("status", toString(result.status));
+  TraceLine out =
+      line("publish").add("client", client).add("topic", topic).add("status", toString(result.status));
   if (!result.ok()) out.add("error", result.error);
   trace(out);
   requests_.erase(requestId);

@@ -32,17 +32,25 @@ RunResult SimulationRun::execute() {
 std::string SimulationRun::setUp(std::uint64_t seed) {
   const Settings& s = scenario_.settings;
   broker_ = std::make_unique<core::Broker>(
-      clock_, executor_, core::BrokerOptions{s.topicsMax, core::TopicOptions{s.inboundMessagesMax, s.fanoutBatch}});
+      clock_, executor_,
+      core::BrokerOptions{s.topicsMax, core::TopicOptions{s.inboundMessagesMax, s.fanoutBatch}});
   probe_ = std::make_unique<ProbeRegistry>(*broker_, *this);
   publisher_ = std::make_unique<transport::PublishService>(*probe_, metrics_, s.publishWait, "chat");
-  config_->setInt("closeTimeoutMs", static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(s.closeTimeout).count()));
-  transport::SessionOptions session{{kQueueDefault, s.queueBytes}, s.sendWindowBytes, s.messageBytesMax,
-                                    s.pingInterval, s.idleTimeout, s.publishWait};
+  config_->setInt(
+      "closeTimeoutMs",
+      static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(s.closeTimeout).count()));
+  transport::SessionOptions session{{kQueueDefault, s.queueBytes},
+                                    s.sendWindowBytes,
+                                    s.messageBytesMax,
+                                    s.pingInterval,
+                                    s.idleTimeout,
+                                    s.publishWait};
   context_ = std::make_unique<transport::TransportContext>(transport::TransportContext{
       *probe_, clock_, executor_, metrics_, *publisher_, session, *config_, Poco::Logger::get("spread-sim")});
 
   transport::LoadResult loaded = transport::PluginLoader(options_.pluginDir).load("sim");
-  if (auto* error = std::get_if<transport::PluginError>(&loaded)) return "cannot load the sim transport: " + error->message();
+  if (auto* error = std::get_if<transport::PluginError>(&loaded))
+    return "cannot load the sim transport: " + error->message();
   loaded_ = std::move(std::get<std::unique_ptr<transport::LoadedTransport>>(loaded));
   control_ = dynamic_cast<SimControl*>(&loaded_->transport());
   if (control_ == nullptr) return loaded_->path() + ": its transport does not implement SimControl";
@@ -102,10 +110,15 @@ void SimulationRun::judge(RunResult& result) {
     if (result.violation && event.line == result.line) result.lineText = formatEvent(event);
   }
   if (!result.violation && stats_.steps >= options_.stepsMax) {
-    result.violation = Violation{"bounded", "the run did not settle within " + std::to_string(options_.stepsMax) + " executor tasks", 0};
+    result.violation = Violation{
+        "bounded", "the run did not settle within " + std::to_string(options_.stepsMax) + " executor tasks",
+        0};
   }
   if (result.violation) {
-    trace(line("violation").add("invariant", result.violation->invariant).add("detail", result.violation->detail).add("line", result.line));
+    trace(line("violation")
+              .add("invariant", result.violation->invariant)
+              .add("detail", result.violation->detail)
+              .add("line", result.line));
   }
   result.traceHash = trace_.hash();
   result.traceLines = trace_.lines();
@@ -129,7 +142,8 @@ bool SimulationRun::advanceTo(core::TimePoint until) {
   return !checker_.failed() && !expectationFailure_;
 }
 
-std::vector<ConnectionId> SimulationRun::liveConnections(const Client& client, const std::string& topic) const {
+std::vector<ConnectionId> SimulationRun::liveConnections(const Client& client,
+                                                         const std::string& topic) const {
   std::vector<ConnectionId> out;
   for (ConnectionId id : client.connections) {
     const ConnectionInfo& info = connections_.at(id);
@@ -147,17 +161,23 @@ void SimulationRun::apply(const Event& event) {
   Client* client = event.client.empty() ? nullptr : &clients_[event.client];
   switch (event.kind) {
     case Event::Kind::kJoin:
-      client->link = plugins::sim::LinkOptions{event.latency.value_or(kLatencyDefault), event.jitter.value_or(core::Duration::zero()),
-                                               event.window.value_or(kWindowDefault), readInterval(event.rate)};
+      client->link = plugins::sim::LinkOptions{
+          event.latency.value_or(kLatencyDefault), event.jitter.value_or(core::Duration::zero()),
+          event.window.value_or(kWindowDefault), readInterval(event.rate)};
       break;
     case Event::Kind::kSubscribe: {
       const std::size_t queue = event.queue.value_or(kQueueDefault);
-      const ConnectionId id = control_->connect(plugins::sim::ConnectRequest{event.client, event.topic, queue, client->link});
+      const ConnectionId id =
+          control_->connect(plugins::sim::ConnectRequest{event.client, event.topic, queue, client->link});
       if (!client->reading) control_->setReading(id, false);
       client->connections.push_back(id);
       connections_[id] = ConnectionInfo{event.client, event.topic, event.line, false, std::nullopt};
       checker_.connected(id, event.topic, Checker::QueueBound{queue, scenario_.settings.queueBytes});
-      trace(line("connect").add("conn", id).add("client", event.client).add("topic", event.topic).add("queue", static_cast<std::uint64_t>(queue)));
+      trace(line("connect")
+                .add("conn", id)
+                .add("client", event.client)
+                .add("topic", event.topic)
+                .add("queue", static_cast<std::uint64_t>(queue)));
       if (timeline_ != nullptr) {
         timeline_->addTopic(event.topic);
         timeline_->addConnection(id, event.client + " #" + std::to_string(id), event.topic, clock_.now());
@@ -173,14 +193,16 @@ void SimulationRun::apply(const Event& event) {
       break;
     }
     case Event::Kind::kPublish:
-      requests_[control_->post(event.topic, chatBody(event.client, event.text), client->link.latency)] = {event.client, event.topic};
+      requests_[control_->post(event.topic, chatBody(event.client, event.text), client->link.latency)] = {
+          event.client, event.topic};
       break;
     case Event::Kind::kBurst:
       for (std::size_t i = 0; i < event.count; ++i) {
         std::string text = "burst " + std::to_string(event.line) + "." + std::to_string(i + 1);
         if (event.size && text.size() < *event.size) text.append(*event.size - text.size(), '.');
         const std::string body = chatBody(event.client, text);
-        executor_.postAfter(event.every * static_cast<std::int64_t>(i), [this, body, topic = event.topic, name = event.client] {
+        executor_.postAfter(event.every * static_cast<std::int64_t>(i), [this, body, topic = event.topic,
+                                                                         name = event.client] {
           requests_[control_->post(topic, body, clients_[name].link.latency)] = {name, topic};
         });
       }
@@ -192,7 +214,9 @@ void SimulationRun::apply(const Event& event) {
       for (ConnectionId id : liveConnections(*client)) {
         if (event.rate) control_->setReadInterval(id, client->link.readInterval);
         control_->setReading(id, client->reading);
-        if (timeline_ != nullptr) timeline_->mark(id, clock_.now(), client->reading ? "resume" : "stall", client->reading ? "resume" : "stall");
+        if (timeline_ != nullptr)
+          timeline_->mark(id, clock_.now(), client->reading ? "resume" : "stall",
+                          client->reading ? "resume" : "stall");
       }
       break;
     case Event::Kind::kLeave:
@@ -211,7 +235,9 @@ void SimulationRun::apply(const Event& event) {
 
 void SimulationRun::shutdown(core::Duration grace, bool implicit) {
   shutDown_ = true;
-  trace(line("shutdown").add("grace_us", static_cast<std::int64_t>(grace.count() / 1000)).add("implicit", implicit));
+  trace(line("shutdown")
+            .add("grace_us", static_cast<std::int64_t>(grace.count() / 1000))
+            .add("implicit", implicit));
   checker_.shutdownBegan(clock_.now(), grace);
   if (timeline_ != nullptr) timeline_->shutdown(clock_.now(), grace);
   // What the daemon does: stop taking work, let the broker flush, then stop the transport
@@ -221,12 +247,18 @@ void SimulationRun::shutdown(core::Duration grace, bool implicit) {
   publisher_->beginDrain();
   const core::TimePoint deadline = clock_.now() + grace;
   broker_->shutdown(grace, [this, deadline, &transport](core::CloseOutcome outcome) {
-    trace(line("broker_closed").add("outcome", outcome == core::CloseOutcome::kCompleted ? "completed" : "deadline_exceeded"));
-    transport.stop(std::max(core::Duration::zero(), deadline - clock_.now()), [this, &transport](transport::StopOutcome stopped) {
-      const std::uint64_t open = transport.stats().connectionsOpen;
-      trace(line("stopped").add("outcome", stopped == transport::StopOutcome::kCompleted ? "completed" : "deadline_exceeded").add("open", open));
-      checker_.stopped(clock_.now(), open);
-    });
+    trace(line("broker_closed")
+              .add("outcome", outcome == core::CloseOutcome::kCompleted ? "completed" : "deadline_exceeded"));
+    transport.stop(
+        std::max(core::Duration::zero(), deadline - clock_.now()),
+        [this, &transport](transport::StopOutcome stopped) {
+          const std::uint64_t open = transport.stats().connectionsOpen;
+          trace(line("stopped")
+                    .add("outcome",
+                         stopped == transport::StopOutcome::kCompleted ? "completed" : "deadline_exceeded")
+                    .add("open", open));
+          checker_.stopped(clock_.now(), open);
+        });
   });
 }
 

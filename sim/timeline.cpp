@@ -7,8 +7,8 @@ namespace spread::sim {
 
 namespace {
 
-constexpr double kLeft = 170;     // room for lane labels
-constexpr double kWidth = 1100;   // drawing width
+constexpr double kLeft = 170;    // room for lane labels
+constexpr double kWidth = 1100;  // drawing width
 constexpr double kLaneHeight = 26;
 constexpr double kTop = 40;
 
@@ -96,7 +96,8 @@ void Timeline::addTopic(const std::string& topic) {
   if (std::find(topics_.begin(), topics_.end(), topic) == topics_.end()) topics_.push_back(topic);
 }
 
-void Timeline::addConnection(std::uint64_t id, const std::string& label, const std::string& topic, core::TimePoint at) {
+void Timeline::addConnection(std::uint64_t id, const std::string& label, const std::string& topic,
+                             core::TimePoint at) {
   lanes_[id] = Lane{label, topic};
   end_ = std::max(end_, at);
 }
@@ -144,51 +145,58 @@ void Timeline::writeSvg(std::ostream& out) const {
   const TimeAxis axis(std::move(moments), kLeft, kWidth);
   auto x = [&](core::TimePoint at) { return axis.x(ms(at)); };
 
-  out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kLeft + kWidth + 40 << "\" height=\"" << height
-      << "\" font-family=\"monospace\" font-size=\"11\">\n";
-  out << "<defs><marker id=\"head\" markerWidth=\"6\" markerHeight=\"6\" refX=\"5\" refY=\"3\" orient=\"auto\">"
+  out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kLeft + kWidth + 40 << "\" height=\""
+      << height << "\" font-family=\"monospace\" font-size=\"11\">\n";
+  out << "<defs><marker id=\"head\" markerWidth=\"6\" markerHeight=\"6\" refX=\"5\" refY=\"3\" "
+         "orient=\"auto\">"
          "<path d=\"M0,0 L6,3 L0,6 z\" fill=\"#1f77b4\"/></marker></defs>\n";
-  out << "<text x=\"10\" y=\"18\">virtual time 0 .. " << ms(end_) << " ms (quiet gaps squeezed); arrows: accepted -> read";
+  out << "<text x=\"10\" y=\"18\">virtual time 0 .. " << ms(end_)
+      << " ms (quiet gaps squeezed); arrows: accepted -> read";
   if (arrowsSkipped_ > 0) out << " (" << arrowsSkipped_ << " more not drawn)";
   out << "</text>\n";
   for (const auto& [topic, ty] : topicY) {
     out << "<text x=\"10\" y=\"" << ty + 4 << "\" font-weight=\"bold\">topic " << escape(topic) << "</text>";
-    out << "<line x1=\"" << kLeft << "\" y1=\"" << ty << "\" x2=\"" << kLeft + kWidth << "\" y2=\"" << ty << "\" stroke=\"#333\"/>\n";
+    out << "<line x1=\"" << kLeft << "\" y1=\"" << ty << "\" x2=\"" << kLeft + kWidth << "\" y2=\"" << ty
+        << "\" stroke=\"#333\"/>\n";
   }
   for (const auto& [id, lane] : lanes_) {
     const double ly = laneY[id];
     out << "<text x=\"10\" y=\"" << ly + 4 << "\">" << escape(lane.label) << "</text>";
-    out << "<line x1=\"" << kLeft << "\" y1=\"" << ly << "\" x2=\"" << kLeft + kWidth << "\" y2=\"" << ly << "\" stroke=\"#ccc\"/>\n";
+    out << "<line x1=\"" << kLeft << "\" y1=\"" << ly << "\" x2=\"" << kLeft + kWidth << "\" y2=\"" << ly
+        << "\" stroke=\"#ccc\"/>\n";
   }
   for (const auto& [bx, gap] : axis.breaks()) {
     out << "<line x1=\"" << bx << "\" y1=\"" << kTop << "\" x2=\"" << bx << "\" y2=\"" << height - kLaneHeight
-        << "\" stroke=\"#999\" stroke-dasharray=\"2,3\"/><text x=\"" << bx + 2 << "\" y=\"" << height - kLaneHeight / 2
-        << "\" fill=\"#999\">+" << gap << "ms</text>\n";
+        << "\" stroke=\"#999\" stroke-dasharray=\"2,3\"/><text x=\"" << bx + 2 << "\" y=\""
+        << height - kLaneHeight / 2 << "\" fill=\"#999\">+" << gap << "ms</text>\n";
   }
   for (const Arrow& arrow : arrows_) {
-    out << "<line x1=\"" << x(arrow.from) << "\" y1=\"" << topicY[arrow.topic] << "\" x2=\"" << x(arrow.to) << "\" y2=\""
-        << laneY[arrow.id] << "\" stroke=\"#1f77b4\" stroke-opacity=\"0.35\" marker-end=\"url(#head)\"/>\n";
+    out << "<line x1=\"" << x(arrow.from) << "\" y1=\"" << topicY[arrow.topic] << "\" x2=\"" << x(arrow.to)
+        << "\" y2=\"" << laneY[arrow.id]
+        << "\" stroke=\"#1f77b4\" stroke-opacity=\"0.35\" marker-end=\"url(#head)\"/>\n";
   }
   for (const auto& [at, grace] : shutdowns_) {
     const double gx = x(at + grace);
-    out << "<rect x=\"" << x(at) << "\" y=\"" << kTop << "\" width=\"" << std::max(1.0, std::min(x(end_), gx) - x(at))
-        << "\" height=\"" << height - kTop - kLaneHeight << "\" fill=\"#ff7f0e\" fill-opacity=\"0.08\"/>";
+    out << "<rect x=\"" << x(at) << "\" y=\"" << kTop << "\" width=\""
+        << std::max(1.0, std::min(x(end_), gx) - x(at)) << "\" height=\"" << height - kTop - kLaneHeight
+        << "\" fill=\"#ff7f0e\" fill-opacity=\"0.08\"/>";
     out << "<text x=\"" << x(at) + 2 << "\" y=\"" << kTop << "\" fill=\"#ff7f0e\">shutdown</text>\n";
   }
   for (const Mark& mark : marks_) {
     auto lane = laneY.find(mark.id);
     if (lane == laneY.end()) continue;
-    out << "<circle cx=\"" << x(mark.at) << "\" cy=\"" << lane->second << "\" r=\"5\" fill=\"" << colour(mark.kind)
-        << "\"><title>" << escape(mark.label) << " at " << ms(mark.at) << " ms</title></circle>";
-    out << "<text x=\"" << x(mark.at) + 7 << "\" y=\"" << lane->second - 6 << "\" fill=\"" << colour(mark.kind) << "\">"
-        << escape(mark.label) << "</text>\n";
+    out << "<circle cx=\"" << x(mark.at) << "\" cy=\"" << lane->second << "\" r=\"5\" fill=\""
+        << colour(mark.kind) << "\"><title>" << escape(mark.label) << " at " << ms(mark.at)
+        << " ms</title></circle>";
+    out << "<text x=\"" << x(mark.at) + 7 << "\" y=\"" << lane->second - 6 << "\" fill=\""
+        << colour(mark.kind) << "\">" << escape(mark.label) << "</text>\n";
   }
   out << "</svg>\n";
 }
 
 void Timeline::writeHtml(std::ostream& out, const std::string& title) const {
-  out << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" << escape(title) << "</title></head><body>\n<h3>"
-      << escape(title) << "</h3>\n";
+  out << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" << escape(title)
+      << "</title></head><body>\n<h3>" << escape(title) << "</h3>\n";
   writeSvg(out);
   out << "</body></html>\n";
 }

@@ -20,7 +20,8 @@ class Timeline {
   static constexpr std::size_t kArrowsMax = 4000;  // beyond this, arrows are counted, not drawn
 
   void addTopic(const std::string& topic);
-  void addConnection(std::uint64_t id, const std::string& label, const std::string& topic, core::TimePoint at);
+  void addConnection(std::uint64_t id, const std::string& label, const std::string& topic,
+                     core::TimePoint at);
   void accepted(const std::string& topic, std::uint64_t sequence, core::TimePoint at);
   void delivered(std::uint64_t id, std::uint64_t sequence, core::TimePoint at);
   /// `kind` picks the colour: drop, close, stall, resume, refused, leave.

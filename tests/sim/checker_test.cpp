@@ -15,7 +15,8 @@ using transport::CloseCode;
 constexpr ConnectionId kConn = 1;
 
 core::MessagePtr message(std::uint64_t sequence) {
-  return std::make_shared<const core::Message>(sequence, core::TimePoint{}, core::Payload::raw("m" + std::to_string(sequence)));
+  return std::make_shared<const core::Message>(sequence, core::TimePoint{},
+                                               core::Payload::raw("m" + std::to_string(sequence)));
 }
 
 class CheckerTest : public ::testing::Test {
@@ -46,7 +47,8 @@ TEST_F(CheckerTest, CleanRunBreaksNothing) {
   checker_.queueEnded(kConn, core::CloseReason::kGoingAway, 5);
   checker_.shutdownBegan(core::TimePoint{}, std::chrono::seconds(1));
   checker_.closeRequested(kConn, CloseCode::kGoingAway, "server shutting down");
-  checker_.ended(kConn, ConnectionEnd{ClosedBy::kServer, CloseCode::kGoingAway, "server shutting down", true});
+  checker_.ended(kConn,
+                 ConnectionEnd{ClosedBy::kServer, CloseCode::kGoingAway, "server shutting down", true});
   checker_.stopped(core::TimePoint{} + std::chrono::milliseconds(10), 0);
   checker_.finish();
   EXPECT_EQ(broken(), "none");
@@ -62,7 +64,8 @@ TEST_F(CheckerTest, DuplicateReadBreaksLogOrder) {
 TEST_F(CheckerTest, ReadOfAMessageNotInTheLogBreaksLogOrder) {
   publishAndQueue(1);
   checker_.sent(kConn, message(1));
-  checker_.read(kConn, std::make_shared<const core::Message>(1, core::TimePoint{}, core::Payload::raw("forged")));
+  checker_.read(kConn,
+                std::make_shared<const core::Message>(1, core::TimePoint{}, core::Payload::raw("forged")));
   EXPECT_EQ(broken(), "log-order");
 }
 
@@ -147,7 +150,8 @@ TEST_F(CheckerTest, SlowConsumerCloseWithoutRefusalBreaksDropJustified) {
 }
 
 TEST_F(CheckerTest, SecondEndBreaksCloseOnce) {
-  checker_.ended(kConn, ConnectionEnd{ClosedBy::kServer, CloseCode::kPolicyViolation, "too slow to keep up", true});
+  checker_.ended(kConn,
+                 ConnectionEnd{ClosedBy::kServer, CloseCode::kPolicyViolation, "too slow to keep up", true});
   EXPECT_EQ(broken(), "none");
   checker_.ended(kConn, ConnectionEnd{ClosedBy::kClient, CloseCode::kNormal, "client left", false});
   EXPECT_EQ(broken(), "close-once");

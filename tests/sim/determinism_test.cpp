@@ -60,7 +60,8 @@ TEST(DeterminismTest, TraceHashIsTheHashOfTheWrittenTrace) {
   std::uint64_t hash = 0xcbf29ce484222325ull;
   for (unsigned char c : run.text) hash = (hash ^ c) * 0x100000001b3ull;
   EXPECT_EQ(hash, run.result.traceHash);
-  EXPECT_EQ(static_cast<std::uint64_t>(std::count(run.text.begin(), run.text.end(), '\n')), run.result.traceLines);
+  EXPECT_EQ(static_cast<std::uint64_t>(std::count(run.text.begin(), run.text.end(), '\n')),
+            run.result.traceLines);
 }
 
 TEST(DeterminismTest, GeneratedScenariosRepeatExactly) {

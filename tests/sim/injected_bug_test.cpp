@@ -68,23 +68,22 @@ TEST_P(InjectedBugTest, BugBreaksTheNamedInvariant) {
   EXPECT_GT(result.line, 0) << "a failure names the scenario line in effect";
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Bugs, InjectedBugTest,
-    ::testing::Values(BugCase{"drop-after-resume", kStallResume, "no-loss"},
-                      BugCase{"duplicate-delivery", kBurst, "log-order"},
-                      BugCase{"end-before-flush", kSlowReaderShutdown, "after-end"},
-                      BugCase{"queue-off-by-one", kStalledReader, "queue-bound"},
-                      BugCase{"window-ignored", kStalledReader, "queue-bound"},
-                      BugCase{"early-drop", kStalledReader, "drop-justified"},
-                      BugCase{"close-twice", kStalledReader, "close-once"},
-                      BugCase{"lost-close", kStalledReader, "close-once"},
-                      BugCase{"slow-stop", kStalledReader, "shutdown-grace"},
-                      BugCase{"throw-in-task", kBurst, "no-exception"}),
-    [](const ::testing::TestParamInfo<BugCase>& info) {
-      std::string name = info.param.bug;
-      for (char& c : name) c = c == '-' ? '_' : c;
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(Bugs, InjectedBugTest,
+                         ::testing::Values(BugCase{"drop-after-resume", kStallResume, "no-loss"},
+                                           BugCase{"duplicate-delivery", kBurst, "log-order"},
+                                           BugCase{"end-before-flush", kSlowReaderShutdown, "after-end"},
+                                           BugCase{"queue-off-by-one", kStalledReader, "queue-bound"},
+                                           BugCase{"window-ignored", kStalledReader, "queue-bound"},
+                                           BugCase{"early-drop", kStalledReader, "drop-justified"},
+                                           BugCase{"close-twice", kStalledReader, "close-once"},
+                                           BugCase{"lost-close", kStalledReader, "close-once"},
+                                           BugCase{"slow-stop", kStalledReader, "shutdown-grace"},
+                                           BugCase{"throw-in-task", kBurst, "no-exception"}),
+                         [](const ::testing::TestParamInfo<BugCase>& info) {
+                           std::string name = info.param.bug;
+                           for (char& c : name) c = c == '-' ? '_' : c;
+                           return name;
+                         });
 
 TEST(InjectedBugTest, UnknownBugIsASetupError) {
   RunOptions options = runOptions();
@@ -94,11 +93,13 @@ TEST(InjectedBugTest, UnknownBugIsASetupError) {
 }
 
 TEST(ExpectationTest, FailedExpectationNamesItsLine) {
-  const RunResult result = runScenario(parsed(std::string(kBurst) + "50ms expect a received 11\n"), runOptions());
+  const RunResult result =
+      runScenario(parsed(std::string(kBurst) + "50ms expect a received 11\n"), runOptions());
   ASSERT_TRUE(result.violation.has_value());
   EXPECT_EQ(result.violation->invariant, "expectation");
   EXPECT_EQ(result.line, 4);
-  EXPECT_NE(result.describe("t.scn").find("t.scn:4: invariant expectation broken (seed 1): expected '50ms expect a received 11', but the count is 10"),
+  EXPECT_NE(result.describe("t.scn").find("t.scn:4: invariant expectation broken (seed 1): expected '50ms "
+                                          "expect a received 11', but the count is 10"),
             std::string::npos)
       << result.describe("t.scn");
 }

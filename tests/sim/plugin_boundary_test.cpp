@@ -24,8 +24,9 @@ class PluginBoundaryTest : public ::testing::Test {
   }
 
   transport::StartResult start() {
-    context_ = std::make_unique<transport::TransportContext>(transport::TransportContext{
-        broker_, clock_, executor_, metrics_, publisher_, transport::SessionOptions{}, *config_, Poco::Logger::get("test")});
+    context_ = std::make_unique<transport::TransportContext>(
+        transport::TransportContext{broker_, clock_, executor_, metrics_, publisher_,
+                                    transport::SessionOptions{}, *config_, Poco::Logger::get("test")});
     return loaded_->transport().start(*context_);
   }
 

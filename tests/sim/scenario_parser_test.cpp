@@ -62,7 +62,8 @@ TEST(ScenarioParserTest, ReadsEveryEventKind) {
 }
 
 TEST(ScenarioParserTest, ExpectMayNameTheClientWithTheWordClient) {
-  const Scenario s = parseOk("0ms join bob\n0ms join client\n5ms expect client bob closed 1008\n6ms expect client received 2\n");
+  const Scenario s = parseOk(
+      "0ms join bob\n0ms join client\n5ms expect client bob closed 1008\n6ms expect client received 2\n");
   ASSERT_EQ(s.events.size(), 4u);
   EXPECT_EQ(s.events[2].client, "bob");
   EXPECT_EQ(s.events[2].expect.code, 1008);
@@ -73,7 +74,8 @@ TEST(ScenarioParserTest, ExpectMayNameTheClientWithTheWordClient) {
 TEST(ScenarioParserTest, WrittenScenarioReadsBackTheSame) {
   const Scenario first = parseOk(
       "set seed 3\nset closeTimeout 250ms\n0ms join a latency=1500us rate=20\n0ms subscribe a chat queue=4\n"
-      "1ms burst a chat 5 every=100us size=300\n2ms send a \"q\\\"uote\"\n3ms shutdown grace=1s\nend expect a received <=5\n");
+      "1ms burst a chat 5 every=100us size=300\n2ms send a \"q\\\"uote\"\n3ms shutdown grace=1s\nend expect "
+      "a received <=5\n");
   const Scenario second = parseOk(formatScenario(first));
   EXPECT_EQ(first.settings, second.settings);
   ASSERT_EQ(first.events.size(), second.events.size());
@@ -108,24 +110,36 @@ TEST_P(ScenarioParserErrorTest, NamesFileLineAndWhatWasExpected) {
 INSTANTIATE_TEST_SUITE_P(
     BadLines, ScenarioParserErrorTest,
     ::testing::Values(
-        BadInput{"UnknownEvent", "0ms join alice\n\n5ms subscrbe alice chat\n", 3, "unknown event 'subscrbe': expected join, subscribe"},
+        BadInput{"UnknownEvent", "0ms join alice\n\n5ms subscrbe alice chat\n", 3,
+                 "unknown event 'subscrbe': expected join, subscribe"},
         BadInput{"ClientBeforeJoin", "0ms subscribe bob chat\n", 1, "client 'bob' is used before it joined"},
-        BadInput{"TimeGoesBack", "10ms join a\n5ms join b\n", 2, "time 5ms is earlier than the line before (10ms)"},
+        BadInput{"TimeGoesBack", "10ms join a\n5ms join b\n", 2,
+                 "time 5ms is earlier than the line before (10ms)"},
         BadInput{"BadTopic", "0ms join a\n0ms subscribe a bad/topic\n", 2, "bad topic 'bad/topic'"},
-        BadInput{"UnquotedText", "0ms join a\n0ms send a hello\n", 2, "expected the message text in double quotes, got 'hello'"},
+        BadInput{"UnquotedText", "0ms join a\n0ms send a hello\n", 2,
+                 "expected the message text in double quotes, got 'hello'"},
         BadInput{"UnterminatedString", "0ms join a\n0ms send a \"open\n", 2, "unterminated string"},
-        BadInput{"BadDuration", "0ms join a latency=fast\n", 1, "expected latency as a duration like 250us, 10ms or 1.5s, got 'fast'"},
-        BadInput{"ZeroBurst", "0ms join a\n0ms burst a chat 0\n", 2, "expected the burst's message count as a whole number from 1"},
-        BadInput{"SetAfterEvent", "0ms join a\nset seed 3\n", 2, "'set' lines must come before the first event"},
+        BadInput{"BadDuration", "0ms join a latency=fast\n", 1,
+                 "expected latency as a duration like 250us, 10ms or 1.5s, got 'fast'"},
+        BadInput{"ZeroBurst", "0ms join a\n0ms burst a chat 0\n", 2,
+                 "expected the burst's message count as a whole number from 1"},
+        BadInput{"SetAfterEvent", "0ms join a\nset seed 3\n", 2,
+                 "'set' lines must come before the first event"},
         BadInput{"UnknownSetting", "set speed 3\n", 1, "unknown setting 'speed'"},
         BadInput{"EndOnNonExpect", "0ms join a\nend join b\n", 2, "only 'expect' may be timed 'end'"},
-        BadInput{"TimedAfterEnd", "0ms join a\nend expect a received 1\n5ms stall a\n", 3, "timed events cannot follow an 'end' line"},
-        BadInput{"BadCloseCode", "0ms join a\n0ms expect a closed 99\n", 2, "expected a close code from 1000 to 4999, got '99'"},
-        BadInput{"UnknownExpectation", "0ms join a\n0ms expect a happy\n", 2, "expected received, published, rejected, closed, open or refused"},
-        BadInput{"UnknownOption", "0ms join a colour=red\n", 1, "unknown option 'colour=': expected one of latency=, jitter=, window=, rate="},
+        BadInput{"TimedAfterEnd", "0ms join a\nend expect a received 1\n5ms stall a\n", 3,
+                 "timed events cannot follow an 'end' line"},
+        BadInput{"BadCloseCode", "0ms join a\n0ms expect a closed 99\n", 2,
+                 "expected a close code from 1000 to 4999, got '99'"},
+        BadInput{"UnknownExpectation", "0ms join a\n0ms expect a happy\n", 2,
+                 "expected received, published, rejected, closed, open or refused"},
+        BadInput{"UnknownOption", "0ms join a colour=red\n", 1,
+                 "unknown option 'colour=': expected one of latency=, jitter=, window=, rate="},
         BadInput{"JoinedTwice", "0ms join a\n0ms join a\n", 2, "client 'a' already joined"},
-        BadInput{"BadQueue", "0ms join a\n0ms subscribe a chat queue=many\n", 2, "expected queue (messages) as a whole number"},
-        BadInput{"TrailingWord", "0ms join a\n0ms stall a now\n", 2, "unexpected 'now': expected the end of the line"},
+        BadInput{"BadQueue", "0ms join a\n0ms subscribe a chat queue=many\n", 2,
+                 "expected queue (messages) as a whole number"},
+        BadInput{"TrailingWord", "0ms join a\n0ms stall a now\n", 2,
+                 "unexpected 'now': expected the end of the line"},
         BadInput{"BadClientName", "0ms join a/b\n", 1, "expected a client name"},
         BadInput{"MissingEvent", "0ms\n", 1, "expected an event after the time"},
         BadInput{"BadTime", "soon join a\n", 1, "expected a time (like 10ms) or 'end' as a duration"}),

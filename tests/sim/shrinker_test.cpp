@@ -1,8 +1,8 @@
 // Proves fuzzing finds a deliberately injected bug and shrinks it: the shrunk scenario
 // is much smaller than the generated one, still fails the same invariant when written
 // out and replayed on its own, and passes once the bug is switched off.
-#include "fuzzer.h"
 #include "shrinker.h"
+#include "fuzzer.h"
 #include "sim_test_support.h"
 
 namespace spread::sim {

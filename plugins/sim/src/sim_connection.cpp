@@ -68,8 +68,8 @@ void SimConnection::pumpWire() {
   const core::TimePoint now = network_.clock.now();
   while (!outbound_.empty()) {
     const Frame& front = outbound_.front();
-    const bool fits = front.bytes == 0 || wireBytes_ == 0 ||
-                      wireBytes_ + front.bytes <= link_.windowBytes || network_.bugs.windowIgnored;
+    const bool fits = front.bytes == 0 || wireBytes_ == 0 || wireBytes_ + front.bytes <= link_.windowBytes ||
+                      network_.bugs.windowIgnored;
     if (!fits) break;
     Frame frame = std::move(outbound_.front());
     outbound_.pop_front();
@@ -77,12 +77,14 @@ void SimConnection::pumpWire() {
     wireBytes_ += frame.bytes;
     largestFrameBytes_ = std::max(largestFrameBytes_, frame.bytes);
     if (frame.kind == Frame::Kind::kMessage) network_.metrics.delivered(now - frame.message->acceptedAt());
-    const auto jitter = core::Duration(network_.random.below(static_cast<std::uint64_t>(link_.jitter.count()) + 1));
+    const auto jitter =
+        core::Duration(network_.random.below(static_cast<std::uint64_t>(link_.jitter.count()) + 1));
     // One TCP stream: a frame never overtakes the one before it.
     lastArrival_ = std::max(lastArrival_, now + link_.latency + jitter);
-    network_.executor.postAfter(lastArrival_ - now, [weak = weak_from_this(), frame = std::move(frame)]() mutable {
-      if (auto self = weak.lock()) self->arrive(std::move(frame));
-    });
+    network_.executor.postAfter(lastArrival_ - now,
+                                [weak = weak_from_this(), frame = std::move(frame)]() mutable {
+                                  if (auto self = weak.lock()) self->arrive(std::move(frame));
+                                });
   }
   if (wasBlocked && outboundBytes_ < network_.sendWindowBytes) {
     network_.executor.post([weak = session_] {
@@ -138,9 +140,7 @@ void SimConnection::readOne() {
     case Frame::Kind::kText:
       if (observer != nullptr) observer->onTextRead(id_, frame.text);
       break;
-    case Frame::Kind::kPing:
-      postToServer([](transport::Session& session) { session.onHeard(); });
-      break;
+    case Frame::Kind::kPing: postToServer([](transport::Session& session) { session.onHeard(); }); break;
     case Frame::Kind::kClose:
       network_.executor.cancel(closeTimer_);
       closeTimer_ = core::TimerId::kNone;
@@ -221,9 +221,9 @@ void SimConnection::abort() {
       clientEnded_ = true;
       discardUnread();
     } else {
-      endForClient(closeRequested_
-                       ? ConnectionEnd{ClosedBy::kServer, closeCode_, closeReason_, false}
-                       : ConnectionEnd{ClosedBy::kServer, static_cast<CloseCode>(1006), "connection dropped", false});
+      endForClient(closeRequested_ ? ConnectionEnd{ClosedBy::kServer, closeCode_, closeReason_, false}
+                                   : ConnectionEnd{ClosedBy::kServer, static_cast<CloseCode>(1006),
+                                                   "connection dropped", false});
     }
   }
   serverDisconnected();
@@ -247,7 +247,8 @@ void SimConnection::serverDisconnected() {
   if (serverDone_) return;
   serverDone_ = true;
   if (network_.bugs.closeTwice && closeRequested_ && network_.observer != nullptr) {
-    network_.observer->onEnded(id_, ConnectionEnd{ClosedBy::kServer, closeCode_, "closing handshake done", false});
+    network_.observer->onEnded(id_,
+                               ConnectionEnd{ClosedBy::kServer, closeCode_, "closing handshake done", false});
   }
   network_.executor.cancel(closeTimer_);
   closeTimer_ = core::TimerId::kNone;

@@ -19,8 +19,7 @@ namespace spread::plugins::sim {
 ///
 /// Every method runs on the executor's thread. Connection methods may be called with the
 /// session's lock held, so they never call the session: they post events to it.
-class SimConnection final : public transport::Connection,
-                            public std::enable_shared_from_this<SimConnection> {
+class SimConnection final : public transport::Connection, public std::enable_shared_from_this<SimConnection> {
  public:
   using ServerDone = std::function<void(ConnectionId)>;
 

@@ -26,17 +26,19 @@ transport::StartResult SimTransport::start(transport::TransportContext& context)
     Poco::Util::AbstractConfiguration::Keys keys;
     context.config.keys(keys);
     for (const std::string& key : keys) {
-      if (key != kCloseTimeoutKey) return transport::StartResult::failure("unknown key '" + key + "' for transport sim");
+      if (key != kCloseTimeoutKey)
+        return transport::StartResult::failure("unknown key '" + key + "' for transport sim");
     }
     closeTimeoutMs = context.config.getInt(kCloseTimeoutKey, kCloseTimeoutMsDefault);
   } catch (const Poco::Exception& error) {
     return transport::StartResult::failure(std::string(kCloseTimeoutKey) + ": " + error.displayText());
   }
-  if (closeTimeoutMs < 0) return transport::StartResult::failure(std::string(kCloseTimeoutKey) + ": must not be negative");
+  if (closeTimeoutMs < 0)
+    return transport::StartResult::failure(std::string(kCloseTimeoutKey) + ": must not be negative");
   context_ = &context;
-  network_.emplace(SimNetwork{context.clock, context.executor, context.metrics, context.session.sendWindowBytes,
-                              context.session.messageBytesMax, std::chrono::milliseconds(closeTimeoutMs), observer_,
-                              SplitMix(seed_), bugs_});
+  network_.emplace(SimNetwork{context.clock, context.executor, context.metrics,
+                              context.session.sendWindowBytes, context.session.messageBytesMax,
+                              std::chrono::milliseconds(closeTimeoutMs), observer_, SplitMix(seed_), bugs_});
   return transport::StartResult::success();
 }
 
@@ -83,8 +85,9 @@ void SimTransport::open(ConnectionId id) {
   if (bugs_.queueOffByOne) queueMax += 1;
   if (bugs_.earlyDrop && queueMax > 1) queueMax -= 1;
   options.queue.messagesMax = queueMax;
-  entry.context = std::make_unique<transport::SessionContext>(transport::SessionContext{
-      context_->broker, context_->clock, context_->executor, context_->metrics, context_->publisher, options});
+  entry.context = std::make_unique<transport::SessionContext>(
+      transport::SessionContext{context_->broker, context_->clock, context_->executor, context_->metrics,
+                                context_->publisher, options});
   entry.session = transport::Session::create(*entry.context, entry.connection, entry.topic);
   entry.connection->attach(entry.session);
   ++serverOpen_;
@@ -129,7 +132,8 @@ void SimTransport::forceStop() {
   for (auto& [id, entry] : entries_) {
     // An upgrade still on its way is refused when it arrives: the transport is stopping.
     if (!entry.session || entry.connection->serverDone()) continue;
-    if (entry.session) entry.session->closeWith(transport::CloseCode::kGoingAway, transport::kReasonShuttingDown);
+    if (entry.session)
+      entry.session->closeWith(transport::CloseCode::kGoingAway, transport::kReasonShuttingDown);
     entry.connection->abort();
   }
   forcing_ = false;

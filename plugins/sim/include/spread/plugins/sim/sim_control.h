@@ -84,10 +84,10 @@ class SimObserver {
 struct LinkState {
   bool known = false;
   bool ended = false;
-  std::size_t windowUsedBytes = 0;   // in flight plus unread
+  std::size_t windowUsedBytes = 0;  // in flight plus unread
   std::size_t windowBytes = 0;
-  std::size_t largestFrameBytes = 0; // a single frame larger than the window may still pass
-  std::size_t outboundBytes = 0;     // Connection::bytesQueued()
+  std::size_t largestFrameBytes = 0;  // a single frame larger than the window may still pass
+  std::size_t outboundBytes = 0;      // Connection::bytesQueued()
 };
 
 /// The simulator's handle on the simulated transport: what clients and their network do.
