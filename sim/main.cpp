@@ -1,5 +1,7 @@
 // spread-sim: replays scenario files against the real core and session logic on virtual
 // time, or fuzzes random scenarios and shrinks the first failure. See sim/README.md.
+// The hidden option --inject-bug NAME switches on a deliberate bug in the sim plugin; only
+// the tests use it, to prove the checks catch what they claim to.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -27,7 +29,7 @@ constexpr const char* kUsage =
     "FILE.svg|FILE.html]\n"
     "       spread-sim fuzz --seeds N [--start S] [--out DIR] [--quiet]\n"
     "       spread-sim generate SEED      (prints the scenario fuzz runs for SEED)\n"
-    "common: [--plugin-dir DIR] [--inject-bug NAME] (tests only)\n";
+    "common: [--plugin-dir DIR]\n";
 
 struct Options {
   std::string command = "run";
