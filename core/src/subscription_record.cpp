@@ -10,9 +10,9 @@ SubscriptionRecord::SubscriptionRecord(std::shared_ptr<Subscriber> subscriber,
                                        std::weak_ptr<TopicImpl> topic)
     : subscriber_(std::move(subscriber)), topic_(std::move(topic)) {}
 
-Delivery SubscriptionRecord::deliver(const MessagePtr& message) {
+std::optional<Delivery> SubscriptionRecord::deliver(const MessagePtr& message) {
   std::lock_guard lock(deliveryMutex_);
-  if (ended_.load(std::memory_order_acquire)) return Delivery::kAccepted;
+  if (ended_.load(std::memory_order_acquire)) return std::nullopt;
   return subscriber_->deliver(message);
 }
 

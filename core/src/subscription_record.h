@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "spread/core/subscriber.h"
 #include "spread/core/subscription.h"
@@ -20,8 +21,9 @@ class SubscriptionRecord final : public SubscriptionControl,
  public:
   SubscriptionRecord(std::shared_ptr<Subscriber> subscriber, std::weak_ptr<TopicImpl> topic);
 
-  /// Hands `message` to the subscriber unless the subscription already ended.
-  Delivery deliver(const MessagePtr& message);
+  /// Hands `message` to the subscriber and returns its answer; returns nullopt, without
+  /// calling it, if the subscription already ended.
+  std::optional<Delivery> deliver(const MessagePtr& message);
 
   /// Ends the subscription with `reason`. Returns false if it had already ended.
   /// Waits for a delivery in progress on another thread; callable from within one.
