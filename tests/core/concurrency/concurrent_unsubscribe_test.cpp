@@ -183,5 +183,42 @@ TEST(ConcurrentUnsubscribeTest, RacingUnsubscribesEndASubscriptionExactlyOnceMid
   EXPECT_EQ(topic->stats().subscribers, 0u);
 }
 
+// A handler call holds itself open until unsubscribe() has been called, then gives a wrong
+// implementation 100 ms in which its unsubscribe() could return mid-call. The correct one
+// blocks until the call ends, so the handler never sees that return.
+TEST(ConcurrentUnsubscribeTest, UnsubscribeWaitsForAHandlerCallInProgress) {
+  for (const bool async : {false, true}) {
+    SCOPED_TRACE(async ? "async handler" : "sync handler");
+    Await state;
+    bool entered = false;
+    bool requested = false;
+    bool returned = false;
+    bool exited = false;
+    bool overlapped = false;
+    test::RealBroker env;
+    MessageHandler handler = [&](const MessagePtr&) {
+      state.update([&] { entered = true; });
+      EXPECT_TRUE(state.waitFor([&] { return requested; }));
+      const bool sawReturn = state.waitFor([&] { return returned; }, std::chrono::milliseconds(100));
+      state.update([&] {
+        overlapped = sawReturn;
+        exited = true;
+      });
+    };
+    std::shared_ptr<Subscriber> subscriber =
+        async ? std::shared_ptr<Subscriber>(AsyncHandlerSubscriber::create(env.pool, handler))
+              : std::make_shared<HandlerSubscriber>(handler);
+    auto topic = env.broker.topic("chat").topic;
+    SubscriptionHandle handle = topic->subscribe(subscriber).handle;
+    ASSERT_EQ(topic->tryPublish(Payload::raw("held")), PublishOutcome::kAccepted);
+    ASSERT_TRUE(state.waitFor([&] { return entered; }));
+    state.update([&] { requested = true; });
+    EXPECT_TRUE(handle.unsubscribe());
+    state.update([&] { returned = true; });
+    ASSERT_TRUE(state.waitFor([&] { return exited; }));
+    EXPECT_FALSE(state.read([&] { return overlapped; })) << "unsubscribe returned during a handler call";
+  }
+}
+
 }  // namespace
 }  // namespace spread::core
