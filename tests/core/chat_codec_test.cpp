@@ -118,6 +118,17 @@ TEST(ChatCodecTest, RefusesAnEmptyBody) {
   EXPECT_THAT(refused(" \r\n\t ").message(), HasSubstr("empty"));
 }
 
+TEST(ChatCodecTest, RefusesADeeplyNestedDocumentWithoutExhaustingTheStack) {
+  const std::string deep =
+      R"({"name":"a","msg":"b","x":)" + std::string(30000, '[') + std::string(30000, ']') + "}";
+  EXPECT_THAT(refused(deep).problem, StartsWith("malformed JSON"));
+}
+
+TEST(ChatCodecTest, RefusesInvalidUtf8EvenInAnIgnoredField) {
+  EXPECT_THAT(refused("{\"name\":\"a\",\"msg\":\"b\",\"x\":\"\xff\"}").message(),
+              HasSubstr("not valid UTF-8"));
+}
+
 TEST(ChatCodecTest, EncodesExactlyNameThenMsg) {
   EXPECT_EQ(ChatCodec::encode(ChatMessage{"ann", "hi"}), R"({"name":"ann","msg":"hi"})");
 }
