@@ -13,17 +13,22 @@ SubscriptionRecord::SubscriptionRecord(std::shared_ptr<Subscriber> subscriber,
 std::optional<Delivery> SubscriptionRecord::deliver(const MessagePtr& message) {
   std::lock_guard lock(deliveryMutex_);
   if (ended_.load(std::memory_order_acquire)) return std::nullopt;
-  return subscriber_->deliver(message);
+  // A handler that unsubscribes itself makes end() let go of the subscriber mid-call;
+  // this copy keeps it alive until the call returns.
+  const std::shared_ptr<Subscriber> subscriber = subscriber_;
+  return subscriber->deliver(message);
 }
 
 bool SubscriptionRecord::end(CloseReason reason) {
+  std::shared_ptr<Subscriber> subscriber;
   {
     std::lock_guard lock(deliveryMutex_);
     if (ended_.exchange(true, std::memory_order_acq_rel)) return false;
+    subscriber = std::move(subscriber_);
   }
   // Outside the lock: a subscriber's close() may wait for its own work (an async handler
   // finishing a call), and that work may be trying to unsubscribe.
-  subscriber_->close(reason);
+  subscriber->close(reason);
   return true;
 }
 
