@@ -182,6 +182,33 @@ TEST_F(SubscribeTest, UnsubscribingAnotherSubscriberMidFanOutStopsItsDeliveryOfT
   EXPECT_EQ(topic_->stats().delivered, 1u) << "only the first subscriber took the message";
 }
 
+TEST_F(SubscribeTest, AnEndedSubscriptionLetsGoOfItsSubscriberWhileHandlesRemain) {
+  SubscriptionHandle unsubscribed = topic_->subscribe(mock_).handle;
+  auto slow = std::make_shared<StrictMock<MockSubscriber>>();
+  SubscriptionHandle dropped = topic_->subscribe(slow).handle;
+  auto closing = std::make_shared<StrictMock<MockSubscriber>>();
+  SubscriptionHandle closed = topic_->subscribe(closing).handle;
+  EXPECT_CALL(*mock_, close(CloseReason::kUnsubscribed));
+  EXPECT_CALL(*slow, deliver(_)).WillOnce(Return(Delivery::kFull));
+  EXPECT_CALL(*slow, close(CloseReason::kSlowConsumer));
+  EXPECT_CALL(*closing, deliver(_)).WillOnce(Return(Delivery::kAccepted));
+  EXPECT_CALL(*closing, close(CloseReason::kGoingAway));
+
+  EXPECT_TRUE(unsubscribed.unsubscribe());
+  publish("x");
+  topic_->close(milliseconds(10), [](CloseOutcome) {});
+  run();
+  std::weak_ptr<MockSubscriber> weakUnsubscribed = mock_;
+  std::weak_ptr<MockSubscriber> weakDropped = slow;
+  std::weak_ptr<MockSubscriber> weakClosed = closing;
+  mock_.reset();
+  slow.reset();
+  closing.reset();
+  EXPECT_TRUE(weakUnsubscribed.expired());
+  EXPECT_TRUE(weakDropped.expired());
+  EXPECT_TRUE(weakClosed.expired());
+}
+
 TEST_F(SubscribeTest, TwoHandlersFromOneLambdaAreSeparateSubscriptions) {
   std::vector<std::string> seen;
   auto record = [&seen](const MessagePtr& m) { seen.push_back(m->bytes()); };
