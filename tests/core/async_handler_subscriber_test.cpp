@@ -1,8 +1,6 @@
-// Proves AsyncHandlerSubscriber: its handler runs on the executor it was given, off the
-// fan-out path, one message at a time and in order; its backlog is bounded (overflow is a
-// slow consumer); it can be removed, even from inside its own handler; on kGoingAway the
-// backlog is handled before onClose, on any other reason it is discarded. The handlers run
-// on their own ManualExecutor so the test decides when they run.
+// Proves AsyncHandlerSubscriber: handlers run on their own ManualExecutor, in order, off the
+// fan-out path; the backlog is bounded (overflow is a slow consumer); it can be removed, even
+// from its own handler; kGoingAway handles the backlog first, other reasons discard it.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

@@ -1,7 +1,6 @@
-// Proves the chat codec: it decodes exactly {"name": string, "msg": string}, both required,
-// non-empty and valid UTF-8, ignoring unknown fields, and refuses everything else with an
-// error naming the field and the problem; encoding escapes what JSON requires and
-// round-trips through decoding.
+// Proves the chat codec: {"name","msg"} both required, non-empty strings of valid UTF-8,
+// extra fields ignored; everything else refused with an error naming the field and problem;
+// encoding escapes what JSON requires and round-trips.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

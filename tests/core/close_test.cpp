@@ -1,7 +1,6 @@
-// Proves closing: Topic::close and Broker::shutdown first fan out every message already
-// accepted, then close every subscriber with kGoingAway, and report kCompleted exactly
-// once, or kDeadlineExceeded when the deadline passes first. A "slow" fan-out is modelled
-// by a handler that advances the ManualClock while fan-out yields between messages.
+// Proves Topic::close and Broker::shutdown: accepted messages go out first, then every
+// subscriber gets kGoingAway, and the callback reports kCompleted or kDeadlineExceeded once.
+// A slow fan-out is a handler that advances the ManualClock while fan-out yields.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

@@ -1,8 +1,6 @@
-// Proves the delivery guarantees on virtual time: every subscriber kind works side by side
-// on one topic; each publisher's messages reach each subscriber in the order it published
-// them; a subscriber that keeps up never loses one; and nothing is delivered after an
-// unsubscribe returned or after close. Interleavings come from seeded runs (the seed is
-// printed on failure), so every run is reproducible.
+// Proves the delivery guarantees: all subscriber kinds side by side on one topic; per-publisher
+// order; no loss for a subscriber that keeps up; nothing after unsubscribe. Interleavings come
+// from seeded runs (the seed is printed on failure), so every run is reproducible.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

@@ -1,7 +1,6 @@
-// Proves ManualExecutor, the deterministic seam every other core test stands on: tasks run
-// only inside run*/advance* calls, ordered by (due time, post order), with the clock moved
-// to each task's due time; cancel stops a pending task; tasks posted by tasks are run when
-// due; loops are bounded; an escaping exception is counted, not propagated.
+// Proves ManualExecutor: tasks run only inside run*/advance* calls, in (due time, post order)
+// with the clock moved to each due time; cancel stops a pending task; tasks posted by tasks
+// run when due; loops are bounded; escaping exceptions are counted, not propagated.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

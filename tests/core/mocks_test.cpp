@@ -1,7 +1,6 @@
-// Proves components against mocked interfaces only: TypedTopic<ChatMessage> against a
-// MockTopic (the Payload it publishes and the subscriber it registers), AsyncHandlerSubscriber
-// against a MockExecutor (one task per backlog run), and a topic against MockClock and
-// MockExecutor (one drain task, timers posted and cancelled). No real executor runs anything.
+// Proves components against mocked interfaces only: TypedTopic<ChatMessage> against MockTopic,
+// AsyncHandlerSubscriber against MockExecutor, and a topic against MockClock and MockExecutor
+// (one drain task; deadline timers posted and cancelled).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

@@ -1,7 +1,6 @@
-// Proves the publishing rules of a topic: a bounded inbound queue (tryPublish answers
-// kBusy when full), waiting publishers admitted in arrival order or timed out at their
-// deadline, and kTopicClosed once the topic closes. Time moves only through the
-// ManualExecutor; a "slow" handler advances the ManualClock to model fan-out taking time.
+// Proves publishing: a bounded inbound queue (kBusy when full), waiting publishers admitted in
+// arrival order or timed out at their deadline, and kTopicClosed once closing. Time moves only
+// through the ManualExecutor, or a "slow" handler that advances the ManualClock.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

@@ -1,7 +1,6 @@
-// Proves TypedTopic<T>: only T can be published and handlers get const T&; each value is
-// encoded exactly once, at publish, and the one Message (bytes and typed value together)
-// reaches every subscriber without a copy or a decode; raw bytes from elsewhere are decoded,
-// and bytes that do not decode are skipped. A counting codec makes "once" observable.
+// Proves TypedTopic<T>: only T is publishable and handlers get const T&; a value is encoded
+// once and one Message (bytes plus typed value) reaches every subscriber with no copy or
+// decode; raw bytes are decoded, undecodable ones skipped. A counting codec shows "once".
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

@@ -1,7 +1,6 @@
-// Proves the UTF-8 validator against RFC 3629: every well-formed boundary code point is
-// accepted; overlong forms, surrogates, code points above U+10FFFF, truncated sequences
-// and stray continuation bytes are refused at the right offset; and Utf8Validator gives the
-// same verdict when the bytes arrive split into pieces at every possible point.
+// Proves the UTF-8 validator against RFC 3629: boundaries accepted; overlong forms, surrogates,
+// > U+10FFFF, truncation and stray continuations refused at the right offset; and
+// Utf8Validator agrees when the bytes are split at every possible point.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

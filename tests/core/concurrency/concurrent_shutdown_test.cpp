@@ -1,7 +1,6 @@
-// Proves, on real threads, that Broker::shutdown racing publishers is clean: every publish
-// gets exactly one outcome, every message accepted before the shutdown reaches a subscriber
-// that keeps up (in per-publisher order) before its kGoingAway, nothing is accepted after,
-// and the shutdown reports kCompleted exactly once.
+// Proves, on real threads, that Broker::shutdown racing publishers is clean: one outcome per
+// publish, every accepted message delivered in per-publisher order before kGoingAway, and
+// kCompleted reported exactly once.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

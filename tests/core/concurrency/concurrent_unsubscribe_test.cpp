@@ -1,7 +1,6 @@
-// Proves, on real threads, that subscriptions may come and go during fan-out: a subscriber
-// gets a gap-free run of messages from its subscribe to its unsubscribe, no handler call
-// (sync or async) starts after unsubscribe() returned, racing unsubscribes end a
-// subscription exactly once, and subscribers that stay lose nothing.
+// Proves, on real threads, that subscriptions may come and go during fan-out: each gets a
+// gap-free run of messages, no handler call starts after unsubscribe() returned, racing
+// unsubscribes end a subscription once, and subscribers that stay lose nothing.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

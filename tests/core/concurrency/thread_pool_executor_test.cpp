@@ -1,7 +1,6 @@
-// Proves ThreadPoolExecutor on real threads: it runs every posted task on its own threads
-// (all of them at once), fires timers no earlier than asked and in due order, cancels a
-// pending timer, counts escaping exceptions, and shutdown runs what was already posted
-// (and what those tasks post) before joining. Every wait has a deadline; nothing sleeps.
+// Proves ThreadPoolExecutor on real threads: all threads run posted tasks, timers fire in due
+// order and not early, cancel works, escaping exceptions are counted, and shutdown runs what
+// was posted (and what that posts) before joining. Waits have deadlines; nothing sleeps.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
