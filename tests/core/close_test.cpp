@@ -201,6 +201,25 @@ TEST_F(CloseTest, ShutdownReportsDeadlineExceededOnceWhenOneTopicIsTooSlow) {
   EXPECT_EQ(recorder.outcomes.size(), 1u);
 }
 
+TEST_F(CloseTest, ASecondShutdownCompletesOnlyWhenTheTopicsHaveClosed) {
+  auto queue = std::make_shared<QueueSubscriber>(test::roomyQueue());
+  ASSERT_TRUE(topic_->subscribe(queue).ok());
+  publishAll(*topic_, {"a"});
+  CloseRecorder first;
+  CloseRecorder second;
+  env_.broker.shutdown(milliseconds(100), first.callback());
+  env_.broker.shutdown(milliseconds(100), second.callback());
+  EXPECT_TRUE(second.outcomes.empty()) << "the topic is still closing";
+  env_.executor.runUntilIdle();
+  EXPECT_THAT(first.outcomes, ElementsAre(CloseOutcome::kCompleted));
+  EXPECT_THAT(second.outcomes, ElementsAre(CloseOutcome::kCompleted));
+  EXPECT_EQ(queue->closeReason(), CloseReason::kGoingAway);
+  CloseRecorder third;
+  env_.broker.shutdown(milliseconds(100), third.callback());
+  EXPECT_THAT(third.outcomes, ElementsAre(CloseOutcome::kCompleted)) << "all closed already";
+  EXPECT_EQ(env_.executor.pending(), 0u);
+}
+
 TEST_F(CloseTest, CloseTopicThroughTheBrokerReportsTheTopicsOutcome) {
   VirtualBroker env{BrokerOptions{.topic = {.fanoutBatchMax = 1}}};
   auto topic = env.topic("chat");
