@@ -176,16 +176,18 @@ void WebSocketConnection::closeSocket() {
   if (socketClosed_) return;
   socketClosed_ = true;
   finished_ = true;
+  if (session_) {
+    strand_->post([session = std::move(session_)] { session->onDisconnected(); });
+  }
+  // Counted as closed before the peer can see the end of the stream, so nobody who saw
+  // it finds the connection still counted.
+  env_.metrics.connectionClosed();
+  env_.openConnections.remove();
   try {
     socket_.close();
   } catch (...) {
     // The descriptor is released either way; nothing to report to a peer that is gone.
   }
-  env_.metrics.connectionClosed();
-  if (session_) {
-    strand_->post([session = std::move(session_)] { session->onDisconnected(); });
-  }
-  env_.openConnections.remove();
 }
 
 }  // namespace spread::plugins::websocket

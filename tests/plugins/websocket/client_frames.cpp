@@ -72,7 +72,8 @@ std::optional<ServerFrame> takeServerFrame(std::string& buffer) {
   return frame;
 }
 
-RawClient::RawClient(std::uint16_t port, const std::string& target, int receiveBufferBytes) {
+RawClient::RawClient(std::uint16_t port, const std::string& target, int receiveBufferBytes)
+    : socket_(Poco::Net::SocketAddress::IPv4) {
   if (receiveBufferBytes > 0) socket_.setReceiveBufferSize(receiveBufferBytes);
   socket_.connect(Poco::Net::SocketAddress("127.0.0.1", port), Poco::Timespan(5, 0));
   socket_.setNoDelay(true);
