@@ -60,7 +60,9 @@ transport::StartResult WebSocketTransport::start(transport::TransportContext& co
     routes_ = std::make_unique<RouteContext>(RouteContext{context, *sessions_, config_, *connectionEnvironment_,
                                                           *loops_, tasks_, draining_});
     Poco::Net::ServerSocket socket;
-    socket.bind(Poco::Net::SocketAddress(config_.host, config_.port), true);
+    // SO_REUSEADDR for quick restarts, but never SO_REUSEPORT: a second server on the
+    // same port must fail to start rather than silently share the traffic.
+    socket.bind(Poco::Net::SocketAddress(config_.host, config_.port), true, false);
     socket.listen(kListenBacklog);
 
     auto* params = new Poco::Net::HTTPServerParams;
