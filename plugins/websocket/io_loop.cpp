@@ -91,6 +91,16 @@ void IoLoop::stop() {
   for (const auto& connection : adopting) connection->closeSocket();
 }
 
+template <class Handler>
+void IoLoop::guarded(WebSocketConnection& connection, Handler&& handler) {
+  try {
+    handler();
+  } catch (...) {
+    // Out of memory, most likely. Only this client is cut off; the loop carries on.
+    connection.abort();
+  }
+}
+
 void IoLoop::wake() {
   {
     std::lock_guard lock(mutex_);
@@ -116,8 +126,11 @@ void IoLoop::run() {
       auto found = connections_.find(fd);
       if (found == connections_.end()) continue;
       const std::shared_ptr<WebSocketConnection> connection = found->second.connection;
-      if ((events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) connection->onReadable(scratch_);
-      if ((events[i].events & EPOLLOUT) != 0) connection->onWritable();
+      const std::uint32_t ready = events[i].events;
+      guarded(*connection, [&] {
+        if ((ready & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) connection->onReadable(scratch_);
+        if ((ready & EPOLLOUT) != 0) connection->onWritable();
+      });
       update(fd);
     }
     if (!takeRequests()) break;
@@ -144,7 +157,7 @@ bool IoLoop::takeRequests() {
     auto found = connections_.find(connection->fd());
     // A request can outlive its connection; the descriptor may name a newer one by now.
     if (found == connections_.end() || found->second.connection != connection) continue;
-    connection->onWritable();
+    guarded(*connection, [&] { connection->onWritable(); });
     update(connection->fd());
   }
   if (closeAll) closeEverything();
@@ -162,7 +175,11 @@ void IoLoop::add(std::shared_ptr<WebSocketConnection> connection) {
   }
   connections_[fd] = Entry{connection, EPOLLIN, std::nullopt};
   size_.store(connections_.size());
-  connection->onAdopted();
+  // Writes requested before the adoption were dropped; flush whatever is queued now.
+  guarded(*connection, [&] {
+    connection->onAdopted();
+    connection->onWritable();
+  });
   update(fd);
 }
 
@@ -212,7 +229,8 @@ void IoLoop::expireDeadlines() {
     deadlines_.erase(deadlines_.begin());
     auto found = connections_.find(fd);
     if (found == connections_.end() || found->second.deadline != deadline) continue;
-    found->second.connection->onDeadline(now);
+    WebSocketConnection& connection = *found->second.connection;
+    guarded(connection, [&] { connection.onDeadline(now); });
     update(fd);
   }
 }

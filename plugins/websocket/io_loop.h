@@ -63,6 +63,9 @@ class IoLoop {
   /// closes it if it has finished.
   void update(int fd);
   void closeEverything();
+  /// Runs one of `connection`'s handlers; an exception aborts that connection only.
+  template <class Handler>
+  void guarded(WebSocketConnection& connection, Handler&& handler);
   void expireDeadlines();
   int pollTimeoutMs() const;
 

@@ -56,7 +56,10 @@ void PublishHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
     response.setKeepAlive(false);
     return refuse(metrics, response, Rejection::kTooLarge, 413, tooLarge, "body");
   }
-  std::string body = readBounded(request.stream(), limit);
+  // HTTP/1.1: a request with neither Content-Length nor chunked encoding has no body
+  // (Poco would otherwise read to the end of the connection).
+  std::string body;
+  if (request.hasContentLength() || request.getChunkedTransferEncoding()) body = readBounded(request.stream(), limit);
   if (body.size() > limit) {
     response.setKeepAlive(false);
     return refuse(metrics, response, Rejection::kTooLarge, 413, tooLarge, "body");
@@ -66,7 +69,18 @@ void PublishHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
   std::future<transport::PublishResult> answer = result->get_future();
   transport.executor.post([&publisher = transport.publisher, topic = std::move(query.topic), body = std::move(body),
                            result] {
-    publisher.publish(topic, body, [result](transport::PublishResult outcome) { result->set_value(std::move(outcome)); });
+    try {
+      publisher.publish(topic, body, [result](transport::PublishResult outcome) {
+        result->set_value(std::move(outcome));
+      });
+    } catch (...) {
+      // Nothing may escape an executor task; the waiting request reports it.
+      try {
+        result->set_value({transport::PublishResult::Status::kBusy, "internal error while publishing", {}});
+      } catch (...) {
+        // The result was already set before the failure.
+      }
+    }
   });
   const auto waitMax = context_.sessions.options.publishWaitMax + kExecutorSlack;
   if (answer.wait_for(waitMax) != std::future_status::ready) {

@@ -78,6 +78,8 @@ class WebSocketConnection final : public transport::Connection,
   /// Closes the socket now, tells the session, and drops this connection's hold on it.
   /// REQUIRES: the loop has already removed the socket from its poll set.
   void closeSocket();
+  /// Marks the connection finished without a goodbye (its handling failed unexpectedly).
+  void abort() { finished_ = true; }
 
   bool wantsRead() const { return readOpen_ && !finished_; }
   bool wantsWrite() const { return writePending_ && !finished_; }

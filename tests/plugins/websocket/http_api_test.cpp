@@ -147,6 +147,15 @@ TEST(HttpApiTest, OversizedChunkedBodyIsRefusedAtTheLimit) {
   EXPECT_EQ(server.metrics().rejectedCount(Rejection::kTooLarge), 1u);
 }
 
+TEST(HttpApiTest, BodyWithoutALengthIsEmpty) {
+  TestServer server;
+  // HTTP/1.1: no Content-Length and no chunking means no body, so the message is missing.
+  const std::string answer = rawExchange(server.port(),
+                                         "POST /publish HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                                         R"({"name":"n","msg":"m"})");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+}
+
 TEST(HttpApiTest, DrainingRefusesPublishAndSubscribeAndFailsHealth) {
   TestServer server;
   EXPECT_EQ(server.request("GET", "/healthz").status, 200);

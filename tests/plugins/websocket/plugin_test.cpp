@@ -13,6 +13,7 @@
 
 #include <future>
 
+#include "client_frames.h"
 #include "spread/core/broker.h"
 #include "spread/core/steady_clock.h"
 #include "spread/core/thread_pool_executor.h"
@@ -56,12 +57,23 @@ TEST_F(PluginTest, LoadsStartsServesAndStops) {
   const auto port = static_cast<std::uint16_t>(std::stoi(endpoint.substr(17)));
   EXPECT_NE(port, 0);
 
+  // A subscriber upgraded by the module's own code receives a publish.
+  testing::RawClient subscriber(port);
+  ASSERT_TRUE(subscriber.upgraded()) << subscriber.handshakeResponse();
+  ASSERT_TRUE(subscriber.waitUntilSubscribed());
   Poco::Net::HTTPClientSession session("127.0.0.1", port);
-  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, "/healthz", Poco::Net::HTTPMessage::HTTP_1_1);
-  session.sendRequest(request);
+  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/publish", Poco::Net::HTTPMessage::HTTP_1_1);
+  const std::string body = R"({"name":"module","msg":"loaded"})";
+  request.setContentLength(static_cast<std::streamsize>(body.size()));
+  session.sendRequest(request) << body;
   Poco::Net::HTTPResponse response;
   session.receiveResponse(response);
-  EXPECT_EQ(response.getStatus(), 200);
+  EXPECT_EQ(response.getStatus(), 204);
+  std::optional<testing::ServerFrame> message = subscriber.readFrame();
+  ASSERT_TRUE(message);
+  EXPECT_EQ(message->payload, body);
+  subscriber.send(testing::clientFrame({Opcode::kClose, testing::closePayload(1000)}));
+  EXPECT_TRUE(subscriber.waitForEof());
 
   std::promise<transport::StopOutcome> stopped;
   websocket.stop(std::chrono::seconds(1), [&](transport::StopOutcome outcome) { stopped.set_value(outcome); });
