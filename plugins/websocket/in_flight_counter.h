@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 
 namespace spread::plugins::websocket {
@@ -18,6 +19,12 @@ class InFlightCounter {
   void remove() {
     std::lock_guard lock(mutex_);
     if (--count_ == 0) zero_.notify_all();
+  }
+  /// Counts one thing until every copy of the returned token is gone. A task that holds
+  /// one is counted until it has run, or until an executor that never runs it drops it.
+  std::shared_ptr<void> hold() {
+    add();
+    return std::shared_ptr<void>(nullptr, [this](void*) { remove(); });
   }
   std::size_t count() const {
     std::lock_guard lock(mutex_);

@@ -17,8 +17,7 @@ void Strand::post(Event event) {
     if (scheduled_) return;
     scheduled_ = true;
   }
-  inFlight_.add();
-  executor_.post([self = shared_from_this()] { self->drain(); });
+  executor_.post([self = shared_from_this(), token = inFlight_.hold()] { self->drain(); });
 }
 
 void Strand::drain() {
@@ -38,7 +37,7 @@ void Strand::drain() {
       // the executor thread or leave the strand stuck.
     }
   }
-  // Release what the events captured (sessions) before this task counts as finished.
+  // Release what the events captured (sessions) before this task's token is dropped.
   batch.clear();
   bool more = false;
   {
@@ -46,11 +45,7 @@ void Strand::drain() {
     more = !events_.empty();
     scheduled_ = more;
   }
-  if (more) {
-    inFlight_.add();
-    executor_.post([self = shared_from_this()] { self->drain(); });
-  }
-  inFlight_.remove();
+  if (more) executor_.post([self = shared_from_this(), token = inFlight_.hold()] { self->drain(); });
 }
 
 }  // namespace spread::plugins::websocket

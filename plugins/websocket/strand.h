@@ -13,7 +13,8 @@ namespace spread::plugins::websocket {
 /// Runs one connection's events on the executor one at a time, in the order they were
 /// posted. A multi-threaded executor could otherwise run a client's first message before
 /// its session started. Posts at most one executor task at a time, and counts it in
-/// `inFlight` until it has finished, so the transport can wait for its tasks at shutdown.
+/// `inFlight` until it has finished (or was dropped unrun), so the transport can wait for
+/// its tasks at shutdown.
 /// Thread-safe; create with std::make_shared (a running task keeps the strand alive).
 class Strand : public std::enable_shared_from_this<Strand> {
  public:

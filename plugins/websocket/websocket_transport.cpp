@@ -26,7 +26,7 @@ constexpr int kListenBacklog = 1024;
 constexpr int kHttpIdleSeconds = 10;
 // After the sockets are closed, how long stop() waits for this transport's executor tasks
 // (each one short) to finish, so none outlives the sessions' context.
-constexpr std::chrono::seconds kTaskDrainMax{5};
+constexpr std::chrono::seconds kTaskDrainMax{1};
 
 std::string endpointFor(const Poco::Net::SocketAddress& address) {
   std::string host = address.host().toString();
