@@ -179,6 +179,12 @@ TEST(HttpApiTest, HealthzAndMetrics) {
   auto subscriber = server.subscribe("/subscribe?topic=room1");
   ASSERT_EQ(server.publish("n", "m", "/publish?topic=room1").status, 204);
   ASSERT_EQ(receiveText(*subscriber), R"({"name":"n","msg":"m"})");
+  // The I/O thread counts a delivery just after writing it; a ping answered by that same
+  // thread afterwards proves the count has been made.
+  subscriber->sendFrame("sync", 4, Poco::Net::WebSocket::FRAME_OP_PING | Poco::Net::WebSocket::FRAME_FLAG_FIN);
+  int flags = 0;
+  EXPECT_EQ(receiveText(*subscriber, &flags), "sync");
+  EXPECT_EQ(flags & Poco::Net::WebSocket::FRAME_OP_BITMASK, Poco::Net::WebSocket::FRAME_OP_PONG);
   const HttpReply metrics = server.request("GET", "/metrics");
   EXPECT_EQ(metrics.status, 200);
   EXPECT_EQ(metrics.contentType, "text/plain; version=0.0.4");

@@ -86,6 +86,8 @@ struct BadConfig {
   std::string expected;  // part of the error
 };
 
+void PrintTo(const BadConfig& config, std::ostream* out) { *out << config.key << "=" << config.value; }
+
 class BadConfigTest : public PluginTest, public ::testing::WithParamInterface<BadConfig> {};
 
 TEST_P(BadConfigTest, StartFailsNamingTheKey) {

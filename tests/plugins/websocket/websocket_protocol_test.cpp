@@ -81,6 +81,8 @@ struct Violation {
   std::string reasonPart;
 };
 
+void PrintTo(const Violation& violation, std::ostream* out) { *out << violation.name; }
+
 std::vector<Violation> violations() {
   return {
       {"Unmasked", clientFrame({Opcode::kText, kChat, true, 0, false}), 1002, "masked"},
