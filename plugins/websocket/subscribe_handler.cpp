@@ -25,6 +25,8 @@ void SubscribeHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
     return refuse(metrics, response, Rejection::kUpgradeRequired, 426,
                   "GET /subscribe needs a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)", "Upgrade");
   }
+  // A client that asked for a WebSocket has no use for this connection once refused.
+  response.setKeepAlive(false);
   if (request.get("Sec-WebSocket-Version", "") != "13") {
     response.set("Upgrade", "websocket");
     response.set("Sec-WebSocket-Version", "13");

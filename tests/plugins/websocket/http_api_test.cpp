@@ -125,6 +125,30 @@ std::string rawExchange(std::uint16_t port, const std::string& bytes) {
   return answer;
 }
 
+TEST(HttpApiTest, BadHandshakesAreRefusedNamingTheHeader) {
+  TestServer server;
+  const std::string upgrade = "GET /subscribe HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
+  const std::string badKey = rawExchange(server.port(), upgrade +
+                                                            "Sec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  EXPECT_EQ(badKey.rfind("HTTP/1.1 400", 0), 0u) << badKey;
+  EXPECT_NE(badKey.find("\"field\":\"Sec-WebSocket-Key\""), std::string::npos) << badKey;
+
+  const std::string oldVersion = rawExchange(server.port(), upgrade +
+                                                                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                                                "Sec-WebSocket-Version: 8\r\n\r\n");
+  EXPECT_EQ(oldVersion.rfind("HTTP/1.1 426", 0), 0u) << oldVersion;
+  EXPECT_NE(oldVersion.find("Sec-WebSocket-Version: 13"), std::string::npos) << oldVersion;
+}
+
+TEST(HttpApiTest, HandshakeAnswersWithTheRfcAcceptKey) {
+  TestServer server;
+  RawClient client(server.port());
+  // The example key and answer from RFC 6455 section 1.3.
+  EXPECT_TRUE(client.upgraded()) << client.handshakeResponse();
+  EXPECT_NE(client.handshakeResponse().find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), std::string::npos)
+      << client.handshakeResponse();
+}
+
 TEST(HttpApiTest, OversizedBodyIsRefusedFromContentLengthWithoutReadingIt) {
   TestServer server(withConfig({{"bodyBytesMax", "64"}}));
   // Only the headers are sent: a server that tried to read the body would wait, not answer.

@@ -158,6 +158,7 @@ TEST(WebSocketProtocolTest, ServerPingsThenClosesAnIdleClient) {
   TestServerOptions options;
   options.session.pingInterval = std::chrono::milliseconds(100);
   options.session.idleTimeout = std::chrono::milliseconds(300);
+  options.config["closeTimeoutMs"] = "200";
   TestServer server(options);
   auto client = server.subscribeRaw();
   // The raw client never answers pings: the server must ping, then give up on it.
@@ -168,6 +169,8 @@ TEST(WebSocketProtocolTest, ServerPingsThenClosesAnIdleClient) {
   ASSERT_TRUE(close);
   EXPECT_EQ(close->closeCode(), 1001);
   EXPECT_EQ(close->closeReason(), "idle timeout");
+  // Nor does it answer the close: the server drops it once closeTimeoutMs has passed.
+  EXPECT_TRUE(client->waitForEof(std::chrono::seconds(3)));
 }
 
 TEST(WebSocketProtocolTest, AnsweringPingsKeepsTheClientAlive) {
