@@ -1,0 +1,112 @@
+#include "options.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <string_view>
+
+namespace spread::bench {
+namespace {
+
+template <class Number>
+bool parseNumber(std::string_view text, Number& out) {
+  if constexpr (std::is_floating_point_v<Number>) {
+    std::string copy(text);
+    char* end = nullptr;
+    out = std::strtod(copy.c_str(), &end);
+    return !copy.empty() && end == copy.c_str() + copy.size() && out >= 0;
+  } else {
+    auto [next, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return error == std::errc{} && next == text.data() + text.size();
+  }
+}
+
+}  // namespace
+
+std::string usage() {
+  return "usage: spread-bench --url http://HOST:PORT/ [options]\n"
+         "  --topic T                 subscribe and publish on topic T (default: server's default)\n"
+         "  --subscribers N           WebSocket subscribers (default 10)\n"
+         "  --publishers P            publishers (default 1)\n"
+         "  --publish-via http|ws     POST /publish with keep-alive, or WebSocket text frames\n"
+         "  --rate R                  messages/s over all publishers; 0 = flat out (default 0)\n"
+         "  --ws-window W             flat out over ws: own messages in flight (default 8)\n"
+         "  --duration S              seconds of publishing, or of holding with --idle (default 5)\n"
+         "  --message-bytes B         pad each msg text to B bytes (default 64)\n"
+         "  --idle                    only connect the subscribers and hold them\n"
+         "  --server-pid PID          read the server's CPU, RSS and threads from /proc/PID\n"
+         "  --connect-concurrency C   handshakes in flight at once (default 64)\n"
+         "  --connect-timeout S       give up connecting after S seconds (default 30)\n"
+         "  --drain-timeout S         wait for late deliveries after publishing (default 3)\n"
+         "  --status auto|on|off      live status line on stderr (auto: runs of 3 s or more)\n"
+         "  --label TEXT              copied into the JSON line\n"
+         "  --quiet                   print only the JSON line\n";
+}
+
+std::variant<BenchOptions, std::string> parseOptions(int argc, char** argv) {
+  BenchOptions options;
+  auto count = [](std::uint32_t& field, std::uint32_t min) {
+    return [&field, min](std::string_view v) { return parseNumber(v, field) && field >= min; };
+  };
+  auto seconds = [](double& field) {
+    return [&field](std::string_view v) { return parseNumber(v, field); };
+  };
+  const std::map<std::string, std::function<bool(std::string_view)>, std::less<>> valued = {
+      {"--url", [&](std::string_view v) { options.url = v; return !v.empty(); }},
+      {"--topic", [&](std::string_view v) { options.topic = v; return true; }},
+      {"--subscribers", count(options.subscribers, 0)},
+      {"--publishers", count(options.publishers, 0)},
+      {"--publish-via", [&](std::string_view v) {
+         if (v == "http") options.publishVia = PublishVia::kHttp;
+         else if (v == "ws") options.publishVia = PublishVia::kWebSocket;
+         else return false;
+         return true; }},
+      {"--rate", seconds(options.rate)},
+      {"--ws-window", count(options.wsWindow, 1)},
+      {"--duration", seconds(options.durationS)},
+      {"--message-bytes", count(options.messageBytes, 0)},
+      {"--server-pid", [&](std::string_view v) {
+         int pid = 0;
+         if (!parseNumber(v, pid) || pid <= 0) return false;
+         options.serverPid = pid;
+         return true; }},
+      {"--connect-concurrency", count(options.connectConcurrency, 1)},
+      {"--connect-timeout", seconds(options.connectTimeoutS)},
+      {"--drain-timeout", seconds(options.drainTimeoutS)},
+      {"--status", [&](std::string_view v) {
+         if (v == "auto") options.status = StatusLine::kAuto;
+         else if (v == "on") options.status = StatusLine::kOn;
+         else if (v == "off") options.status = StatusLine::kOff;
+         else return false;
+         return true; }},
+      {"--label", [&](std::string_view v) { options.label = v; return true; }},
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") return usage();
+    if (arg == "--idle") { options.idle = true; continue; }
+    if (arg == "--quiet") { options.quiet = true; continue; }
+    std::string_view value;
+    bool haveValue = false;
+    if (auto equals = arg.find('='); equals != std::string_view::npos) {
+      value = arg.substr(equals + 1);
+      arg = arg.substr(0, equals);
+      haveValue = true;
+    }
+    auto it = valued.find(arg);
+    if (it == valued.end()) return "unknown option '" + std::string(arg) + "'\n" + usage();
+    if (!haveValue) {
+      if (i + 1 >= argc) return "option " + std::string(arg) + " needs a value";
+      value = argv[++i];
+    }
+    if (!it->second(value)) return "bad value '" + std::string(value) + "' for option " + std::string(arg);
+  }
+  if (options.url.rfind("http://", 0) != 0) return "--url must start with http:// (got '" + options.url + "')";
+  if (!options.idle && options.publishers == 0 && options.subscribers == 0) {
+    return "nothing to do: --publishers and --subscribers are both 0";
+  }
+  return options;
+}
+
+}  // namespace spread::bench

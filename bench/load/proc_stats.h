@@ -1,0 +1,23 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+namespace spread::bench {
+
+/// One reading of a process's resource use from /proc/<pid>.
+struct ProcessSample {
+  double cpuSeconds = 0;          // user + system, every thread
+  std::uint64_t rssBytes = 0;     // resident now (VmRSS)
+  std::uint64_t rssPeakBytes = 0; // resident high-water mark (VmHWM)
+  std::uint32_t threads = 0;
+};
+
+/// Reads /proc/<pid>/stat and /proc/<pid>/status; nullopt if the process is gone or the
+/// files cannot be parsed.
+std::optional<ProcessSample> sampleProcess(int pid);
+
+/// This process's own user + system CPU time (getrusage), in seconds.
+double selfCpuSeconds();
+
+}  // namespace spread::bench

@@ -1,0 +1,146 @@
+// Proves the transport-agnostic session rules against a mocked Connection on virtual
+// time: flow control, slow-consumer eviction (1008), flush-then-1001 on shutdown,
+// keepalive and idle timeout, client publishes and their error replies.
+#include "session_fixture.h"
+
+namespace spread::transport {
+namespace {
+
+using ::testing::_;
+using ::testing::HasSubstr;
+using ::testing::StrEq;
+
+using SessionTest = SessionFixture;
+
+TEST_F(SessionTest, ForwardsEveryMessageInPublishOrder) {
+  FakeWire wire;
+  auto session = open(wire);
+  publish("ann", "one");
+  publish("bob", "two");
+  EXPECT_THAT(wire.sent, ::testing::ElementsAre(chat("ann", "one"), chat("bob", "two")));
+}
+
+TEST_F(SessionTest, HoldsMessagesWhileTheSendWindowIsFullAndResumesWhenWritable) {
+  FakeWire wire;
+  auto session = open(wire);
+  wire.queued = 4096;  // past the 1024-byte window
+  publish("ann", "one");
+  EXPECT_TRUE(wire.sent.empty());
+
+  wire.queued = 0;
+  session->onWritable();
+  EXPECT_THAT(wire.sent, ::testing::ElementsAre(chat("ann", "one")));
+}
+
+TEST_F(SessionTest, SlowReaderIsClosedWith1008WhileOthersReceiveEverything) {
+  FakeWire stalled, keeper;
+  auto slow = open(stalled);
+  auto fast = open(keeper);
+  stalled.queued = 4096;
+  EXPECT_CALL(*stalled.connection, close(CloseCode::kPolicyViolation, StrEq("too slow to keep up"))).Times(1);
+  EXPECT_CALL(*keeper.connection, close(_, _)).Times(0);
+
+  for (int i = 0; i < 6; ++i) publish("ann", "m" + std::to_string(i));  // queue bound is 4
+
+  EXPECT_EQ(keeper.sent.size(), 6u);
+  EXPECT_TRUE(stalled.sent.empty());
+  EXPECT_EQ(slow->closeCode(), CloseCode::kPolicyViolation);
+  EXPECT_EQ(metrics_.slowConsumersDroppedCount(), 1u);
+}
+
+TEST_F(SessionTest, ShutdownFlushesAcceptedMessagesThenSays1001) {
+  FakeWire wire;
+  auto session = open(wire);
+  wire.queued = 4096;
+  publish("ann", "before shutdown");
+  ::testing::Sequence order;
+  EXPECT_CALL(*wire.connection, send(_)).InSequence(order);
+  EXPECT_CALL(*wire.connection, close(CloseCode::kGoingAway, StrEq("server shutting down"))).InSequence(order);
+
+  broker_.shutdown(5s, [](core::CloseOutcome) {});
+  executor_.runUntilIdle();
+  wire.queued = 0;
+  session->onWritable();
+  EXPECT_EQ(session->state(), Session::State::kClosing);
+}
+
+TEST_F(SessionTest, PingsOnTheIntervalAndClosesAnIdleClient) {
+  FakeWire wire;
+  auto session = open(wire);
+  EXPECT_CALL(*wire.connection, ping()).Times(2);
+  EXPECT_CALL(*wire.connection, close(CloseCode::kGoingAway, StrEq("idle timeout"))).Times(1);
+  executor_.advanceBy(2s);   // pings at 1s and 2s
+  executor_.advanceBy(1s);   // 3s since last heard: idle
+  EXPECT_EQ(session->closeCode(), CloseCode::kGoingAway);
+}
+
+TEST_F(SessionTest, AClientThatAnswersStaysOpen) {
+  FakeWire wire;
+  auto session = open(wire);
+  EXPECT_CALL(*wire.connection, close(_, _)).Times(0);
+  for (int second = 0; second < 10; ++second) {
+    executor_.advanceBy(1s);
+    session->onHeard();
+  }
+  EXPECT_EQ(session->state(), Session::State::kOpen);
+}
+
+TEST_F(SessionTest, ClientPublishReachesOtherSubscribers) {
+  FakeWire author, reader;
+  auto writing = open(author);
+  auto reading = open(reader);
+  writing->onText(chat("ann", "hello"));
+  executor_.runUntilIdle();
+  EXPECT_THAT(reader.sent, ::testing::ElementsAre(chat("ann", "hello")));
+}
+
+TEST_F(SessionTest, BadClientPublishGetsAnErrorAndTheConnectionStaysUp) {
+  FakeWire wire;
+  auto session = open(wire);
+  EXPECT_CALL(*wire.connection, sendText(HasSubstr("\"field\":\"msg\""))).Times(1);
+  EXPECT_CALL(*wire.connection, close(_, _)).Times(0);
+  session->onText(R"({"name":"ann"})");
+  executor_.runUntilIdle();
+  EXPECT_EQ(session->state(), Session::State::kOpen);
+}
+
+TEST_F(SessionTest, DisconnectUnsubscribesAndStopsDelivery) {
+  FakeWire wire;
+  auto session = open(wire);
+  session->onDisconnected();
+  publish("ann", "after");
+  EXPECT_TRUE(wire.sent.empty());
+  EXPECT_EQ(broker_.find("chat")->stats().subscribers, 0u);
+  EXPECT_EQ(session->state(), Session::State::kClosed);
+}
+
+TEST_F(SessionTest, TopicLimitClosesWithPolicyViolation) {
+  FakeWire first, second, third;
+  auto a = open(first, "one");
+  auto b = open(second, "two");
+  EXPECT_CALL(*third.connection, close(CloseCode::kPolicyViolation, _)).Times(1);
+  auto c = open(third, "three");  // the broker holds at most two topics
+  EXPECT_EQ(metrics_.rejectedCount(Rejection::kTooManyTopics), 1u);
+}
+
+TEST_F(SessionTest, JoiningDuringShutdownSaysGoingAway) {
+  broker_.shutdown(1s, [](core::CloseOutcome) {});
+  FakeWire wire;
+  EXPECT_CALL(*wire.connection, close(CloseCode::kGoingAway, StrEq("server shutting down"))).Times(1);
+  auto session = open(wire);
+}
+
+TEST_F(SessionTest, ClosesOnlyOnceWhateverEndsIt) {
+  FakeWire wire;
+  auto session = open(wire);
+  EXPECT_CALL(*wire.connection, close(_, _)).Times(1);
+  session->closeWith(CloseCode::kProtocolError, "bad frame");
+  session->closeWith(CloseCode::kMessageTooBig, "too big");
+  executor_.advanceBy(10s);
+  broker_.shutdown(1s, [](core::CloseOutcome) {});
+  executor_.runUntilIdle();
+  EXPECT_EQ(session->closeCode(), CloseCode::kProtocolError);
+}
+
+}  // namespace
+}  // namespace spread::transport
