@@ -15,10 +15,9 @@ LoadedTransport::LoadedTransport(std::unique_ptr<Poco::SharedLibrary> library, T
 
 LoadedTransport::~LoadedTransport() {
   destroy_(transport_);
-  // The library stays mapped: a plugin's threads or static destructors may still be
-  // winding down, and unmapping code under them would crash at exit. Destroying the
-  // Poco::SharedLibrary object does not unload it (only unload() does), so the object is
-  // freed rather than leaked.
+  // The library stays mapped: Poco's SharedLibrary unmaps only on an explicit unload(),
+  // never on destruction, and this never calls it. A plugin's threads or static
+  // destructors may still be winding down, and unmapping code under them would crash.
 }
 
 std::string PluginLoader::pathFor(const std::string& name) const {

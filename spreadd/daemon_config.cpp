@@ -1,0 +1,296 @@
+#include "daemon_config.h"
+
+#include <Poco/Message.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <tuple>
+#include <utility>
+
+#include "spread/core/topic_name.h"
+
+namespace spread::daemon {
+namespace {
+
+constexpr std::string_view kTransportPrefix = "transport.";
+
+struct LevelName {
+  std::string_view name;
+  int priority;
+};
+constexpr std::array<LevelName, 9> kLevels{{
+    {"none", 0},
+    {"fatal", Poco::Message::PRIO_FATAL},
+    {"critical", Poco::Message::PRIO_CRITICAL},
+    {"error", Poco::Message::PRIO_ERROR},
+    {"warning", Poco::Message::PRIO_WARNING},
+    {"notice", Poco::Message::PRIO_NOTICE},
+    {"information", Poco::Message::PRIO_INFORMATION},
+    {"debug", Poco::Message::PRIO_DEBUG},
+    {"trace", Poco::Message::PRIO_TRACE},
+}};
+
+bool equalsIgnoringCase(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+bool isNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+std::string trimmed(std::string_view text) {
+  const auto begin = text.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return {};
+  const auto end = text.find_last_not_of(" \t");
+  return std::string(text.substr(begin, end - begin + 1));
+}
+
+// Reads typed values out of the merged settings, recording an error for each bad one.
+class SettingReader {
+ public:
+  SettingReader(const std::map<std::string, Setting, std::less<>>& values, std::vector<ConfigError>& errors,
+                std::string defaultsSource)
+      : values_(values), errors_(errors), defaultsSource_(std::move(defaultsSource)) {}
+
+  const Setting* find(std::string_view key) {
+    auto found = values_.find(key);
+    if (found != values_.end()) return &found->second;
+    errors_.push_back(ConfigError{defaultsSource_, 0, std::string(key), "has no value (the defaults lack it)"});
+    return nullptr;
+  }
+
+  void fail(std::string_view key, std::string problem) {
+    const Setting* setting = find(key);
+    if (setting != nullptr)
+      errors_.push_back(ConfigError{setting->source, setting->line, std::string(key), std::move(problem)});
+  }
+
+  std::string text(std::string_view key) {
+    const Setting* setting = find(key);
+    return setting == nullptr ? std::string() : setting->value;
+  }
+
+  std::int64_t integer(std::string_view key, std::int64_t min, std::int64_t max) {
+    const Setting* setting = find(key);
+    if (setting == nullptr) return min;
+    const std::string& value = setting->value;
+    const std::string range =
+        " (expected a whole number from " + std::to_string(min) + " to " + std::to_string(max) + ")";
+    std::int64_t number = 0;
+    auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+    if (value.empty() || error == std::errc::invalid_argument || end != value.data() + value.size()) {
+      fail(key, "'" + value + "' is not a number" + range);
+      return min;
+    }
+    if (error == std::errc::result_out_of_range || number < min || number > max) {
+      fail(key, value + " is out of range" + range);
+      return min;
+    }
+    return number;
+  }
+
+  std::chrono::milliseconds milliseconds(std::string_view key, std::int64_t min, std::int64_t max) {
+    return std::chrono::milliseconds(integer(key, min, max));
+  }
+
+ private:
+  const std::map<std::string, Setting, std::less<>>& values_;
+  std::vector<ConfigError>& errors_;
+  std::string defaultsSource_;
+};
+
+std::vector<std::string> readTransportList(SettingReader& reader) {
+  constexpr std::string_view kKey = "spread.transports";
+  const std::string list = reader.text(kKey);
+  if (trimmed(list).empty()) {
+    reader.fail(kKey, "names no transport; at least one is needed");
+    return {};
+  }
+  std::vector<std::string> names;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    std::string name = trimmed(std::string_view(list).substr(start, comma - start));
+    if (name.empty()) {
+      reader.fail(kKey, "'" + list + "' has an empty name between its commas");
+    } else if (!std::all_of(name.begin(), name.end(), isNameChar)) {
+      reader.fail(kKey, "'" + name + "' is not a transport name (letters, digits, '_' and '-' only)");
+    } else if (std::find(names.begin(), names.end(), name) != names.end()) {
+      reader.fail(kKey, "'" + name + "' is listed twice");
+    } else {
+      names.push_back(std::move(name));
+    }
+    if (comma == list.size()) return names;
+    start = comma + 1;
+  }
+}
+
+void readDaemonKeys(SettingReader& reader, DaemonConfig& config) {
+  constexpr std::int64_t kMessagesMax = 1'000'000;
+  constexpr std::int64_t kBytesMax = std::int64_t{1} << 30;
+  constexpr std::int64_t kDayMs = 86'400'000;
+
+  config.transports = readTransportList(reader);
+  config.pluginDir = reader.text("spread.pluginDir");
+  config.executorThreads = static_cast<std::size_t>(reader.integer("spread.executorThreads", 1, 256));
+  config.shutdownGrace = reader.milliseconds("spread.shutdownGraceMs", 0, 3'600'000);
+
+  config.broker.topicsMax = static_cast<std::size_t>(reader.integer("broker.topicsMax", 1, kMessagesMax));
+  config.broker.topic.inboundMessagesMax =
+      static_cast<std::size_t>(reader.integer("broker.inboundMessagesMax", 1, kMessagesMax));
+  config.defaultTopic = reader.text("broker.defaultTopic");
+  if (auto problem = core::checkTopicName(config.defaultTopic)) {
+    reader.fail("broker.defaultTopic", "'" + config.defaultTopic + "' is not a topic name: " + *problem);
+  }
+
+  auto& session = config.session;
+  session.queue.messagesMax = static_cast<std::size_t>(reader.integer("session.queueMessagesMax", 1, kMessagesMax));
+  session.queue.bytesMax = static_cast<std::size_t>(reader.integer("session.queueBytesMax", 1, kBytesMax));
+  session.sendWindowBytes = static_cast<std::size_t>(reader.integer("session.sendWindowBytes", 1, kBytesMax));
+  session.messageBytesMax = static_cast<std::size_t>(reader.integer("session.messageBytesMax", 1, 64 << 20));
+  session.pingInterval = reader.milliseconds("session.pingIntervalMs", 1, kDayMs);
+  session.idleTimeout = reader.milliseconds("session.idleTimeoutMs", 1, kDayMs);
+  session.publishWaitMax = reader.milliseconds("session.publishWaitMs", 0, 60'000);
+
+  const std::string level = reader.text("logging.level");
+  if (auto priority = parseLogLevel(level)) {
+    config.logPriority = *priority;
+  } else {
+    std::string names;
+    for (const auto& known : kLevels) names += (names.empty() ? "" : ", ") + std::string(known.name);
+    reader.fail("logging.level", "'" + level + "' is not a log level (one of " + names + ")");
+  }
+  config.logPattern = reader.text("logging.pattern");
+  if (config.logPattern.empty()) reader.fail("logging.pattern", "is empty");
+  if (const Setting* logFile = reader.find("logging.file")) config.logFile = *logFile;
+}
+
+// Splits "transport.<name>.<key>" into name and key; nullopt if it has no key part.
+std::optional<std::pair<std::string, std::string>> splitTransportKey(std::string_view key) {
+  const std::string_view rest = key.substr(kTransportPrefix.size());
+  const std::size_t dot = rest.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == rest.size()) return std::nullopt;
+  return std::pair{std::string(rest.substr(0, dot)), std::string(rest.substr(dot + 1))};
+}
+
+void collectTransportKey(const PropertyEntry& entry, const std::string& source, bool fromDefaults, DaemonConfig& config,
+                         std::vector<ConfigError>& errors) {
+  auto split = splitTransportKey(entry.key);
+  if (!split) {
+    if (!fromDefaults) {
+      errors.push_back(ConfigError{source, entry.line, entry.key, "is not of the form transport.<name>.<key>"});
+    }
+    return;
+  }
+  auto& [name, key] = *split;
+  auto transport = std::find_if(config.transportSettings.begin(), config.transportSettings.end(),
+                                [&](const TransportSettings& settings) { return settings.name == name; });
+  if (transport == config.transportSettings.end()) {
+    if (!fromDefaults) {
+      errors.push_back(ConfigError{source, entry.line, entry.key,
+                                   "configures transport '" + name + "', which spread.transports does not list"});
+    }
+    return;
+  }
+  Setting setting{entry.value, source, entry.line};
+  auto existing =
+      std::find_if(transport->keys.begin(), transport->keys.end(), [&](const auto& pair) { return pair.first == key; });
+  if (existing != transport->keys.end()) {
+    existing->second = std::move(setting);
+  } else {
+    transport->keys.emplace_back(key, std::move(setting));
+  }
+}
+
+}  // namespace
+
+std::string ConfigError::message() const {
+  std::string text = source;
+  if (line > 0) text += ":" + std::to_string(line);
+  return text + ": " + (key.empty() ? "(no key)" : key) + ": " + problem;
+}
+
+std::optional<int> parseLogLevel(std::string_view name) {
+  for (const auto& level : kLevels) {
+    if (equalsIgnoringCase(level.name, name)) return level.priority;
+  }
+  return std::nullopt;
+}
+
+std::variant<DaemonConfig, std::vector<ConfigError>> readDaemonConfig(const PropertyFile& defaults,
+                                                                      const PropertyFile* file) {
+  std::vector<ConfigError> errors;
+  std::map<std::string, Setting, std::less<>> values;
+  auto isTransportKey = [](const std::string& key) { return key.starts_with(kTransportPrefix); };
+
+  for (const auto& entry : defaults.entries()) {
+    if (!isTransportKey(entry.key)) values[entry.key] = Setting{entry.value, defaults.source(), entry.line};
+  }
+  if (file != nullptr) {
+    for (const auto& entry : file->entries()) {
+      if (entry.key.empty()) {
+        errors.push_back(ConfigError{file->source(), entry.line, "", "the line has a value but no key"});
+      } else if (isTransportKey(entry.key)) {
+        continue;  // collected once the transport list is known
+      } else if (values.find(entry.key) == values.end()) {
+        errors.push_back(ConfigError{file->source(), entry.line, entry.key, "is not a known key"});
+      } else {
+        values[entry.key] = Setting{entry.value, file->source(), entry.line};
+      }
+    }
+  }
+
+  DaemonConfig config;
+  SettingReader reader(values, errors, defaults.source());
+  readDaemonKeys(reader, config);
+
+  for (const auto& name : config.transports) config.transportSettings.push_back(TransportSettings{name, {}});
+  for (const auto& entry : defaults.entries()) {
+    if (isTransportKey(entry.key)) collectTransportKey(entry, defaults.source(), true, config, errors);
+  }
+  if (file != nullptr) {
+    for (const auto& entry : file->entries()) {
+      if (isTransportKey(entry.key)) collectTransportKey(entry, file->source(), false, config, errors);
+    }
+  }
+
+  if (!errors.empty()) {
+    std::stable_sort(errors.begin(), errors.end(), [](const ConfigError& a, const ConfigError& b) {
+      return std::tie(a.source, a.line) < std::tie(b.source, b.line);
+    });
+    return errors;
+  }
+  return config;
+}
+
+std::string locateTransportError(const TransportSettings& settings, const std::string& error) {
+  auto isKeyChar = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  };
+  const std::string fullPrefix = "transport." + settings.name + ".";
+  const std::pair<std::string, Setting>* best = nullptr;
+  for (const auto& candidate : settings.keys) {
+    const std::string& key = candidate.first;
+    for (std::size_t at = error.find(key); at != std::string::npos; at = error.find(key, at + 1)) {
+      const bool startsWord =
+          at == 0 || !isKeyChar(error[at - 1]) || std::string_view(error).substr(0, at).ends_with(fullPrefix);
+      const std::size_t end = at + key.size();
+      // A sentence may end right after the key, so a final '.' still ends the word.
+      const bool endsWord = end == error.size() || !isKeyChar(error[end]) ||
+                            (error[end] == '.' && (end + 1 == error.size() || !isKeyChar(error[end + 1])));
+      if (startsWord && endsWord && (best == nullptr || key.size() > best->first.size())) best = &candidate;
+    }
+  }
+  if (best == nullptr) return "transport '" + settings.name + "': " + error;
+  ConfigError located{best->second.source, best->second.line, "transport." + settings.name + "." + best->first, error};
+  return located.message();
+}
+
+}  // namespace spread::daemon

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "property_file.h"
+#include "spread/core/broker.h"
+#include "spread/core/time.h"
+#include "spread/transport/session_options.h"
+
+namespace spread::daemon {
+
+/// A configuration problem, located as precisely as its origin allows.
+struct ConfigError {
+  std::string source;  // the file, or "built-in defaults"
+  int line = 0;        // 0 when the problem has no single line (a missing key)
+  std::string key;
+  std::string problem;
+  /// "<source>:<line>: <key>: <problem>"
+  std::string message() const;
+};
+
+/// A value and the place it came from, so that later errors can point at it.
+struct Setting {
+  std::string value;
+  std::string source;
+  int line = 0;
+};
+
+/// The keys handed to one transport, with the "transport.<name>." prefix removed.
+struct TransportSettings {
+  std::string name;
+  std::vector<std::pair<std::string, Setting>> keys;  // in file order, one per key
+};
+
+/// Every daemon setting, validated. Built by readDaemonConfig() only.
+struct DaemonConfig {
+  std::vector<std::string> transports;  // plugin names, in start order
+  std::string pluginDir;                // as written; empty means "next to the program"
+  std::size_t executorThreads = 0;
+  core::Duration shutdownGrace{};
+  core::BrokerOptions broker;
+  std::string defaultTopic;
+  transport::SessionOptions session;
+  int logPriority = 0;  // a Poco::Message::Priority, or 0 for "none"
+  std::string logPattern;
+  Setting logFile;                                   // the path as written, and where; an empty path means the console
+  std::vector<TransportSettings> transportSettings;  // one per transport, same order
+};
+
+/// Merges `file` (if any) over `defaults` and validates the result. `defaults` defines the
+/// known keys: every key it has outside transport.* is a daemon key. Keys under
+/// transport.<name>. are collected for the transports listed in spread.transports; the
+/// file naming a transport that is not listed is an error, while such keys in `defaults`
+/// are ignored. Returns the configuration, or every error found (each naming the key, the
+/// file and the line).
+std::variant<DaemonConfig, std::vector<ConfigError>> readDaemonConfig(const PropertyFile& defaults,
+                                                                      const PropertyFile* file);
+
+/// "information" -> Poco::Message::PRIO_INFORMATION; "none" -> 0; unknown -> nullopt.
+std::optional<int> parseLogLevel(std::string_view name);
+
+/// If `error` mentions one of `settings`' keys (as a word, e.g. "unknown key 'bogus'"),
+/// prefixes it with where that key was set: "<file>:<line>: transport.<name>.<key>: <error>".
+/// Otherwise returns "transport '<name>': <error>".
+std::string locateTransportError(const TransportSettings& settings, const std::string& error);
+
+}  // namespace spread::daemon

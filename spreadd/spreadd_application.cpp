@@ -1,0 +1,226 @@
+#include "spreadd_application.h"
+
+#include <Poco/Exception.h>
+#include <Poco/File.h>
+#include <Poco/Logger.h>
+#include <Poco/Path.h>
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+#include <limits.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "embedded_defaults.h"
+#include "logging_setup.h"
+#include "property_file.h"
+#include "server_runtime.h"
+#include "shutdown_sequence.h"
+#include "transport_set.h"
+
+namespace spread::daemon {
+namespace {
+
+constexpr const char* kDefaultConfig = "etc/server.properties";
+
+void printError(const std::string& message) { std::cerr << "spreadd: error: " << message << std::endl; }
+
+// Errors found once logging is set up go to standard error as always, and also to the log
+// when that is a file (where a --daemon's standard error, /dev/null, would lose them).
+void reportError(const DaemonConfig& config, const std::string& message) {
+  printError(message);
+  if (!config.logFile.value.empty()) Poco::Logger::get("spreadd").error(message);
+}
+
+// The running program's own path, from the kernel: argv[0] may be relative or a bare name.
+std::string executablePath() {
+  char buffer[PATH_MAX];
+  const ssize_t length = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
+  if (length <= 0) return {};
+  return std::string(buffer, static_cast<std::size_t>(length));
+}
+
+}  // namespace
+
+SpreaddApplication::SpreaddApplication() : startDirectory_(Poco::Path::current()) { setUnixOptions(true); }
+
+void SpreaddApplication::blockTerminationSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  // The set ServerApplication::waitForTerminationRequest() waits for.
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGQUIT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+void SpreaddApplication::defineOptions(Poco::Util::OptionSet& options) {
+  ServerApplication::defineOptions(options);  // --daemon, --umask, --pidfile
+  options.addOption(Poco::Util::Option("help", "h", "Print this help and exit.").required(false).repeatable(false));
+  options.addOption(Poco::Util::Option("config", "c", "Read the configuration from FILE (see below).")
+                        .required(false)
+                        .repeatable(false)
+                        .argument("FILE"));
+  options.addOption(
+      Poco::Util::Option("check-config", "",
+                         "Validate the configuration and load the plugins, then exit: 0 if good, 78 if not.")
+          .required(false)
+          .repeatable(false));
+}
+
+void SpreaddApplication::handleOption(const std::string& name, const std::string& value) {
+  if (name == "help") {
+    helpRequested_ = true;
+    stopOptionsProcessing();
+  } else if (name == "check-config") {
+    checkOnly_ = true;
+  } else if (name == "config") {
+    configPath_ = fromStartDirectory(value);
+  } else if (name == "pidfile") {
+    // Poco deletes the pid file at exit by the path it was given; after --daemon's
+    // chdir("/") only an absolute path still names the same file.
+    pidFile_ = fromStartDirectory(value);
+    ServerApplication::handleOption(name, pidFile_);
+    return;
+  }
+  ServerApplication::handleOption(name, value);
+}
+
+std::string SpreaddApplication::fromStartDirectory(const std::string& path) const {
+  if (path.empty()) return path;
+  return Poco::Path(path).makeAbsolute(Poco::Path(startDirectory_)).toString();
+}
+
+void SpreaddApplication::displayHelp() const {
+  Poco::Util::HelpFormatter help(options());
+  help.setCommand(commandName());
+  help.setUsage("[OPTIONS]");
+  help.setHeader("The Spread publish/subscribe server.");
+  help.setFooter(
+      "Without --config, spreadd reads etc/server.properties from the directory it is started in "
+      "if that file exists, and otherwise runs on its built-in defaults (which are that file as "
+      "shipped). Once every transport is listening it prints 'spreadd: listening <transport> "
+      "<endpoint>' for each, then 'spreadd: ready'. SIGINT, SIGTERM or SIGQUIT shut it down "
+      "gracefully within spread.shutdownGraceMs; it then prints 'spreadd: stopped' and exits 0.");
+  help.format(std::cout);
+}
+
+std::optional<DaemonConfig> SpreaddApplication::readConfig(std::string& describedSource) const {
+  const PropertyFile defaults = PropertyFile::parse(embeddedDefaults(), kEmbeddedDefaultsSource);
+  std::string path = configPath_;
+  if (path.empty()) {
+    const std::string candidate = fromStartDirectory(kDefaultConfig);
+    if (Poco::File(candidate).exists()) path = candidate;
+  }
+  std::optional<PropertyFile> file;
+  if (!path.empty()) {
+    try {
+      file = PropertyFile::load(path);
+    } catch (const Poco::Exception& error) {
+      printError("cannot read the configuration: " + error.displayText());
+      return std::nullopt;
+    }
+  }
+  describedSource = path.empty() ? std::string(kEmbeddedDefaultsSource) : path;
+  auto result = readDaemonConfig(defaults, file ? &*file : nullptr);
+  if (auto* errors = std::get_if<std::vector<ConfigError>>(&result)) {
+    for (const auto& error : *errors) printError(error.message());
+    return std::nullopt;
+  }
+  return std::get<DaemonConfig>(std::move(result));
+}
+
+bool SpreaddApplication::setUpLogging(DaemonConfig& config) const {
+  config.logFile.value = fromStartDirectory(config.logFile.value);
+  try {
+    configureLogging(config.logPriority, config.logPattern, config.logFile.value);
+  } catch (const Poco::Exception& error) {
+    printError(ConfigError{config.logFile.source, config.logFile.line, "logging.file",
+                           "cannot be opened: " + error.displayText()}
+                   .message());
+    return false;
+  }
+  return true;
+}
+
+std::string SpreaddApplication::resolvePluginDir(const std::string& configured) const {
+  if (!configured.empty()) return fromStartDirectory(configured);
+  Poco::Path program(executablePath());
+  return program.parent().popDirectory().pushDirectory("lib").toString();
+}
+
+int SpreaddApplication::main(const std::vector<std::string>& args) {
+  if (helpRequested_) {
+    displayHelp();
+    return EXIT_OK;
+  }
+  if (!args.empty()) {
+    printError("unexpected argument '" + args.front() + "' (see --help)");
+    return EXIT_USAGE;
+  }
+  std::string source;
+  std::optional<DaemonConfig> config = readConfig(source);
+  if (!config || !setUpLogging(*config)) return EXIT_CONFIG;
+  // Loading a plugin starts no thread and needs no runtime, so --check-config checks the
+  // plugins too, and a missing one is reported before anything needs shutting down.
+  auto loaded = TransportSet::load(*config, resolvePluginDir(config->pluginDir));
+  if (auto* errors = std::get_if<std::vector<std::string>>(&loaded)) {
+    for (const auto& error : *errors) reportError(*config, error);
+    return EXIT_CONFIG;
+  }
+  if (checkOnly_) {
+    std::cout << "spreadd: configuration OK (" << source << ")" << std::endl;
+    return EXIT_OK;
+  }
+  Poco::Logger::get("spreadd").information("configuration read from " + source);
+  return serve(*config, std::get<TransportSet>(loaded));
+}
+
+int SpreaddApplication::serve(const DaemonConfig& config, TransportSet& transports) {
+  Poco::Logger& logger = Poco::Logger::get("spreadd");
+  ServerRuntime runtime(config);
+  if (auto error = transports.start(runtime, config)) {
+    reportError(config, *error);
+    if (!shutDown(runtime, transports, config.shutdownGrace, logger).clean()) {
+      transports.abandon();
+      exitAbandoningTransports(EXIT_UNAVAILABLE);
+    }
+    transports.unload();
+    return EXIT_UNAVAILABLE;
+  }
+  for (const auto& [name, endpoint] : transports.endpoints()) {
+    std::cout << "spreadd: listening " << name << " " << endpoint << "\n";
+    logger.information("listening " + name + " " + endpoint);
+  }
+  std::cout << "spreadd: ready" << std::endl;
+  logger.information("ready");
+
+  waitForTerminationRequest();
+
+  logger.information("shutting down");
+  if (!shutDown(runtime, transports, config.shutdownGrace, logger).clean()) {
+    transports.abandon();
+    exitAbandoningTransports(EXIT_OK);
+  }
+  // The transports go before the runtime they were started on.
+  transports.unload();
+  std::cout << "spreadd: stopped" << std::endl;
+  logger.information("stopped");
+  return EXIT_OK;
+}
+
+void SpreaddApplication::exitAbandoningTransports(int status) {
+  // A transport that never stopped may still be using the runtime from its own threads, so
+  // no destructor may run: leave at once, doing by hand the little exit would have done.
+  std::cout << "spreadd: stopped" << std::endl;
+  Poco::Logger::get("spreadd").information("stopped");
+  if (!pidFile_.empty()) std::remove(pidFile_.c_str());
+  std::_Exit(status);
+}
+
+}  // namespace spread::daemon

@@ -1,0 +1,143 @@
+#include "transport_set.h"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Logger.h>
+#include <Poco/Util/MapConfiguration.h>
+
+#include <algorithm>
+#include <exception>
+#include <future>
+
+namespace spread::daemon {
+
+namespace {
+
+// Transports must not throw, but one that does must not take the daemon down with a
+// stray exception: runs `call` and returns the exception's text if it threw.
+template <typename Call>
+std::optional<std::string> exceptionFrom(Call&& call) {
+  try {
+    call();
+    return std::nullopt;
+  } catch (const std::exception& error) {
+    return std::string(error.what());
+  } catch (...) {
+    return std::string("an unknown exception");
+  }
+}
+
+}  // namespace
+
+// Members are destroyed in reverse order: the transport first, then the context and the
+// configuration it may refer to until the end.
+struct TransportSet::Entry {
+  std::string name;
+  Poco::AutoPtr<Poco::Util::MapConfiguration> config;
+  std::unique_ptr<transport::TransportContext> context;
+  std::unique_ptr<transport::LoadedTransport> loaded;
+  bool started = false;
+};
+
+TransportSet::~TransportSet() = default;
+TransportSet::TransportSet(TransportSet&&) noexcept = default;
+TransportSet& TransportSet::operator=(TransportSet&&) noexcept = default;
+
+std::variant<TransportSet, std::vector<std::string>> TransportSet::load(const DaemonConfig& config,
+                                                                        const std::string& pluginDir) {
+  transport::PluginLoader loader(pluginDir);
+  TransportSet set;
+  std::vector<std::string> errors;
+  for (const auto& name : config.transports) {
+    auto result = loader.load(name);
+    if (auto* error = std::get_if<transport::PluginError>(&result)) {
+      errors.push_back("transport '" + name + "': " + error->message());
+      continue;
+    }
+    auto entry = std::make_unique<Entry>();
+    entry->name = name;
+    entry->loaded = std::move(std::get<std::unique_ptr<transport::LoadedTransport>>(result));
+    set.entries_.push_back(std::move(entry));
+  }
+  if (!errors.empty()) return errors;
+  return set;
+}
+
+std::optional<std::string> TransportSet::start(ServerRuntime& runtime, const DaemonConfig& config) {
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    Entry& entry = *entries_[i];
+    const TransportSettings& settings = config.transportSettings.at(i);
+    entry.config = new Poco::Util::MapConfiguration;
+    for (const auto& [key, setting] : settings.keys) entry.config->setString(key, setting.value);
+    entry.context = std::make_unique<transport::TransportContext>(transport::TransportContext{
+        runtime.broker(), runtime.clock(), runtime.executor(), runtime.metrics(), runtime.publisher(), config.session,
+        *entry.config, Poco::Logger::get("spread.transport." + entry.name)});
+    transport::StartResult result;
+    if (auto thrown = exceptionFrom([&] { result = entry.loaded->transport().start(*entry.context); })) {
+      return "transport '" + entry.name + "': start() threw " + *thrown;
+    }
+    if (!result.ok) return locateTransportError(settings, result.error);
+    entry.started = true;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::pair<std::string, std::string>> TransportSet::endpoints() const {
+  std::vector<std::pair<std::string, std::string>> list;
+  for (const auto& entry : entries_) {
+    if (entry->started) list.emplace_back(entry->name, entry->loaded->transport().endpoint());
+  }
+  return list;
+}
+
+void TransportSet::beginDrain() {
+  for (auto& entry : entries_) {
+    if (!entry->started) continue;
+    if (auto thrown = exceptionFrom([&] { entry->loaded->transport().beginDrain(); })) {
+      Poco::Logger::get("spreadd").error("transport '" + entry->name + "': beginDrain() threw " + *thrown);
+    }
+  }
+}
+
+std::vector<std::string> TransportSet::stop(WallClock::time_point closeBy, WallClock::time_point waitUntil) {
+  // Every transport is told to stop before waiting for any, so they wind down together.
+  std::vector<std::pair<Entry*, std::future<transport::StopOutcome>>> stopping;
+  for (auto& entry : entries_) {
+    if (!entry->started) continue;
+    // The promise outlives this call if the transport answers after we stopped waiting.
+    auto promise = std::make_shared<std::promise<transport::StopOutcome>>();
+    stopping.emplace_back(entry.get(), promise->get_future());
+    const auto remaining = std::max(closeBy - WallClock::now(), WallClock::duration::zero());
+    auto done = [promise](transport::StopOutcome outcome) {
+      // A second call breaks the transport's contract; ignoring it beats throwing into
+      // whichever thread of the plugin made it.
+      try {
+        promise->set_value(outcome);
+      } catch (const std::future_error&) {
+      }
+    };
+    if (auto thrown = exceptionFrom(
+            [&] { entry->loaded->transport().stop(std::chrono::duration_cast<core::Duration>(remaining), done); })) {
+      // It may or may not have stopped; waiting for its callback tells which.
+      Poco::Logger::get("spreadd").error("transport '" + entry->name + "': stop() threw " + *thrown);
+    }
+  }
+  std::vector<std::string> unfinished;
+  for (auto& [entry, future] : stopping) {
+    if (future.wait_until(waitUntil) != std::future_status::ready) {
+      unfinished.push_back(entry->name);
+    } else {
+      entry->started = false;
+    }
+  }
+  return unfinished;
+}
+
+void TransportSet::unload() { entries_.clear(); }
+
+void TransportSet::abandon() {
+  // A deliberate leak of every entry, with its plugin, context and configuration: see the header.
+  for (auto& entry : entries_) (void)entry.release();
+  entries_.clear();
+}
+
+}  // namespace spread::daemon

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "daemon_config.h"
+#include "server_runtime.h"
+#include "spread/transport/plugin_loader.h"
+#include "spread/transport/transport.h"
+
+namespace Poco::Util {
+class MapConfiguration;
+}
+
+namespace spread::daemon {
+
+/// The transports the configuration lists, loaded from their plugins, and the context each
+/// was started with (a transport may keep referring to it until it has stopped).
+/// Every method runs on the daemon's main thread.
+class TransportSet {
+ public:
+  using WallClock = std::chrono::steady_clock;
+
+  TransportSet() = default;
+  ~TransportSet();
+  TransportSet(TransportSet&&) noexcept;
+  TransportSet& operator=(TransportSet&&) noexcept;
+
+  /// Loads the plugin of every transport in `config`, from `pluginDir`. Loading starts no
+  /// thread. On failure returns one message per plugin that failed, each naming the file
+  /// and the reason.
+  static std::variant<TransportSet, std::vector<std::string>> load(const DaemonConfig& config,
+                                                                   const std::string& pluginDir);
+
+  /// Starts the transports in order, each with its own keys and a logger named
+  /// "spread.transport.<name>". Stops at the first failure and returns its message; when the
+  /// message names one of the transport's keys, it is located as "<file>:<line>: <key>: ...".
+  /// Transports started before the failure stay started (shut them down as usual).
+  std::optional<std::string> start(ServerRuntime& runtime, const DaemonConfig& config);
+
+  /// (name, endpoint) of each started transport, in start order.
+  std::vector<std::pair<std::string, std::string>> endpoints() const;
+
+  /// beginDrain() on every started transport.
+  void beginDrain();
+
+  /// Stops every started transport, telling each to close what is left at `closeBy`, and
+  /// waits for them until `waitUntil`. Returns the names of those that did not report
+  /// completion by then.
+  std::vector<std::string> stop(WallClock::time_point closeBy, WallClock::time_point waitUntil);
+
+  /// Destroys every transport. REQUIRES: none is running (never started, or stopped).
+  void unload();
+
+  /// Gives up ownership without destroying anything: used when a transport did not stop,
+  /// since destroying it, or anything it may still use, could block or crash.
+  void abandon();
+
+ private:
+  struct Entry;
+  std::vector<std::unique_ptr<Entry>> entries_;
+};
+
+}  // namespace spread::daemon

@@ -1,0 +1,157 @@
+// Proves the daemon's configuration rules on in-memory files: defaults from the built-in
+// file, overrides from the user's file, transport keys handed to listed transports only,
+// and every bad key or value reported with its file, line and key.
+#include "daemon_config.h"
+
+#include <Poco/Message.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "embedded_defaults.h"
+
+namespace spread::daemon {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+using ::testing::SizeIs;
+
+const PropertyFile& defaults() {
+  static const PropertyFile file = PropertyFile::parse(embeddedDefaults(), "defaults");
+  return file;
+}
+
+DaemonConfig readOk(const std::string& text) {
+  const PropertyFile file = PropertyFile::parse(text, "server.properties");
+  auto result = readDaemonConfig(defaults(), &file);
+  if (auto* errors = std::get_if<std::vector<ConfigError>>(&result)) {
+    ADD_FAILURE() << errors->front().message();
+    return {};
+  }
+  return std::get<DaemonConfig>(result);
+}
+
+std::vector<std::string> readErrors(const std::string& text) {
+  const PropertyFile file = PropertyFile::parse(text, "server.properties");
+  auto result = readDaemonConfig(defaults(), &file);
+  std::vector<std::string> messages;
+  if (auto* errors = std::get_if<std::vector<ConfigError>>(&result)) {
+    for (const auto& error : *errors) messages.push_back(error.message());
+  }
+  return messages;
+}
+
+TEST(DaemonConfigTest, EmbeddedDefaultsAreEtcServerProperties) {
+  std::ifstream file(SPREAD_SOURCE_DIR "/etc/server.properties");
+  std::ostringstream text;
+  text << file.rdbuf();
+  EXPECT_EQ(embeddedDefaults(), text.str());
+}
+
+TEST(DaemonConfigTest, DefaultsAloneGiveTheDocumentedValues) {
+  auto result = readDaemonConfig(defaults(), nullptr);
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(result));
+  const auto& config = std::get<DaemonConfig>(result);
+  EXPECT_THAT(config.transports, ElementsAre("websocket"));
+  EXPECT_EQ(config.pluginDir, "");
+  EXPECT_EQ(config.executorThreads, 2u);
+  EXPECT_EQ(config.shutdownGrace, std::chrono::milliseconds(5000));
+  EXPECT_EQ(config.broker.topicsMax, 1024u);
+  EXPECT_EQ(config.broker.topic.inboundMessagesMax, 1024u);
+  EXPECT_EQ(config.defaultTopic, "chat");
+  EXPECT_EQ(config.session.queue.messagesMax, 256u);
+  EXPECT_EQ(config.session.queue.bytesMax, 1048576u);
+  EXPECT_EQ(config.session.sendWindowBytes, 262144u);
+  EXPECT_EQ(config.session.messageBytesMax, 65536u);
+  EXPECT_EQ(config.session.pingInterval, std::chrono::milliseconds(20000));
+  EXPECT_EQ(config.session.idleTimeout, std::chrono::milliseconds(60000));
+  EXPECT_EQ(config.session.publishWaitMax, std::chrono::milliseconds(100));
+  EXPECT_EQ(config.logPriority, Poco::Message::PRIO_INFORMATION);
+  EXPECT_EQ(config.logPattern, "%Y-%m-%d %H:%M:%S.%i [%p] %s: %t");
+  ASSERT_THAT(config.transportSettings, SizeIs(1));
+  const auto& websocket = config.transportSettings[0];
+  EXPECT_EQ(websocket.name, "websocket");
+  std::vector<std::pair<std::string, std::string>> keys;
+  for (const auto& [key, setting] : websocket.keys) keys.emplace_back(key, setting.value);
+  EXPECT_THAT(keys, ElementsAre(Pair("host", "localhost"), Pair("port", "8000"), Pair("httpThreads", "4"),
+                                Pair("ioThreads", "1"), Pair("httpQueueMax", "256"), Pair("bodyBytesMax", "65536"),
+                                Pair("closeTimeoutMs", "2000")));
+}
+
+TEST(DaemonConfigTest, FileOverridesDefaultsAndKeepsItsLines) {
+  const auto config = readOk("spread.executorThreads = 7\n\ntransport.websocket.port = 0\n");
+  EXPECT_EQ(config.executorThreads, 7u);
+  const auto& keys = config.transportSettings.at(0).keys;
+  auto port = std::find_if(keys.begin(), keys.end(), [](const auto& pair) { return pair.first == "port"; });
+  ASSERT_NE(port, keys.end());
+  EXPECT_EQ(port->second.value, "0");
+  EXPECT_EQ(port->second.source, "server.properties");
+  EXPECT_EQ(port->second.line, 3);
+}
+
+TEST(DaemonConfigTest, DefaultKeysOfUnlistedTransportsAreDropped) {
+  const auto config = readOk("spread.transports = fake\ntransport.fake.x = 1\n");
+  ASSERT_THAT(config.transportSettings, SizeIs(1));
+  EXPECT_EQ(config.transportSettings[0].name, "fake");
+  ASSERT_THAT(config.transportSettings[0].keys, SizeIs(1));
+  EXPECT_EQ(config.transportSettings[0].keys[0].first, "x");
+}
+
+TEST(DaemonConfigTest, TransportListIsTrimmedAndOrdered) {
+  const auto config = readOk("spread.transports = b , a\n");
+  EXPECT_THAT(config.transports, ElementsAre("b", "a"));
+  EXPECT_THAT(config.transportSettings, SizeIs(2));
+}
+
+TEST(DaemonConfigTest, LogLevelsAreCaseInsensitive) {
+  EXPECT_EQ(readOk("logging.level = Debug\n").logPriority, Poco::Message::PRIO_DEBUG);
+  EXPECT_EQ(readOk("logging.level = none\n").logPriority, 0);
+}
+
+TEST(DaemonConfigTest, EveryErrorIsReportedWithFileLineAndKey) {
+  EXPECT_THAT(readErrors("spread.executorThreads = 0\n"
+                         "nonsense = 1\n"
+                         "session.pingIntervalMs = 10s\n"
+                         "logging.level = verbose\n"
+                         "broker.defaultTopic = -bad\n"
+                         "transport.other.key = 1\n"
+                         "transport.websocket = 1\n"
+                         "= orphan\n"
+                         "broker.topicsMax = 99999999999999999999999\n"),
+              ElementsAre(HasSubstr("server.properties:1: spread.executorThreads: 0 is out of range"),
+                          HasSubstr("server.properties:2: nonsense: is not a known key"),
+                          HasSubstr("server.properties:3: session.pingIntervalMs: '10s' is not a number"),
+                          HasSubstr("server.properties:4: logging.level: 'verbose' is not a log level"),
+                          HasSubstr("server.properties:5: broker.defaultTopic: '-bad' is not a topic name"),
+                          HasSubstr("server.properties:6: transport.other.key: configures transport 'other'"),
+                          HasSubstr("server.properties:7: transport.websocket: is not of the form"),
+                          HasSubstr("server.properties:8: (no key): the line has a value but no key"),
+                          HasSubstr("server.properties:9: broker.topicsMax: 99999999999999999999999 is out of range")));
+}
+
+TEST(DaemonConfigTest, BadTransportListsAreRefused) {
+  EXPECT_THAT(readErrors("spread.transports =\n"), ElementsAre(HasSubstr(":1: spread.transports: names no transport")));
+  EXPECT_THAT(readErrors("spread.transports = a, a\n"), ElementsAre(HasSubstr("'a' is listed twice")));
+  EXPECT_THAT(readErrors("spread.transports = a,,b\n"), ElementsAre(HasSubstr("empty name")));
+  EXPECT_THAT(readErrors("spread.transports = ../evil\n"), ElementsAre(HasSubstr("not a transport name")));
+}
+
+TEST(DaemonConfigTest, TransportErrorsAreLocatedByTheKeyTheyName) {
+  TransportSettings settings{
+      "fake", {{"port", Setting{"x", "server.properties", 4}}, {"portRange", Setting{"y", "server.properties", 9}}}};
+  EXPECT_EQ(locateTransportError(settings, "unknown key 'portRange'"),
+            "server.properties:9: transport.fake.portRange: unknown key 'portRange'");
+  EXPECT_EQ(locateTransportError(settings, "port must be a number"),
+            "server.properties:4: transport.fake.port: port must be a number");
+  EXPECT_EQ(locateTransportError(settings, "transport.fake.port is taken."),
+            "server.properties:4: transport.fake.port: transport.fake.port is taken.");
+  EXPECT_EQ(locateTransportError(settings, "cannot bind: address in use (support not ready)"),
+            "transport 'fake': cannot bind: address in use (support not ready)");
+}
+
+}  // namespace
+}  // namespace spread::daemon
