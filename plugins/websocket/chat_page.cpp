@@ -1,0 +1,176 @@
+#include "chat_page.h"
+
+namespace spread::plugins::websocket {
+
+namespace {
+
+constexpr std::string_view kPage = R"PAGE(<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Spread chat</title>
+<style>
+  :root { font-family: system-ui, sans-serif; color: #1d2430; background: #f4f6f9; }
+  body { margin: 0; display: flex; flex-direction: column; height: 100vh; }
+  header { display: flex; align-items: center; gap: 1rem; padding: .6rem 1rem; background: #1d2430; color: #fff; }
+  header h1 { font-size: 1.1rem; margin: 0; flex: 1; }
+  #status { font-size: .85rem; padding: .15rem .6rem; border-radius: 1rem; background: #8a6d00; }
+  #status[data-state="open"] { background: #1f7a3a; }
+  #status[data-state="closed"] { background: #a12a2a; }
+  #name-dialog { position: static; border: 0; margin: 0; padding: .6rem 1rem; background: #e3e8ef; width: auto; }
+  #name-dialog form { display: flex; gap: .5rem; align-items: center; }
+  #whoami { padding: .4rem 1rem; font-size: .9rem; }
+  #whoami[hidden] { display: none; }
+  #messages { list-style: none; margin: 0; padding: .5rem 1rem; flex: 1; overflow-y: auto; }
+  #messages li { padding: .25rem 0; overflow-wrap: anywhere; }
+  #messages .name { font-weight: 600; margin-right: .5rem; }
+  #messages li.error { color: #a12a2a; }
+  #composer { display: flex; gap: .5rem; padding: .6rem 1rem; background: #fff; border-top: 1px solid #d5dbe3; }
+  #message { flex: 1; }
+  input, button { font: inherit; padding: .4rem .6rem; }
+  #error { margin: 0; padding: 0 1rem .4rem; color: #a12a2a; min-height: 1.2em; background: #fff; }
+</style>
+</head>
+<body>
+<header>
+  <h1>Spread chat</h1>
+  <span id="status" data-state="connecting" role="status">connecting…</span>
+</header>
+<dialog id="name-dialog" open>
+  <form id="name-form" method="dialog">
+    <label for="name">Your name</label>
+    <input id="name" name="name" maxlength="64" autocomplete="nickname" required>
+    <button id="join" type="submit">Join</button>
+  </form>
+</dialog>
+<p id="whoami" hidden>Chatting as <strong id="whoami-name"></strong> <button id="rename" type="button">change</button></p>
+<ul id="messages" aria-live="polite"></ul>
+<form id="composer">
+  <input id="message" name="message" autocomplete="off" placeholder="Say something" maxlength="4000">
+  <button id="send" type="submit">Send</button>
+</form>
+<p id="error" role="alert"></p>
+<script>
+(() => {
+  'use strict';
+  const byId = (id) => document.getElementById(id);
+  const topic = new URLSearchParams(location.search).get('topic');
+  const query = topic ? '?topic=' + encodeURIComponent(topic) : '';
+  const socketUrl = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/subscribe' + query;
+  const publishUrl = '/publish' + query;
+  const messagesKept = 500;
+  let attempt = 0;
+
+  function setStatus(state, text) {
+    const status = byId('status');
+    status.dataset.state = state;
+    status.textContent = text;
+  }
+
+  function showError(text) { byId('error').textContent = text; }
+
+  function addMessage(name, text, kind) {
+    const list = byId('messages');
+    const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
+    const item = document.createElement('li');
+    if (kind) item.className = kind;
+    const who = document.createElement('span');
+    who.className = 'name';
+    who.textContent = name;
+    const body = document.createElement('span');
+    body.className = 'text';
+    body.textContent = text;
+    item.append(who, body);
+    list.append(item);
+    while (list.children.length > messagesKept) list.firstElementChild.remove();
+    if (atBottom) list.scrollTop = list.scrollHeight;
+  }
+
+  function connect() {
+    setStatus('connecting', attempt === 0 ? 'connecting…' : 'reconnecting (attempt ' + attempt + ')…');
+    const socket = new WebSocket(socketUrl);
+    socket.addEventListener('open', () => {
+      attempt = 0;
+      setStatus('open', 'connected');
+    });
+    socket.addEventListener('message', (event) => {
+      let data;
+      try { data = JSON.parse(event.data); } catch { return; }
+      if (data && typeof data.error === 'string') addMessage('server', data.error, 'error');
+      else if (data && typeof data.name === 'string' && typeof data.msg === 'string') addMessage(data.name, data.msg);
+    });
+    socket.addEventListener('close', (event) => {
+      // Exponential backoff with jitter, so a restarted server is not stampeded.
+      const delay = Math.min(30000, 500 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
+      attempt += 1;
+      const why = event.code + (event.reason ? ' ' + event.reason : '');
+      setStatus('closed', 'disconnected (' + why + '); retrying in ' + Math.ceil(delay / 1000) + ' s');
+      setTimeout(connect, delay);
+    });
+  }
+
+  function currentName() { return byId('name').value.trim(); }
+
+  function openNameDialog() {
+    byId('name-dialog').open = true;
+    byId('whoami').hidden = true;
+    byId('name').focus();
+  }
+
+  byId('name-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const name = currentName();
+    if (!name) return;
+    byId('whoami-name').textContent = name;
+    byId('whoami').hidden = false;
+    byId('name-dialog').open = false;
+    byId('message').focus();
+  });
+  byId('rename').addEventListener('click', openNameDialog);
+
+  byId('composer').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const name = currentName();
+    const msg = byId('message').value;
+    if (!name) {
+      showError('Choose a name first.');
+      openNameDialog();
+      return;
+    }
+    if (!msg.trim()) return;
+    byId('send').disabled = true;
+    try {
+      const response = await fetch(publishUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name, msg }),
+      });
+      if (response.status === 204) {
+        byId('message').value = '';
+        showError('');
+      } else {
+        let text = 'HTTP ' + response.status;
+        try { const body = await response.json(); if (body.error) text = body.error; } catch { /* not JSON */ }
+        showError(text);
+      }
+    } catch (error) {
+      showError('Could not reach the server: ' + error.message);
+    } finally {
+      byId('send').disabled = false;
+      byId('message').focus();
+    }
+  });
+
+  connect();
+})();
+</script>
+</body>
+</html>
+)PAGE";
+
+}  // namespace
+
+std::string_view chatPage() { return kPage; }
+
+}  // namespace spread::plugins::websocket

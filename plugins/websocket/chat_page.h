@@ -1,0 +1,14 @@
+#pragma once
+
+#include <string_view>
+
+namespace spread::plugins::websocket {
+
+/// The chat page served at GET /: one self-contained HTML document (CSS and JS inline).
+/// It subscribes over ws(s)://<its own host>/subscribe (carrying its own ?topic= along),
+/// publishes with POST /publish, shows the connection state, reconnects with backoff,
+/// and only ever inserts user text with textContent. Stable element ids for browser
+/// tests: #name, #join (name dialog), #message, #send, #messages, #status, #error.
+std::string_view chatPage();
+
+}  // namespace spread::plugins::websocket

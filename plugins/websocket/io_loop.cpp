@@ -1,0 +1,246 @@
+#include "io_loop.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <system_error>
+
+#include "websocket_connection.h"
+
+namespace spread::plugins::websocket {
+
+namespace {
+constexpr std::size_t kReadBytesMax = 64 * 1024;  // per read: bounds one client's turn
+constexpr int kEventsPerWaitMax = 256;
+}  // namespace
+
+IoLoop::IoLoop(core::Clock& clock) : clock_(clock), scratch_(kReadBytesMax) {
+  epollFd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epollFd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+  wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wakeFd_ < 0) {
+    const int error = errno;
+    ::close(epollFd_);
+    throw std::system_error(error, std::generic_category(), "eventfd");
+  }
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.fd = wakeFd_;
+  ::epoll_ctl(epollFd_, EPOLL_CTL_ADD, wakeFd_, &event);
+}
+
+IoLoop::~IoLoop() {
+  stop();
+  ::close(wakeFd_);
+  ::close(epollFd_);
+}
+
+void IoLoop::start() { thread_ = std::thread([this] { run(); }); }
+
+void IoLoop::adopt(std::shared_ptr<WebSocketConnection> connection) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopped_) {
+      adopting_.push_back(std::move(connection));
+      connection = nullptr;
+    }
+  }
+  if (connection) {
+    connection->closeSocket();  // too late: the loop has stopped
+    return;
+  }
+  wake();
+}
+
+void IoLoop::requestWrite(std::shared_ptr<WebSocketConnection> connection) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;
+    writing_.push_back(std::move(connection));
+  }
+  wake();
+}
+
+void IoLoop::closeAll() {
+  {
+    std::lock_guard lock(mutex_);
+    closeAllRequested_ = true;
+  }
+  wake();
+}
+
+void IoLoop::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake();
+  if (thread_.joinable()) thread_.join();
+  // Without a running thread (never started, or just finished) the rest is closed here.
+  std::vector<std::shared_ptr<WebSocketConnection>> adopting;
+  {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+    adopting.swap(adopting_);
+    writing_.clear();
+  }
+  for (const auto& connection : adopting) connection->closeSocket();
+}
+
+template <class Handler>
+void IoLoop::guarded(WebSocketConnection& connection, Handler&& handler) {
+  try {
+    handler();
+  } catch (...) {
+    // Out of memory, most likely. Only this client is cut off; the loop carries on.
+    connection.abort();
+  }
+}
+
+void IoLoop::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    if (wakePending_) return;
+    wakePending_ = true;
+  }
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const ssize_t written = ::write(wakeFd_, &one, sizeof one);
+}
+
+void IoLoop::run() {
+  std::array<epoll_event, kEventsPerWaitMax> events{};
+  for (;;) {
+    const int ready = ::epoll_wait(epollFd_, events.data(), kEventsPerWaitMax, pollTimeoutMs());
+    if (ready < 0 && errno != EINTR) break;
+    for (int i = 0; i < ready; ++i) {
+      const int fd = events[i].data.fd;
+      if (fd == wakeFd_) {
+        std::uint64_t count = 0;
+        [[maybe_unused]] const ssize_t drained = ::read(wakeFd_, &count, sizeof count);
+        continue;
+      }
+      auto found = connections_.find(fd);
+      if (found == connections_.end()) continue;
+      const std::shared_ptr<WebSocketConnection> connection = found->second.connection;
+      const std::uint32_t ready = events[i].events;
+      guarded(*connection, [&] {
+        if ((ready & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) connection->onReadable(scratch_);
+        if ((ready & EPOLLOUT) != 0) connection->onWritable();
+      });
+      update(fd);
+    }
+    if (!takeRequests()) break;
+    expireDeadlines();
+  }
+  closeEverything();
+}
+
+bool IoLoop::takeRequests() {
+  std::vector<std::shared_ptr<WebSocketConnection>> adopting;
+  std::vector<std::shared_ptr<WebSocketConnection>> writing;
+  bool closeAll = false;
+  bool stopping = false;
+  {
+    std::lock_guard lock(mutex_);
+    adopting.swap(adopting_);
+    writing.swap(writing_);
+    closeAll = std::exchange(closeAllRequested_, false);
+    stopping = stopping_;
+    wakePending_ = false;
+  }
+  for (auto& connection : adopting) add(std::move(connection));
+  for (const auto& connection : writing) {
+    auto found = connections_.find(connection->fd());
+    // A request can outlive its connection; the descriptor may name a newer one by now.
+    if (found == connections_.end() || found->second.connection != connection) continue;
+    guarded(*connection, [&] { connection->onWritable(); });
+    update(connection->fd());
+  }
+  if (closeAll) closeEverything();
+  return !stopping;
+}
+
+void IoLoop::add(std::shared_ptr<WebSocketConnection> connection) {
+  const int fd = connection->fd();
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.fd = fd;
+  if (::epoll_ctl(epollFd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+    connection->closeSocket();
+    return;
+  }
+  connections_[fd] = Entry{connection, EPOLLIN, std::nullopt};
+  size_.store(connections_.size());
+  // Writes requested before the adoption were dropped; flush whatever is queued now.
+  guarded(*connection, [&] {
+    connection->onAdopted();
+    connection->onWritable();
+  });
+  update(fd);
+}
+
+void IoLoop::update(int fd) {
+  auto found = connections_.find(fd);
+  if (found == connections_.end()) return;
+  Entry& entry = found->second;
+  WebSocketConnection& connection = *entry.connection;
+  if (connection.finished()) {
+    ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr);
+    const std::shared_ptr<WebSocketConnection> finished = std::move(entry.connection);
+    connections_.erase(found);
+    size_.store(connections_.size());
+    finished->closeSocket();
+    return;
+  }
+  const std::uint32_t wanted = (connection.wantsRead() ? EPOLLIN : 0u) | (connection.wantsWrite() ? EPOLLOUT : 0u);
+  if (wanted != entry.events) {
+    epoll_event event{};
+    event.events = wanted;
+    event.data.fd = fd;
+    ::epoll_ctl(epollFd_, EPOLL_CTL_MOD, fd, &event);
+    entry.events = wanted;
+  }
+  const std::optional<core::TimePoint> deadline = connection.deadline();
+  if (deadline && deadline != entry.deadline) {
+    deadlines_.emplace(*deadline, fd);
+    entry.deadline = deadline;
+  }
+}
+
+void IoLoop::closeEverything() {
+  for (auto& [fd, entry] : connections_) {
+    ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr);
+    entry.connection->closeSocket();
+  }
+  connections_.clear();
+  deadlines_.clear();
+  size_.store(0);
+}
+
+void IoLoop::expireDeadlines() {
+  if (deadlines_.empty()) return;
+  const core::TimePoint now = clock_.now();
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+    const auto [deadline, fd] = *deadlines_.begin();
+    deadlines_.erase(deadlines_.begin());
+    auto found = connections_.find(fd);
+    if (found == connections_.end() || found->second.deadline != deadline) continue;
+    WebSocketConnection& connection = *found->second.connection;
+    guarded(connection, [&] { connection.onDeadline(now); });
+    update(fd);
+  }
+}
+
+int IoLoop::pollTimeoutMs() const {
+  if (deadlines_.empty()) return -1;
+  const core::Duration left = deadlines_.begin()->first - clock_.now();
+  if (left <= core::Duration::zero()) return 0;
+  // Round up, so the loop never wakes just before a deadline and spins.
+  return static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(left).count());
+}
+
+}  // namespace spread::plugins::websocket

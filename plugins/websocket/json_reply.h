@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "spread/transport/metrics.h"
+
+namespace Poco::Net {
+class HTTPServerResponse;
+}
+
+namespace spread::plugins::websocket {
+
+/// {"error":"…"} or {"error":"…","field":"…"}, the body of every HTTP refusal.
+std::string errorJson(std::string_view error, std::string_view field = {});
+
+/// Sends `body` as application/json with `status`.
+void sendJson(Poco::Net::HTTPServerResponse& response, int status, const std::string& body);
+
+/// Counts `why` in `metrics` and sends errorJson(error, field) with `status`.
+void refuse(transport::Metrics& metrics, Poco::Net::HTTPServerResponse& response, transport::Rejection why,
+            int status, std::string_view error, std::string_view field = {});
+
+}  // namespace spread::plugins::websocket

@@ -1,0 +1,121 @@
+#include "outbound_queue.h"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cerrno>
+#include <vector>
+
+namespace spread::plugins::websocket {
+
+namespace {
+// Frames gathered into one sendmsg; each takes two iovecs, and Linux allows 1024.
+constexpr std::size_t kFramesPerWriteMax = 256;
+}  // namespace
+
+bool OutboundQueue::pushMessages(std::span<const core::MessagePtr> messages) {
+  std::lock_guard lock(mutex_);
+  if (closeQueued_) return false;
+  for (const core::MessagePtr& message : messages) {
+    Frame frame{FrameHeader(Opcode::kText, message->bytes().size()), message, {}};
+    bytesQueued_.fetch_add(frame.size(), std::memory_order_relaxed);
+    frames_.push_back(std::move(frame));
+  }
+  if (bytesQueued_.load(std::memory_order_relaxed) >= windowBytes_) overWindow_ = true;
+  return wakeLocked();
+}
+
+bool OutboundQueue::pushFrame(Opcode opcode, std::string payload) {
+  std::lock_guard lock(mutex_);
+  if (closeQueued_) return false;
+  const FrameHeader header(opcode, payload.size());
+  return pushLocked(Frame{header, nullptr, std::move(payload)});
+}
+
+bool OutboundQueue::pushClose(transport::CloseCode code, std::string_view reason) {
+  return pushClosePayload(encodeClosePayload(code, reason));
+}
+
+bool OutboundQueue::pushClosePayload(std::string payload) {
+  std::lock_guard lock(mutex_);
+  if (closeQueued_) return false;
+  const FrameHeader header(Opcode::kClose, payload.size());
+  Frame frame{header, nullptr, std::move(payload)};
+  frame.isClose = true;
+  const bool wake = pushLocked(std::move(frame));
+  closeQueued_ = true;
+  return wake;
+}
+
+bool OutboundQueue::closeQueued() const {
+  std::lock_guard lock(mutex_);
+  return closeQueued_;
+}
+
+bool OutboundQueue::pushLocked(Frame frame) {
+  bytesQueued_.fetch_add(frame.size(), std::memory_order_relaxed);
+  frames_.push_back(std::move(frame));
+  if (bytesQueued_.load(std::memory_order_relaxed) >= windowBytes_) overWindow_ = true;
+  return wakeLocked();
+}
+
+bool OutboundQueue::wakeLocked() {
+  if (writeRequested_) return false;
+  writeRequested_ = true;
+  return true;
+}
+
+OutboundQueue::WriteResult OutboundQueue::writeTo(int fd, const MessageWritten& written) {
+  std::lock_guard lock(mutex_);
+  writeRequested_ = false;
+  WriteResult result;
+  std::vector<iovec> iov;
+  iov.reserve(2 * kFramesPerWriteMax);
+  while (!frames_.empty()) {
+    iov.clear();
+    for (std::size_t i = 0; i < frames_.size() && i < kFramesPerWriteMax; ++i) {
+      const Frame& frame = frames_[i];
+      std::size_t skip = frame.written;
+      for (std::string_view part : {frame.header.bytes(), frame.payload()}) {
+        if (skip >= part.size()) {
+          skip -= part.size();
+          continue;
+        }
+        iov.push_back(iovec{const_cast<char*>(part.data() + skip), part.size() - skip});
+        skip = 0;
+      }
+    }
+    msghdr message{};
+    message.msg_iov = iov.data();
+    message.msg_iovlen = iov.size();
+    const ssize_t sent = ::sendmsg(fd, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) result.error = errno;
+      break;
+    }
+    auto left = static_cast<std::size_t>(sent);
+    bytesQueued_.fetch_sub(left, std::memory_order_relaxed);
+    while (left > 0) {
+      Frame& frame = frames_.front();
+      const std::size_t remaining = frame.size() - frame.written;
+      if (left < remaining) {
+        frame.written += left;
+        break;
+      }
+      left -= remaining;
+      if (frame.message && written) written(*frame.message);
+      if (frame.isClose) closeWritten_ = true;
+      frames_.pop_front();
+    }
+  }
+  result.drained = frames_.empty();
+  result.closeWritten = closeWritten_;
+  if (overWindow_ && bytesQueued_.load(std::memory_order_relaxed) < windowBytes_) {
+    overWindow_ = false;
+    result.windowOpened = true;
+  }
+  return result;
+}
+
+}  // namespace spread::plugins::websocket

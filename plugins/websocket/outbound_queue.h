@@ -1,0 +1,86 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "frame_writer.h"
+#include "spread/core/message.h"
+#include "spread/transport/close_code.h"
+
+namespace spread::plugins::websocket {
+
+/// The frames waiting to be written to one socket, in order. Producers (executor threads,
+/// and the connection's I/O thread for pongs and closes) push; the I/O thread writes
+/// everything queued with one gathering write per call.
+///
+/// A message's payload is the core's shared bytes: the queue keeps a reference, builds only
+/// the frame header, and points an iovec at the payload. The header is built once per
+/// queued frame and kept inline; it depends only on the payload size and takes a few
+/// instructions, so sharing one across connections would cost more than it saves. After
+/// a close frame is queued
+/// nothing more is accepted, so the close is always the last frame. Thread-safe.
+class OutboundQueue {
+ public:
+  /// `windowBytes`: above this many queued bytes the owner stops handing over messages;
+  /// the queue reports when it falls back below (WriteResult::windowOpened).
+  explicit OutboundQueue(std::size_t windowBytes) : windowBytes_(windowBytes) {}
+
+  // Each push returns true when the writer should be woken: the queue had no write
+  // request pending. Pushes after the close frame are ignored and return false.
+  bool pushMessages(std::span<const core::MessagePtr> messages);
+  bool pushFrame(Opcode opcode, std::string payload);
+  bool pushClose(transport::CloseCode code, std::string_view reason);
+  /// A close frame with this exact payload: empty, to echo a close that carried no code.
+  bool pushClosePayload(std::string payload);
+
+  /// Bytes queued and not yet written, headers included.
+  std::size_t bytesQueued() const { return bytesQueued_.load(std::memory_order_relaxed); }
+  bool closeQueued() const;
+
+  struct WriteResult {
+    int error = 0;              // errno of a failed write (the peer is gone); 0 otherwise
+    bool drained = false;       // nothing is left to write
+    bool closeWritten = false;  // our close frame has been written completely
+    bool windowOpened = false;  // went from at or above the window to below it
+  };
+  using MessageWritten = std::function<void(const core::Message&)>;
+
+  /// Writes as much as `fd` accepts without blocking (sendmsg with MSG_DONTWAIT and
+  /// MSG_NOSIGNAL). Calls `written` for each message frame that went out completely.
+  /// Clears the pending write request first, so a push during the write asks again.
+  /// REQUIRES: called only from the owning I/O thread.
+  WriteResult writeTo(int fd, const MessageWritten& written);
+
+ private:
+  struct Frame {
+    FrameHeader header;
+    core::MessagePtr message;  // shared payload, or
+    std::string owned;         // a payload the server composed
+    bool isClose = false;
+    std::size_t written = 0;   // bytes of header and payload already sent
+
+    std::string_view payload() const { return message ? std::string_view(message->bytes()) : owned; }
+    std::size_t size() const { return header.bytes().size() + payload().size(); }
+  };
+
+  // REQUIRE mutex_ held.
+  bool pushLocked(Frame frame);
+  bool wakeLocked();
+
+  const std::size_t windowBytes_;
+  mutable std::mutex mutex_;
+  std::deque<Frame> frames_;
+  std::atomic<std::size_t> bytesQueued_{0};
+  bool closeQueued_ = false;
+  bool closeWritten_ = false;
+  bool writeRequested_ = false;
+  bool overWindow_ = false;
+};
+
+}  // namespace spread::plugins::websocket

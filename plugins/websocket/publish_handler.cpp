@@ -1,0 +1,96 @@
+#include "publish_handler.h"
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <chrono>
+#include <future>
+#include <istream>
+#include <memory>
+
+#include "json_reply.h"
+#include "topic_query.h"
+
+namespace spread::plugins::websocket {
+
+namespace {
+
+using transport::Rejection;
+
+// How much longer than the publish wait the pool thread waits for the executor to answer
+// before reporting the server busy: covers a backlog of executor tasks.
+constexpr std::chrono::seconds kExecutorSlack{5};
+
+// Reads the body, but never more than `limit` + 1 bytes: enough to know it is too large.
+std::string readBounded(std::istream& in, std::size_t limit) {
+  std::string body;
+  char chunk[8192];
+  while (body.size() <= limit && in) {
+    const std::size_t want = std::min(sizeof chunk, limit + 1 - body.size());
+    in.read(chunk, static_cast<std::streamsize>(want));
+    body.append(chunk, static_cast<std::size_t>(in.gcount()));
+    if (in.gcount() == 0) break;
+  }
+  return body;
+}
+
+}  // namespace
+
+void PublishHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+  transport::TransportContext& transport = context_.transport;
+  transport::Metrics& metrics = transport.metrics;
+  // A refusal sent before the body was read closes the connection: the unread body must
+  // not be taken for the next request.
+  if (context_.isDraining()) {
+    response.setKeepAlive(false);
+    return refuse(metrics, response, Rejection::kDraining, 503, "the server is shutting down");
+  }
+  TopicQuery query = readTopic(request, transport.publisher.defaultTopic());
+  if (query.error) {
+    response.setKeepAlive(false);
+    return refuse(metrics, response, Rejection::kBadTopic, 400, *query.error, "topic");
+  }
+  const std::size_t limit = context_.config.bodyBytesMax;
+  const std::string tooLarge = "request body exceeds " + std::to_string(limit) + " bytes";
+  if (request.hasContentLength() && request.getContentLength64() > static_cast<std::int64_t>(limit)) {
+    response.setKeepAlive(false);
+    return refuse(metrics, response, Rejection::kTooLarge, 413, tooLarge, "body");
+  }
+  // HTTP/1.1: a request with neither Content-Length nor chunked encoding has no body
+  // (Poco would otherwise read to the end of the connection).
+  std::string body;
+  if (request.hasContentLength() || request.getChunkedTransferEncoding()) body = readBounded(request.stream(), limit);
+  if (body.size() > limit) {
+    response.setKeepAlive(false);
+    return refuse(metrics, response, Rejection::kTooLarge, 413, tooLarge, "body");
+  }
+
+  auto result = std::make_shared<std::promise<transport::PublishResult>>();
+  std::future<transport::PublishResult> answer = result->get_future();
+  transport.executor.post([&publisher = transport.publisher, topic = std::move(query.topic), body = std::move(body),
+                           result] {
+    try {
+      publisher.publish(topic, body, [result](transport::PublishResult outcome) {
+        result->set_value(std::move(outcome));
+      });
+    } catch (...) {
+      // Nothing may escape an executor task; the waiting request reports it.
+      try {
+        result->set_value({transport::PublishResult::Status::kBusy, "internal error while publishing", {}});
+      } catch (...) {
+        // The result was already set before the failure.
+      }
+    }
+  });
+  const auto waitMax = context_.sessions.options.publishWaitMax + kExecutorSlack;
+  if (answer.wait_for(waitMax) != std::future_status::ready) {
+    return refuse(metrics, response, Rejection::kBusy, 503, "the server did not answer in time; try again shortly");
+  }
+  const transport::PublishResult outcome = answer.get();
+  if (!outcome.ok()) return sendJson(response, outcome.httpStatus(), outcome.errorJson());
+  response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NO_CONTENT);
+  response.setContentLength(0);
+  response.send();
+}
+
+}  // namespace spread::plugins::websocket

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include "in_flight_counter.h"
+#include "spread/core/executor.h"
+
+namespace spread::plugins::websocket {
+
+/// Runs one connection's events on the executor one at a time, in the order they were
+/// posted. A multi-threaded executor could otherwise run a client's first message before
+/// its session started. Posts at most one executor task at a time, and counts it in
+/// `inFlight` until it has finished (or was dropped unrun), so the transport can wait for
+/// its tasks at shutdown.
+/// Thread-safe; create with std::make_shared (a running task keeps the strand alive).
+class Strand : public std::enable_shared_from_this<Strand> {
+ public:
+  using Event = std::function<void()>;
+
+  Strand(core::Executor& executor, InFlightCounter& inFlight) : executor_(executor), inFlight_(inFlight) {}
+
+  /// Queues `event` to run after every event posted before it. `event` must not throw.
+  void post(Event event);
+
+ private:
+  void drain();
+
+  core::Executor& executor_;
+  InFlightCounter& inFlight_;
+  std::mutex mutex_;
+  std::deque<Event> events_;
+  bool scheduled_ = false;
+};
+
+}  // namespace spread::plugins::websocket

@@ -1,0 +1,193 @@
+#include "websocket_connection.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <utility>
+#include <vector>
+
+#include "io_loop.h"
+
+namespace spread::plugins::websocket {
+
+using transport::CloseCode;
+using transport::Rejection;
+
+namespace {
+
+Rejection rejectionFor(CloseCode code) {
+  switch (code) {
+    case CloseCode::kMessageTooBig: return Rejection::kTooLarge;
+    case CloseCode::kInvalidPayload: return Rejection::kBadRequest;
+    default: return Rejection::kProtocolError;
+  }
+}
+
+}  // namespace
+
+WebSocketConnection::WebSocketConnection(Poco::Net::StreamSocket socket, std::string leftover, IoLoop& loop,
+                                         std::shared_ptr<Strand> strand, ConnectionEnvironment& env)
+    : socket_(std::move(socket)),
+      fd_(socket_.impl()->sockfd()),
+      leftover_(std::move(leftover)),
+      loop_(loop),
+      strand_(std::move(strand)),
+      env_(env),
+      parser_(env.options.messageBytesMax),
+      outbound_(env.options.sendWindowBytes) {
+  env_.openConnections.add();
+  env_.metrics.connectionOpened();
+}
+
+WebSocketConnection::~WebSocketConnection() {
+  // A connection dropped before its loop adopted it (the loop was stopping) still owns
+  // its socket and its place in the counters.
+  if (!socketClosed_) closeSocket();
+}
+
+void WebSocketConnection::startSession(std::shared_ptr<transport::Session> session) {
+  session_ = std::move(session);
+  strand_->post([session = session_] { session->start(); });
+}
+
+void WebSocketConnection::send(std::span<const core::MessagePtr> messages) {
+  requestWrite(outbound_.pushMessages(messages));
+}
+
+void WebSocketConnection::sendText(std::string text) {
+  requestWrite(outbound_.pushFrame(Opcode::kText, std::move(text)));
+}
+
+void WebSocketConnection::ping() { requestWrite(outbound_.pushFrame(Opcode::kPing, {})); }
+
+void WebSocketConnection::close(CloseCode code, std::string_view reason) {
+  requestWrite(outbound_.pushClose(code, reason));
+}
+
+void WebSocketConnection::requestWrite(bool wake) {
+  if (wake) loop_.requestWrite(shared_from_this());
+}
+
+void WebSocketConnection::onAdopted() {
+  if (!leftover_.empty()) {
+    consume(leftover_);
+    leftover_.clear();
+    leftover_.shrink_to_fit();
+  }
+  settle();
+}
+
+void WebSocketConnection::onReadable(std::span<char> scratch) {
+  if (finished_) return;
+  const ssize_t received = ::recv(fd_, scratch.data(), scratch.size(), MSG_DONTWAIT);
+  if (received == 0) {
+    finished_ = true;  // the peer hung up
+    return;
+  }
+  if (received < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) finished_ = true;
+    return;
+  }
+  // After a failure the stream cannot be parsed any more; what follows is discarded.
+  if (!failed_) consume(std::string_view(scratch.data(), static_cast<std::size_t>(received)));
+  settle();
+}
+
+void WebSocketConnection::consume(std::string_view bytes) {
+  if (parser_.stopped()) return;
+  const std::uint64_t framesBefore = parser_.framesSeen();
+  std::vector<ParsedEvent> events;
+  parser_.feed(bytes, events);
+
+  std::vector<std::string> texts;
+  std::optional<std::pair<CloseCode, std::string>> failure;
+  bool peerClose = false;
+  bool wake = false;
+  for (ParsedEvent& event : events) {
+    switch (event.kind) {
+      case ParsedEvent::Kind::kText:
+        // Once we have said goodbye, data from the peer is no longer acted on.
+        if (!outbound_.closeQueued()) texts.push_back(std::move(event.payload));
+        break;
+      case ParsedEvent::Kind::kPing: wake |= outbound_.pushFrame(Opcode::kPong, std::move(event.payload)); break;
+      case ParsedEvent::Kind::kPong: break;
+      case ParsedEvent::Kind::kClose:
+        peerClosed_ = true;
+        readOpen_ = false;
+        peerClose = true;
+        // Echo the peer's code; a close without one is answered with one without one.
+        wake |= event.peerCode != 0 ? outbound_.pushClose(static_cast<CloseCode>(event.peerCode), {})
+                                    : outbound_.pushClosePayload({});
+        break;
+      case ParsedEvent::Kind::kFailure:
+        failed_ = true;
+        env_.metrics.rejected(rejectionFor(event.failCode));
+        wake |= outbound_.pushClose(event.failCode, event.payload);
+        failure.emplace(event.failCode, std::move(event.payload));
+        break;
+    }
+  }
+  const bool heard = parser_.framesSeen() != framesBefore;
+  if (heard || failure || peerClose) {
+    strand_->post([session = session_, heard, texts = std::move(texts), failure = std::move(failure),
+                   peerClose]() mutable {
+      if (heard) session->onHeard();
+      for (std::string& text : texts) session->onText(std::move(text));
+      if (failure) session->closeWith(failure->first, failure->second);
+      if (peerClose) session->onDisconnected();
+    });
+  }
+  if (wake) onWritable();
+}
+
+void WebSocketConnection::onWritable() {
+  if (finished_) return;
+  const core::TimePoint now = env_.clock.now();
+  const OutboundQueue::WriteResult result = outbound_.writeTo(fd_, [this, now](const core::Message& message) {
+    env_.metrics.delivered(now - message.acceptedAt());
+  });
+  if (result.error != 0) {
+    finished_ = true;
+    return;
+  }
+  writePending_ = !result.drained;
+  closeWritten_ = result.closeWritten;
+  if (result.windowOpened) strand_->post([session = session_] { session->onWritable(); });
+  settle();
+}
+
+void WebSocketConnection::settle() {
+  if (finished_) return;
+  if (!deadline_ && outbound_.closeQueued()) deadline_ = env_.clock.now() + env_.options.closeTimeout;
+  if (!closeWritten_) return;
+  if (peerClosed_) {
+    finished_ = true;  // handshake complete; the server closes the TCP connection first
+  } else if (failed_ && !halfClosed_) {
+    ::shutdown(fd_, SHUT_WR);
+    halfClosed_ = true;
+  }
+}
+
+void WebSocketConnection::onDeadline(core::TimePoint now) {
+  if (deadline_ && now >= *deadline_) finished_ = true;
+}
+
+void WebSocketConnection::closeSocket() {
+  if (socketClosed_) return;
+  socketClosed_ = true;
+  finished_ = true;
+  if (session_) {
+    strand_->post([session = std::move(session_)] { session->onDisconnected(); });
+  }
+  // Counted as closed before the peer can see the end of the stream, so nobody who saw
+  // it finds the connection still counted.
+  env_.metrics.connectionClosed();
+  env_.openConnections.remove();
+  try {
+    socket_.close();
+  } catch (...) {
+    // The descriptor is released either way; nothing to report to a peer that is gone.
+  }
+}
+
+}  // namespace spread::plugins::websocket

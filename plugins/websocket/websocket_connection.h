@@ -1,0 +1,116 @@
+#pragma once
+
+#include <Poco/Net/StreamSocket.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "frame_parser.h"
+#include "in_flight_counter.h"
+#include "outbound_queue.h"
+#include "strand.h"
+#include "spread/core/clock.h"
+#include "spread/transport/connection.h"
+#include "spread/transport/metrics.h"
+#include "spread/transport/session.h"
+
+namespace spread::plugins::websocket {
+
+class IoLoop;
+
+struct ConnectionOptions {
+  std::size_t messageBytesMax = 64 * 1024;
+  std::size_t sendWindowBytes = 256 * 1024;
+  core::Duration closeTimeout = std::chrono::seconds(2);
+};
+
+/// What a connection is built on. References outlive every connection.
+struct ConnectionEnvironment {
+  core::Clock& clock;
+  transport::Metrics& metrics;
+  InFlightCounter& openConnections;  // this connection counts until its socket is closed
+  ConnectionOptions options;
+};
+
+/// One upgraded WebSocket client: a non-blocking socket owned by one IoLoop, the frame
+/// parser for what it sends, and the queue of frames going to it. It feeds its Session
+/// through a Strand, so every event reaches the session on the executor, in order.
+///
+/// Two sides with different threading rules:
+///  - transport::Connection methods are called by the Session on executor threads. They
+///    only queue frames and ask the loop to write; they never block or call the session.
+///  - the on*() methods, closeSocket() and the state queries run on the loop's thread.
+///
+/// Closing: our close frame (from the session, or a protocol failure found here) goes
+/// last; once written we close the TCP connection when the peer's close has arrived, and
+/// otherwise wait for it up to closeTimeout after the close was queued. After a protocol
+/// failure we half-close and discard input until the peer hangs up or the timeout passes,
+/// so the peer reads our close frame instead of a reset.
+class WebSocketConnection final : public transport::Connection,
+                                  public std::enable_shared_from_this<WebSocketConnection> {
+ public:
+  /// `leftover`: bytes the HTTP server read past the upgrade request; parsed first.
+  /// Counts itself in env.openConnections and Metrics::connectionOpened until closeSocket().
+  WebSocketConnection(Poco::Net::StreamSocket socket, std::string leftover, IoLoop& loop,
+                      std::shared_ptr<Strand> strand, ConnectionEnvironment& env);
+  ~WebSocketConnection() override;
+
+  /// Binds the session this connection feeds and posts its start() on the strand.
+  /// REQUIRES: called once, before the connection is adopted by its loop.
+  void startSession(std::shared_ptr<transport::Session> session);
+
+  // transport::Connection, from executor threads.
+  void send(std::span<const core::MessagePtr> messages) override;
+  void sendText(std::string text) override;
+  void ping() override;
+  void close(transport::CloseCode code, std::string_view reason) override;
+  std::size_t bytesQueued() const override { return outbound_.bytesQueued(); }
+
+  // The loop's side, on its thread.
+  int fd() const { return fd_; }
+  void onAdopted();
+  void onReadable(std::span<char> scratch);
+  void onWritable();
+  void onDeadline(core::TimePoint now);
+  /// Closes the socket now, tells the session, and drops this connection's hold on it.
+  /// REQUIRES: the loop has already removed the socket from its poll set.
+  void closeSocket();
+  /// Marks the connection finished without a goodbye (its handling failed unexpectedly).
+  void abort() { finished_ = true; }
+
+  bool wantsRead() const { return readOpen_ && !finished_; }
+  bool wantsWrite() const { return writePending_ && !finished_; }
+  bool finished() const { return finished_; }
+  std::optional<core::TimePoint> deadline() const { return deadline_; }
+
+ private:
+  void consume(std::string_view bytes);
+  void settle();
+  void requestWrite(bool wake);
+
+  Poco::Net::StreamSocket socket_;
+  const int fd_;
+  std::string leftover_;
+  IoLoop& loop_;
+  const std::shared_ptr<Strand> strand_;
+  ConnectionEnvironment& env_;
+  std::shared_ptr<transport::Session> session_;
+  FrameParser parser_;
+  OutboundQueue outbound_;
+
+  // Loop-thread state.
+  bool readOpen_ = true;
+  bool writePending_ = false;
+  bool peerClosed_ = false;
+  bool failed_ = false;
+  bool closeWritten_ = false;
+  bool halfClosed_ = false;
+  bool finished_ = false;
+  bool socketClosed_ = false;
+  std::optional<core::TimePoint> deadline_;
+};
+
+}  // namespace spread::plugins::websocket

@@ -1,0 +1,130 @@
+// Proves the built module is a loadable Spread plugin named "websocket" that serves once
+// started, and that start() refuses unknown keys and bad values, naming the full key.
+// The module's path comes from CMake ($<TARGET_FILE:spread_transport_websocket>).
+#include <gtest/gtest.h>
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Logger.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Util/MapConfiguration.h>
+
+#include <future>
+
+#include "client_frames.h"
+#include "spread/core/broker.h"
+#include "spread/core/steady_clock.h"
+#include "spread/core/thread_pool_executor.h"
+#include "spread/transport/plugin_loader.h"
+#include "websocket_transport.h"
+
+namespace spread::plugins::websocket {
+namespace {
+
+class PluginTest : public ::testing::Test {
+ protected:
+  transport::TransportContext context() {
+    return transport::TransportContext{broker_, clock_, executor_, metrics_, publisher_, {}, *config_,
+                                       Poco::Logger::get("websocket-plugin-test")};
+  }
+  void TearDown() override { executor_.shutdown(); }
+
+  core::SteadyClock clock_;
+  core::ThreadPoolExecutor executor_{2};
+  core::Broker broker_{clock_, executor_};
+  transport::Metrics metrics_;
+  transport::PublishService publisher_{broker_, metrics_, std::chrono::milliseconds(100), "chat"};
+  Poco::AutoPtr<Poco::Util::MapConfiguration> config_{new Poco::Util::MapConfiguration};
+};
+
+TEST_F(PluginTest, LoadsStartsServesAndStops) {
+  transport::LoadResult loaded = transport::PluginLoader::loadFile(SPREAD_WEBSOCKET_PLUGIN_PATH);
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<transport::LoadedTransport>>(loaded))
+      << std::get<transport::PluginError>(loaded).message();
+  transport::Transport& websocket = std::get<std::unique_ptr<transport::LoadedTransport>>(loaded)->transport();
+  EXPECT_EQ(websocket.name(), "websocket");
+
+  config_->setString("host", "127.0.0.1");
+  config_->setString("port", "0");
+  auto ctx = context();
+  const transport::StartResult started = websocket.start(ctx);
+  ASSERT_TRUE(started.ok) << started.error;
+  const std::string endpoint = websocket.endpoint();
+  ASSERT_EQ(endpoint.rfind("http://127.0.0.1:", 0), 0u) << endpoint;
+  ASSERT_EQ(endpoint.back(), '/');
+  const auto port = static_cast<std::uint16_t>(std::stoi(endpoint.substr(17)));
+  EXPECT_NE(port, 0);
+
+  // A subscriber upgraded by the module's own code receives a publish.
+  testing::RawClient subscriber(port);
+  ASSERT_TRUE(subscriber.upgraded()) << subscriber.handshakeResponse();
+  ASSERT_TRUE(subscriber.waitUntilSubscribed());
+  Poco::Net::HTTPClientSession session("127.0.0.1", port);
+  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/publish", Poco::Net::HTTPMessage::HTTP_1_1);
+  const std::string body = R"({"name":"module","msg":"loaded"})";
+  request.setContentLength(static_cast<std::streamsize>(body.size()));
+  session.sendRequest(request) << body;
+  Poco::Net::HTTPResponse response;
+  session.receiveResponse(response);
+  EXPECT_EQ(response.getStatus(), 204);
+  std::optional<testing::ServerFrame> message = subscriber.readFrame();
+  ASSERT_TRUE(message);
+  EXPECT_EQ(message->payload, body);
+  subscriber.send(testing::clientFrame({Opcode::kClose, testing::closePayload(1000)}));
+  EXPECT_TRUE(subscriber.waitForEof());
+
+  std::promise<transport::StopOutcome> stopped;
+  websocket.stop(std::chrono::seconds(1), [&](transport::StopOutcome outcome) { stopped.set_value(outcome); });
+  EXPECT_EQ(stopped.get_future().get(), transport::StopOutcome::kCompleted);
+}
+
+struct BadConfig {
+  std::string key;
+  std::string value;
+  std::string expected;  // part of the error
+};
+
+void PrintTo(const BadConfig& config, std::ostream* out) { *out << config.key << "=" << config.value; }
+
+class BadConfigTest : public PluginTest, public ::testing::WithParamInterface<BadConfig> {};
+
+TEST_P(BadConfigTest, StartFailsNamingTheKey) {
+  config_->setString("port", "0");
+  config_->setString(GetParam().key, GetParam().value);
+  WebSocketTransport websocket;
+  auto ctx = context();
+  const transport::StartResult started = websocket.start(ctx);
+  ASSERT_FALSE(started.ok);
+  EXPECT_NE(started.error.find(GetParam().expected), std::string::npos) << started.error;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryKey, BadConfigTest,
+    ::testing::Values(BadConfig{"prot", "80", "transport.websocket.prot: unknown key"},
+                      BadConfig{"port.extra", "1", "transport.websocket.port.extra: unknown key"},
+                      BadConfig{"port", "70000", "transport.websocket.port: must be a whole number from 0 to 65535"},
+                      BadConfig{"port", "80x", "transport.websocket.port: must be a whole number"},
+                      BadConfig{"httpThreads", "0", "transport.websocket.httpThreads"},
+                      BadConfig{"ioThreads", "-1", "transport.websocket.ioThreads"},
+                      BadConfig{"httpQueueMax", "", "transport.websocket.httpQueueMax"},
+                      BadConfig{"bodyBytesMax", "lots", "transport.websocket.bodyBytesMax"},
+                      BadConfig{"closeTimeoutMs", "0", "transport.websocket.closeTimeoutMs"},
+                      BadConfig{"host", "", "transport.websocket.host: must not be empty"}),
+    [](const auto& info) { return "Case" + std::to_string(info.index); });
+
+TEST_F(PluginTest, StartFailsWhenThePortIsTaken) {
+  Poco::Net::ServerSocket taken(Poco::Net::SocketAddress("127.0.0.1", 0));
+  config_->setString("host", "127.0.0.1");
+  config_->setString("port", std::to_string(taken.address().port()));
+  WebSocketTransport websocket;
+  auto ctx = context();
+  const transport::StartResult started = websocket.start(ctx);
+  ASSERT_FALSE(started.ok);
+  EXPECT_NE(started.error.find("transport.websocket.host/port: cannot listen on 127.0.0.1:"), std::string::npos)
+      << started.error;
+}
+
+}  // namespace
+}  // namespace spread::plugins::websocket

@@ -1,0 +1,192 @@
+// Proves the WebSocket side of the transport over real sockets: clients publish with text
+// frames, pings are answered, fragments are reassembled, each protocol violation closes
+// with its RFC 6455 code and a reason, and the closing handshake completes. No sleeps:
+// every wait is a read with a deadline.
+#include <gtest/gtest.h>
+
+#include "test_server.h"
+
+namespace spread::plugins::websocket::testing {
+namespace {
+
+using transport::Rejection;
+
+constexpr const char* kChat = R"({"name":"ann","msg":"hi"})";
+
+TEST(WebSocketProtocolTest, ClientPublishesWithATextFrame) {
+  TestServer server;
+  auto listener = server.subscribe();
+  auto talker = server.subscribe();
+  talker->sendFrame(kChat, static_cast<int>(std::strlen(kChat)), Poco::Net::WebSocket::FRAME_TEXT);
+  EXPECT_EQ(receiveText(*listener), kChat);
+  EXPECT_EQ(receiveText(*talker), kChat) << "the publisher is subscribed too";
+}
+
+TEST(WebSocketProtocolTest, BadJsonGetsAnErrorFrameAndTheConnectionStaysUp) {
+  TestServer server;
+  auto client = server.subscribeRaw();
+  client->send(textFrame(R"({"name":"ann"})"));
+  std::optional<ServerFrame> error = client->readFrame();
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->opcode, Opcode::kText);
+  EXPECT_NE(error->payload.find("\"field\":\"msg\""), std::string::npos) << error->payload;
+
+  client->send(textFrame(kChat));
+  std::optional<ServerFrame> echo = client->readFrame();
+  ASSERT_TRUE(echo);
+  EXPECT_EQ(echo->payload, kChat);
+}
+
+TEST(WebSocketProtocolTest, PingIsAnsweredWithTheSamePayload) {
+  TestServer server;
+  auto client = server.subscribeRaw();
+  client->send(clientFrame({Opcode::kPing, "are you there?"}));
+  std::optional<ServerFrame> pong = client->readFrame();
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(pong->opcode, Opcode::kPong);
+  EXPECT_EQ(pong->payload, "are you there?");
+}
+
+TEST(WebSocketProtocolTest, FragmentedMessageIsReassembled) {
+  TestServer server;
+  auto client = server.subscribeRaw();
+  const std::string message = kChat;
+  client->send(clientFrame({Opcode::kText, message.substr(0, 5), false}));
+  client->send(clientFrame({Opcode::kContinuation, message.substr(5, 7), false}));
+  client->send(clientFrame({Opcode::kContinuation, message.substr(12), true}));
+  std::optional<ServerFrame> echo = client->readUntil(Opcode::kText);
+  ASSERT_TRUE(echo);
+  EXPECT_EQ(echo->payload, message);
+}
+
+TEST(WebSocketProtocolTest, ControlFrameInsideFragmentsIsHandled) {
+  TestServer server;
+  auto client = server.subscribeRaw();
+  const std::string message = kChat;
+  client->send(clientFrame({Opcode::kText, message.substr(0, 9), false}) + clientFrame({Opcode::kPing, "mid"}) +
+               clientFrame({Opcode::kContinuation, message.substr(9), true}));
+  std::optional<ServerFrame> pong = client->readFrame();
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(pong->opcode, Opcode::kPong);
+  EXPECT_EQ(pong->payload, "mid");
+  std::optional<ServerFrame> echo = client->readFrame();
+  ASSERT_TRUE(echo);
+  EXPECT_EQ(echo->payload, message);
+}
+
+struct Violation {
+  std::string name;
+  std::string bytes;
+  std::uint16_t code;
+  std::string reasonPart;
+};
+
+void PrintTo(const Violation& violation, std::ostream* out) { *out << violation.name; }
+
+std::vector<Violation> violations() {
+  return {
+      {"Unmasked", clientFrame({Opcode::kText, kChat, true, 0, false}), 1002, "masked"},
+      {"ReservedBits", clientFrame({Opcode::kText, kChat, true, 4}), 1002, "reserved"},
+      {"UnknownOpcode", clientFrame({static_cast<Opcode>(5), "x"}), 1002, "opcode"},
+      {"ControlTooBig", clientFrame({Opcode::kPing, std::string(126, 'p')}), 1002, "125"},
+      {"FragmentedControl", clientFrame({Opcode::kPing, "p", false}), 1002, "fragmented"},
+      {"ContinuationWithoutStart", clientFrame({Opcode::kContinuation, "x"}), 1002, "continuation"},
+      {"DataInsideFragments", clientFrame({Opcode::kText, "a", false}) + textFrame("b"), 1002, "inside"},
+      {"CloseOneByte", clientFrame({Opcode::kClose, "\x01"}), 1002, "1-byte"},
+      {"CloseBadCode", clientFrame({Opcode::kClose, closePayload(1005)}), 1002, "invalid close code"},
+      {"CloseBadReason", clientFrame({Opcode::kClose, closePayload(1000, "\xC3")}), 1002, "UTF-8"},
+      {"InvalidUtf8", textFrame("\xFF\xFE"), 1007, "UTF-8"},
+      {"TooBig", textFrame(std::string(2048, 'b')), 1009, "exceeds 1024"},
+      {"Binary", clientFrame({Opcode::kBinary, "\x00\x01"}), 1003, "binary"},
+  };
+}
+
+class ViolationTest : public ::testing::TestWithParam<Violation> {};
+
+TEST_P(ViolationTest, ClosesWithItsCodeAndReason) {
+  TestServerOptions options;
+  options.session.messageBytesMax = 1024;
+  TestServer server(options);
+  auto client = server.subscribeRaw();
+  client->send(GetParam().bytes);
+  std::optional<ServerFrame> close = client->readUntil(Opcode::kClose);
+  ASSERT_TRUE(close) << "no close frame";
+  EXPECT_EQ(close->closeCode(), GetParam().code);
+  EXPECT_NE(close->closeReason().find(GetParam().reasonPart), std::string::npos) << close->closeReason();
+  EXPECT_TRUE(client->waitForEof()) << "the server hangs up after a failure";
+  const std::uint64_t refused = server.metrics().rejectedCount(Rejection::kProtocolError) +
+                                server.metrics().rejectedCount(Rejection::kTooLarge);
+  EXPECT_GE(refused + server.metrics().rejectedCount(Rejection::kBadRequest), 2u) << "probe plus violation";
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryRule, ViolationTest, ::testing::ValuesIn(violations()),
+                         [](const auto& info) { return info.param.name; });
+
+TEST(WebSocketProtocolTest, ViolationDoesNotAffectOtherClients) {
+  TestServer server;
+  auto bystander = server.subscribe();
+  auto offender = server.subscribeRaw();
+  offender->send(clientFrame({Opcode::kText, kChat, true, 0, false}));
+  ASSERT_TRUE(offender->readUntil(Opcode::kClose));
+  ASSERT_EQ(server.publish("n", "still here").status, 204);
+  EXPECT_EQ(receiveText(*bystander), R"({"name":"n","msg":"still here"})");
+}
+
+TEST(WebSocketProtocolTest, ClientInitiatedCloseIsEchoedThenTheServerHangsUp) {
+  TestServer server;
+  auto client = server.subscribeRaw();
+  client->send(clientFrame({Opcode::kClose, closePayload(1000, "done")}));
+  std::optional<ServerFrame> echo = client->readUntil(Opcode::kClose);
+  ASSERT_TRUE(echo);
+  EXPECT_EQ(echo->closeCode(), 1000);
+  EXPECT_TRUE(client->waitForEof());
+  EXPECT_EQ(server.transport().stats().connectionsOpen, 0u);
+}
+
+TEST(WebSocketProtocolTest, PocoClientCloseHandshakeCompletes) {
+  TestServer server;
+  auto client = server.subscribe();
+  client->shutdown(Poco::Net::WebSocket::WS_NORMAL_CLOSE, "bye");
+  int flags = 0;
+  const std::string payload = receiveText(*client, &flags);
+  EXPECT_EQ(flags & Poco::Net::WebSocket::FRAME_OP_BITMASK, Poco::Net::WebSocket::FRAME_OP_CLOSE);
+  ASSERT_GE(payload.size(), 2u);
+  EXPECT_EQ((static_cast<unsigned char>(payload[0]) << 8) | static_cast<unsigned char>(payload[1]), 1000);
+}
+
+TEST(WebSocketProtocolTest, ServerPingsThenClosesAnIdleClient) {
+  TestServerOptions options;
+  options.session.pingInterval = std::chrono::milliseconds(100);
+  options.session.idleTimeout = std::chrono::milliseconds(300);
+  options.config["closeTimeoutMs"] = "200";
+  TestServer server(options);
+  auto client = server.subscribeRaw();
+  // The raw client never answers pings: the server must ping, then give up on it.
+  std::optional<ServerFrame> ping = client->readFrame(std::chrono::seconds(2));
+  ASSERT_TRUE(ping);
+  EXPECT_EQ(ping->opcode, Opcode::kPing);
+  std::optional<ServerFrame> close = client->readUntil(Opcode::kClose, std::chrono::seconds(3));
+  ASSERT_TRUE(close);
+  EXPECT_EQ(close->closeCode(), 1001);
+  EXPECT_EQ(close->closeReason(), "idle timeout");
+  // Nor does it answer the close: the server drops it once closeTimeoutMs has passed.
+  EXPECT_TRUE(client->waitForEof(std::chrono::seconds(3)));
+}
+
+TEST(WebSocketProtocolTest, AnsweringPingsKeepsTheClientAlive) {
+  TestServerOptions options;
+  options.session.pingInterval = std::chrono::milliseconds(50);
+  options.session.idleTimeout = std::chrono::milliseconds(300);
+  TestServer server(options);
+  auto client = server.subscribeRaw();
+  // Answer five pings, which spans more than the idle timeout.
+  for (int answered = 0; answered < 8; ++answered) {
+    std::optional<ServerFrame> frame = client->readFrame(std::chrono::seconds(2));
+    ASSERT_TRUE(frame);
+    ASSERT_EQ(frame->opcode, Opcode::kPing) << "closed after " << answered << " pongs";
+    client->send(clientFrame({Opcode::kPong, frame->payload}));
+  }
+}
+
+}  // namespace
+}  // namespace spread::plugins::websocket::testing
