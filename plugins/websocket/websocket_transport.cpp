@@ -21,9 +21,13 @@ namespace spread::plugins::websocket {
 namespace {
 
 constexpr int kListenBacklog = 1024;
-// Seconds an HTTP connection may sit idle between or inside requests before its pool
-// thread gives up on it; a slow client holds a pool thread at most this long.
-constexpr int kHttpIdleSeconds = 10;
+// Seconds a request may take to arrive once started; a slow client holds a pool thread
+// at most this long.
+constexpr int kHttpRequestSeconds = 10;
+// Seconds a kept-alive connection may wait for its next request. Poco parks a pool thread
+// on every such connection, and browsers keep idle ones open, so this stays short: the
+// pool is small and fixed, and must not fill with idle browsers.
+constexpr int kHttpKeepAliveSeconds = 2;
 // After the sockets are closed, how long stop() waits for this transport's executor tasks
 // (each one short) to finish, so none outlives the sessions' context.
 constexpr std::chrono::seconds kTaskDrainMax{1};
@@ -69,8 +73,8 @@ transport::StartResult WebSocketTransport::start(transport::TransportContext& co
     params->setMaxThreads(static_cast<int>(config_.httpThreads));
     params->setMaxQueued(static_cast<int>(config_.httpQueueMax));
     params->setKeepAlive(true);
-    params->setTimeout(Poco::Timespan(kHttpIdleSeconds, 0));
-    params->setKeepAliveTimeout(Poco::Timespan(kHttpIdleSeconds, 0));
+    params->setTimeout(Poco::Timespan(kHttpRequestSeconds, 0));
+    params->setKeepAliveTimeout(Poco::Timespan(kHttpKeepAliveSeconds, 0));
     params->setServerName("spread");
     const int threads = static_cast<int>(config_.httpThreads);
     httpPool_ = std::make_unique<Poco::ThreadPool>("spread-http", threads, threads);

@@ -72,14 +72,15 @@ std::optional<ServerFrame> takeServerFrame(std::string& buffer) {
   return frame;
 }
 
-RawClient::RawClient(std::uint16_t port, const std::string& target, int receiveBufferBytes)
+RawClient::RawClient(std::uint16_t port, const std::string& target, int receiveBufferBytes, const std::string& early)
     : socket_(Poco::Net::SocketAddress::IPv4) {
   if (receiveBufferBytes > 0) socket_.setReceiveBufferSize(receiveBufferBytes);
   socket_.connect(Poco::Net::SocketAddress("127.0.0.1", port), Poco::Timespan(5, 0));
   socket_.setNoDelay(true);
   send("GET " + target +
        " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" +
+       early);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   std::size_t end = std::string::npos;
   while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {

@@ -48,7 +48,9 @@ class RawClient {
  public:
   /// Connects to 127.0.0.1:`port` and upgrades at `target`. `receiveBufferBytes` > 0
   /// shrinks the socket's receive buffer before connecting (for clients that stall).
-  explicit RawClient(std::uint16_t port, const std::string& target = "/subscribe", int receiveBufferBytes = 0);
+  /// `early` is sent in the same write as the upgrade request, before any answer.
+  explicit RawClient(std::uint16_t port, const std::string& target = "/subscribe", int receiveBufferBytes = 0,
+                     const std::string& early = {});
 
   /// The HTTP status line and headers the server answered the upgrade with.
   const std::string& handshakeResponse() const { return handshake_; }

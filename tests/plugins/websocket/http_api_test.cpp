@@ -3,7 +3,11 @@
 // status and a JSON body naming the problem. Oversized bodies are refused from the header.
 #include <gtest/gtest.h>
 
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/StreamCopier.h>
 
 #include "test_server.h"
 
@@ -216,6 +220,25 @@ TEST(HttpApiTest, HealthzAndMetrics) {
   EXPECT_NE(metrics.body.find("spread_subscribers{topic=\"room1\"} 1\n"), std::string::npos) << metrics.body;
   EXPECT_NE(metrics.body.find("spread_messages_published_total 1\n"), std::string::npos) << metrics.body;
   EXPECT_NE(metrics.body.find("spread_messages_delivered_total 1\n"), std::string::npos) << metrics.body;
+}
+
+TEST(HttpApiTest, IdleKeepAliveConnectionsDoNotHoldThePool) {
+  TestServer server(withConfig({{"httpThreads", "1"}}));
+  // A browser-like client keeps its connection open after one request, parking the only
+  // pool thread on it; the server must let go of it quickly for the next client.
+  Poco::Net::HTTPClientSession idle("127.0.0.1", server.port());
+  idle.setKeepAlive(true);
+  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, "/healthz", Poco::Net::HTTPMessage::HTTP_1_1);
+  request.setKeepAlive(true);
+  idle.sendRequest(request);
+  Poco::Net::HTTPResponse response;
+  std::string body;
+  Poco::StreamCopier::copyToString(idle.receiveResponse(response), body);
+  ASSERT_EQ(response.getStatus(), 200);
+
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(server.request("GET", "/healthz").status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(4));
 }
 
 TEST(HttpApiTest, ServesTheChatPage) {

@@ -47,6 +47,17 @@ TEST(WebSocketProtocolTest, PingIsAnsweredWithTheSamePayload) {
   EXPECT_EQ(pong->payload, "are you there?");
 }
 
+TEST(WebSocketProtocolTest, FramesSentWithTheUpgradeRequestAreNotLost) {
+  TestServer server;
+  // The HTTP server reads these along with the request; they must reach the parser.
+  RawClient client(server.port(), "/subscribe", 0, clientFrame({Opcode::kPing, "early"}));
+  ASSERT_TRUE(client.upgraded()) << client.handshakeResponse();
+  std::optional<ServerFrame> pong = client.readFrame();
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(pong->opcode, Opcode::kPong);
+  EXPECT_EQ(pong->payload, "early");
+}
+
 TEST(WebSocketProtocolTest, FragmentedMessageIsReassembled) {
   TestServer server;
   auto client = server.subscribeRaw();
