@@ -111,18 +111,22 @@ class ShutdownTally {
 }  // namespace
 
 void Broker::shutdown(Duration grace, CloseCallback done) {
-  std::map<std::string, std::shared_ptr<TopicImpl>, std::less<>> closing;
+  std::vector<std::shared_ptr<TopicImpl>> closing;
   {
     std::lock_guard lock(mutex_);
     shuttingDown_ = true;
-    closing.swap(topics_);
+    for (auto& [name, topic] : topics_) shutDownTopics_.push_back(std::move(topic));
+    topics_.clear();
+    // A repeated shutdown closes these again: a closed topic completes at once, one still
+    // closing completes with the first close, so no caller hears kCompleted too early.
+    closing = shutDownTopics_;
   }
   if (closing.empty()) {
     done(CloseOutcome::kCompleted);
     return;
   }
   auto tally = std::make_shared<ShutdownTally>(closing.size(), std::move(done));
-  for (const auto& [name, topic] : closing) {
+  for (const auto& topic : closing) {
     // Each topic's own deadline is the broker's grace; the tally reports the overall one.
     topic->close(grace, [tally](CloseOutcome outcome) {
       if (outcome == CloseOutcome::kCompleted) tally->topicClosed();

@@ -49,6 +49,8 @@ std::string ChatCodec::encode(const ChatMessage& message) {
 
 namespace {
 
+constexpr const char* kNotAnObject = "body must be a JSON object with \"name\" and \"msg\"";
+
 // Reads one required, non-empty UTF-8 string field, or says what is wrong with it.
 std::variant<std::string, CodecError> requiredString(const Poco::JSON::Object& object,
                                                      const std::string& field) {
@@ -67,7 +69,13 @@ std::variant<std::string, CodecError> requiredString(const Poco::JSON::Object& o
 }  // namespace
 
 Decoded<ChatMessage> ChatCodec::decode(std::string_view bytes) {
-  if (bytes.empty()) return CodecError{"", "body is empty; expected a JSON object"};
+  // Poco 1.11's parser refuses a top-level scalar ("42", "null", "\"text\"") with the
+  // baffling "Attempt to set value on an empty stack", so the shape is checked first.
+  const std::size_t start = bytes.find_first_not_of(" \t\r\n");
+  if (start == std::string_view::npos) {
+    return CodecError{"", "body is empty; expected a JSON object"};
+  }
+  if (bytes[start] != '{') return CodecError{"", kNotAnObject};
   if (auto bad = findInvalidUtf8(bytes)) {
     return CodecError{"", "body is not valid UTF-8 (bad byte at offset " + std::to_string(*bad) + ")"};
   }
@@ -81,7 +89,7 @@ Decoded<ChatMessage> ChatCodec::decode(std::string_view bytes) {
     return CodecError{"", std::string("malformed JSON: ") + error.what()};
   }
   if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) {
-    return CodecError{"", "body must be a JSON object with \"name\" and \"msg\""};
+    return CodecError{"", kNotAnObject};
   }
   const auto object = parsed.extract<Poco::JSON::Object::Ptr>();
   ChatMessage message;

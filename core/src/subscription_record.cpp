@@ -10,20 +10,25 @@ SubscriptionRecord::SubscriptionRecord(std::shared_ptr<Subscriber> subscriber,
                                        std::weak_ptr<TopicImpl> topic)
     : subscriber_(std::move(subscriber)), topic_(std::move(topic)) {}
 
-Delivery SubscriptionRecord::deliver(const MessagePtr& message) {
+std::optional<Delivery> SubscriptionRecord::deliver(const MessagePtr& message) {
   std::lock_guard lock(deliveryMutex_);
-  if (ended_.load(std::memory_order_acquire)) return Delivery::kAccepted;
-  return subscriber_->deliver(message);
+  if (ended_.load(std::memory_order_acquire)) return std::nullopt;
+  // A handler that unsubscribes itself makes end() let go of the subscriber mid-call;
+  // this copy keeps it alive until the call returns.
+  const std::shared_ptr<Subscriber> subscriber = subscriber_;
+  return subscriber->deliver(message);
 }
 
 bool SubscriptionRecord::end(CloseReason reason) {
+  std::shared_ptr<Subscriber> subscriber;
   {
     std::lock_guard lock(deliveryMutex_);
     if (ended_.exchange(true, std::memory_order_acq_rel)) return false;
+    subscriber = std::move(subscriber_);
   }
   // Outside the lock: a subscriber's close() may wait for its own work (an async handler
   // finishing a call), and that work may be trying to unsubscribe.
-  subscriber_->close(reason);
+  subscriber->close(reason);
   return true;
 }
 

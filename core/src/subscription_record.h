@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "spread/core/subscriber.h"
 #include "spread/core/subscription.h"
@@ -20,18 +21,21 @@ class SubscriptionRecord final : public SubscriptionControl,
  public:
   SubscriptionRecord(std::shared_ptr<Subscriber> subscriber, std::weak_ptr<TopicImpl> topic);
 
-  /// Hands `message` to the subscriber unless the subscription already ended.
-  Delivery deliver(const MessagePtr& message);
+  /// Hands `message` to the subscriber and returns its answer; returns nullopt, without
+  /// calling it, if the subscription already ended.
+  std::optional<Delivery> deliver(const MessagePtr& message);
 
   /// Ends the subscription with `reason`. Returns false if it had already ended.
   /// Waits for a delivery in progress on another thread; callable from within one.
+  /// Lets go of the subscriber, so that a handle kept after the end (even one captured by
+  /// the subscriber's own handler) does not keep the subscriber alive.
   bool end(CloseReason reason);
 
   bool unsubscribe() override;
   bool active() const override { return !ended_.load(std::memory_order_acquire); }
 
  private:
-  const std::shared_ptr<Subscriber> subscriber_;
+  std::shared_ptr<Subscriber> subscriber_;  // guarded by deliveryMutex_; null once ended
   const std::weak_ptr<TopicImpl> topic_;
   // Recursive so that a handler may unsubscribe itself from inside deliver().
   std::recursive_mutex deliveryMutex_;

@@ -152,7 +152,11 @@ void TopicImpl::drain() {
 
 void TopicImpl::fanOut(const MessagePtr& message, const RecordList& targets) {
   for (const auto& record : targets) {
-    switch (record->deliver(message)) {
+    // The snapshot may hold subscriptions that ended since it was taken; they are skipped
+    // rather than counted as delivered.
+    const std::optional<Delivery> delivery = record->deliver(message);
+    if (!delivery) continue;
+    switch (*delivery) {
       case Delivery::kAccepted:
         delivered_.fetch_add(1, std::memory_order_relaxed);
         break;

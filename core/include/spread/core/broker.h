@@ -58,6 +58,8 @@ class Broker final : public TopicRegistry {
   mutable std::mutex mutex_;
   bool shuttingDown_ = false;
   std::map<std::string, std::shared_ptr<TopicImpl>, std::less<>> topics_;
+  // Topics shutdown() took out of topics_, kept so that a later shutdown() waits for them.
+  std::vector<std::shared_ptr<TopicImpl>> shutDownTopics_;
 };
 
 }  // namespace spread::core

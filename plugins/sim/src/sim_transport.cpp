@@ -1,0 +1,205 @@
+#include "sim_transport.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Util/AbstractConfiguration.h>
+
+#include <utility>
+
+namespace spread::plugins::sim {
+
+using transport::StopOutcome;
+
+namespace {
+constexpr const char* kCloseTimeoutKey = "closeTimeoutMs";
+constexpr int kCloseTimeoutMsDefault = 2000;
+}  // namespace
+
+SimTransport::~SimTransport() {
+  if (context_ != nullptr) context_->executor.cancel(stopTimer_);
+  // Sessions first: each refers to its entry's context, and says goodbye to the broker.
+  for (auto& [id, entry] : entries_) entry.session.reset();
+}
+
+transport::StartResult SimTransport::start(transport::TransportContext& context) {
+  int closeTimeoutMs = kCloseTimeoutMsDefault;
+  try {
+    Poco::Util::AbstractConfiguration::Keys keys;
+    context.config.keys(keys);
+    for (const std::string& key : keys) {
+      if (key != kCloseTimeoutKey)
+        return transport::StartResult::failure("unknown key '" + key + "' for transport sim");
+    }
+    closeTimeoutMs = context.config.getInt(kCloseTimeoutKey, kCloseTimeoutMsDefault);
+  } catch (const Poco::Exception& error) {
+    return transport::StartResult::failure(std::string(kCloseTimeoutKey) + ": " + error.displayText());
+  }
+  if (closeTimeoutMs < 0)
+    return transport::StartResult::failure(std::string(kCloseTimeoutKey) + ": must not be negative");
+  context_ = &context;
+  network_.emplace(SimNetwork{context.clock, context.executor, context.metrics,
+                              context.session.sendWindowBytes, context.session.messageBytesMax,
+                              std::chrono::milliseconds(closeTimeoutMs), observer_, SplitMix(seed_), bugs_});
+  return transport::StartResult::success();
+}
+
+void SimTransport::setObserver(SimObserver* observer) {
+  observer_ = observer;
+  if (network_) network_->observer = observer;
+}
+
+void SimTransport::setSeed(std::uint64_t seed) {
+  seed_ = seed;
+  if (network_) network_->random = SplitMix(seed);
+}
+
+bool SimTransport::injectBug(std::string_view name) {
+  if (!bugs_.enable(name)) return false;
+  if (network_) network_->bugs = bugs_;
+  return true;
+}
+
+ConnectionId SimTransport::connect(ConnectRequest request) {
+  const ConnectionId id = nextId_++;
+  Entry& entry = entries_[id];
+  entry.connection = std::make_shared<SimConnection>(id, request.link, *network_,
+                                                     [this](ConnectionId done) { serverDone(done); });
+  entry.topic = std::move(request.topic);
+  entry.queueMessagesMax = request.queueMessagesMax;
+  context_->executor.postAfter(request.link.latency, [weak = std::weak_ptr(self_), id] {
+    if (auto self = weak.lock()) (*self)->open(id);
+  });
+  return id;
+}
+
+void SimTransport::open(ConnectionId id) {
+  Entry& entry = entries_.at(id);
+  if (entry.connection->serverDone()) return;
+  if (draining_ || stopping_) {
+    if (observer_ != nullptr) observer_->onRefused(id, 503);
+    context_->metrics.rejected(transport::Rejection::kDraining);
+    entry.connection->refuse(503);
+    return;
+  }
+  transport::SessionOptions options = context_->session;
+  std::size_t queueMax = entry.queueMessagesMax;
+  if (bugs_.queueOffByOne) queueMax += 1;
+  if (bugs_.earlyDrop && queueMax > 1) queueMax -= 1;
+  options.queue.messagesMax = queueMax;
+  entry.context = std::make_unique<transport::SessionContext>(
+      transport::SessionContext{context_->broker, context_->clock, context_->executor, context_->metrics,
+                                context_->publisher, options});
+  entry.session = transport::Session::create(*entry.context, entry.connection, entry.topic);
+  entry.connection->attach(entry.session);
+  ++serverOpen_;
+  context_->metrics.connectionOpened();
+  if (observer_ != nullptr) observer_->onOpened(id);
+  entry.session->start();
+  if (observer_ != nullptr) observer_->onStarted(id);
+}
+
+void SimTransport::serverDone(ConnectionId id) {
+  // Only connections whose upgrade reached the server were counted as open.
+  if (!entries_.at(id).session) return;
+  --serverOpen_;
+  context_->metrics.connectionClosed();
+  if (stopping_ && !forcing_ && serverOpen_ == 0) {
+    context_->executor.cancel(stopTimer_);
+    finishStop(StopOutcome::kCompleted);
+  }
+}
+
+void SimTransport::stop(core::Duration deadline, transport::StopCallback done) {
+  if (stopping_ || context_ == nullptr) {
+    done(StopOutcome::kCompleted);
+    return;
+  }
+  stopping_ = true;
+  draining_ = true;
+  stopDone_ = std::move(done);
+  if (serverOpen_ == 0) {
+    finishStop(StopOutcome::kCompleted);
+    return;
+  }
+  if (bugs_.slowStop) deadline += std::chrono::seconds(1);
+  stopTimer_ = context_->executor.postAfter(deadline, [weak = std::weak_ptr(self_)] {
+    if (auto self = weak.lock()) (*self)->forceStop();
+  });
+}
+
+void SimTransport::forceStop() {
+  stopTimer_ = core::TimerId::kNone;
+  forcing_ = true;
+  for (auto& [id, entry] : entries_) {
+    // An upgrade still on its way is refused when it arrives: the transport is stopping.
+    if (!entry.session || entry.connection->serverDone()) continue;
+    if (entry.session)
+      entry.session->closeWith(transport::CloseCode::kGoingAway, transport::kReasonShuttingDown);
+    entry.connection->abort();
+  }
+  forcing_ = false;
+  finishStop(StopOutcome::kDeadlineExceeded);
+}
+
+void SimTransport::finishStop(StopOutcome outcome) {
+  if (!stopDone_) return;
+  transport::StopCallback done = std::move(stopDone_);
+  stopDone_ = nullptr;
+  done(outcome);
+}
+
+transport::TransportStats SimTransport::stats() const {
+  transport::TransportStats stats;
+  stats.connectionsOpen = serverOpen_;
+  for (const auto& [id, entry] : entries_) {
+    if (entry.session && entry.session->state() == transport::Session::State::kOpen) ++stats.sessionsOpen;
+  }
+  return stats;
+}
+
+SimConnection* SimTransport::find(ConnectionId id) const {
+  auto found = entries_.find(id);
+  return found == entries_.end() ? nullptr : found->second.connection.get();
+}
+
+void SimTransport::sendText(ConnectionId id, std::string text) {
+  if (SimConnection* connection = find(id)) connection->clientSendText(std::move(text));
+}
+
+std::uint64_t SimTransport::post(std::string topic, std::string body, core::Duration latency) {
+  const std::uint64_t requestId = nextRequestId_++;
+  context_->executor.postAfter(latency, [weak = std::weak_ptr(self_), requestId, topic = std::move(topic),
+                                         body = std::move(body)] {
+    auto self = weak.lock();
+    if (!self) return;
+    SimTransport& transport = **self;
+    transport.context_->publisher.publish(topic, body, [weak, requestId](transport::PublishResult result) {
+      if (auto alive = weak.lock(); alive && (*alive)->observer_ != nullptr) {
+        (*alive)->observer_->onPublishAnswered(requestId, result);
+      }
+    });
+  });
+  return requestId;
+}
+
+void SimTransport::setReading(ConnectionId id, bool reading) {
+  if (SimConnection* connection = find(id)) connection->setReading(reading);
+}
+
+void SimTransport::setReadInterval(ConnectionId id, core::Duration interval) {
+  if (SimConnection* connection = find(id)) connection->setReadInterval(interval);
+}
+
+void SimTransport::leave(ConnectionId id) {
+  if (SimConnection* connection = find(id)) connection->leave();
+}
+
+void SimTransport::cut(ConnectionId id) {
+  if (SimConnection* connection = find(id)) connection->cut();
+}
+
+LinkState SimTransport::linkState(ConnectionId id) const {
+  const SimConnection* connection = find(id);
+  return connection == nullptr ? LinkState{} : connection->state();
+}
+
+}  // namespace spread::plugins::sim

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "sim_connection.h"
+#include "spread/plugins/sim/sim_control.h"
+#include "spread/transport/session.h"
+#include "spread/transport/transport.h"
+
+namespace spread::plugins::sim {
+
+/// The simulated transport: in-memory connections driving the same transport::Session
+/// the WebSocket plugin drives, on the executor and clock of its TransportContext. It
+/// serves nothing on a network; SimControl is how the simulator plays the clients.
+///
+/// Config keys (after the daemon strips "transport.sim."): closeTimeoutMs (default 2000),
+/// how long a closed connection waits for its client to read the close frame.
+class SimTransport final : public transport::Transport, public SimControl {
+ public:
+  SimTransport() = default;
+  ~SimTransport() override;
+
+  // transport::Transport
+  std::string_view name() const override { return "sim"; }
+  std::string endpoint() const override { return {}; }
+  transport::StartResult start(transport::TransportContext& context) override;
+  void beginDrain() override { draining_ = true; }
+  void stop(core::Duration deadline, transport::StopCallback done) override;
+  transport::TransportStats stats() const override;
+
+  // SimControl
+  void setObserver(SimObserver* observer) override;
+  void setSeed(std::uint64_t seed) override;
+  bool injectBug(std::string_view name) override;
+  ConnectionId connect(ConnectRequest request) override;
+  void sendText(ConnectionId id, std::string text) override;
+  std::uint64_t post(std::string topic, std::string body, core::Duration latency) override;
+  void setReading(ConnectionId id, bool reading) override;
+  void setReadInterval(ConnectionId id, core::Duration interval) override;
+  void leave(ConnectionId id) override;
+  void cut(ConnectionId id) override;
+  LinkState linkState(ConnectionId id) const override;
+  const std::type_info& controlTypeSeenByPlugin() const override { return typeid(SimControl); }
+
+ private:
+  // Destroyed in reverse order: the session before the connection before the context the
+  // session refers to.
+  struct Entry {
+    std::unique_ptr<transport::SessionContext> context;
+    std::shared_ptr<SimConnection> connection;
+    std::shared_ptr<transport::Session> session;
+    std::size_t queueMessagesMax = 0;
+    std::string topic;
+  };
+
+  void open(ConnectionId id);
+  void serverDone(ConnectionId id);
+  void forceStop();
+  void finishStop(transport::StopOutcome outcome);
+  SimConnection* find(ConnectionId id) const;
+
+  transport::TransportContext* context_ = nullptr;
+  std::optional<SimNetwork> network_;
+  SimObserver* observer_ = nullptr;
+  std::uint64_t seed_ = 1;
+  BugSwitches bugs_;
+  // Tasks hold a weak reference to this token, so a task outliving the transport is a no-op.
+  std::shared_ptr<SimTransport*> self_ = std::make_shared<SimTransport*>(this);
+
+  std::map<ConnectionId, Entry> entries_;  // ordered, so a forced stop closes in id order
+  ConnectionId nextId_ = 1;
+  std::uint64_t nextRequestId_ = 1;
+  std::size_t serverOpen_ = 0;
+  bool draining_ = false;
+  bool stopping_ = false;
+  bool forcing_ = false;
+  transport::StopCallback stopDone_;
+  core::TimerId stopTimer_ = core::TimerId::kNone;
+};
+
+}  // namespace spread::plugins::sim

@@ -1,0 +1,258 @@
+#include "checker.h"
+
+#include <utility>
+
+namespace spread::sim {
+
+namespace {
+std::string conn(ConnectionId id) { return "connection " + std::to_string(id); }
+std::string ms(core::Duration duration) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(duration).count() / 1000.0) +
+         "ms";
+}
+}  // namespace
+
+void Checker::fail(std::string invariant, ConnectionId id, std::string detail) {
+  if (!violation_) violation_ = Violation{std::move(invariant), std::move(detail), id};
+}
+
+Checker::Connection* Checker::find(ConnectionId id) {
+  auto found = connections_.find(id);
+  return found == connections_.end() ? nullptr : &found->second;
+}
+
+void Checker::connected(ConnectionId id, const std::string& topic, QueueBound bound) {
+  Connection& c = connections_[id];
+  c.topic = topic;
+  c.bound = bound;
+}
+
+void Checker::subscribed(ConnectionId id, std::uint64_t acceptedBefore) {
+  if (Connection* c = find(id)) {
+    c->subscribed = true;
+    c->acceptedBefore = acceptedBefore;
+  }
+}
+
+void Checker::accepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes) {
+  std::vector<std::string>& log = logs_[topic];
+  if (sequence != log.size() + 1) {
+    fail("log-order", 0,
+         "topic '" + topic + "' accepted a message as sequence " + std::to_string(sequence) + " after " +
+             std::to_string(log.size()) + " messages: its log has a gap or a repeat");
+  }
+  log.push_back(bytes);
+}
+
+void Checker::offered(ConnectionId id, const core::MessagePtr& message, core::Delivery outcome) {
+  Connection* c = find(id);
+  if (c == nullptr) return;
+  const std::uint64_t seq = message->sequence();
+  if (c->queueEnd) {
+    fail("after-end", id,
+         "topic '" + c->topic + "' offered sequence " + std::to_string(seq) + " to " + conn(id) +
+             " after its subscription ended (" + std::string(core::toString(*c->queueEnd)) + ")");
+    return;
+  }
+  const std::size_t size = message->bytes().size();
+  switch (outcome) {
+    case core::Delivery::kAccepted: {
+      if (c->lastOffered != 0 && seq != c->lastOffered + 1) {
+        fail("no-loss", id,
+             "topic '" + c->topic + "' offered " + conn(id) + " sequence " + std::to_string(seq) +
+                 " right after " + std::to_string(c->lastOffered) + ": it skipped messages");
+      } else if (c->lastOffered == 0 && seq > c->acceptedBefore + 1) {
+        fail("no-loss", id,
+             conn(id) + " subscribed when '" + c->topic + "' had accepted " +
+                 std::to_string(c->acceptedBefore) + " messages, but its first message is sequence " +
+                 std::to_string(seq));
+      }
+      c->lastOffered = seq;
+      c->queued.push_back(Queued{seq, size});
+      c->queuedBytes += size;
+      if (c->queued.size() > c->bound.messagesMax) {
+        fail("queue-bound", id,
+             conn(id) + " holds " + std::to_string(c->queued.size()) +
+                 " messages in its queue; the bound is " + std::to_string(c->bound.messagesMax));
+      } else if (c->queued.size() > 1 && c->queuedBytes > c->bound.bytesMax) {
+        fail("queue-bound", id,
+             conn(id) + " holds " + std::to_string(c->queuedBytes) + " bytes in its queue; the bound is " +
+                 std::to_string(c->bound.bytesMax));
+      }
+      break;
+    }
+    case core::Delivery::kFull: {
+      const bool full = c->queued.size() >= c->bound.messagesMax ||
+                        (!c->queued.empty() && c->queuedBytes + size > c->bound.bytesMax);
+      if (!full) {
+        fail("drop-justified", id,
+             conn(id) + " refused sequence " + std::to_string(seq) + " with " +
+                 std::to_string(c->queued.size()) + " of " + std::to_string(c->bound.messagesMax) +
+                 " messages (" + std::to_string(c->queuedBytes) + " of " + std::to_string(c->bound.bytesMax) +
+                 " bytes) queued: it was not full");
+      }
+      c->refusedDelivery = true;
+      break;
+    }
+    case core::Delivery::kFailed:
+      fail("drop-justified", id, conn(id) + "'s queue reported a failed delivery, which a queue never does");
+      break;
+  }
+}
+
+void Checker::queueEnded(ConnectionId id, core::CloseReason reason, std::uint64_t acceptedNow) {
+  Connection* c = find(id);
+  if (c == nullptr) return;
+  c->queueEnd = reason;
+  if (reason != core::CloseReason::kGoingAway) return;
+  const std::uint64_t last = c->lastOffered != 0 ? c->lastOffered : c->acceptedBefore;
+  if (last != acceptedNow) {
+    fail("no-loss", id,
+         "topic '" + c->topic + "' closed after accepting " + std::to_string(acceptedNow) +
+             " messages, but " + conn(id) + " was offered messages only up to sequence " +
+             std::to_string(last));
+  }
+}
+
+void Checker::sent(ConnectionId id, const core::MessagePtr& message) {
+  Connection* c = find(id);
+  if (c == nullptr) return;
+  const std::uint64_t seq = message->sequence();
+  if (c->closeCode) {
+    fail("after-end", id,
+         "the session sent sequence " + std::to_string(seq) + " on " + conn(id) + " after closing it with " +
+             std::to_string(static_cast<int>(*c->closeCode)));
+    return;
+  }
+  if (c->queued.empty() || c->queued.front().sequence != seq) {
+    fail("no-loss", id,
+         "the session handed " + conn(id) + " sequence " + std::to_string(seq) +
+             " but its queue's next was " +
+             (c->queued.empty() ? std::string("nothing") : std::to_string(c->queued.front().sequence)));
+    return;
+  }
+  c->queuedBytes -= c->queued.front().bytes;
+  c->queued.pop_front();
+  c->unread.push_back(seq);
+}
+
+void Checker::read(ConnectionId id, const core::MessagePtr& message) {
+  Connection* c = find(id);
+  if (c == nullptr) return;
+  const std::uint64_t seq = message->sequence();
+  if (c->ends > 0) {
+    fail("after-end", id,
+         "the client of " + conn(id) + " read sequence " + std::to_string(seq) +
+             " after its connection ended");
+    return;
+  }
+  const std::vector<std::string>& log = logs_[c->topic];
+  if (seq == 0 || seq > log.size() || log[seq - 1] != message->bytes()) {
+    fail("log-order", id,
+         "the client of " + conn(id) + " read sequence " + std::to_string(seq) + ", which is not entry " +
+             std::to_string(seq) + " of topic '" + c->topic + "''s publish log");
+    return;
+  }
+  if (seq <= c->lastRead) {
+    fail("log-order", id,
+         "the client of " + conn(id) + " read sequence " + std::to_string(seq) + " after sequence " +
+             std::to_string(c->lastRead) + (seq == c->lastRead ? ": a duplicate" : ": out of order"));
+    return;
+  }
+  if (c->unread.empty() || c->unread.front() != seq) {
+    fail("no-loss", id,
+         "the client of " + conn(id) + " read sequence " + std::to_string(seq) +
+             " but the next one sent was " +
+             (c->unread.empty() ? std::string("nothing") : std::to_string(c->unread.front())) +
+             ": the link lost or reordered messages");
+    return;
+  }
+  c->unread.pop_front();
+  c->lastRead = seq;
+}
+
+void Checker::closeRequested(ConnectionId id, transport::CloseCode code, std::string_view reason) {
+  Connection* c = find(id);
+  if (c == nullptr) return;
+  if (reason.empty())
+    fail("close-once", id,
+         conn(id) + " was closed with code " + std::to_string(static_cast<int>(code)) + " and no reason");
+  if (code == transport::CloseCode::kPolicyViolation && !c->refusedDelivery &&
+      reason == "too slow to keep up") {
+    fail("drop-justified", id, conn(id) + " was closed as too slow, but its queue never refused a message");
+  }
+  if (!c->closeCode) c->closeCode = code;
+}
+
+void Checker::ended(ConnectionId id, const plugins::sim::ConnectionEnd& end) {
+  Connection* c = find(id);
+  if (c == nullptr) return;
+  if (++c->ends > 1) {
+    fail("close-once", id,
+         conn(id) + " ended a second time (code " + std::to_string(static_cast<int>(end.code)) + ", \"" +
+             end.reason + "\")");
+    return;
+  }
+  c->endedByClient = end.by == plugins::sim::ClosedBy::kClient;
+  if (end.reason.empty()) fail("close-once", id, conn(id) + " ended without a reason");
+  if (end.by == plugins::sim::ClosedBy::kServer && end.frameRead && !c->unread.empty()) {
+    fail("no-loss", id,
+         "the client of " + conn(id) + " read the close frame with " + std::to_string(c->unread.size()) +
+             " messages sent before it still unread (first: sequence " + std::to_string(c->unread.front()) +
+             ")");
+  }
+}
+
+void Checker::link(ConnectionId id, const plugins::sim::LinkState& state) {
+  if (!state.known || state.ended || state.largestFrameBytes > state.windowBytes) return;
+  if (state.windowUsedBytes > state.windowBytes) {
+    fail("queue-bound", id,
+         "the receive window of " + conn(id) + " holds " + std::to_string(state.windowUsedBytes) +
+             " bytes; it is " + std::to_string(state.windowBytes) + " bytes");
+  }
+}
+
+void Checker::shutdownBegan(core::TimePoint at, core::Duration grace) {
+  if (!shutdownDeadline_) shutdownDeadline_ = at + grace;
+}
+
+void Checker::stopped(core::TimePoint at, std::uint64_t connectionsOpen) {
+  stopped_ = true;
+  if (shutdownDeadline_ && at > *shutdownDeadline_) {
+    fail("shutdown-grace", 0,
+         "shutdown completed " + ms(at - *shutdownDeadline_) + " after its grace period ended");
+  }
+  if (connectionsOpen != 0) {
+    fail("shutdown-grace", 0,
+         "shutdown completed with " + std::to_string(connectionsOpen) + " connections still open");
+  }
+}
+
+void Checker::escapedExceptions(std::size_t count) {
+  if (count != 0)
+    fail("no-exception", 0, std::to_string(count) + " executor task(s) let an exception escape");
+}
+
+void Checker::finish(std::int64_t connectionsOpenInMetrics) {
+  if (shutdownDeadline_ && !stopped_) fail("shutdown-grace", 0, "shutdown never completed");
+  if (connectionsOpenInMetrics != 0) {
+    fail("close-once", 0,
+         "the metrics count " + std::to_string(connectionsOpenInMetrics) + " connections open after the run");
+  }
+  for (const auto& [id, c] : connections_) {
+    if (c.ends == 0) fail("close-once", id, conn(id) + " never ended");
+    if (c.refusedDelivery && !c.closeCode && !c.endedByClient) {
+      fail("drop-justified", id, conn(id) + " was dropped by its topic but its client was never told");
+    }
+  }
+}
+
+std::vector<ConnectionId> Checker::live() const {
+  std::vector<ConnectionId> out;
+  for (const auto& [id, c] : connections_) {
+    if (c.ends == 0) out.push_back(id);
+  }
+  return out;
+}
+
+}  // namespace spread::sim

@@ -1,0 +1,105 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "spread/core/close_reason.h"
+#include "spread/core/message.h"
+#include "spread/core/subscriber.h"
+#include "spread/plugins/sim/sim_control.h"
+
+namespace spread::sim {
+
+using plugins::sim::ConnectionId;
+
+/// The first invariant a run broke.
+struct Violation {
+  std::string invariant;        // one of the names listed on Checker
+  std::string detail;           // a sentence naming the connection, sequence numbers, limits
+  ConnectionId connection = 0;  // 0 when no single connection is at fault
+};
+
+/// Checks Spread's delivery invariants as the run happens, from what the probe and the
+/// simulated transport report; each call checks what it can at once, finish() the rest.
+///
+///  log-order       a client reads an in-order, duplicate-free subsequence of its topic's
+///                  publish log
+///  no-loss         a subscriber that is not dropped loses nothing: the topic offers it
+///                  every message from its subscription on, the session hands over every
+///                  queued message in order, the link delivers every one handed over
+///  after-end       nothing is offered, sent or read after unsubscribe, drop or close
+///  queue-bound     a session queue never holds more than its bound, nor a receive window
+///  drop-justified  a subscriber is refused (and closed 1008) only when its queue is full
+///  close-once      every connection ends exactly once, with a code and a reason
+///  shutdown-grace  shutdown completes within its grace period, with nothing left open
+///  no-exception    no executor task lets an exception escape
+///
+/// Only the first violation is kept. Not thread-safe: the simulator is single-threaded.
+class Checker {
+ public:
+  struct QueueBound {
+    std::size_t messagesMax = 0;
+    std::size_t bytesMax = 0;
+  };
+
+  void connected(ConnectionId id, const std::string& topic, QueueBound bound);
+  void subscribed(ConnectionId id, std::uint64_t acceptedBefore);
+  void accepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes);
+  void offered(ConnectionId id, const core::MessagePtr& message, core::Delivery outcome);
+  void queueEnded(ConnectionId id, core::CloseReason reason, std::uint64_t acceptedNow);
+  void sent(ConnectionId id, const core::MessagePtr& message);
+  void read(ConnectionId id, const core::MessagePtr& message);
+  void closeRequested(ConnectionId id, transport::CloseCode code, std::string_view reason);
+  void ended(ConnectionId id, const plugins::sim::ConnectionEnd& end);
+  void link(ConnectionId id, const plugins::sim::LinkState& state);
+  void shutdownBegan(core::TimePoint at, core::Duration grace);
+  void stopped(core::TimePoint at, std::uint64_t connectionsOpen);
+  /// The executor's count of exceptions that escaped a task, after each task.
+  void escapedExceptions(std::size_t count);
+  /// End-of-run checks: every connection ended, shutdown finished, and the transport's
+  /// metrics agree that no connection is open (`connectionsOpenInMetrics`).
+  void finish(std::int64_t connectionsOpenInMetrics = 0);
+
+  const std::optional<Violation>& violation() const { return violation_; }
+  bool failed() const { return violation_.has_value(); }
+  /// Connections that have not ended yet, in id order.
+  std::vector<ConnectionId> live() const;
+
+ private:
+  struct Queued {
+    std::uint64_t sequence;
+    std::size_t bytes;
+  };
+  struct Connection {
+    std::string topic;
+    QueueBound bound;
+    bool subscribed = false;
+    std::uint64_t acceptedBefore = 0;
+    std::uint64_t lastOffered = 0;
+    std::optional<core::CloseReason> queueEnd;
+    bool refusedDelivery = false;  // the queue answered kFull
+    std::deque<Queued> queued;     // offered and accepted, not yet handed to the connection
+    std::size_t queuedBytes = 0;
+    std::deque<std::uint64_t> unread;  // handed to the connection, not yet read
+    std::uint64_t lastRead = 0;
+    std::optional<transport::CloseCode> closeCode;
+    int ends = 0;
+    bool endedByClient = false;
+  };
+
+  Connection* find(ConnectionId id);
+  void fail(std::string invariant, ConnectionId id, std::string detail);
+
+  std::map<ConnectionId, Connection> connections_;
+  std::map<std::string, std::vector<std::string>> logs_;  // topic -> bytes by sequence - 1
+  std::optional<core::TimePoint> shutdownDeadline_;
+  bool stopped_ = false;
+  std::optional<Violation> violation_;
+};
+
+}  // namespace spread::sim

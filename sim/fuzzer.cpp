@@ -1,0 +1,188 @@
+#include "fuzzer.h"
+
+#include <algorithm>
+#include <map>
+#include <variant>
+
+#include "scenario_parser.h"
+#include "spread/plugins/sim/split_mix.h"
+
+namespace spread::sim {
+
+namespace {
+
+using plugins::sim::SplitMix;
+using std::chrono::milliseconds;
+
+core::Duration ms(std::uint64_t value) { return milliseconds(static_cast<std::int64_t>(value)); }
+
+struct Generator {
+  SplitMix& rng;
+  const Swarm& swarm;
+  std::vector<Event> events;
+
+  Event make(Event::Kind kind, core::Duration at, const std::string& client) {
+    Event event;
+    event.kind = kind;
+    event.at = at;
+    event.client = client;
+    return event;
+  }
+};
+
+}  // namespace
+
+std::string Swarm::describe() const {
+  std::string out;
+  auto add = [&](bool on, const char* name) {
+    if (on) out += (out.empty() ? "" : " ") + std::string(name);
+  };
+  add(stalls, "stalls");
+  add(slowReaders, "slow-readers");
+  add(disconnects, "disconnects");
+  add(leaves, "leaves");
+  add(bursts, "bursts");
+  add(jitter, "jitter");
+  add(earlyShutdown, "early-shutdown");
+  add(publishDuringShutdown, "publish-during-shutdown");
+  add(manyRooms, "many-rooms");
+  add(smallWindows, "small-windows");
+  add(smallQueues, "small-queues");
+  add(keepalive, "keepalive");
+  add(frames, "frames");
+  add(lateJoiners, "late-joiners");
+  add(busyTopics, "busy-topics");
+  add(bigMessages, "big-messages");
+  return out.empty() ? "none" : out;
+}
+
+Swarm Fuzzer::swarmFor(std::uint64_t seed) {
+  SplitMix rng(seed ^ 0x5157A5Eull);
+  Swarm s;
+  for (bool* on : {&s.stalls, &s.slowReaders, &s.disconnects, &s.leaves, &s.bursts, &s.jitter,
+                   &s.earlyShutdown, &s.publishDuringShutdown, &s.manyRooms, &s.smallWindows, &s.smallQueues,
+                   &s.keepalive, &s.frames, &s.lateJoiners, &s.busyTopics, &s.bigMessages}) {
+    *on = rng.chance(50);
+  }
+  return s;
+}
+
+Scenario Fuzzer::generate(std::uint64_t seed) {
+  const Swarm swarm = swarmFor(seed);
+  SplitMix rng(seed);
+  Scenario scenario;
+  Settings& settings = scenario.settings;
+  settings.seed = seed;
+  settings.sendWindowBytes = rng.between(256, 16 * 1024);
+  settings.closeTimeout = ms(rng.chance(10) ? 0 : rng.between(10, 500));
+  settings.fanoutBatch = rng.between(1, 64);
+  if (swarm.keepalive) {
+    settings.pingInterval = ms(rng.between(5, 50));
+    settings.idleTimeout = settings.pingInterval * static_cast<std::int64_t>(rng.between(2, 4));
+  }
+  if (swarm.busyTopics) {
+    settings.inboundMessagesMax = rng.between(2, 32);
+    settings.publishWait = ms(rng.below(20));
+  }
+
+  if (swarm.bigMessages) {
+    settings.queueBytes = rng.between(256, 8 * 1024);
+    settings.messageBytesMax = rng.between(256, 4096);
+  }
+  std::vector<std::string> topics{"chat"};
+  if (swarm.manyRooms) {
+    const std::uint64_t rooms = rng.between(2, 4);
+    for (std::uint64_t i = 2; i <= rooms; ++i) topics.push_back("room" + std::to_string(i));
+    if (rng.chance(30)) settings.topicsMax = rng.between(1, rooms);
+  }
+  auto pickTopic = [&] { return topics[rng.below(topics.size())]; };
+
+  Generator g{rng, swarm, {}};
+  const std::uint64_t clientCount = rng.between(1, 6);
+  std::vector<std::string> clients;
+  std::map<std::string, core::Duration> joinedAt;
+  for (std::uint64_t i = 1; i <= clientCount; ++i) {
+    const std::string name = "c" + std::to_string(i);
+    clients.push_back(name);
+    const core::Duration at = swarm.lateJoiners && i > 1 && rng.chance(40) ? ms(rng.between(1, 150)) : ms(0);
+    joinedAt[name] = at;
+    Event join = g.make(Event::Kind::kJoin, at, name);
+    join.latency = core::Duration(std::chrono::microseconds(rng.chance(20) ? 0 : rng.below(5000)));
+    if (swarm.jitter) join.jitter = core::Duration(std::chrono::microseconds(rng.below(3000)));
+    if (swarm.smallWindows) join.window = rng.between(64, 4096);
+    if (swarm.slowReaders && rng.chance(50)) join.rate = rng.between(20, 5000);
+    g.events.push_back(join);
+    Event subscribe = g.make(Event::Kind::kSubscribe, at, name);
+    subscribe.topic = pickTopic();
+    subscribe.queue = swarm.smallQueues ? rng.between(1, 16) : rng.between(16, 256);
+    g.events.push_back(subscribe);
+  }
+
+  enum Action { kPublish, kBurst, kStall, kResume, kLeave, kResubscribe, kDisconnect, kSend };
+  std::vector<Action> actions{kPublish};
+  if (swarm.bursts) actions.push_back(kBurst);
+  if (swarm.stalls) actions.insert(actions.end(), {kStall, kResume});
+  if (swarm.leaves) actions.insert(actions.end(), {kLeave, kResubscribe});
+  if (swarm.disconnects) actions.insert(actions.end(), {kDisconnect, kResubscribe});
+  if (swarm.frames) actions.push_back(kSend);
+
+  core::Duration t = ms(0);
+  const std::uint64_t actionCount = rng.between(3, 40);
+  const std::uint64_t shutdownAfter = swarm.earlyShutdown ? rng.below(actionCount) : actionCount;
+  for (std::uint64_t i = 0; i < actionCount; ++i) {
+    t += ms(rng.below(25));
+    if (i == shutdownAfter) {
+      Event shutdown = g.make(Event::Kind::kShutdown, t, "");
+      shutdown.grace = ms(rng.chance(10) ? 0 : rng.between(1, 400));
+      g.events.push_back(shutdown);
+      if (!swarm.publishDuringShutdown) break;
+    }
+    std::vector<std::string> present;
+    for (const auto& name : clients) {
+      if (joinedAt[name] <= t) present.push_back(name);
+    }
+    const std::string client = present[rng.below(present.size())];
+    Event event = g.make(Event::Kind::kPublish, t, client);
+    switch (actions[rng.below(actions.size())]) {
+      case kPublish:
+        event.topic = pickTopic();
+        event.text = "m" + std::to_string(i);
+        break;
+      case kBurst:
+        event.kind = Event::Kind::kBurst;
+        event.topic = pickTopic();
+        event.count = rng.between(2, 120);
+        event.every = core::Duration(std::chrono::microseconds(rng.below(3) == 0 ? 0 : rng.below(2000)));
+        if (swarm.bigMessages && rng.chance(50)) event.size = rng.between(16, 2048);
+        break;
+      case kStall: event.kind = Event::Kind::kStall; break;
+      case kResume:
+        event.kind = Event::Kind::kResume;
+        if (swarm.slowReaders && rng.chance(30)) event.rate = rng.between(20, 5000);
+        break;
+      case kLeave: event.kind = Event::Kind::kLeave; break;
+      case kResubscribe:
+        event.kind = Event::Kind::kSubscribe;
+        event.topic = pickTopic();
+        event.queue = swarm.smallQueues ? rng.between(1, 16) : rng.between(16, 256);
+        break;
+      case kDisconnect: event.kind = Event::Kind::kDisconnect; break;
+      case kSend:
+        event.kind = Event::Kind::kSend;
+        event.text = rng.chance(10) ? "" : "f" + std::to_string(i);
+        if (swarm.bigMessages && rng.chance(30)) event.size = rng.between(16, 4096);
+        break;
+    }
+    g.events.push_back(event);
+  }
+  std::stable_sort(g.events.begin(), g.events.end(),
+                   [](const Event& a, const Event& b) { return a.at < b.at; });
+  scenario.events = std::move(g.events);
+
+  // Write it out and read it back, so that line numbers match the text a person would see.
+  const std::string name = "fuzz-seed-" + std::to_string(seed) + ".scn";
+  ParseResult parsed = parseScenario(formatScenario(scenario), name);
+  return std::get<Scenario>(std::move(parsed));
+}
+
+}  // namespace spread::sim

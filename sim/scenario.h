@@ -1,0 +1,102 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "spread/core/time.h"
+
+namespace spread::sim {
+
+/// Limits and timings a scenario may set with `set <name> <value>` lines. Defaults are
+/// the daemon's, except where a simulation wants shorter time scales.
+struct Settings {
+  std::uint64_t seed = 1;
+  std::size_t queueBytes = 1 << 20;
+  std::size_t sendWindowBytes = 16 * 1024;
+  std::size_t messageBytesMax = 64 * 1024;
+  core::Duration pingInterval = std::chrono::seconds(20);
+  core::Duration idleTimeout = std::chrono::seconds(60);
+  core::Duration publishWait = std::chrono::milliseconds(100);
+  std::size_t fanoutBatch = 64;
+  std::size_t inboundMessagesMax = 1024;
+  std::size_t topicsMax = 1024;
+  core::Duration closeTimeout = std::chrono::seconds(2);
+
+  friend bool operator==(const Settings&, const Settings&) = default;
+};
+
+/// What an `expect` line asserts about a client, or about the run.
+struct Expectation {
+  enum class Kind { kReceived, kPublished, kRejected, kClosed, kOpen, kRefused };
+  enum class Compare { kEqual, kAtLeast, kAtMost };
+  Kind kind = Kind::kReceived;
+  Compare compare = Compare::kEqual;
+  std::uint64_t count = 0;  // kReceived: messages read; kPublished/kRejected: publishes
+  int code = 0;             // kClosed: the close code of the client's latest connection
+
+  friend bool operator==(const Expectation&, const Expectation&) = default;
+};
+
+/// One timed line of a scenario.
+struct Event {
+  enum class Kind {
+    kJoin,
+    kSubscribe,
+    kSend,
+    kPublish,
+    kBurst,
+    kStall,
+    kResume,
+    kLeave,
+    kDisconnect,
+    kShutdown,
+    kExpect
+  };
+
+  Kind kind = Kind::kJoin;
+  int line = 0;         // where it was written; 0 for generated events not yet written
+  core::Duration at{};  // virtual time since the start
+  bool atEnd = false;   // `end expect ...`: checked once the run is over
+  std::string client;
+  std::string topic;                      // subscribe, publish, burst; leave (optional)
+  std::string text;                       // send, publish, burst
+  std::size_t count = 0;                  // burst
+  core::Duration every{};                 // burst spacing
+  std::optional<std::size_t> size;        // burst, send: pad the text to this many bytes
+  std::optional<std::size_t> queue;       // subscribe
+  std::optional<core::Duration> latency;  // join
+  std::optional<core::Duration> jitter;   // join
+  std::optional<std::size_t> window;      // join
+  std::optional<std::uint64_t> rate;      // join, resume: messages read per second
+  core::Duration grace{};                 // shutdown
+  Expectation expect;
+
+  friend bool operator==(const Event&, const Event&) = default;
+};
+
+struct Scenario {
+  std::string file;  // for messages: "<file>:<line>"
+  Settings settings;
+  std::vector<Event> events;  // in time order; `end` expectations last
+};
+
+std::string_view toString(Event::Kind kind);
+
+/// "1500us", "2ms", "1s": the shortest exact spelling of a duration.
+std::string formatDuration(core::Duration duration);
+
+/// One event as a scenario line (without the line number).
+std::string formatEvent(const Event& event);
+
+/// The whole scenario as text the parser reads back into the same events and settings
+/// (settings equal to their defaults are left out). `header` lines become comments.
+std::string formatScenario(const Scenario& scenario, const std::string& header = {});
+
+/// Body of the chat message a client publishes: {"name":<client>,"msg":<text>}.
+std::string chatBody(const std::string& client, const std::string& text);
+
+}  // namespace spread::sim

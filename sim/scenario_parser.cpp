@@ -1,0 +1,347 @@
+#include "scenario_parser.h"
+
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "scenario_values.h"
+#include "spread/core/topic_name.h"
+
+namespace spread::sim {
+
+namespace {
+
+constexpr std::size_t kBurstCountMax = 100'000;
+constexpr std::size_t kBurstTextBytesMax = 1 << 20;  // also for send's size=
+constexpr core::Duration kGraceDefault = std::chrono::seconds(5);
+
+using namespace scenario_values;
+
+void checkClientName(const std::string& name) {
+  bool ok = !name.empty() && name.size() <= 32;
+  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
+  if (!ok)
+    throw LineError{"expected a client name of 1 to 32 letters, digits, '_' or '-', got '" + name + "'"};
+}
+
+void checkTopic(const std::string& topic) {
+  if (auto problem = core::checkTopicName(topic)) throw LineError{"bad topic '" + topic + "': " + *problem};
+}
+
+class LineParser {
+ public:
+  LineParser(std::vector<Token> tokens, std::size_t first) : tokens_(std::move(tokens)), next_(first) {}
+
+  const Token& word(std::string_view what) {
+    if (next_ >= tokens_.size())
+      throw LineError{"expected " + std::string(what) + " after '" + tokens_[next_ - 1].text + "'"};
+    return tokens_[next_++];
+  }
+  std::string bare(std::string_view what) {
+    const Token& token = word(what);
+    if (token.quoted) throw LineError{"expected " + std::string(what) + ", got a quoted string"};
+    return token.text;
+  }
+  std::string quoted(std::string_view what) {
+    const Token& token = word(what);
+    if (!token.quoted)
+      throw LineError{"expected " + std::string(what) + " in double quotes, got '" + token.text + "'"};
+    return token.text;
+  }
+  bool done() const { return next_ >= tokens_.size(); }
+  /// The word `ahead` tokens on, or empty.
+  std::string peek(std::size_t ahead = 0) const {
+    return next_ + ahead < tokens_.size() && !tokens_[next_ + ahead].quoted ? tokens_[next_ + ahead].text
+                                                                            : std::string();
+  }
+  void skip() { ++next_; }
+  bool peekBare() const {
+    return !done() && !tokens_[next_].quoted && tokens_[next_].text.find('=') == std::string::npos;
+  }
+
+  /// Remaining tokens as key=value options; keys not in `allowed` are errors.
+  std::map<std::string, std::string> options(std::initializer_list<std::string_view> allowed) {
+    std::map<std::string, std::string> out;
+    while (!done()) {
+      const Token& token = tokens_[next_++];
+      const std::size_t eq = token.text.find('=');
+      std::string names;
+      for (auto name : allowed) names += (names.empty() ? "" : ", ") + std::string(name) + "=";
+      if (token.quoted || eq == std::string::npos) {
+        throw LineError{"unexpected '" + token.text + "'" +
+                        (names.empty() ? ": expected the end of the line" : ": expected one of " + names)};
+      }
+      const std::string key = token.text.substr(0, eq);
+      bool known = false;
+      for (auto name : allowed) known = known || name == key;
+      if (!known)
+        throw LineError{"unknown option '" + key + "='" +
+                        (names.empty() ? "" : ": expected one of " + names)};
+      if (out.count(key) != 0) throw LineError{"option '" + key + "=' given twice"};
+      out[key] = token.text.substr(eq + 1);
+    }
+    return out;
+  }
+
+ private:
+  std::vector<Token> tokens_;
+  std::size_t next_;
+};
+
+void applySetting(Settings& settings, const std::string& name, const std::string& value) {
+  if (name == "seed") {
+    auto seed = parseUnsigned(value);
+    if (!seed) throw LineError{"expected the seed as a whole number, got '" + value + "'"};
+    settings.seed = *seed;
+  } else if (name == "queueBytes") {
+    settings.queueBytes = parseBytes(value, "queueBytes");
+  } else if (name == "sendWindow") {
+    settings.sendWindowBytes = parseBytes(value, "sendWindow");
+  } else if (name == "messageBytesMax") {
+    settings.messageBytesMax = parseBytes(value, "messageBytesMax");
+  } else if (name == "pingInterval") {
+    settings.pingInterval = parseDuration(value, "pingInterval");
+  } else if (name == "idleTimeout") {
+    settings.idleTimeout = parseDuration(value, "idleTimeout");
+  } else if (name == "publishWait") {
+    settings.publishWait = parseDuration(value, "publishWait");
+  } else if (name == "fanoutBatch") {
+    settings.fanoutBatch = parseCount(value, "fanoutBatch");
+  } else if (name == "inbound") {
+    settings.inboundMessagesMax = parseCount(value, "inbound");
+  } else if (name == "topicsMax") {
+    settings.topicsMax = parseCount(value, "topicsMax");
+  } else if (name == "closeTimeout") {
+    settings.closeTimeout = parseDuration(value, "closeTimeout");
+  } else {
+    throw LineError{
+        "unknown setting '" + name +
+        "': expected one of seed, queueBytes, sendWindow, messageBytesMax, pingInterval, idleTimeout, "
+        "publishWait, fanoutBatch, inbound, topicsMax, closeTimeout"};
+  }
+}
+
+Expectation parseExpectation(LineParser& p) {
+  Expectation expect;
+  const std::string what = p.bare("received, published, rejected, closed, open or refused");
+  if (what == "received" || what == "published" || what == "rejected") {
+    expect.kind = what == "received"    ? Expectation::Kind::kReceived
+                  : what == "published" ? Expectation::Kind::kPublished
+                                        : Expectation::Kind::kRejected;
+    std::string count = p.bare("a message count");
+    if (count.starts_with(">=")) {
+      expect.compare = Expectation::Compare::kAtLeast;
+      count = count.substr(2);
+      if (count.empty()) count = p.bare("a message count");
+    } else if (count.starts_with("<=")) {
+      expect.compare = Expectation::Compare::kAtMost;
+      count = count.substr(2);
+      if (count.empty()) count = p.bare("a message count");
+    }
+    auto value = parseUnsigned(count);
+    if (!value) throw LineError{"expected a message count like 10, >=10 or <=10, got '" + count + "'"};
+    expect.count = *value;
+  } else if (what == "closed") {
+    expect.kind = Expectation::Kind::kClosed;
+    const std::string code = p.bare("a close code");
+    auto value = parseUnsigned(code);
+    if (!value || *value < 1000 || *value > 4999)
+      throw LineError{"expected a close code from 1000 to 4999, got '" + code + "'"};
+    expect.code = static_cast<int>(*value);
+  } else if (what == "open") {
+    expect.kind = Expectation::Kind::kOpen;
+  } else if (what == "refused") {
+    expect.kind = Expectation::Kind::kRefused;
+  } else {
+    throw LineError{
+        "expected received, published, rejected, closed, open or refused after the client, got '" + what +
+        "'"};
+  }
+  p.options({});
+  return expect;
+}
+
+class ScenarioReader {
+ public:
+  explicit ScenarioReader(Scenario& scenario) : scenario_(scenario) {}
+
+  void readLine(std::string_view text, int lineNumber) {
+    std::vector<Token> tokens = tokenize(text);
+    if (tokens.empty()) return;
+    if (!tokens[0].quoted && tokens[0].text == "set") {
+      if (sawEvent_) throw LineError{"'set' lines must come before the first event"};
+      LineParser p(std::move(tokens), 1);
+      const std::string name = p.bare("a setting name");
+      const std::string value = p.bare("a value for '" + name + "'");
+      p.options({});
+      applySetting(scenario_.settings, name, value);
+      return;
+    }
+    sawEvent_ = true;
+    Event event;
+    event.line = lineNumber;
+    if (tokens[0].quoted) throw LineError{"expected a time (like 10ms) or 'end' at the start of the line"};
+    if (tokens[0].text == "end") {
+      event.atEnd = true;
+      sawEnd_ = true;
+    } else {
+      if (sawEnd_) throw LineError{"timed events cannot follow an 'end' line"};
+      event.at = parseDuration(tokens[0].text, "a time (like 10ms) or 'end'");
+      if (event.at < lastAt_) {
+        throw LineError{"time " + tokens[0].text + " is earlier than the line before (" +
+                        formatDuration(lastAt_) + "): times never decrease"};
+      }
+      lastAt_ = event.at;
+    }
+    if (tokens.size() < 2)
+      throw LineError{
+          "expected an event after the time: join, subscribe, send, publish, burst, stall, resume, leave, "
+          "disconnect, shutdown or expect"};
+    LineParser p(std::move(tokens), 2);
+    readEvent(event, p, scenarioWordAt(text));
+    scenario_.events.push_back(std::move(event));
+  }
+
+ private:
+  static std::string scenarioWordAt(std::string_view text) {
+    std::vector<Token> tokens = tokenize(text);
+    return tokens.size() > 1 ? tokens[1].text : std::string();
+  }
+
+  void readEvent(Event& event, LineParser& p, const std::string& verb) {
+    using Kind = Event::Kind;
+    static const std::map<std::string, Kind> kVerbs{
+        {"join", Kind::kJoin},         {"subscribe", Kind::kSubscribe}, {"send", Kind::kSend},
+        {"publish", Kind::kPublish},   {"burst", Kind::kBurst},         {"stall", Kind::kStall},
+        {"resume", Kind::kResume},     {"leave", Kind::kLeave},         {"disconnect", Kind::kDisconnect},
+        {"shutdown", Kind::kShutdown}, {"expect", Kind::kExpect}};
+    auto found = kVerbs.find(verb);
+    if (found == kVerbs.end()) {
+      throw LineError{"unknown event '" + verb +
+                      "': expected join, subscribe, send, publish, burst, stall, resume, leave, disconnect, "
+                      "shutdown or expect"};
+    }
+    event.kind = found->second;
+    if (event.atEnd && event.kind != Kind::kExpect) throw LineError{"only 'expect' may be timed 'end'"};
+    if (event.kind == Kind::kShutdown) {
+      auto options = p.options({"grace"});
+      event.grace = options.count("grace") ? parseDuration(options["grace"], "grace") : kGraceDefault;
+      return;
+    }
+    // "expect client bob closed 1008" reads as "expect bob closed 1008".
+    static const std::set<std::string> kExpectations{"received", "published", "rejected",
+                                                     "closed",   "open",      "refused"};
+    if (event.kind == Kind::kExpect && p.peek() == "client" && !p.peek(1).empty() &&
+        kExpectations.count(p.peek(1)) == 0)
+      p.skip();
+    event.client = p.bare("a client name");
+    checkClientName(event.client);
+    if (event.kind == Kind::kJoin) {
+      if (!joined_.insert(event.client).second)
+        throw LineError{"client '" + event.client + "' already joined"};
+    } else if (joined_.count(event.client) == 0) {
+      throw LineError{"client '" + event.client + "' is used before it joined: add a 'join " + event.client +
+                      "' line first"};
+    }
+    switch (event.kind) {
+      case Kind::kJoin: {
+        auto options = p.options({"latency", "jitter", "window", "rate"});
+        if (options.count("latency")) event.latency = parseDuration(options["latency"], "latency");
+        if (options.count("jitter")) event.jitter = parseDuration(options["jitter"], "jitter");
+        if (options.count("window")) event.window = parseBytes(options["window"], "window");
+        if (options.count("rate"))
+          event.rate = parseCount(options["rate"], "rate (messages read per second)", 1'000'000'000);
+        break;
+      }
+      case Kind::kSubscribe: {
+        event.topic = p.bare("a topic");
+        checkTopic(event.topic);
+        auto options = p.options({"queue"});
+        if (options.count("queue")) event.queue = parseCount(options["queue"], "queue (messages)");
+        break;
+      }
+      case Kind::kSend: {
+        event.text = p.quoted("the message text");
+        auto options = p.options({"size"});
+        if (options.count("size"))
+          event.size = parseCount(options["size"], "size (bytes of text)", kBurstTextBytesMax);
+        break;
+      }
+      case Kind::kPublish:
+        event.topic = p.bare("a topic");
+        checkTopic(event.topic);
+        event.text = p.quoted("the message text");
+        p.options({});
+        break;
+      case Kind::kBurst: {
+        event.topic = p.bare("a topic");
+        checkTopic(event.topic);
+        event.count = parseCount(p.bare("a message count"), "the burst's message count", kBurstCountMax);
+        auto options = p.options({"every", "size"});
+        if (options.count("every")) event.every = parseDuration(options["every"], "every");
+        if (options.count("size"))
+          event.size = parseCount(options["size"], "size (bytes of text)", kBurstTextBytesMax);
+        break;
+      }
+      case Kind::kResume: {
+        auto options = p.options({"rate"});
+        if (options.count("rate"))
+          event.rate = parseCount(options["rate"], "rate (messages read per second)", 1'000'000'000);
+        break;
+      }
+      case Kind::kLeave:
+        if (p.peekBare()) {
+          event.topic = p.bare("a topic");
+          checkTopic(event.topic);
+        }
+        p.options({});
+        break;
+      case Kind::kExpect: event.expect = parseExpectation(p); break;
+      case Kind::kStall:
+      case Kind::kDisconnect: p.options({}); break;
+      case Kind::kShutdown: break;
+    }
+  }
+
+  Scenario& scenario_;
+  std::set<std::string> joined_;
+  core::Duration lastAt_{};
+  bool sawEvent_ = false;
+  bool sawEnd_ = false;
+};
+
+}  // namespace
+
+ParseResult parseScenario(std::string_view text, const std::string& file) {
+  Scenario scenario;
+  scenario.file = file;
+  ScenarioReader reader(scenario);
+  int lineNumber = 0;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    ++lineNumber;
+    try {
+      reader.readLine(text.substr(start, end - start), lineNumber);
+    } catch (const LineError& error) {
+      return ParseError{file, lineNumber, error.message};
+    }
+    start = end + 1;
+  }
+  return scenario;
+}
+
+ParseResult loadScenario(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ParseError{path, 0, "cannot read the file"};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parseScenario(text.str(), path);
+}
+
+}  // namespace spread::sim

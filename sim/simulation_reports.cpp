@@ -1,0 +1,162 @@
+#include "simulation_run.h"
+
+namespace spread::sim {
+
+namespace {
+
+using plugins::sim::ConnectionEnd;
+
+std::string_view toString(transport::PublishResult::Status status) {
+  using Status = transport::PublishResult::Status;
+  switch (status) {
+    case Status::kAccepted: return "accepted";
+    case Status::kBadRequest: return "bad_request";
+    case Status::kBadTopic: return "bad_topic";
+    case Status::kBusy: return "busy";
+    case Status::kTooManyTopics: return "too_many_topics";
+    case Status::kDraining: return "draining";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void SimulationRun::expect(const Event& event) {
+  const Client& client = clients_[event.client];
+  const Expectation& e = event.expect;
+  const ConnectionInfo* latest =
+      client.connections.empty() ? nullptr : &connections_.at(client.connections.back());
+  std::string problem;
+  switch (e.kind) {
+    case Expectation::Kind::kReceived:
+    case Expectation::Kind::kPublished:
+    case Expectation::Kind::kRejected: {
+      const std::uint64_t actual = e.kind == Expectation::Kind::kReceived    ? client.read
+                                   : e.kind == Expectation::Kind::kPublished ? client.published
+                                                                             : client.rejected;
+      const bool ok = e.compare == Expectation::Compare::kEqual     ? actual == e.count
+                      : e.compare == Expectation::Compare::kAtLeast ? actual >= e.count
+                                                                    : actual <= e.count;
+      if (!ok) problem = "the count is " + std::to_string(actual);
+      break;
+    }
+    case Expectation::Kind::kClosed: {
+      // The server's verdict when it gave one (a stalled client may not have read it yet),
+      // otherwise how the connection ended.
+      std::optional<int> code;
+      if (latest != nullptr && latest->serverClose) code = static_cast<int>(*latest->serverClose);
+      if (latest != nullptr && !code && latest->end) code = static_cast<int>(latest->end->code);
+      if (!code) {
+        problem = event.client + "'s latest connection has not closed";
+      } else if (*code != e.code) {
+        problem = event.client + "'s latest connection closed with " + std::to_string(*code);
+      }
+      break;
+    }
+    case Expectation::Kind::kOpen:
+      if (liveConnections(client).empty()) problem = event.client + " has no open connection";
+      break;
+    case Expectation::Kind::kRefused:
+      if (latest == nullptr || !latest->refused)
+        problem = event.client + "'s latest connection was not refused";
+      break;
+  }
+  trace(line("expect").add("line", event.line).add("ok", problem.empty()));
+  if (!problem.empty() && !expectationFailure_) {
+    expectationFailure_ =
+        Violation{"expectation", "expected '" + formatEvent(event) + "', but " + problem, 0};
+    expectationLine_ = event.line;
+  }
+}
+
+void SimulationRun::onOpened(ConnectionId id) {
+  opening_ = id;
+  ++stats_.connections;
+  trace(line("open").add("conn", id));
+}
+
+void SimulationRun::onRefused(ConnectionId id, int httpStatus) {
+  connections_[id].refused = true;
+  trace(line("refused").add("conn", id).add("status", httpStatus));
+  if (timeline_ != nullptr)
+    timeline_->mark(id, clock_.now(), "refused", "refused " + std::to_string(httpStatus));
+}
+
+void SimulationRun::onRead(ConnectionId id, const core::MessagePtr& message) {
+  checker_.read(id, message);
+  ++clients_[connections_[id].client].read;
+  ++stats_.deliveries;
+  trace(line("deliver").add("conn", id).add("seq", message->sequence()));
+  if (timeline_ != nullptr) timeline_->delivered(id, message->sequence(), clock_.now());
+}
+
+void SimulationRun::onTextRead(ConnectionId id, std::string_view text) {
+  ++clients_[connections_[id].client].rejected;
+  trace(line("text").add("conn", id).add("text", text));
+}
+
+void SimulationRun::onCloseRequested(ConnectionId id, transport::CloseCode code, std::string_view reason) {
+  checker_.closeRequested(id, code, reason);
+  if (!connections_[id].serverClose) {
+    connections_[id].serverClose = code;
+    if (timeline_ != nullptr) {
+      timeline_->mark(id, clock_.now(), code == transport::CloseCode::kPolicyViolation ? "drop" : "close",
+                      "closing " + std::to_string(static_cast<int>(code)) + " " + std::string(reason));
+    }
+  }
+  trace(line("closing").add("conn", id).add("code", static_cast<int>(code)).add("reason", reason));
+}
+
+void SimulationRun::onEnded(ConnectionId id, const ConnectionEnd& end) {
+  checker_.ended(id, end);
+  connections_[id].end = end;
+  trace(line("close")
+            .add("conn", id)
+            .add("by", end.by == plugins::sim::ClosedBy::kServer ? "server" : "client")
+            .add("code", static_cast<int>(end.code))
+            .add("reason", end.reason)
+            .add("frame_read", end.frameRead));
+  if (timeline_ != nullptr) {
+    const bool byClient = end.by == plugins::sim::ClosedBy::kClient;
+    timeline_->mark(
+        id, clock_.now(), byClient ? "leave" : "close",
+        std::to_string(static_cast<int>(end.code)) + (byClient || end.frameRead ? "" : " (link cut)"));
+  }
+}
+
+void SimulationRun::onPublishAnswered(std::uint64_t requestId, const transport::PublishResult& result) {
+  const auto& [client, topic] = requests_[requestId];
+  ++(result.ok() ? clients_[client].published : clients_[client].rejected);
+  TraceLine out =
+      line("publish").add("client", client).add("topic", topic).add("status", toString(result.status));
+  if (!result.ok()) out.add("error", result.error);
+  trace(out);
+  requests_.erase(requestId);
+}
+
+void SimulationRun::onAccepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes) {
+  checker_.accepted(topic, sequence, bytes);
+  ++stats_.accepted;
+  trace(line("accept").add("topic", topic).add("seq", sequence));
+  if (timeline_ != nullptr) timeline_->accepted(topic, sequence, clock_.now());
+}
+
+std::uint64_t SimulationRun::onSubscribed(const std::string& topic, std::uint64_t acceptedBefore) {
+  checker_.subscribed(opening_, acceptedBefore);
+  trace(line("subscribe").add("conn", opening_).add("topic", topic).add("accepted_before", acceptedBefore));
+  return opening_;
+}
+
+void SimulationRun::onOffered(std::uint64_t tag, const core::MessagePtr& message, core::Delivery outcome) {
+  const auto id = static_cast<ConnectionId>(tag);
+  checker_.offered(id, message, outcome);
+  if (outcome == core::Delivery::kFull) trace(line("drop").add("conn", id).add("seq", message->sequence()));
+}
+
+void SimulationRun::onEnded(std::uint64_t tag, core::CloseReason reason, std::uint64_t acceptedNow) {
+  const auto id = static_cast<ConnectionId>(tag);
+  checker_.queueEnded(id, reason, acceptedNow);
+  trace(line("queue_end").add("conn", id).add("reason", core::toString(reason)));
+}
+
+}  // namespace spread::sim

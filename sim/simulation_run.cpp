@@ -1,0 +1,265 @@
+#include "simulation_run.h"
+
+#include <Poco/Logger.h>
+
+namespace spread::sim {
+
+namespace {
+
+using plugins::sim::SimControl;
+constexpr std::size_t kQueueDefault = 256;
+constexpr core::Duration kLatencyDefault = std::chrono::milliseconds(1);
+constexpr std::size_t kWindowDefault = 64 * 1024;
+constexpr core::Duration kImplicitGrace = std::chrono::seconds(5);
+
+core::Duration readInterval(std::optional<std::uint64_t> rate) {
+  return rate ? core::Duration(1'000'000'000 / static_cast<std::int64_t>(*rate)) : core::Duration::zero();
+}
+
+}  // namespace
+
+RunResult SimulationRun::execute() {
+  RunResult result;
+  result.seed = options_.seed.value_or(scenario_.settings.seed);
+  result.setupError = setUp(result.seed);
+  if (!result.setupError.empty()) return result;
+  trace(line("start").add("file", scenario_.file).add("seed", result.seed));
+  play();
+  judge(result);
+  return result;
+}
+
+std::string SimulationRun::setUp(std::uint64_t seed) {
+  const Settings& s = scenario_.settings;
+  broker_ = std::make_unique<core::Broker>(
+      clock_, executor_,
+      core::BrokerOptions{s.topicsMax, core::TopicOptions{s.inboundMessagesMax, s.fanoutBatch}});
+  probe_ = std::make_unique<ProbeRegistry>(*broker_, *this);
+  publisher_ = std::make_unique<transport::PublishService>(*probe_, metrics_, s.publishWait, "chat");
+  config_->setInt(
+      "closeTimeoutMs",
+      static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(s.closeTimeout).count()));
+  transport::SessionOptions session{{kQueueDefault, s.queueBytes},
+                                    s.sendWindowBytes,
+                                    s.messageBytesMax,
+                                    s.pingInterval,
+                                    s.idleTimeout,
+                                    s.publishWait};
+  context_ = std::make_unique<transport::TransportContext>(transport::TransportContext{
+      *probe_, clock_, executor_, metrics_, *publisher_, session, *config_, Poco::Logger::get("spread-sim")});
+
+  transport::LoadResult loaded = transport::PluginLoader(options_.pluginDir).load("sim");
+  if (auto* error = std::get_if<transport::PluginError>(&loaded))
+    return "cannot load the sim transport: " + error->message();
+  loaded_ = std::move(std::get<std::unique_ptr<transport::LoadedTransport>>(loaded));
+  control_ = dynamic_cast<SimControl*>(&loaded_->transport());
+  if (control_ == nullptr) return loaded_->path() + ": its transport does not implement SimControl";
+  for (const std::string& bug : options_.bugs) {
+    if (!control_->injectBug(bug)) return "unknown bug '" + bug + "'";
+  }
+  control_->setSeed(seed);
+  control_->setObserver(this);
+  transport::StartResult started = loaded_->transport().start(*context_);
+  if (!started.ok) return "the sim transport did not start: " + started.error;
+  return {};
+}
+
+void SimulationRun::play() {
+  core::TimePoint lastAt{};
+  std::vector<const Event*> atEnd;
+  bool running = true;
+  for (const Event& event : scenario_.events) {
+    if (event.atEnd) {
+      atEnd.push_back(&event);
+      continue;
+    }
+    lastAt = core::TimePoint(event.at);
+    if (!(running = advanceTo(lastAt))) break;
+    currentLine_ = event.line;
+    apply(event);
+    if (!(running = advanceTo(lastAt))) break;
+  }
+  if (running) {
+    if (!shutDown_) {
+      running = advanceTo(std::max(clock_.now(), lastAt + options_.settle));
+      if (running) shutdown(kImplicitGrace, true);
+    }
+    while (running && executor_.pending() > 0) running = step();
+    for (const Event* event : atEnd) {
+      currentLine_ = event->line;
+      if (running) expect(*event);
+    }
+    if (running && !expectationFailure_) checker_.finish(metrics_.connectionsOpen());
+  }
+}
+
+void SimulationRun::judge(RunResult& result) {
+  stats_.virtualTime = clock_.now().time_since_epoch();
+  trace(line("end").add("steps", stats_.steps));
+  if (expectationFailure_ && !checker_.failed()) {
+    result.violation = expectationFailure_;
+    result.line = expectationLine_;
+  } else if (checker_.failed()) {
+    result.violation = checker_.violation();
+    result.line = currentLine_;
+    if (auto found = connections_.find(result.violation->connection); found != connections_.end()) {
+      result.connectionLine = found->second.line;
+    }
+  }
+  for (const Event& event : scenario_.events) {
+    if (result.violation && event.line == result.line) result.lineText = formatEvent(event);
+  }
+  if (!result.violation && stats_.steps >= options_.stepsMax) {
+    result.violation = Violation{
+        "bounded", "the run did not settle within " + std::to_string(options_.stepsMax) + " executor tasks",
+        0};
+  }
+  if (result.violation) {
+    trace(line("violation")
+              .add("invariant", result.violation->invariant)
+              .add("detail", result.violation->detail)
+              .add("line", result.line));
+  }
+  result.traceHash = trace_.hash();
+  result.traceLines = trace_.lines();
+  result.stats = stats_;
+}
+
+bool SimulationRun::step() {
+  if (stats_.steps >= options_.stepsMax || !executor_.runNext()) return false;
+  ++stats_.steps;
+  checker_.escapedExceptions(executor_.escapedExceptions());
+  for (ConnectionId id : checker_.live()) checker_.link(id, control_->linkState(id));
+  return !checker_.failed() && !expectationFailure_;
+}
+
+bool SimulationRun::advanceTo(core::TimePoint until) {
+  while (auto due = executor_.nextDue()) {
+    if (*due > until) break;
+    if (!step()) return false;
+  }
+  if (until > clock_.now()) clock_.advanceTo(until);
+  return !checker_.failed() && !expectationFailure_;
+}
+
+std::vector<ConnectionId> SimulationRun::liveConnections(const Client& client,
+                                                         const std::string& topic) const {
+  std::vector<ConnectionId> out;
+  for (ConnectionId id : client.connections) {
+    const ConnectionInfo& info = connections_.at(id);
+    if (!info.end && (topic.empty() || info.topic == topic)) out.push_back(id);
+  }
+  return out;
+}
+
+void SimulationRun::skip(const Event& event, const std::string& why) {
+  trace(line("skip").add("line", event.line).add("why", why));
+}
+
+void SimulationRun::apply(const Event& event) {
+  trace(line("step").add("line", event.line).add("do", formatEvent(event)));
+  Client* client = event.client.empty() ? nullptr : &clients_[event.client];
+  switch (event.kind) {
+    case Event::Kind::kJoin:
+      client->link = plugins::sim::LinkOptions{
+          event.latency.value_or(kLatencyDefault), event.jitter.value_or(core::Duration::zero()),
+          event.window.value_or(kWindowDefault), readInterval(event.rate)};
+      break;
+    case Event::Kind::kSubscribe: {
+      const std::size_t queue = event.queue.value_or(kQueueDefault);
+      const ConnectionId id =
+          control_->connect(plugins::sim::ConnectRequest{event.client, event.topic, queue, client->link});
+      if (!client->reading) control_->setReading(id, false);
+      client->connections.push_back(id);
+      connections_[id] = ConnectionInfo{event.client, event.topic, event.line, false, std::nullopt};
+      checker_.connected(id, event.topic, Checker::QueueBound{queue, scenario_.settings.queueBytes});
+      trace(line("connect")
+                .add("conn", id)
+                .add("client", event.client)
+                .add("topic", event.topic)
+                .add("queue", static_cast<std::uint64_t>(queue)));
+      if (timeline_ != nullptr) {
+        timeline_->addTopic(event.topic);
+        timeline_->addConnection(id, event.client + " #" + std::to_string(id), event.topic, clock_.now());
+      }
+      break;
+    }
+    case Event::Kind::kSend: {
+      auto live = liveConnections(*client);
+      if (live.empty()) return skip(event, event.client + " has no open connection");
+      std::string text = event.text;
+      if (event.size && text.size() < *event.size) text.append(*event.size - text.size(), '.');
+      control_->sendText(live.front(), chatBody(event.client, text));
+      break;
+    }
+    case Event::Kind::kPublish:
+      requests_[control_->post(event.topic, chatBody(event.client, event.text), client->link.latency)] = {
+          event.client, event.topic};
+      break;
+    case Event::Kind::kBurst:
+      for (std::size_t i = 0; i < event.count; ++i) {
+        std::string text = "burst " + std::to_string(event.line) + "." + std::to_string(i + 1);
+        if (event.size && text.size() < *event.size) text.append(*event.size - text.size(), '.');
+        const std::string body = chatBody(event.client, text);
+        executor_.postAfter(event.every * static_cast<std::int64_t>(i), [this, body, topic = event.topic,
+                                                                         name = event.client] {
+          requests_[control_->post(topic, body, clients_[name].link.latency)] = {name, topic};
+        });
+      }
+      break;
+    case Event::Kind::kStall:
+    case Event::Kind::kResume:
+      client->reading = event.kind == Event::Kind::kResume;
+      if (event.rate) client->link.readInterval = readInterval(event.rate);
+      for (ConnectionId id : liveConnections(*client)) {
+        if (event.rate) control_->setReadInterval(id, client->link.readInterval);
+        control_->setReading(id, client->reading);
+        if (timeline_ != nullptr)
+          timeline_->mark(id, clock_.now(), client->reading ? "resume" : "stall",
+                          client->reading ? "resume" : "stall");
+      }
+      break;
+    case Event::Kind::kLeave:
+      for (ConnectionId id : liveConnections(*client, event.topic)) control_->leave(id);
+      break;
+    case Event::Kind::kDisconnect:
+      for (ConnectionId id : liveConnections(*client)) control_->cut(id);
+      break;
+    case Event::Kind::kShutdown:
+      if (shutDown_) return skip(event, "already shut down");
+      shutdown(event.grace, false);
+      break;
+    case Event::Kind::kExpect: expect(event); break;
+  }
+}
+
+void SimulationRun::shutdown(core::Duration grace, bool implicit) {
+  shutDown_ = true;
+  trace(line("shutdown")
+            .add("grace_us", static_cast<std::int64_t>(grace.count() / 1000))
+            .add("implicit", implicit));
+  checker_.shutdownBegan(clock_.now(), grace);
+  if (timeline_ != nullptr) timeline_->shutdown(clock_.now(), grace);
+  // What the daemon does: stop taking work, let the broker flush, then stop the transport
+  // with whatever is left of the grace period.
+  transport::Transport& transport = loaded_->transport();
+  transport.beginDrain();
+  publisher_->beginDrain();
+  const core::TimePoint deadline = clock_.now() + grace;
+  broker_->shutdown(grace, [this, deadline, &transport](core::CloseOutcome outcome) {
+    trace(line("broker_closed")
+              .add("outcome", outcome == core::CloseOutcome::kCompleted ? "completed" : "deadline_exceeded"));
+    transport.stop(
+        std::max(core::Duration::zero(), deadline - clock_.now()),
+        [this, &transport](transport::StopOutcome stopped) {
+          const std::uint64_t open = transport.stats().connectionsOpen;
+          trace(line("stopped")
+                    .add("outcome",
+                         stopped == transport::StopOutcome::kCompleted ? "completed" : "deadline_exceeded")
+                    .add("open", open));
+          checker_.stopped(clock_.now(), open);
+        });
+  });
+}
+
+}  // namespace spread::sim

@@ -1,0 +1,118 @@
+#pragma once
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Util/MapConfiguration.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checker.h"
+#include "probe_registry.h"
+#include "scenario.h"
+#include "simulator.h"
+#include "spread/core/broker.h"
+#include "spread/core/manual_executor.h"
+#include "spread/plugins/sim/sim_control.h"
+#include "spread/transport/plugin_loader.h"
+#include "spread/transport/publish_service.h"
+#include "timeline.h"
+#include "trace.h"
+
+namespace spread::sim {
+
+/// One simulation run (internal to the simulator): owns the world — clock, executor,
+/// broker, the probe in front of it, the loaded sim transport — and plays the scenario's
+/// clients against it. It hears what happens as the transport's observer and the probe's
+/// listener, and passes it on to the trace, the checker and the timeline.
+/// simulation_run.cpp drives the run; simulation_reports.cpp handles what it hears.
+class SimulationRun final : public plugins::sim::SimObserver, public ProbeListener {
+ public:
+  SimulationRun(const Scenario& scenario, const RunOptions& options)
+      : scenario_(scenario), options_(options), trace_(options.traceOut), timeline_(options.timeline) {}
+
+  RunResult execute();
+
+  // SimObserver
+  void onOpened(ConnectionId id) override;
+  void onStarted(ConnectionId) override { opening_ = 0; }
+  void onRefused(ConnectionId id, int httpStatus) override;
+  void onSent(ConnectionId id, const core::MessagePtr& message) override { checker_.sent(id, message); }
+  void onRead(ConnectionId id, const core::MessagePtr& message) override;
+  void onTextRead(ConnectionId id, std::string_view text) override;
+  void onCloseRequested(ConnectionId id, transport::CloseCode code, std::string_view reason) override;
+  void onEnded(ConnectionId id, const plugins::sim::ConnectionEnd& end) override;
+  void onPublishAnswered(std::uint64_t requestId, const transport::PublishResult& result) override;
+
+  // ProbeListener
+  void onAccepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes) override;
+  std::uint64_t onSubscribed(const std::string& topic, std::uint64_t acceptedBefore) override;
+  void onOffered(std::uint64_t tag, const core::MessagePtr& message, core::Delivery outcome) override;
+  void onEnded(std::uint64_t tag, core::CloseReason reason, std::uint64_t acceptedNow) override;
+
+ private:
+  struct Client {
+    plugins::sim::LinkOptions link;
+    bool reading = true;
+    std::vector<ConnectionId> connections;
+    std::uint64_t read = 0;
+    std::uint64_t published = 0;  // POSTs answered 204
+    std::uint64_t rejected = 0;   // POSTs refused, and error frames read
+  };
+  struct ConnectionInfo {
+    std::string client;
+    std::string topic;
+    int line = 0;
+    bool refused = false;
+    std::optional<transport::CloseCode> serverClose;  // the code the server closed with
+    std::optional<plugins::sim::ConnectionEnd> end;
+  };
+
+  /// Builds the world and loads the plugin; returns why it could not, or nothing.
+  std::string setUp(std::uint64_t seed);
+  /// Applies the events in time order, running every task due on the way, then shuts
+  /// down (if the scenario did not) and runs until nothing is pending.
+  void play();
+  /// Fills in the first violation, where it happened, and the run's numbers.
+  void judge(RunResult& result);
+  TraceLine line(std::string_view event) const { return TraceLine(clock_.now(), event); }
+  void trace(const TraceLine& line) { trace_.write(line); }
+  bool advanceTo(core::TimePoint until);
+  bool step();
+  void apply(const Event& event);
+  void shutdown(core::Duration grace, bool implicit);
+  void expect(const Event& event);
+  std::vector<ConnectionId> liveConnections(const Client& client, const std::string& topic = {}) const;
+  void skip(const Event& event, const std::string& why);
+
+  const Scenario& scenario_;
+  const RunOptions& options_;
+  Trace trace_;
+  Timeline* timeline_;
+  Checker checker_;
+  std::optional<Violation> expectationFailure_;
+  int expectationLine_ = 0;
+
+  core::ManualClock clock_;
+  core::ManualExecutor executor_{clock_};
+  transport::Metrics metrics_;
+  std::unique_ptr<core::Broker> broker_;
+  std::unique_ptr<ProbeRegistry> probe_;
+  std::unique_ptr<transport::PublishService> publisher_;
+  Poco::AutoPtr<Poco::Util::MapConfiguration> config_{new Poco::Util::MapConfiguration};
+  std::unique_ptr<transport::TransportContext> context_;
+  std::unique_ptr<transport::LoadedTransport> loaded_;
+  plugins::sim::SimControl* control_ = nullptr;
+
+  std::map<std::string, Client> clients_;
+  std::map<ConnectionId, ConnectionInfo> connections_;
+  std::map<std::uint64_t, std::pair<std::string, std::string>> requests_;  // id -> client, topic
+  ConnectionId opening_ = 0;
+  int currentLine_ = 0;
+  bool shutDown_ = false;
+  RunStats stats_;
+};
+
+}  // namespace spread::sim

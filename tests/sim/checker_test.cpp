@@ -1,0 +1,196 @@
+// Proves each invariant of the Checker fires on a deliberately broken event sequence
+// (a lost, duplicated or late message, an overfull queue, an unjustified drop, a double
+// close, a late shutdown) and stays quiet on the correct sequence next to it.
+#include <gtest/gtest.h>
+
+#include "checker.h"
+
+namespace spread::sim {
+namespace {
+
+using plugins::sim::ClosedBy;
+using plugins::sim::ConnectionEnd;
+using transport::CloseCode;
+
+constexpr ConnectionId kConn = 1;
+
+core::MessagePtr message(std::uint64_t sequence) {
+  return std::make_shared<const core::Message>(sequence, core::TimePoint{},
+                                               core::Payload::raw("m" + std::to_string(sequence)));
+}
+
+class CheckerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    checker_.connected(kConn, "chat", Checker::QueueBound{2, 1024});
+    checker_.subscribed(kConn, 0);
+  }
+  // A message the topic accepted and the queue took.
+  void publishAndQueue(std::uint64_t sequence) {
+    checker_.accepted("chat", sequence, message(sequence)->bytes());
+    checker_.offered(kConn, message(sequence), core::Delivery::kAccepted);
+  }
+  void sendAndRead(std::uint64_t sequence) {
+    checker_.sent(kConn, message(sequence));
+    checker_.read(kConn, message(sequence));
+  }
+  std::string broken() const { return checker_.violation() ? checker_.violation()->invariant : "none"; }
+
+  Checker checker_;
+};
+
+TEST_F(CheckerTest, CleanRunBreaksNothing) {
+  for (std::uint64_t seq = 1; seq <= 5; ++seq) {
+    publishAndQueue(seq);
+    sendAndRead(seq);
+  }
+  checker_.queueEnded(kConn, core::CloseReason::kGoingAway, 5);
+  checker_.shutdownBegan(core::TimePoint{}, std::chrono::seconds(1));
+  checker_.closeRequested(kConn, CloseCode::kGoingAway, "server shutting down");
+  checker_.ended(kConn,
+                 ConnectionEnd{ClosedBy::kServer, CloseCode::kGoingAway, "server shutting down", true});
+  checker_.stopped(core::TimePoint{} + std::chrono::milliseconds(10), 0);
+  checker_.finish();
+  EXPECT_EQ(broken(), "none");
+}
+
+TEST_F(CheckerTest, DuplicateReadBreaksLogOrder) {
+  publishAndQueue(1);
+  sendAndRead(1);
+  checker_.read(kConn, message(1));
+  EXPECT_EQ(broken(), "log-order");
+}
+
+TEST_F(CheckerTest, ReadOfAMessageNotInTheLogBreaksLogOrder) {
+  publishAndQueue(1);
+  checker_.sent(kConn, message(1));
+  checker_.read(kConn,
+                std::make_shared<const core::Message>(1, core::TimePoint{}, core::Payload::raw("forged")));
+  EXPECT_EQ(broken(), "log-order");
+}
+
+TEST_F(CheckerTest, MessageLostOnTheLinkBreaksNoLoss) {
+  publishAndQueue(1);
+  publishAndQueue(2);
+  checker_.sent(kConn, message(1));
+  checker_.sent(kConn, message(2));
+  checker_.read(kConn, message(2));  // 1 never arrived
+  EXPECT_EQ(broken(), "no-loss");
+}
+
+TEST_F(CheckerTest, FanOutSkippingAMessageBreaksNoLoss) {
+  checker_.accepted("chat", 1, message(1)->bytes());
+  publishAndQueue(2);
+  checker_.offered(kConn, message(1), core::Delivery::kAccepted);  // out of order
+  EXPECT_EQ(broken(), "no-loss");
+}
+
+TEST_F(CheckerTest, TopicClosingWithMessagesNotOfferedBreaksNoLoss) {
+  publishAndQueue(1);
+  checker_.accepted("chat", 2, message(2)->bytes());
+  checker_.queueEnded(kConn, core::CloseReason::kGoingAway, 2);  // 2 was never offered
+  EXPECT_EQ(broken(), "no-loss");
+}
+
+TEST_F(CheckerTest, SendAfterCloseBreaksAfterEnd) {
+  publishAndQueue(1);
+  checker_.closeRequested(kConn, CloseCode::kGoingAway, "server shutting down");
+  checker_.sent(kConn, message(1));
+  EXPECT_EQ(broken(), "after-end");
+}
+
+TEST_F(CheckerTest, ReadAfterEndBreaksAfterEnd) {
+  publishAndQueue(1);
+  checker_.sent(kConn, message(1));
+  checker_.ended(kConn, ConnectionEnd{ClosedBy::kClient, CloseCode::kNormal, "client left", false});
+  checker_.read(kConn, message(1));
+  EXPECT_EQ(broken(), "after-end");
+}
+
+TEST_F(CheckerTest, OfferAfterUnsubscribeBreaksAfterEnd) {
+  checker_.queueEnded(kConn, core::CloseReason::kUnsubscribed, 0);
+  publishAndQueue(1);
+  EXPECT_EQ(broken(), "after-end");
+}
+
+TEST_F(CheckerTest, QueueOverItsBoundBreaksQueueBound) {
+  publishAndQueue(1);
+  publishAndQueue(2);
+  EXPECT_EQ(broken(), "none");
+  publishAndQueue(3);  // the bound is 2
+  EXPECT_EQ(broken(), "queue-bound");
+}
+
+TEST_F(CheckerTest, OverfullReceiveWindowBreaksQueueBound) {
+  checker_.link(kConn, plugins::sim::LinkState{true, false, 512, 512, 100, 0});
+  EXPECT_EQ(broken(), "none");
+  checker_.link(kConn, plugins::sim::LinkState{true, false, 600, 512, 100, 0});
+  EXPECT_EQ(broken(), "queue-bound");
+}
+
+TEST_F(CheckerTest, RefusalBelowTheBoundBreaksDropJustified) {
+  publishAndQueue(1);
+  checker_.accepted("chat", 2, message(2)->bytes());
+  checker_.offered(kConn, message(2), core::Delivery::kFull);  // only 1 of 2 queued
+  EXPECT_EQ(broken(), "drop-justified");
+}
+
+TEST_F(CheckerTest, RefusalAtTheBoundIsJustified) {
+  publishAndQueue(1);
+  publishAndQueue(2);
+  checker_.accepted("chat", 3, message(3)->bytes());
+  checker_.offered(kConn, message(3), core::Delivery::kFull);
+  checker_.closeRequested(kConn, CloseCode::kPolicyViolation, "too slow to keep up");
+  EXPECT_EQ(broken(), "none");
+}
+
+TEST_F(CheckerTest, SlowConsumerCloseWithoutRefusalBreaksDropJustified) {
+  checker_.closeRequested(kConn, CloseCode::kPolicyViolation, "too slow to keep up");
+  EXPECT_EQ(broken(), "drop-justified");
+}
+
+TEST_F(CheckerTest, SecondEndBreaksCloseOnce) {
+  checker_.ended(kConn,
+                 ConnectionEnd{ClosedBy::kServer, CloseCode::kPolicyViolation, "too slow to keep up", true});
+  EXPECT_EQ(broken(), "none");
+  checker_.ended(kConn, ConnectionEnd{ClosedBy::kClient, CloseCode::kNormal, "client left", false});
+  EXPECT_EQ(broken(), "close-once");
+}
+
+TEST_F(CheckerTest, ConnectionThatNeverEndsBreaksCloseOnce) {
+  checker_.finish();
+  EXPECT_EQ(broken(), "close-once");
+}
+
+TEST_F(CheckerTest, MetricsCountingAnOpenConnectionBreakCloseOnce) {
+  checker_.ended(kConn, ConnectionEnd{ClosedBy::kClient, CloseCode::kNormal, "client left", false});
+  checker_.finish(1);
+  EXPECT_EQ(broken(), "close-once");
+}
+
+TEST_F(CheckerTest, CloseWithoutReasonBreaksCloseOnce) {
+  checker_.closeRequested(kConn, CloseCode::kGoingAway, "");
+  EXPECT_EQ(broken(), "close-once");
+}
+
+TEST_F(CheckerTest, EscapedExceptionBreaksNoException) {
+  checker_.escapedExceptions(0);
+  EXPECT_EQ(broken(), "none");
+  checker_.escapedExceptions(1);
+  EXPECT_EQ(broken(), "no-exception");
+}
+
+TEST_F(CheckerTest, StopAfterGraceBreaksShutdownGrace) {
+  checker_.shutdownBegan(core::TimePoint{}, std::chrono::milliseconds(100));
+  checker_.stopped(core::TimePoint{} + std::chrono::milliseconds(101), 0);
+  EXPECT_EQ(broken(), "shutdown-grace");
+}
+
+TEST_F(CheckerTest, StopWithConnectionsOpenBreaksShutdownGrace) {
+  checker_.shutdownBegan(core::TimePoint{}, std::chrono::milliseconds(100));
+  checker_.stopped(core::TimePoint{} + std::chrono::milliseconds(100), 1);
+  EXPECT_EQ(broken(), "shutdown-grace");
+}
+
+}  // namespace
+}  // namespace spread::sim

@@ -1,0 +1,108 @@
+// Proves the checks catch real broken runs end to end: each deliberate bug switched on
+// in the sim plugin (a lost or duplicated message, a double close, a queue one slot too
+// big or small, a late stop...) makes its scenario break the named invariant, and the
+// same scenario passes with the bug off.
+#include "sim_test_support.h"
+
+namespace spread::sim {
+namespace {
+
+using testing::parsed;
+using testing::runOptions;
+
+// A fast reader and a stalled one with a 4-message queue; the stalled one is evicted,
+// the shutdown cuts its link at the grace deadline, and then its client leaves.
+constexpr const char* kStalledReader =
+    "set sendWindow 512\n"
+    "0ms join fast\n"
+    "0ms join slow window=512\n"
+    "0ms subscribe fast chat\n"
+    "0ms subscribe slow chat queue=4\n"
+    "1ms stall slow\n"
+    "5ms burst fast chat 200 every=100us\n"
+    "50ms shutdown grace=100ms\n"
+    "200ms leave slow\n";
+
+// A reader stalls and resumes, then a message arrives.
+constexpr const char* kStallResume =
+    "0ms join a\n"
+    "0ms subscribe a chat\n"
+    "5ms stall a\n"
+    "10ms resume a\n"
+    "20ms publish a chat \"after resume\"\n";
+
+constexpr const char* kBurst =
+    "0ms join a\n"
+    "0ms subscribe a chat\n"
+    "5ms burst a chat 10\n";
+
+// The shutdown closes a slow reader's connection while messages are still on their way.
+constexpr const char* kSlowReaderShutdown =
+    "0ms join a rate=100\n"
+    "0ms subscribe a chat\n"
+    "5ms burst a chat 20\n"
+    "10ms shutdown grace=1s\n";
+
+struct BugCase {
+  const char* bug;
+  const char* scenario;
+  const char* invariant;
+};
+
+void PrintTo(const BugCase& bug, std::ostream* out) { *out << bug.bug; }
+
+class InjectedBugTest : public ::testing::TestWithParam<BugCase> {};
+
+TEST_P(InjectedBugTest, ScenarioPassesWithoutTheBug) {
+  const RunResult result = runScenario(parsed(GetParam().scenario), runOptions());
+  EXPECT_TRUE(result.ok()) << result.describe("test.scn");
+}
+
+TEST_P(InjectedBugTest, BugBreaksTheNamedInvariant) {
+  RunOptions options = runOptions();
+  options.bugs = {GetParam().bug};
+  const RunResult result = runScenario(parsed(GetParam().scenario), options);
+  ASSERT_TRUE(result.setupError.empty()) << result.setupError;
+  ASSERT_TRUE(result.violation.has_value()) << "bug " << GetParam().bug << " went unnoticed";
+  EXPECT_EQ(result.violation->invariant, GetParam().invariant) << result.describe("test.scn");
+  EXPECT_GT(result.line, 0) << "a failure names the scenario line in effect";
+}
+
+INSTANTIATE_TEST_SUITE_P(Bugs, InjectedBugTest,
+                         ::testing::Values(BugCase{"drop-after-resume", kStallResume, "no-loss"},
+                                           BugCase{"duplicate-delivery", kBurst, "log-order"},
+                                           BugCase{"end-before-flush", kSlowReaderShutdown, "after-end"},
+                                           BugCase{"queue-off-by-one", kStalledReader, "queue-bound"},
+                                           BugCase{"window-ignored", kStalledReader, "queue-bound"},
+                                           BugCase{"early-drop", kStalledReader, "drop-justified"},
+                                           BugCase{"close-twice", kStalledReader, "close-once"},
+                                           BugCase{"lost-close", kStalledReader, "close-once"},
+                                           BugCase{"slow-stop", kStalledReader, "shutdown-grace"},
+                                           BugCase{"throw-in-task", kBurst, "no-exception"}),
+                         [](const ::testing::TestParamInfo<BugCase>& info) {
+                           std::string name = info.param.bug;
+                           for (char& c : name) c = c == '-' ? '_' : c;
+                           return name;
+                         });
+
+TEST(InjectedBugTest, UnknownBugIsASetupError) {
+  RunOptions options = runOptions();
+  options.bugs = {"no-such-bug"};
+  const RunResult result = runScenario(parsed(kBurst), options);
+  EXPECT_EQ(result.setupError, "unknown bug 'no-such-bug'");
+}
+
+TEST(ExpectationTest, FailedExpectationNamesItsLine) {
+  const RunResult result =
+      runScenario(parsed(std::string(kBurst) + "50ms expect a received 11\n"), runOptions());
+  ASSERT_TRUE(result.violation.has_value());
+  EXPECT_EQ(result.violation->invariant, "expectation");
+  EXPECT_EQ(result.line, 4);
+  EXPECT_NE(result.describe("t.scn").find("t.scn:4: invariant expectation broken (seed 1): expected '50ms "
+                                          "expect a received 11', but the count is 10"),
+            std::string::npos)
+      << result.describe("t.scn");
+}
+
+}  // namespace
+}  // namespace spread::sim

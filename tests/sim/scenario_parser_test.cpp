@@ -1,0 +1,155 @@
+// Proves the scenario format: every event kind parses into the fields it names, a
+// written scenario reads back the same, and each kind of bad line is reported with the
+// file, the line number and what was expected there.
+#include <gtest/gtest.h>
+
+#include <variant>
+
+#include "scenario_parser.h"
+
+namespace spread::sim {
+namespace {
+
+using std::chrono::milliseconds;
+
+Scenario parseOk(const std::string& text) {
+  ParseResult result = parseScenario(text, "test.scn");
+  if (auto* error = std::get_if<ParseError>(&result)) ADD_FAILURE() << error->text();
+  return std::holds_alternative<Scenario>(result) ? std::get<Scenario>(result) : Scenario{};
+}
+
+TEST(ScenarioParserTest, ReadsEveryEventKind) {
+  const Scenario s = parseOk(
+      "# a comment line\n"
+      "set seed 7\n"
+      "set sendWindow 2KiB\n"
+      "0ms join alice latency=2ms jitter=500us window=4KiB rate=100  # trailing comment\n"
+      "0ms subscribe alice chat queue=8\n"
+      "1.5ms send alice \"say \\\"hi\\\" # not a comment\"\n"
+      "2ms publish alice room-2 \"hello\"\n"
+      "3ms burst alice chat 10 every=1ms size=64\n"
+      "4ms stall alice\n"
+      "5ms resume alice rate=50\n"
+      "6ms leave alice chat\n"
+      "7ms disconnect alice\n"
+      "8ms shutdown grace=250ms\n"
+      "9ms expect alice received >=3\n"
+      "end expect alice closed 1008\n");
+  EXPECT_EQ(s.settings.seed, 7u);
+  EXPECT_EQ(s.settings.sendWindowBytes, 2048u);
+  ASSERT_EQ(s.events.size(), 12u);
+  const Event& join = s.events[0];
+  EXPECT_EQ(join.kind, Event::Kind::kJoin);
+  EXPECT_EQ(join.line, 4);
+  EXPECT_EQ(join.latency, milliseconds(2));
+  EXPECT_EQ(join.jitter, std::chrono::microseconds(500));
+  EXPECT_EQ(join.window, 4096u);
+  EXPECT_EQ(join.rate, 100u);
+  EXPECT_EQ(s.events[1].queue, 8u);
+  EXPECT_EQ(s.events[2].at, std::chrono::microseconds(1500));
+  EXPECT_EQ(s.events[2].text, "say \"hi\" # not a comment");
+  EXPECT_EQ(s.events[3].topic, "room-2");
+  EXPECT_EQ(s.events[4].count, 10u);
+  EXPECT_EQ(s.events[4].every, milliseconds(1));
+  EXPECT_EQ(s.events[4].size, 64u);
+  EXPECT_EQ(s.events[6].rate, 50u);
+  EXPECT_EQ(s.events[7].topic, "chat");
+  EXPECT_EQ(s.events[9].grace, milliseconds(250));
+  EXPECT_EQ(s.events[10].expect.compare, Expectation::Compare::kAtLeast);
+  EXPECT_EQ(s.events[10].expect.count, 3u);
+  EXPECT_TRUE(s.events[11].atEnd);
+  EXPECT_EQ(s.events[11].expect.code, 1008);
+}
+
+TEST(ScenarioParserTest, ExpectMayNameTheClientWithTheWordClient) {
+  const Scenario s = parseOk(
+      "0ms join bob\n0ms join client\n5ms expect client bob closed 1008\n6ms expect client received 2\n");
+  ASSERT_EQ(s.events.size(), 4u);
+  EXPECT_EQ(s.events[2].client, "bob");
+  EXPECT_EQ(s.events[2].expect.code, 1008);
+  EXPECT_EQ(s.events[3].client, "client");
+  EXPECT_EQ(s.events[3].expect.count, 2u);
+}
+
+TEST(ScenarioParserTest, WrittenScenarioReadsBackTheSame) {
+  const Scenario first = parseOk(
+      "set seed 3\nset closeTimeout 250ms\n0ms join a latency=1500us rate=20\n0ms subscribe a chat queue=4\n"
+      "1ms burst a chat 5 every=100us size=300\n2ms send a \"q\\\"uote\"\n3ms shutdown grace=1s\nend expect "
+      "a received <=5\n");
+  const Scenario second = parseOk(formatScenario(first));
+  EXPECT_EQ(first.settings, second.settings);
+  ASSERT_EQ(first.events.size(), second.events.size());
+  for (std::size_t i = 0; i < first.events.size(); ++i) {
+    Event a = first.events[i];
+    Event b = second.events[i];
+    a.line = b.line = 0;  // the writer drops comments and blank lines
+    EXPECT_EQ(a, b) << formatEvent(first.events[i]);
+  }
+}
+
+struct BadInput {
+  const char* name;
+  const char* text;
+  int line;
+  const char* message;
+};
+
+void PrintTo(const BadInput& input, std::ostream* out) { *out << input.name; }
+
+class ScenarioParserErrorTest : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(ScenarioParserErrorTest, NamesFileLineAndWhatWasExpected) {
+  ParseResult result = parseScenario(GetParam().text, "bad.scn");
+  ASSERT_TRUE(std::holds_alternative<ParseError>(result)) << GetParam().text;
+  const ParseError& error = std::get<ParseError>(result);
+  EXPECT_EQ(error.line, GetParam().line);
+  EXPECT_NE(error.message.find(GetParam().message), std::string::npos) << error.text();
+  EXPECT_EQ(error.text().rfind("bad.scn:" + std::to_string(GetParam().line) + ": ", 0), 0u) << error.text();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadLines, ScenarioParserErrorTest,
+    ::testing::Values(
+        BadInput{"UnknownEvent", "0ms join alice\n\n5ms subscrbe alice chat\n", 3,
+                 "unknown event 'subscrbe': expected join, subscribe"},
+        BadInput{"ClientBeforeJoin", "0ms subscribe bob chat\n", 1, "client 'bob' is used before it joined"},
+        BadInput{"TimeGoesBack", "10ms join a\n5ms join b\n", 2,
+                 "time 5ms is earlier than the line before (10ms)"},
+        BadInput{"BadTopic", "0ms join a\n0ms subscribe a bad/topic\n", 2, "bad topic 'bad/topic'"},
+        BadInput{"UnquotedText", "0ms join a\n0ms send a hello\n", 2,
+                 "expected the message text in double quotes, got 'hello'"},
+        BadInput{"UnterminatedString", "0ms join a\n0ms send a \"open\n", 2, "unterminated string"},
+        BadInput{"BadDuration", "0ms join a latency=fast\n", 1,
+                 "expected latency as a duration like 250us, 10ms or 1.5s, got 'fast'"},
+        BadInput{"ZeroBurst", "0ms join a\n0ms burst a chat 0\n", 2,
+                 "expected the burst's message count as a whole number from 1"},
+        BadInput{"SetAfterEvent", "0ms join a\nset seed 3\n", 2,
+                 "'set' lines must come before the first event"},
+        BadInput{"UnknownSetting", "set speed 3\n", 1, "unknown setting 'speed'"},
+        BadInput{"EndOnNonExpect", "0ms join a\nend join b\n", 2, "only 'expect' may be timed 'end'"},
+        BadInput{"TimedAfterEnd", "0ms join a\nend expect a received 1\n5ms stall a\n", 3,
+                 "timed events cannot follow an 'end' line"},
+        BadInput{"BadCloseCode", "0ms join a\n0ms expect a closed 99\n", 2,
+                 "expected a close code from 1000 to 4999, got '99'"},
+        BadInput{"UnknownExpectation", "0ms join a\n0ms expect a happy\n", 2,
+                 "expected received, published, rejected, closed, open or refused"},
+        BadInput{"UnknownOption", "0ms join a colour=red\n", 1,
+                 "unknown option 'colour=': expected one of latency=, jitter=, window=, rate="},
+        BadInput{"JoinedTwice", "0ms join a\n0ms join a\n", 2, "client 'a' already joined"},
+        BadInput{"BadQueue", "0ms join a\n0ms subscribe a chat queue=many\n", 2,
+                 "expected queue (messages) as a whole number"},
+        BadInput{"TrailingWord", "0ms join a\n0ms stall a now\n", 2,
+                 "unexpected 'now': expected the end of the line"},
+        BadInput{"BadClientName", "0ms join a/b\n", 1, "expected a client name"},
+        BadInput{"MissingEvent", "0ms\n", 1, "expected an event after the time"},
+        BadInput{"BadTime", "soon join a\n", 1, "expected a time (like 10ms) or 'end' as a duration"}),
+    [](const ::testing::TestParamInfo<BadInput>& info) { return std::string(info.param.name); });
+
+TEST(ScenarioParserTest, UnreadableFileIsAnErrorOnLineZero) {
+  ParseResult result = loadScenario("/nonexistent/dir/x.scn");
+  ASSERT_TRUE(std::holds_alternative<ParseError>(result));
+  EXPECT_EQ(std::get<ParseError>(result).text(), "/nonexistent/dir/x.scn:0: cannot read the file");
+}
+
+}  // namespace
+}  // namespace spread::sim
