@@ -15,7 +15,7 @@ Delivery QueueSubscriber::deliver(const MessagePtr& message) {
     const bool empty = queue_.empty();
     if (queue_.size() >= limits_.messagesMax) return Delivery::kFull;
     if (!empty && bytes_ + size > limits_.bytesMax) return Delivery::kFull;
-    queue_.push_back(message);
+    queue_.push(message);
     bytes_ += size;
     if (empty) wakeup = wakeup_;
   }
@@ -41,8 +41,7 @@ std::vector<MessagePtr> QueueSubscriber::popUpTo(std::size_t countMax) {
   out.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     bytes_ -= queue_.front()->bytes().size();
-    out.push_back(std::move(queue_.front()));
-    queue_.pop_front();
+    out.push_back(queue_.pop());
   }
   return out;
 }

@@ -19,7 +19,7 @@ bool OutboundQueue::pushMessages(std::span<const core::MessagePtr> messages) {
   for (const core::MessagePtr& message : messages) {
     Frame frame{FrameHeader(Opcode::kText, message->bytes().size()), message, {}};
     bytesQueued_.fetch_add(frame.size(), std::memory_order_relaxed);
-    frames_.push_back(std::move(frame));
+    frames_.push(std::move(frame));
   }
   if (bytesQueued_.load(std::memory_order_relaxed) >= windowBytes_) overWindow_ = true;
   return wakeLocked();
@@ -54,7 +54,7 @@ bool OutboundQueue::closeQueued() const {
 
 bool OutboundQueue::pushLocked(Frame frame) {
   bytesQueued_.fetch_add(frame.size(), std::memory_order_relaxed);
-  frames_.push_back(std::move(frame));
+  frames_.push(std::move(frame));
   if (bytesQueued_.load(std::memory_order_relaxed) >= windowBytes_) overWindow_ = true;
   return wakeLocked();
 }
@@ -106,7 +106,7 @@ OutboundQueue::WriteResult OutboundQueue::writeTo(int fd, const MessageWritten& 
       left -= remaining;
       if (frame.message && written) written(*frame.message);
       if (frame.isClose) closeWritten_ = true;
-      frames_.pop_front();
+      frames_.pop();
     }
   }
   result.drained = frames_.empty();

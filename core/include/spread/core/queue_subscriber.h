@@ -1,12 +1,12 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <vector>
 
+#include "spread/core/fifo.h"
 #include "spread/core/subscriber.h"
 
 namespace spread::core {
@@ -52,7 +52,7 @@ class QueueSubscriber final : public Subscriber {
  private:
   const QueueLimits limits_;
   mutable std::mutex mutex_;
-  std::deque<MessagePtr> queue_;
+  Fifo<MessagePtr> queue_;  // allocates nothing while the subscriber is idle
   std::size_t bytes_ = 0;
   std::optional<CloseReason> closeReason_;
   Wakeup wakeup_;
