@@ -7,7 +7,7 @@ namespace spread::core {
 QueueSubscriber::QueueSubscriber(QueueLimits limits) : limits_(limits) {}
 
 Delivery QueueSubscriber::deliver(const MessagePtr& message) {
-  Wakeup wakeup;
+  std::shared_ptr<const Wakeup> wakeup;
   {
     std::lock_guard lock(mutex_);
     if (closeReason_) return Delivery::kAccepted;  // late delivery after close: ignore it
@@ -19,19 +19,19 @@ Delivery QueueSubscriber::deliver(const MessagePtr& message) {
     bytes_ += size;
     if (empty) wakeup = wakeup_;
   }
-  if (wakeup) wakeup();
+  if (wakeup) (*wakeup)();
   return Delivery::kAccepted;
 }
 
 void QueueSubscriber::close(CloseReason reason) {
-  Wakeup wakeup;
+  std::shared_ptr<const Wakeup> wakeup;
   {
     std::lock_guard lock(mutex_);
     if (closeReason_) return;
     closeReason_ = reason;
     wakeup = wakeup_;
   }
-  if (wakeup) wakeup();
+  if (wakeup) (*wakeup)();
 }
 
 std::vector<MessagePtr> QueueSubscriber::popUpTo(std::size_t countMax) {
@@ -75,7 +75,7 @@ std::size_t QueueSubscriber::bytes() const {
 
 void QueueSubscriber::setWakeup(Wakeup wakeup) {
   std::lock_guard lock(mutex_);
-  wakeup_ = std::move(wakeup);
+  wakeup_ = wakeup ? std::make_shared<const Wakeup>(std::move(wakeup)) : nullptr;
 }
 
 }  // namespace spread::core

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -55,7 +56,9 @@ class QueueSubscriber final : public Subscriber {
   Fifo<MessagePtr> queue_;  // allocates nothing while the subscriber is idle
   std::size_t bytes_ = 0;
   std::optional<CloseReason> closeReason_;
-  Wakeup wakeup_;
+  // Shared, so a delivery takes a reference under the lock and calls it outside without
+  // copying the function (a copy allocates when its captures are large).
+  std::shared_ptr<const Wakeup> wakeup_;
 };
 
 }  // namespace spread::core
