@@ -3,8 +3,8 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <array>
 #include <cerrno>
-#include <vector>
 
 namespace spread::plugins::websocket {
 
@@ -69,10 +69,11 @@ OutboundQueue::WriteResult OutboundQueue::writeTo(int fd, const MessageWritten& 
   std::lock_guard lock(mutex_);
   writeRequested_ = false;
   WriteResult result;
-  std::vector<iovec> iov;
-  iov.reserve(2 * kFramesPerWriteMax);
+  // On the stack: this runs once per socket per wake-up, and a heap vector of this size
+  // cost a malloc and a free each time.
+  std::array<iovec, 2 * kFramesPerWriteMax> iov;
   while (!frames_.empty()) {
-    iov.clear();
+    std::size_t iovCount = 0;
     for (std::size_t i = 0; i < frames_.size() && i < kFramesPerWriteMax; ++i) {
       const Frame& frame = frames_[i];
       std::size_t skip = frame.written;
@@ -81,13 +82,13 @@ OutboundQueue::WriteResult OutboundQueue::writeTo(int fd, const MessageWritten& 
           skip -= part.size();
           continue;
         }
-        iov.push_back(iovec{const_cast<char*>(part.data() + skip), part.size() - skip});
+        iov[iovCount++] = iovec{const_cast<char*>(part.data() + skip), part.size() - skip};
         skip = 0;
       }
     }
     msghdr message{};
     message.msg_iov = iov.data();
-    message.msg_iovlen = iov.size();
+    message.msg_iovlen = iovCount;
     const ssize_t sent = ::sendmsg(fd, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent < 0) {
       if (errno == EINTR) continue;
