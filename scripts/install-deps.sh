@@ -7,7 +7,10 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config
           libpoco-dev libgtest-dev libgmock-dev libbenchmark-dev)
 if [[ "${1:-}" == "--with-test-clients" ]]; then
-  packages+=(python3 python3-websockets nodejs npm chromium)
+  packages+=(python3 python3-websockets nodejs chromium)
+  # Node.js builds from outside Debian (NodeSource) bundle npm and conflict with Debian's
+  # npm package, so that is only asked for when no npm is there.
+  command -v npm >/dev/null || packages+=(npm)
 fi
 
 missing=()
@@ -19,4 +22,15 @@ if (( ${#missing[@]} > 0 )); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The Node clients' packages, from their committed lock files (node_modules is not committed).
+if [[ "${1:-}" == "--with-test-clients" ]]; then
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  for folder in tests/e2e/node bench/peers; do
+    if [[ ! -d "$root/$folder/node_modules" ]]; then
+      echo "install-deps: npm ci in $folder"
+      (cd "$root/$folder" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+  done
 fi

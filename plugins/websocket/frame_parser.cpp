@@ -185,7 +185,7 @@ bool FrameParser::finishClose(std::vector<ParsedEvent>& events) {
       return fail(CloseCode::kProtocolError, "invalid close code " + std::to_string(code), events);
     }
     const std::string_view reason = std::string_view(control_).substr(2);
-    if (!core::isValidUtf8(reason)) return fail(CloseCode::kProtocolError, "close reason is not valid UTF-8", events);
+    if (!core::isValidUtf8(reason)) return fail(CloseCode::kInvalidPayload, "close reason is not valid UTF-8", events);
     event.peerCode = static_cast<std::uint16_t>(code);
     event.payload = std::string(reason);
   }

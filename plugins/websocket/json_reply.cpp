@@ -2,20 +2,7 @@
 
 #include <Poco/Net/HTTPServerResponse.h>
 
-#include "spread/core/chat_codec.h"
-
 namespace spread::plugins::websocket {
-
-std::string errorJson(std::string_view error, std::string_view field) {
-  std::string out = "{\"error\":";
-  core::appendJsonString(out, error);
-  if (!field.empty()) {
-    out += ",\"field\":";
-    core::appendJsonString(out, field);
-  }
-  out += "}";
-  return out;
-}
 
 void sendJson(Poco::Net::HTTPServerResponse& response, int status, const std::string& body) {
   response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "spread/transport/metrics.h"
+#include "spread/transport/publish_service.h"
 
 namespace Poco::Net {
 class HTTPServerResponse;
@@ -11,8 +12,7 @@ class HTTPServerResponse;
 
 namespace spread::plugins::websocket {
 
-/// {"error":"…"} or {"error":"…","field":"…"}, the body of every HTTP refusal.
-std::string errorJson(std::string_view error, std::string_view field = {});
+using transport::errorJson;
 
 /// Sends `body` as application/json with `status`.
 void sendJson(Poco::Net::HTTPServerResponse& response, int status, const std::string& body);

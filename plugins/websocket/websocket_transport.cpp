@@ -79,17 +79,20 @@ transport::StartResult WebSocketTransport::start(transport::TransportContext& co
     const int threads = static_cast<int>(config_.httpThreads);
     httpPool_ = std::make_unique<Poco::ThreadPool>("spread-http", threads, threads);
     http_ = std::make_unique<Poco::Net::HTTPServer>(new RouteFactory(*routes_), *httpPool_, socket, params);
+    listener_ = std::make_unique<Poco::Net::ServerSocket>(socket);
     loops_->start();
     http_->start();
     endpoint_ = endpointFor(socket.address());
   } catch (const Poco::Exception& error) {
     http_.reset();
+    listener_.reset();
     httpPool_.reset();
     loops_.reset();
     return transport::StartResult::failure(std::string(kConfigPrefix) + "host/port: cannot listen on " + where +
                                            ": " + error.displayText());
   } catch (const std::exception& error) {
     http_.reset();
+    listener_.reset();
     httpPool_.reset();
     loops_.reset();
     return transport::StartResult::failure("websocket transport cannot start on " + where + ": " + error.what());
@@ -108,11 +111,14 @@ void WebSocketTransport::stop(core::Duration deadline, transport::StopCallback d
   draining_.store(true);
   bool completed = true;
   try {
-    // Stop accepting, and abort HTTP connections (keep-alive ones would hold a pool thread).
-    http_->stopAll(true);
-    httpPool_->joinAll();
+    // HTTP keeps answering (503, as draining_ is set) while the WebSockets say goodbye.
     completed = connectionsOpen_.waitForZero(until);
     if (!completed) loops_->closeAll();
+    // Then stop accepting, abort HTTP connections (keep-alive ones would hold a pool
+    // thread), and close the listener so new connections are refused, not left waiting.
+    http_->stopAll(true);
+    listener_->close();
+    httpPool_->joinAll();
     loops_->stop();
   } catch (const std::exception& error) {
     logger_->error(std::string("websocket transport stop: ") + error.what());
@@ -121,6 +127,7 @@ void WebSocketTransport::stop(core::Duration deadline, transport::StopCallback d
   // Every socket is closed; what is left are the sessions' last events on the executor.
   tasks_.waitForZero(std::chrono::steady_clock::now() + kTaskDrainMax);
   http_.reset();
+  listener_.reset();
   httpPool_.reset();
   running_ = false;
   logger_->information(completed ? "websocket transport stopped"

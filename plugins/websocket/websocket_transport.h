@@ -12,6 +12,7 @@ namespace Poco {
 class ThreadPool;
 namespace Net {
 class HTTPServer;
+class ServerSocket;
 }
 }  // namespace Poco
 
@@ -31,9 +32,11 @@ struct RouteContext;
 /// the routes and websocket_connection.h for the per-socket protocol.
 ///
 /// start/beginDrain/stop/stats come from one thread (the daemon's main thread), as
-/// Transport requires. stop() blocks its caller until done: it stops the HTTP server,
-/// waits up to the deadline for every WebSocket to finish its closing handshake, closes
-/// the rest at once, joins its threads and waits for its executor tasks, then calls done.
+/// Transport requires. stop() blocks its caller until done: it waits up to the deadline
+/// for every WebSocket to finish its closing handshake while HTTP keeps answering 503
+/// (so load balancers and clients see the drain instead of a hang), closes the rest at
+/// once, stops HTTP and closes the listening socket, joins its threads and waits for its
+/// executor tasks, then calls done.
 class WebSocketTransport final : public transport::Transport {
  public:
   WebSocketTransport();
@@ -57,6 +60,7 @@ class WebSocketTransport final : public transport::Transport {
   std::unique_ptr<RouteContext> routes_;
   std::unique_ptr<Poco::ThreadPool> httpPool_;
   std::unique_ptr<Poco::Net::HTTPServer> http_;
+  std::unique_ptr<Poco::Net::ServerSocket> listener_;  // shared with http_; closed when HTTP stops
   std::string endpoint_;
   Poco::Logger* logger_ = nullptr;
   bool running_ = false;

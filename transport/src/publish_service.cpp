@@ -19,7 +19,7 @@ int PublishResult::httpStatus() const {
   return 500;
 }
 
-std::string PublishResult::errorJson() const {
+std::string errorJson(std::string_view error, std::string_view field) {
   std::string out = "{\"error\":";
   core::appendJsonString(out, error);
   if (!field.empty()) {
@@ -29,6 +29,8 @@ std::string PublishResult::errorJson() const {
   out += "}";
   return out;
 }
+
+std::string PublishResult::errorJson() const { return transport::errorJson(error, field); }
 
 PublishService::PublishService(core::TopicRegistry& broker, Metrics& metrics,
                                core::Duration waitMax, std::string defaultTopic)

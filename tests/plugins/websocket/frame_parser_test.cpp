@@ -211,7 +211,8 @@ TEST(FrameParserTest, RefusesInvalidCloseCodes) {
 }
 
 TEST(FrameParserTest, RefusesACloseReasonThatIsNotUtf8) {
-  expectFailure(parse(clientFrame({Opcode::kClose, closePayload(1000, "\xFF")})), CloseCode::kProtocolError, "UTF-8");
+  // RFC 6455 section 8.1: data that is not UTF-8 where text is expected fails with 1007.
+  expectFailure(parse(clientFrame({Opcode::kClose, closePayload(1000, "\xFF")})), CloseCode::kInvalidPayload, "UTF-8");
 }
 
 TEST(FrameParserTest, IgnoresInputAfterCloseOrFailure) {

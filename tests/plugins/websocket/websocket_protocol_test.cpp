@@ -105,7 +105,7 @@ std::vector<Violation> violations() {
       {"DataInsideFragments", clientFrame({Opcode::kText, "a", false}) + textFrame("b"), 1002, "inside"},
       {"CloseOneByte", clientFrame({Opcode::kClose, "\x01"}), 1002, "1-byte"},
       {"CloseBadCode", clientFrame({Opcode::kClose, closePayload(1005)}), 1002, "invalid close code"},
-      {"CloseBadReason", clientFrame({Opcode::kClose, closePayload(1000, "\xC3")}), 1002, "UTF-8"},
+      {"CloseBadReason", clientFrame({Opcode::kClose, closePayload(1000, "\xC3")}), 1007, "UTF-8"},
       {"InvalidUtf8", textFrame("\xFF\xFE"), 1007, "UTF-8"},
       {"TooBig", textFrame(std::string(2048, 'b')), 1009, "exceeds 1024"},
       {"Binary", clientFrame({Opcode::kBinary, "\x00\x01"}), 1003, "binary"},

@@ -11,6 +11,9 @@
 
 namespace spread::transport {
 
+/// {"error":"…"} or {"error":"…","field":"…"}: how every transport reports a refusal.
+std::string errorJson(std::string_view error, std::string_view field = {});
+
 /// What became of one publish request, in terms every transport can report.
 struct PublishResult {
   enum class Status { kAccepted, kBadRequest, kBadTopic, kBusy, kTooManyTopics, kDraining };

@@ -1,0 +1,128 @@
+// The chat page served at / in headless Chromium (Debian's, driven by playwright-core): two
+// pages chat both ways, text with HTML in it is shown literally, the page shows its connection
+// state, and after spreadd restarts on the same port the page reconnects and chats again.
+'use strict';
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { test } = require('node:test');
+const { chromium } = require('playwright-core');
+const { Daemon, publish, startDaemon } = require('./harness');
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ACTION_TIMEOUT_MS = 15000;
+const WELCOME_ROUNDS_MAX = 20;
+const WELCOME_WAIT_MS = 500;
+
+async function openBrowser(t) {
+  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/install-deps.sh --with-test-clients`);
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'spread-e2e-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 60000,
+    viewport: { width: 900, height: 600 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  t.after(async () => {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  });
+  return context;
+}
+
+/** Opens the chat page, waits for its socket, and joins as `name`. */
+async function joinChat(context, daemon, name) {
+  const page = await context.newPage();
+  page.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.problems = problems;
+  await page.goto(daemon.httpUrl('/'));
+  await page.locator('#status[data-state="open"]').waitFor();
+  await page.fill('#name', name);
+  await page.click('#join');
+  await page.locator('#whoami-name', { hasText: name }).waitFor();
+  return page;
+}
+
+/** A page's socket is open before its subscription is registered: publish a greeting until
+ *  every page shows one. */
+async function greetUntilAllListen(daemon, pages) {
+  for (let round = 0; ; round += 1) {
+    assert.ok(round < WELCOME_ROUNDS_MAX, 'the pages never received a greeting');
+    assert.equal((await publish(daemon, 'e2e', `welcome (${round})`)).status, 204);
+    const heard = await Promise.all(pages.map((page) =>
+      page.locator('#messages li', { hasText: 'welcome' }).first()
+        .waitFor({ timeout: WELCOME_WAIT_MS }).then(() => true, () => false)));
+    if (heard.every(Boolean)) return;
+  }
+}
+
+async function say(page, text) {
+  await page.fill('#message', text);
+  await page.click('#send');
+  // The page clears the box once the server answered 204.
+  await page.waitForFunction(() => document.getElementById('message').value === '');
+}
+
+/** The first chat line whose text is exactly `text`, once it is there: { name, text, html }. */
+async function lineSaying(page, text) {
+  const line = page.locator('#messages li').filter({ has: page.locator('.text', { hasText: text }) }).last();
+  await line.waitFor();
+  return {
+    name: await line.locator('.name').textContent(),
+    text: await line.locator('.text').textContent(),
+    html: await line.locator('.text').innerHTML(),
+  };
+}
+
+test('two browser pages chat through spreadd, HTML shown literally, reconnecting after a restart',
+  async (t) => {
+    const daemon = await startDaemon(t);
+    const context = await openBrowser(t);
+    const alice = await joinChat(context, daemon, 'Alice');
+    const bob = await joinChat(context, daemon, 'Bob');
+    await greetUntilAllListen(daemon, [alice, bob]);
+    assert.equal(await alice.textContent('#status'), 'connected');
+
+    await say(alice, 'Hi Bob!');
+    assert.deepEqual(await lineSaying(bob, 'Hi Bob!'), { name: 'Alice', text: 'Hi Bob!', html: 'Hi Bob!' });
+    await say(bob, 'Hello Alice');
+    assert.equal((await lineSaying(alice, 'Hello Alice')).name, 'Bob');
+
+    const markup = '<b>x</b> & <img src=x onerror="window.pwned=1">';
+    await say(alice, markup);
+    const shown = await lineSaying(bob, markup);
+    assert.equal(shown.text, markup, 'the text must be shown as typed');
+    assert.equal(await bob.locator('#messages li b, #messages li img').count(), 0, 'markup was rendered');
+    assert.equal(await bob.evaluate(() => window.pwned), undefined);
+
+    const shots = process.env.E2E_SCREENSHOT_DIR || daemon.dir;
+    const shot = path.join(shots, 'chat-bob.png');
+    await bob.screenshot({ path: shot });
+    assert.ok(fs.statSync(shot).size > 0);
+    t.diagnostic(`screenshot: ${shot}`);
+
+    // Stop the server: the page says so; start it again on the same port: the page reconnects.
+    await daemon.stop();
+    await bob.locator('#status[data-state="closed"]').waitFor();
+    assert.match(await bob.textContent('#status'), /^disconnected \(1001 server shutting down\)/);
+    const again = await new Daemon({ 'transport.websocket.port': daemon.port }).start();
+    t.after(async () => {
+      try {
+        await again.stop();
+      } finally {
+        again.cleanup();
+      }
+    });
+    await alice.locator('#status[data-state="open"]').waitFor({ timeout: 30000 });
+    await bob.locator('#status[data-state="open"]').waitFor({ timeout: 30000 });
+    await greetUntilAllListen(again, [alice, bob]);
+    await say(bob, 'Back again');
+    assert.equal((await lineSaying(alice, 'Back again')).name, 'Bob');
+    assert.deepEqual([...alice.problems, ...bob.problems], [], 'the page threw');
+  });

@@ -1,0 +1,149 @@
+# Runs the real spreadd for an end-to-end test: writes a temporary config (127.0.0.1, port 0),
+# starts the program named by $SPREADD, reads its stdout with a deadline until the
+# "spreadd: listening websocket URL" line, and stops it with SIGTERM, checking it exits 0 in time.
+import os
+import re
+import select
+import signal
+import subprocess
+import tempfile
+import time
+
+READY = re.compile(r"^spreadd: listening websocket (http://127\.0\.0\.1:(\d+)/)$")
+READY_TIMEOUT_S = 20
+# Allowance over the grace period for exiting: the runtime's own teardown and, under
+# AddressSanitizer, the leak check at exit.
+EXIT_MARGIN_S = 10
+
+BASE_CONFIG = {
+    "spread.transports": "websocket",
+    "spread.shutdownGraceMs": "3000",
+    "session.pingIntervalMs": "60000",
+    "session.idleTimeoutMs": "120000",
+    "transport.websocket.host": "127.0.0.1",
+    "transport.websocket.port": "0",
+    "transport.websocket.httpThreads": "4",
+    "logging.level": "warning",
+}
+
+
+class DaemonError(AssertionError):
+    """spreadd did not start, or did not stop the way it must."""
+
+
+def spreadd_path():
+    path = os.environ.get("SPREADD", "")
+    if not path or not os.access(path, os.X_OK):
+        raise DaemonError("set SPREADD to the spreadd executable (ctest passes $<TARGET_FILE:spreadd>); got %r" % path)
+    return path
+
+
+class Daemon:
+    """One spreadd process. `overrides` replace or add config keys; a value None removes a key."""
+
+    def __init__(self, overrides=None, port=None):
+        self.config = dict(BASE_CONFIG)
+        for key, value in (overrides or {}).items():
+            if value is None:
+                self.config.pop(key, None)
+            else:
+                self.config[key] = str(value)
+        if port is not None:
+            self.config["transport.websocket.port"] = str(port)
+        self.process = None
+        self.url = None
+        self.port = None
+        self.stdout_seen = ""
+        self.stopped = False
+        self._dir = tempfile.TemporaryDirectory(prefix="spread-e2e-")
+        self._stderr = None
+
+    @property
+    def grace_s(self):
+        return int(self.config["spread.shutdownGraceMs"]) / 1000.0
+
+    def ws_url(self, path="/subscribe"):
+        return "ws://127.0.0.1:%d%s" % (self.port, path)
+
+    def http_url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def start(self):
+        config_path = os.path.join(self._dir.name, "server.properties")
+        with open(config_path, "w") as out:
+            for key, value in self.config.items():
+                out.write("%s = %s\n" % (key, value))
+        self._stderr = open(os.path.join(self._dir.name, "stderr.log"), "w+b")
+        self.process = subprocess.Popen([spreadd_path(), "--config", config_path], stdout=subprocess.PIPE,
+                                        stderr=self._stderr, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while self.url is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.process.kill()
+                self.process.wait()
+                raise DaemonError("no 'spreadd: listening websocket' line within %d s%s"
+                                  % (READY_TIMEOUT_S, self.describe()))
+            ready, _, _ = select.select([self.process.stdout], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(self.process.stdout.fileno(), 4096)
+            if not chunk:
+                self.process.wait()
+                raise DaemonError("spreadd exited with status %s before listening%s"
+                                  % (self.process.returncode, self.describe()))
+            self.stdout_seen += chunk.decode(errors="replace")
+            for line in self.stdout_seen.splitlines():
+                match = READY.match(line)
+                if match:
+                    self.url, self.port = match.group(1), int(match.group(2))
+        return self
+
+    def stderr_text(self):
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")
+
+    def describe(self):
+        return "\n--- spreadd stdout ---\n%s\n--- spreadd stderr ---\n%s" % (self.stdout_seen, self.stderr_text())
+
+    def signal_stop(self):
+        """Sends SIGTERM and returns at once; finish with wait_stopped()."""
+        self._stop_sent_at = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+
+    def wait_stopped(self):
+        """Waits for the exit that signal_stop() asked for; raises unless it was status 0 within
+        the grace period (plus a margin), with 'spreadd: stopped' printed. Returns the seconds taken."""
+        limit = self.grace_s + EXIT_MARGIN_S
+        try:
+            rest, _ = self.process.communicate(timeout=limit)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.communicate()
+            raise DaemonError("spreadd did not exit within %.1f s of SIGTERM%s" % (limit, self.describe()))
+        took = time.monotonic() - self._stop_sent_at
+        self.stdout_seen += rest.decode(errors="replace")
+        if self.process.returncode != 0:
+            raise DaemonError("spreadd exited with status %d after SIGTERM%s" % (self.process.returncode,
+                                                                                 self.describe()))
+        if "spreadd: stopped" not in self.stdout_seen:
+            raise DaemonError("spreadd exited 0 without printing 'spreadd: stopped'%s" % self.describe())
+        self.stopped = True
+        return took
+
+    def stop(self):
+        self.signal_stop()
+        return self.wait_stopped()
+
+    def close(self):
+        """Last resort after a failed test: never leave a daemon behind."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.close()
+        if self._stderr is not None:
+            self._stderr.close()
+        self._dir.cleanup()
