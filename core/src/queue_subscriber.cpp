@@ -7,7 +7,7 @@ namespace spread::core {
 QueueSubscriber::QueueSubscriber(QueueLimits limits) : limits_(limits) {}
 
 Delivery QueueSubscriber::deliver(const MessagePtr& message) {
-  Wakeup wakeup;
+  std::shared_ptr<const Wakeup> wakeup;
   {
     std::lock_guard lock(mutex_);
     if (closeReason_) return Delivery::kAccepted;  // late delivery after close: ignore it
@@ -15,23 +15,23 @@ Delivery QueueSubscriber::deliver(const MessagePtr& message) {
     const bool empty = queue_.empty();
     if (queue_.size() >= limits_.messagesMax) return Delivery::kFull;
     if (!empty && bytes_ + size > limits_.bytesMax) return Delivery::kFull;
-    queue_.push_back(message);
+    queue_.push(message);
     bytes_ += size;
     if (empty) wakeup = wakeup_;
   }
-  if (wakeup) wakeup();
+  if (wakeup) (*wakeup)();
   return Delivery::kAccepted;
 }
 
 void QueueSubscriber::close(CloseReason reason) {
-  Wakeup wakeup;
+  std::shared_ptr<const Wakeup> wakeup;
   {
     std::lock_guard lock(mutex_);
     if (closeReason_) return;
     closeReason_ = reason;
     wakeup = wakeup_;
   }
-  if (wakeup) wakeup();
+  if (wakeup) (*wakeup)();
 }
 
 std::vector<MessagePtr> QueueSubscriber::popUpTo(std::size_t countMax) {
@@ -41,8 +41,7 @@ std::vector<MessagePtr> QueueSubscriber::popUpTo(std::size_t countMax) {
   out.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     bytes_ -= queue_.front()->bytes().size();
-    out.push_back(std::move(queue_.front()));
-    queue_.pop_front();
+    out.push_back(queue_.pop());
   }
   return out;
 }
@@ -76,7 +75,7 @@ std::size_t QueueSubscriber::bytes() const {
 
 void QueueSubscriber::setWakeup(Wakeup wakeup) {
   std::lock_guard lock(mutex_);
-  wakeup_ = std::move(wakeup);
+  wakeup_ = wakeup ? std::make_shared<const Wakeup>(std::move(wakeup)) : nullptr;
 }
 
 }  // namespace spread::core

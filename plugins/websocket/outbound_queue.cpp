@@ -3,8 +3,8 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <array>
 #include <cerrno>
-#include <vector>
 
 namespace spread::plugins::websocket {
 
@@ -19,7 +19,7 @@ bool OutboundQueue::pushMessages(std::span<const core::MessagePtr> messages) {
   for (const core::MessagePtr& message : messages) {
     Frame frame{FrameHeader(Opcode::kText, message->bytes().size()), message, {}};
     bytesQueued_.fetch_add(frame.size(), std::memory_order_relaxed);
-    frames_.push_back(std::move(frame));
+    frames_.push(std::move(frame));
   }
   if (bytesQueued_.load(std::memory_order_relaxed) >= windowBytes_) overWindow_ = true;
   return wakeLocked();
@@ -54,7 +54,7 @@ bool OutboundQueue::closeQueued() const {
 
 bool OutboundQueue::pushLocked(Frame frame) {
   bytesQueued_.fetch_add(frame.size(), std::memory_order_relaxed);
-  frames_.push_back(std::move(frame));
+  frames_.push(std::move(frame));
   if (bytesQueued_.load(std::memory_order_relaxed) >= windowBytes_) overWindow_ = true;
   return wakeLocked();
 }
@@ -69,10 +69,11 @@ OutboundQueue::WriteResult OutboundQueue::writeTo(int fd, const MessageWritten& 
   std::lock_guard lock(mutex_);
   writeRequested_ = false;
   WriteResult result;
-  std::vector<iovec> iov;
-  iov.reserve(2 * kFramesPerWriteMax);
+  // On the stack: this runs once per socket per wake-up, and a heap vector of this size
+  // cost a malloc and a free each time.
+  std::array<iovec, 2 * kFramesPerWriteMax> iov;
   while (!frames_.empty()) {
-    iov.clear();
+    std::size_t iovCount = 0;
     for (std::size_t i = 0; i < frames_.size() && i < kFramesPerWriteMax; ++i) {
       const Frame& frame = frames_[i];
       std::size_t skip = frame.written;
@@ -81,13 +82,13 @@ OutboundQueue::WriteResult OutboundQueue::writeTo(int fd, const MessageWritten& 
           skip -= part.size();
           continue;
         }
-        iov.push_back(iovec{const_cast<char*>(part.data() + skip), part.size() - skip});
+        iov[iovCount++] = iovec{const_cast<char*>(part.data() + skip), part.size() - skip};
         skip = 0;
       }
     }
     msghdr message{};
     message.msg_iov = iov.data();
-    message.msg_iovlen = iov.size();
+    message.msg_iovlen = iovCount;
     const ssize_t sent = ::sendmsg(fd, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent < 0) {
       if (errno == EINTR) continue;
@@ -106,7 +107,7 @@ OutboundQueue::WriteResult OutboundQueue::writeTo(int fd, const MessageWritten& 
       left -= remaining;
       if (frame.message && written) written(*frame.message);
       if (frame.isClose) closeWritten_ = true;
-      frames_.pop_front();
+      frames_.pop();
     }
   }
   result.drained = frames_.empty();

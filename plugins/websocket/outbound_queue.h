@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <span>
@@ -10,6 +9,7 @@
 #include <string_view>
 
 #include "frame_writer.h"
+#include "spread/core/fifo.h"
 #include "spread/core/message.h"
 #include "spread/transport/close_code.h"
 
@@ -75,7 +75,7 @@ class OutboundQueue {
 
   const std::size_t windowBytes_;
   mutable std::mutex mutex_;
-  std::deque<Frame> frames_;
+  core::Fifo<Frame> frames_;  // allocates nothing while the connection is idle
   std::atomic<std::size_t> bytesQueued_{0};
   bool closeQueued_ = false;
   bool closeWritten_ = false;

@@ -13,7 +13,7 @@ constexpr std::size_t kEventsPerTaskMax = 64;
 void Strand::post(Event event) {
   {
     std::lock_guard lock(mutex_);
-    events_.push_back(std::move(event));
+    events_.push(std::move(event));
     if (scheduled_) return;
     scheduled_ = true;
   }
@@ -25,8 +25,7 @@ void Strand::drain() {
   {
     std::lock_guard lock(mutex_);
     while (!events_.empty() && batch.size() < kEventsPerTaskMax) {
-      batch.push_back(std::move(events_.front()));
-      events_.pop_front();
+      batch.push_back(events_.pop());
     }
   }
   for (Event& event : batch) {

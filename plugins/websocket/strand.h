@@ -1,12 +1,12 @@
 #pragma once
 
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 
 #include "in_flight_counter.h"
 #include "spread/core/executor.h"
+#include "spread/core/fifo.h"
 
 namespace spread::plugins::websocket {
 
@@ -31,7 +31,7 @@ class Strand : public std::enable_shared_from_this<Strand> {
   core::Executor& executor_;
   InFlightCounter& inFlight_;
   std::mutex mutex_;
-  std::deque<Event> events_;
+  core::Fifo<Event> events_;  // allocates nothing while the connection is idle
   bool scheduled_ = false;
 };
 

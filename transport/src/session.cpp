@@ -108,8 +108,10 @@ void Session::pumpLocked() {
   }
   while (connection_->bytesQueued() < context_.options.sendWindowBytes) {
     std::vector<core::MessagePtr> batch = queue_->popUpTo(kSendBatchMax);
-    if (batch.empty()) break;
-    connection_->send(batch);
+    if (!batch.empty()) connection_->send(batch);
+    // A short batch emptied the queue; the next delivery wakes us again, so asking once
+    // more would only take the queue's lock to find nothing.
+    if (batch.size() < kSendBatchMax) break;
   }
   if (ended && queue_->size() == 0) endLocked(closeFrameFor(*ended));
 }

@@ -1,12 +1,13 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
 
+#include "spread/core/fifo.h"
 #include "spread/core/subscriber.h"
 
 namespace spread::core {
@@ -52,10 +53,12 @@ class QueueSubscriber final : public Subscriber {
  private:
   const QueueLimits limits_;
   mutable std::mutex mutex_;
-  std::deque<MessagePtr> queue_;
+  Fifo<MessagePtr> queue_;  // allocates nothing while the subscriber is idle
   std::size_t bytes_ = 0;
   std::optional<CloseReason> closeReason_;
-  Wakeup wakeup_;
+  // Shared, so a delivery takes a reference under the lock and calls it outside without
+  // copying the function (a copy allocates when its captures are large).
+  std::shared_ptr<const Wakeup> wakeup_;
 };
 
 }  // namespace spread::core
