@@ -209,7 +209,7 @@ TEST(HttpApiTest, HealthzAndMetrics) {
   ASSERT_EQ(receiveText(*subscriber), R"({"name":"n","msg":"m"})");
   // The I/O thread counts a delivery just after writing it; a ping answered by that same
   // thread afterwards proves the count has been made.
-  subscriber->sendFrame("sync", 4, Poco::Net::WebSocket::FRAME_OP_PING | Poco::Net::WebSocket::FRAME_FLAG_FIN);
+  subscriber->sendFrame("sync", 4, static_cast<int>(Poco::Net::WebSocket::FRAME_OP_PING) | Poco::Net::WebSocket::FRAME_FLAG_FIN);
   int flags = 0;
   EXPECT_EQ(receiveText(*subscriber, &flags), "sync");
   EXPECT_EQ(flags & Poco::Net::WebSocket::FRAME_OP_BITMASK, Poco::Net::WebSocket::FRAME_OP_PONG);
