@@ -15,19 +15,26 @@ namespace {
 
 constexpr std::string_view kAcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-bool listsToken(const std::string& header, std::string_view token) {
-  std::istringstream items(header);
-  std::string item;
-  while (std::getline(items, item, ',')) {
-    if (Poco::icompare(Poco::trim(item), std::string(token)) == 0) return true;
+bool listsToken(std::string_view header, std::string_view token) {
+  while (!header.empty()) {
+    const std::size_t comma = header.find(',');
+    std::string_view item = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (Poco::icompare(std::string(item), std::string(token)) == 0) return true;
   }
   return false;
 }
 
 }  // namespace
 
+bool asksForWebSocket(std::string_view upgrade, std::string_view connection) {
+  return listsToken(upgrade, "websocket") && listsToken(connection, "upgrade");
+}
+
 bool asksForWebSocket(const Poco::Net::HTTPRequest& request) {
-  return listsToken(request.get("Upgrade", ""), "websocket") && listsToken(request.get("Connection", ""), "upgrade");
+  return asksForWebSocket(request.get("Upgrade", ""), request.get("Connection", ""));
 }
 
 std::optional<std::string> acceptFor(std::string_view key) {

@@ -3,15 +3,15 @@
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/URI.h>
 
 #include <functional>
 #include <memory>
 
-#include "chat_page.h"
+#include "http_answer.h"
 #include "json_reply.h"
 #include "publish_handler.h"
 #include "subscribe_handler.h"
+#include "topic_query.h"
 
 namespace spread::plugins::websocket {
 
@@ -67,57 +67,18 @@ HTTPRequestHandler* respond(Respond respond) { return guarded(std::make_unique<F
 
 HTTPRequestHandler* RouteFactory::createRequestHandler(const HTTPServerRequest& request) {
   transport::Metrics& metrics = context_.transport.metrics;
-  std::string path;
-  try {
-    path = Poco::URI(request.getURI()).getPath();
-  } catch (const Poco::Exception& error) {
-    return respond([&metrics, problem = error.message()](HTTPServerRequest&, HTTPServerResponse& response) {
-      refuse(metrics, response, Rejection::kBadRequest, 400, "malformed request target: " + problem, "path");
+  TargetPath target = readPath(request.getURI());
+  if (target.error) {
+    return respond([&metrics, problem = *target.error](HTTPServerRequest&, HTTPServerResponse& response) {
+      refuse(metrics, response, Rejection::kBadRequest, 400, problem, "path");
     });
   }
+  const std::string& path = target.path;
   const std::string& method = request.getMethod();
-  auto only = [&](const char* allowed) -> HTTPRequestHandler* {
-    return respond([&metrics, allowed, method, path](HTTPServerRequest&, HTTPServerResponse& response) {
-      response.set("Allow", allowed);
-      refuse(metrics, response, Rejection::kMethodNotAllowed, 405,
-             "method " + method + " is not allowed on " + path + "; use " + allowed, "method");
-    });
-  };
-
-  if (path == "/publish") {
-    if (method != "POST") return only("POST");
-    return guarded(std::make_unique<PublishHandler>(context_));
-  }
-  if (path == "/subscribe") {
-    if (method != "GET") return only("GET");
-    return guarded(std::make_unique<SubscribeHandler>(context_));
-  }
-  if (path == "/") {
-    if (method != "GET") return only("GET");
-    return respond([](HTTPServerRequest&, HTTPServerResponse& response) {
-      response.setContentType("text/html; charset=utf-8");
-      response.set("Cache-Control", "no-cache");
-      const std::string_view page = chatPage();
-      response.sendBuffer(page.data(), page.size());
-    });
-  }
-  if (path == "/healthz") {
-    if (method != "GET") return only("GET");
-    return respond([this](HTTPServerRequest&, HTTPServerResponse& response) {
-      if (context_.isDraining()) return sendJson(response, 503, R"({"status":"draining"})");
-      sendJson(response, 200, R"({"status":"serving"})");
-    });
-  }
-  if (path == "/metrics") {
-    if (method != "GET") return only("GET");
-    return respond([this](HTTPServerRequest&, HTTPServerResponse& response) {
-      const std::string text = context_.transport.metrics.renderPrometheus(context_.transport.broker);
-      response.setContentType("text/plain; version=0.0.4");
-      response.sendBuffer(text.data(), text.size());
-    });
-  }
-  return respond([&metrics, path](HTTPServerRequest&, HTTPServerResponse& response) {
-    refuse(metrics, response, Rejection::kNotFound, 404, "no such path: " + path, "path");
+  if (path == "/publish" && method == "POST") return guarded(std::make_unique<PublishHandler>(context_));
+  if (path == "/subscribe" && method == "GET") return guarded(std::make_unique<SubscribeHandler>(context_));
+  return respond([this, method, path](HTTPServerRequest&, HTTPServerResponse& response) {
+    sendAnswer(response, answerPlainRequest(context_, method, path));
   });
 }
 

@@ -9,7 +9,6 @@
 #include <chrono>
 #include <system_error>
 
-#include "websocket_connection.h"
 
 namespace spread::plugins::websocket {
 
@@ -41,7 +40,7 @@ IoLoop::~IoLoop() {
 
 void IoLoop::start() { thread_ = std::thread([this] { run(); }); }
 
-void IoLoop::adopt(std::shared_ptr<WebSocketConnection> connection) {
+void IoLoop::adopt(std::shared_ptr<LoopConnection> connection) {
   {
     std::lock_guard lock(mutex_);
     if (!stopped_) {
@@ -56,7 +55,7 @@ void IoLoop::adopt(std::shared_ptr<WebSocketConnection> connection) {
   wake();
 }
 
-void IoLoop::requestWrite(std::shared_ptr<WebSocketConnection> connection) {
+void IoLoop::requestWrite(std::shared_ptr<LoopConnection> connection) {
   {
     std::lock_guard lock(mutex_);
     if (stopped_) return;
@@ -81,7 +80,7 @@ void IoLoop::stop() {
   wake();
   if (thread_.joinable()) thread_.join();
   // Without a running thread (never started, or just finished) the rest is closed here.
-  std::vector<std::shared_ptr<WebSocketConnection>> adopting;
+  std::vector<std::shared_ptr<LoopConnection>> adopting;
   {
     std::lock_guard lock(mutex_);
     stopped_ = true;
@@ -92,7 +91,7 @@ void IoLoop::stop() {
 }
 
 template <class Handler>
-void IoLoop::guarded(WebSocketConnection& connection, Handler&& handler) {
+void IoLoop::guarded(LoopConnection& connection, Handler&& handler) {
   try {
     handler();
   } catch (...) {
@@ -125,7 +124,7 @@ void IoLoop::run() {
       }
       auto found = connections_.find(fd);
       if (found == connections_.end()) continue;
-      const std::shared_ptr<WebSocketConnection> connection = found->second.connection;
+      const std::shared_ptr<LoopConnection> connection = found->second.connection;
       const std::uint32_t ready = events[i].events;
       guarded(*connection, [&] {
         if ((ready & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) connection->onReadable(scratch_);
@@ -140,8 +139,8 @@ void IoLoop::run() {
 }
 
 bool IoLoop::takeRequests() {
-  std::vector<std::shared_ptr<WebSocketConnection>> adopting;
-  std::vector<std::shared_ptr<WebSocketConnection>> writing;
+  std::vector<std::shared_ptr<LoopConnection>> adopting;
+  std::vector<std::shared_ptr<LoopConnection>> writing;
   bool closeAll = false;
   bool stopping = false;
   {
@@ -164,7 +163,7 @@ bool IoLoop::takeRequests() {
   return !stopping;
 }
 
-void IoLoop::add(std::shared_ptr<WebSocketConnection> connection) {
+void IoLoop::add(std::shared_ptr<LoopConnection> connection) {
   const int fd = connection->fd();
   epoll_event event{};
   event.events = EPOLLIN;
@@ -187,13 +186,14 @@ void IoLoop::update(int fd) {
   auto found = connections_.find(fd);
   if (found == connections_.end()) return;
   Entry& entry = found->second;
-  WebSocketConnection& connection = *entry.connection;
+  LoopConnection& connection = *entry.connection;
   if (connection.finished()) {
-    ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr);
-    const std::shared_ptr<WebSocketConnection> finished = std::move(entry.connection);
-    connections_.erase(found);
-    size_.store(connections_.size());
-    finished->closeSocket();
+    const std::shared_ptr<LoopConnection> finished = remove(fd);
+    if (std::shared_ptr<LoopConnection> successor = finished->successor()) {
+      add(std::move(successor));
+    } else {
+      finished->closeSocket();
+    }
     return;
   }
   const std::uint32_t wanted = (connection.wantsRead() ? EPOLLIN : 0u) | (connection.wantsWrite() ? EPOLLOUT : 0u);
@@ -209,6 +209,15 @@ void IoLoop::update(int fd) {
     deadlines_.emplace(*deadline, fd);
     entry.deadline = deadline;
   }
+}
+
+std::shared_ptr<LoopConnection> IoLoop::remove(int fd) {
+  auto found = connections_.find(fd);
+  ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr);
+  std::shared_ptr<LoopConnection> connection = std::move(found->second.connection);
+  connections_.erase(found);
+  size_.store(connections_.size());
+  return connection;
 }
 
 void IoLoop::closeEverything() {
@@ -229,7 +238,7 @@ void IoLoop::expireDeadlines() {
     deadlines_.erase(deadlines_.begin());
     auto found = connections_.find(fd);
     if (found == connections_.end() || found->second.deadline != deadline) continue;
-    WebSocketConnection& connection = *found->second.connection;
+    LoopConnection& connection = *found->second.connection;
     guarded(connection, [&] { connection.onDeadline(now); });
     update(fd);
   }

@@ -11,14 +11,15 @@
 #include <utility>
 #include <vector>
 
+#include "loop_connection.h"
 #include "spread/core/clock.h"
 
 namespace spread::plugins::websocket {
 
-class WebSocketConnection;
 
-/// One thread owning many upgraded sockets through epoll: it reads and parses what
-/// clients send, writes what is queued for them, and enforces their close timeouts. A
+/// One thread owning many sockets through epoll (upgraded WebSockets and kept-alive HTTP
+/// connections): it reads what clients send, writes what is queued for them, and enforces
+/// their deadlines. A
 /// transport runs a fixed number of these, so the thread count does not grow with the
 /// number of clients. Other threads reach it only through adopt(), requestWrite(),
 /// closeAll() and stop(), which queue a request and wake the loop through an eventfd.
@@ -35,9 +36,9 @@ class IoLoop {
 
   /// Takes ownership of `connection`'s socket. Thread-safe. After stop(), the socket is
   /// closed at once instead.
-  void adopt(std::shared_ptr<WebSocketConnection> connection);
+  void adopt(std::shared_ptr<LoopConnection> connection);
   /// Asks the loop to write what `connection` has queued. Thread-safe.
-  void requestWrite(std::shared_ptr<WebSocketConnection> connection);
+  void requestWrite(std::shared_ptr<LoopConnection> connection);
   /// Closes every socket the loop owns, at once, without a closing handshake (the shutdown
   /// deadline has passed). Thread-safe; the loop keeps running.
   void closeAll();
@@ -49,7 +50,7 @@ class IoLoop {
 
  private:
   struct Entry {
-    std::shared_ptr<WebSocketConnection> connection;
+    std::shared_ptr<LoopConnection> connection;
     std::uint32_t events = 0;
     std::optional<core::TimePoint> deadline;
   };
@@ -58,14 +59,16 @@ class IoLoop {
   void wake();
   /// Handles queued requests; returns false when the loop must exit.
   bool takeRequests();
-  void add(std::shared_ptr<WebSocketConnection> connection);
+  void add(std::shared_ptr<LoopConnection> connection);
+  /// Takes `fd` out of the poll set and the connection map, and returns its connection.
+  std::shared_ptr<LoopConnection> remove(int fd);
   /// Brings epoll and the deadline set in line with what the connection now wants, and
   /// closes it if it has finished.
   void update(int fd);
   void closeEverything();
   /// Runs one of `connection`'s handlers; an exception aborts that connection only.
   template <class Handler>
-  void guarded(WebSocketConnection& connection, Handler&& handler);
+  void guarded(LoopConnection& connection, Handler&& handler);
   void expireDeadlines();
   int pollTimeoutMs() const;
 
@@ -75,8 +78,8 @@ class IoLoop {
   std::thread thread_;
 
   std::mutex mutex_;
-  std::vector<std::shared_ptr<WebSocketConnection>> adopting_;
-  std::vector<std::shared_ptr<WebSocketConnection>> writing_;
+  std::vector<std::shared_ptr<LoopConnection>> adopting_;
+  std::vector<std::shared_ptr<LoopConnection>> writing_;
   bool wakePending_ = false;
   bool closeAllRequested_ = false;
   bool stopping_ = false;

@@ -12,7 +12,12 @@ class HTTPServerResponse;
 
 namespace spread::plugins::websocket {
 
+struct HttpAnswer;
+
 using transport::errorJson;
+
+/// Sends `answer` through Poco's server.
+void sendAnswer(Poco::Net::HTTPServerResponse& response, const HttpAnswer& answer);
 
 /// Sends `body` as application/json with `status`.
 void sendJson(Poco::Net::HTTPServerResponse& response, int status, const std::string& body);

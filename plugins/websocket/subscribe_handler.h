@@ -1,8 +1,13 @@
 #pragma once
 
 #include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <memory>
+#include <string>
 
 #include "route_context.h"
+#include "websocket_connection.h"
 
 namespace spread::plugins::websocket {
 
@@ -19,5 +24,11 @@ class SubscribeHandler final : public Poco::Net::HTTPRequestHandler {
  private:
   RouteContext& context_;
 };
+
+/// A WebSocket on `socket`, whose upgrade has been answered: made non-blocking, bound to a
+/// new Session on `topic` (started on its strand), ready for `loop` to adopt. `early`:
+/// bytes the client sent after its upgrade request, read along with it.
+std::shared_ptr<WebSocketConnection> makeWebSocket(RouteContext& context, Poco::Net::StreamSocket socket,
+                                                   std::string early, IoLoop& loop, std::string topic);
 
 }  // namespace spread::plugins::websocket

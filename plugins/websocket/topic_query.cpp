@@ -8,10 +8,12 @@
 
 namespace spread::plugins::websocket {
 
-TopicQuery readTopic(const Poco::Net::HTTPRequest& request, const std::string& defaultTopic) {
+TopicQuery readTopic(std::string_view target, const std::string& defaultTopic) {
+  // Most requests name no topic; they need no URI parsing at all.
+  if (target.find('?') == std::string_view::npos) return {defaultTopic, std::nullopt};
   Poco::URI::QueryParameters parameters;
   try {
-    parameters = Poco::URI(request.getURI()).getQueryParameters();
+    parameters = Poco::URI(std::string(target)).getQueryParameters();
   } catch (const Poco::Exception& error) {
     return {{}, "malformed query string: " + error.message()};
   }
@@ -21,6 +23,22 @@ TopicQuery readTopic(const Poco::Net::HTTPRequest& request, const std::string& d
     return {value, std::nullopt};
   }
   return {defaultTopic, std::nullopt};
+}
+
+TopicQuery readTopic(const Poco::Net::HTTPRequest& request, const std::string& defaultTopic) {
+  return readTopic(request.getURI(), defaultTopic);
+}
+
+TargetPath readPath(std::string_view target) {
+  const std::string_view raw = target.substr(0, target.find_first_of("?#"));
+  // A plain origin-form path needs no decoding; anything else goes through Poco's URI rules,
+  // as it does for requests Poco's server reads.
+  if (!raw.empty() && raw.front() == '/' && raw.find('%') == std::string_view::npos) return {std::string(raw), {}};
+  try {
+    return {Poco::URI(std::string(target)).getPath(), {}};
+  } catch (const Poco::Exception& error) {
+    return {{}, "malformed request target: " + error.message()};
+  }
 }
 
 }  // namespace spread::plugins::websocket

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace Poco::Net {
 class HTTPRequest;
@@ -17,6 +18,15 @@ struct TopicQuery {
   std::optional<std::string> error;
 };
 
+/// From a request target as sent ("/publish?topic=a").
+TopicQuery readTopic(std::string_view target, const std::string& defaultTopic);
 TopicQuery readTopic(const Poco::Net::HTTPRequest& request, const std::string& defaultTopic);
+
+/// The decoded path of a request target, or `error` naming what is malformed.
+struct TargetPath {
+  std::string path;
+  std::optional<std::string> error;
+};
+TargetPath readPath(std::string_view target);
 
 }  // namespace spread::plugins::websocket

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "frame_parser.h"
+#include "loop_connection.h"
 #include "in_flight_counter.h"
 #include "outbound_queue.h"
 #include "strand.h"
@@ -50,6 +51,7 @@ struct ConnectionEnvironment {
 /// failure we half-close and discard input until the peer hangs up or the timeout passes,
 /// so the peer reads our close frame instead of a reset.
 class WebSocketConnection final : public transport::Connection,
+                                  public LoopConnection,
                                   public std::enable_shared_from_this<WebSocketConnection> {
  public:
   /// `leftover`: bytes the HTTP server read past the upgrade request; parsed first.
@@ -70,21 +72,20 @@ class WebSocketConnection final : public transport::Connection,
   std::size_t bytesQueued() const override { return outbound_.bytesQueued(); }
 
   // The loop's side, on its thread.
-  int fd() const { return fd_; }
-  void onAdopted();
-  void onReadable(std::span<char> scratch);
-  void onWritable();
-  void onDeadline(core::TimePoint now);
+  int fd() const override { return fd_; }
+  void onAdopted() override;
+  void onReadable(std::span<char> scratch) override;
+  void onWritable() override;
+  void onDeadline(core::TimePoint now) override;
   /// Closes the socket now, tells the session, and drops this connection's hold on it.
   /// REQUIRES: the loop has already removed the socket from its poll set.
-  void closeSocket();
-  /// Marks the connection finished without a goodbye (its handling failed unexpectedly).
-  void abort() { finished_ = true; }
+  void closeSocket() override;
+  void abort() override { finished_ = true; }
 
-  bool wantsRead() const { return readOpen_ && !finished_; }
-  bool wantsWrite() const { return writePending_ && !finished_; }
-  bool finished() const { return finished_; }
-  std::optional<core::TimePoint> deadline() const { return deadline_; }
+  bool wantsRead() const override { return readOpen_ && !finished_; }
+  bool wantsWrite() const override { return writePending_ && !finished_; }
+  bool finished() const override { return finished_; }
+  std::optional<core::TimePoint> deadline() const override { return deadline_; }
 
  private:
   void consume(std::string_view bytes);

@@ -33,8 +33,8 @@ using PublishDone = std::function<void(PublishResult)>;
 /// The publish path shared by every transport: decode a chat message, find or create the
 /// topic, publish with a bounded wait. Encoding happens here, once per message.
 ///
-/// publish() must run on the broker's executor; `done` runs exactly once, inline or later
-/// on the executor. beginDrain() is thread-safe.
+/// Thread-safe. `done` runs exactly once: inline when the outcome is known at once (the
+/// usual case), otherwise later on the broker's executor.
 class PublishService {
  public:
   PublishService(core::TopicRegistry& broker, Metrics& metrics, core::Duration waitMax,

@@ -1,0 +1,76 @@
+#include "http_answer.h"
+
+#include "chat_page.h"
+
+namespace spread::plugins::websocket {
+
+using transport::Rejection;
+
+HttpAnswer HttpAnswer::refusal(transport::Metrics& metrics, Rejection why, int status, std::string_view error,
+                               std::string_view field) {
+  metrics.rejected(why);
+  return json(status, transport::errorJson(error, field));
+}
+
+HttpAnswer HttpAnswer::json(int status, std::string body) {
+  HttpAnswer answer;
+  answer.status = status;
+  answer.contentType = "application/json";
+  answer.body = std::move(body);
+  return answer;
+}
+
+HttpAnswer answerPlainRequest(RouteContext& context, std::string_view method, std::string_view path) {
+  transport::Metrics& metrics = context.transport.metrics;
+  auto only = [&](const char* allowed) {
+    HttpAnswer answer = HttpAnswer::refusal(
+        metrics, Rejection::kMethodNotAllowed, 405,
+        "method " + std::string(method) + " is not allowed on " + std::string(path) + "; use " + allowed, "method");
+    answer.headers.emplace_back("Allow", allowed);
+    return answer;
+  };
+  if (path == "/publish") return only("POST");
+  if (path == "/subscribe") return only("GET");
+  const bool known = path == "/" || path == "/healthz" || path == "/metrics";
+  if (known && method != "GET") return only("GET");
+
+  if (path == "/") {
+    HttpAnswer answer;
+    answer.contentType = "text/html; charset=utf-8";
+    answer.body = std::string(chatPage());
+    answer.headers.emplace_back("Cache-Control", "no-cache");
+    return answer;
+  }
+  if (path == "/healthz") {
+    return context.isDraining() ? HttpAnswer::json(503, R"({"status":"draining"})")
+                                : HttpAnswer::json(200, R"({"status":"serving"})");
+  }
+  if (path == "/metrics") {
+    HttpAnswer answer;
+    answer.contentType = "text/plain; version=0.0.4";
+    answer.body = context.transport.metrics.renderPrometheus(context.transport.broker);
+    return answer;
+  }
+  return HttpAnswer::refusal(metrics, Rejection::kNotFound, 404, "no such path: " + std::string(path), "path");
+}
+
+std::string_view reasonPhrase(int status) {
+  switch (status) {
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Request Entity Too Large";
+    case 426: return "Upgrade Required";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+  }
+}
+
+}  // namespace spread::plugins::websocket

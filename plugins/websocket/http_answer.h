@@ -1,0 +1,35 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "route_context.h"
+
+namespace spread::plugins::websocket {
+
+/// A whole HTTP answer, independent of the server that sends it: Poco's HTTPServer for a
+/// connection's first request, HttpConnection for the kept-alive ones after it. Both send
+/// the same bytes for the same request.
+struct HttpAnswer {
+  int status = 200;
+  std::string contentType;  // empty when there is no body
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // Allow, Upgrade, Cache-Control…
+  bool close = false;  // the connection ends after this answer
+
+  /// A refusal: errorJson(error, field) as application/json, counted in `metrics`.
+  static HttpAnswer refusal(transport::Metrics& metrics, transport::Rejection why, int status,
+                            std::string_view error, std::string_view field = {});
+  static HttpAnswer json(int status, std::string body);
+};
+
+/// The answer to every request other than POST /publish and GET /subscribe: the chat page,
+/// /healthz, /metrics, 405 with Allow for a known path, 404 otherwise. `path` is decoded.
+HttpAnswer answerPlainRequest(RouteContext& context, std::string_view method, std::string_view path);
+
+/// The standard reason phrase for the statuses Spread sends ("No Content", …).
+std::string_view reasonPhrase(int status);
+
+}  // namespace spread::plugins::websocket

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+
+#include "spread/core/clock.h"
+
+namespace spread::plugins::websocket {
+
+/// A socket owned by an IoLoop: an upgraded WebSocket, or a kept-alive HTTP connection.
+/// The loop calls every method on its own thread; it polls for what wantsRead() and
+/// wantsWrite() say, calls onDeadline() once deadline() has passed, and once finished()
+/// closes the socket through closeSocket(), unless successor() takes it over.
+class LoopConnection {
+ public:
+  virtual ~LoopConnection() = default;
+
+  virtual int fd() const = 0;
+  /// The loop has added the socket to its poll set.
+  virtual void onAdopted() = 0;
+  /// `scratch` is the loop's read buffer, shared by all its connections.
+  virtual void onReadable(std::span<char> scratch) = 0;
+  virtual void onWritable() = 0;
+  virtual void onDeadline(core::TimePoint now) = 0;
+  /// Closes the socket now. REQUIRES: the loop has removed it from its poll set.
+  virtual void closeSocket() = 0;
+  /// Marks the connection finished without a goodbye (its handling failed unexpectedly).
+  virtual void abort() = 0;
+
+  virtual bool wantsRead() const = 0;
+  virtual bool wantsWrite() const = 0;
+  virtual bool finished() const = 0;
+  virtual std::optional<core::TimePoint> deadline() const = 0;
+
+  /// Once finished(): the connection that carries on on the same socket (an HTTP
+  /// connection that upgraded to WebSocket), which the loop adopts in its place instead
+  /// of closing the socket. Null for a connection that simply ended.
+  virtual std::shared_ptr<LoopConnection> successor() { return nullptr; }
+};
+
+}  // namespace spread::plugins::websocket

@@ -1,0 +1,43 @@
+#include "upgrade_decision.h"
+
+#include "handshake.h"
+#include "topic_query.h"
+
+namespace spread::plugins::websocket {
+
+using transport::Rejection;
+
+UpgradeDecision decideUpgrade(RouteContext& context, std::string_view target, const HeaderLookup& header) {
+  transport::Metrics& metrics = context.transport.metrics;
+  auto refuse = [&](Rejection why, int status, std::string_view error, std::string_view field) {
+    return UpgradeDecision{HttpAnswer::refusal(metrics, why, status, error, field), {}, {}};
+  };
+  if (context.isDraining()) return refuse(Rejection::kDraining, 503, "the server is shutting down", {});
+  TopicQuery query = readTopic(target, context.transport.publisher.defaultTopic());
+  if (query.error) return refuse(Rejection::kBadTopic, 400, *query.error, "topic");
+  if (!asksForWebSocket(header("Upgrade"), header("Connection"))) {
+    UpgradeDecision decision =
+        refuse(Rejection::kUpgradeRequired, 426,
+               "GET /subscribe needs a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)", "Upgrade");
+    decision.refusal->headers.emplace_back("Upgrade", "websocket");
+    return decision;
+  }
+  if (header("Sec-WebSocket-Version") != "13") {
+    UpgradeDecision decision = refuse(Rejection::kUpgradeRequired, 426, "only WebSocket version 13 is supported",
+                                      "Sec-WebSocket-Version");
+    decision.refusal->headers.emplace_back("Upgrade", "websocket");
+    decision.refusal->headers.emplace_back("Sec-WebSocket-Version", "13");
+    decision.refusal->close = true;
+    return decision;
+  }
+  std::optional<std::string> accept = acceptFor(header("Sec-WebSocket-Key"));
+  if (!accept) {
+    UpgradeDecision decision = refuse(Rejection::kBadRequest, 400,
+                                      "Sec-WebSocket-Key must be the base64 encoding of 16 bytes", "Sec-WebSocket-Key");
+    decision.refusal->close = true;
+    return decision;
+  }
+  return UpgradeDecision{std::nullopt, std::move(query.topic), std::move(*accept)};
+}
+
+}  // namespace spread::plugins::websocket
