@@ -225,9 +225,11 @@ bool HttpRequestParser::chooseFraming() {
         if (!equalsIgnoreCase(coding, "chunked")) chunkedOnly = false;
       });
     } else if (equalsIgnoreCase(field.name, "Content-Length")) {
-      // An empty value has no elements; it is no number either.
-      if (http_syntax::trimOws(field.value).empty()) lengthValid = false;
+      // A value with no elements ("" or ",") is no number either; reading it as "no
+      // body" would be a guess another parser might not share.
+      std::size_t elements = 0;
       http_syntax::forEachListElement(field.value, [&](std::string_view digits) {
+        ++elements;
         std::uint64_t value = 0;
         for (char c : digits) {
           if (c < '0' || c > '9') {
@@ -245,6 +247,7 @@ bool HttpRequestParser::chooseFraming() {
         hasLength = true;
         length = value;
       });
+      if (elements == 0) lengthValid = false;
     }
   }
   // Each refusal below closes a way for two parsers to disagree on where the body ends
