@@ -60,16 +60,18 @@ struct HttpParserLimits {
 /// Accepted: CRLF or bare LF line ends; empty lines before a request line; HTTP/1.0 and
 /// HTTP/1.1; a body framed by Content-Length (repeated only with equal values) or by
 /// Transfer-Encoding: chunked alone (extensions and trailer fields accepted, then dropped).
-/// Refused, with a status and a sentence naming the problem: a malformed request line or
-/// header line, obsolete line folding, control characters (400); another HTTP version
+/// Refused, with a status and a sentence naming the problem: a malformed request line,
+/// header line or chunk framing, obsolete line folding, control characters, a chunk-size
+/// line over 1024 bytes (400); another HTTP version
 /// (505); another transfer coding (501); both framings at once, or chunked in HTTP/1.0
 /// (400); a head over headerBytesMax or more than headerCountMax fields (431, decided as
 /// soon as the buffered head passes the limit); a body over bodyBytesMax (413, decided
 /// from Content-Length or a chunk size before the body bytes arrive).
 ///
-/// Memory: once next() has returned kNeedMore, the parser holds the request being read
-/// (at most headerBytesMax of head plus bodyBytesMax of body) and the unparsed tail of
-/// the last piece fed. Call next() until it returns kNeedMore after every feed().
+/// Memory: once next() has returned kNeedMore, the parser holds what it has parsed of the
+/// request being read (at most headerBytesMax of head and bodyBytesMax of body) and the
+/// last piece fed, whose parsed bytes are dropped at the next feed(). Call next() until it
+/// returns kNeedMore after every feed(), or the pieces fed pile up unparsed.
 ///
 /// After an error the parser is stopped: next() keeps returning kError and feed() ignores
 /// input. Not thread-safe: one connection's I/O thread owns it.

@@ -143,6 +143,22 @@ TEST(HttpRequestParserTest, DechunksABodyWithExtensionsAndDropsTrailers) {
   EXPECT_EQ(request.header("Server-Timing"), nullptr);
 }
 
+TEST(HttpRequestParserTest, AcceptsManySmallChunksWithLongExtensions) {
+  // 1000 one-byte chunks, each under a 1000-byte extension: about 1 MB of framing that
+  // counts against neither limit, for a 1000-byte body.
+  std::string stream = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+  std::string expected;
+  for (int i = 0; i < 1000; ++i) {
+    const char byte = static_cast<char>('a' + i % 26);
+    stream += "1;x=" + std::string(990, 'e') + "\r\n" + byte + "\r\n";
+    expected += byte;
+  }
+  stream += "0\r\n\r\n";
+  const auto run = parseStream(stream, 4096);
+  ASSERT_EQ(run.requests.size(), 1u) << run.error.message;
+  EXPECT_EQ(run.requests[0].body, expected);
+}
+
 TEST(HttpRequestParserTest, AcceptsAnEmptyChunkedBodyWithBareLineFeeds) {
   const HttpRequest request = parseOne("POST / HTTP/1.1\nTransfer-Encoding: Chunked\n\n2\nab\n0\n\n");
   EXPECT_EQ(request.body, "ab");
