@@ -252,6 +252,7 @@ TopicStats TopicImpl::stats() const {
   std::lock_guard lock(mutex_);
   stats.subscribers = subscribers_->size();
   stats.inbound = inbound_.size();
+  stats.waitingPublishes = waitingPublishes_.size();
   return stats;
 }
 

@@ -61,6 +61,14 @@ HTTPRequestHandler* guarded(std::unique_ptr<HTTPRequestHandler> inner) {
   return new GuardedHandler(std::move(inner));
 }
 
+// These routes never read a body: one left unread would be taken for the next request,
+// so a request that carries one ends its connection with the answer.
+void endIfBodyUnread(const HTTPServerRequest& request, HTTPServerResponse& response) {
+  const bool hasBody = request.getChunkedTransferEncoding() ||
+                       (request.hasContentLength() && request.getContentLength64() > 0);
+  if (hasBody) response.setKeepAlive(false);
+}
+
 HTTPRequestHandler* respond(Respond respond) { return guarded(std::make_unique<FunctionHandler>(std::move(respond))); }
 
 }  // namespace
@@ -69,7 +77,8 @@ HTTPRequestHandler* RouteFactory::createRequestHandler(const HTTPServerRequest& 
   transport::Metrics& metrics = context_.transport.metrics;
   TargetPath target = readPath(request.getURI());
   if (target.error) {
-    return respond([&metrics, problem = *target.error](HTTPServerRequest&, HTTPServerResponse& response) {
+    return respond([&metrics, problem = *target.error](HTTPServerRequest& request, HTTPServerResponse& response) {
+      endIfBodyUnread(request, response);
       refuse(metrics, response, Rejection::kBadRequest, 400, problem, "path");
     });
   }
@@ -77,7 +86,8 @@ HTTPRequestHandler* RouteFactory::createRequestHandler(const HTTPServerRequest& 
   const std::string& method = request.getMethod();
   if (path == "/publish" && method == "POST") return guarded(std::make_unique<PublishHandler>(context_));
   if (path == "/subscribe" && method == "GET") return guarded(std::make_unique<SubscribeHandler>(context_));
-  return respond([this, method, path](HTTPServerRequest&, HTTPServerResponse& response) {
+  return respond([this, method, path](HTTPServerRequest& request, HTTPServerResponse& response) {
+    endIfBodyUnread(request, response);
     sendAnswer(response, answerPlainRequest(context_, method, path));
   });
 }

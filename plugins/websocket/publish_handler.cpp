@@ -1,13 +1,17 @@
 #include "publish_handler.h"
 
+#include <Poco/Buffer.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/HTTPServerSession.h>
 
 #include <chrono>
 #include <future>
 #include <istream>
 #include <memory>
 
+#include "http_connection.h"
 #include "json_reply.h"
 #include "topic_query.h"
 
@@ -32,6 +36,25 @@ std::string readBounded(std::istream& in, std::size_t limit) {
     if (in.gcount() == 0) break;
   }
   return body;
+}
+
+// Moves a kept-alive publisher's connection from this pool thread to an I/O loop, which
+// answers its next requests itself (HttpConnection): no pool thread parked between them,
+// and no thread hand-off per publish.
+void handOver(RouteContext& context, Poco::Net::HTTPServerRequest& request) {
+  auto& requestImpl = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(request);
+  Poco::Net::StreamSocket socket = requestImpl.detachSocket();
+  Poco::Buffer<char> early(0);
+  requestImpl.session().drainBuffer(early);  // the client's next request, if it pipelined
+  socket.setBlocking(false);
+  socket.setNoDelay(true);
+  HttpConnection::Options options;
+  options.limits.bodyBytesMax = context.config.bodyBytesMax;
+  options.idleTimeout = context.config.httpIdleTimeout;
+  options.closeTimeout = context.config.closeTimeout;
+  IoLoop& loop = context.loops.next();
+  loop.adopt(std::make_shared<HttpConnection>(socket, std::string(early.begin(), early.size()), loop, context,
+                                              options));
 }
 
 }  // namespace
@@ -90,7 +113,12 @@ void PublishHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
   if (!outcome.ok()) return sendJson(response, outcome.httpStatus(), outcome.errorJson());
   response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NO_CONTENT);
   response.setContentLength(0);
-  response.send();
+  std::ostream& sent = response.send();
+  // A chunked body is left to Poco: its reader may leave the trailer unread.
+  if (response.getKeepAlive() && request.hasContentLength()) {
+    sent.flush();
+    handOver(context_, request);
+  }
 }
 
 }  // namespace spread::plugins::websocket

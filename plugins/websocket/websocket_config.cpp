@@ -69,10 +69,12 @@ std::variant<WebSocketConfig, std::string> parseConfig(const Poco::Util::Abstrac
       if (!(error = whole(key, 1, 64 * 1024 * 1024, value))) result.bodyBytesMax = value;
     } else if (key == "closeTimeoutMs") {
       if (!(error = whole(key, 1, 600000, value))) result.closeTimeout = std::chrono::milliseconds(value);
+    } else if (key == "httpIdleTimeoutMs") {
+      if (!(error = whole(key, 1, 3600000, value))) result.httpIdleTimeout = std::chrono::milliseconds(value);
     } else {
       error = std::string(kConfigPrefix) + key +
               ": unknown key (known: host, port, httpThreads, ioThreads, httpQueueMax, bodyBytesMax, "
-              "closeTimeoutMs)";
+              "closeTimeoutMs, httpIdleTimeoutMs)";
     }
     if (error) return *error;
   }

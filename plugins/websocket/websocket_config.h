@@ -22,6 +22,9 @@ struct WebSocketConfig {
   std::size_t httpQueueMax = 256;         // accepted connections waiting for a pool thread
   std::size_t bodyBytesMax = 64 * 1024;   // largest POST /publish body
   std::chrono::milliseconds closeTimeout{2000};  // wait for the peer's close frame
+  // A kept-alive HTTP connection on the I/O loops (one that has published) is closed after
+  // this long without a request.
+  std::chrono::milliseconds httpIdleTimeout{30000};
 };
 
 inline constexpr const char* kConfigPrefix = "transport.websocket.";

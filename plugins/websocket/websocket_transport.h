@@ -48,6 +48,9 @@ class WebSocketTransport final : public transport::Transport {
   void beginDrain() override { draining_.store(true); }
   void stop(core::Duration deadline, transport::StopCallback done) override;
   transport::TransportStats stats() const override;
+  /// Sockets the I/O loops own right now: WebSockets, and kept-alive HTTP connections that
+  /// moved there after their first publish.
+  std::size_t loopSockets() const;
 
  private:
   WebSocketConfig config_;

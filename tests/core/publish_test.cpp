@@ -96,8 +96,10 @@ TEST_F(PublishTest, WaitingPublisherIsAdmittedWhenRoomFrees) {
   Outcome outcome;
   topic_->publish(Payload::raw("b"), milliseconds(10), outcome.callback());
   EXPECT_EQ(outcome.calls, 0) << "there is no room yet, so it must wait";
+  EXPECT_EQ(topic_->stats().waitingPublishes, 1u);
 
   env_.executor.runUntilIdle();
+  EXPECT_EQ(topic_->stats().waitingPublishes, 0u);
   EXPECT_EQ(outcome.value, PublishOutcome::kAccepted);
   EXPECT_THAT(drainBytes(*queue_), ElementsAre("a", "b"));
   // The admitted publisher's deadline timer was cancelled: nothing fires later.

@@ -79,7 +79,7 @@ TEST(DaemonConfigTest, DefaultsAloneGiveTheDocumentedValues) {
   for (const auto& [key, setting] : websocket.keys) keys.emplace_back(key, setting.value);
   EXPECT_THAT(keys, ElementsAre(Pair("host", "localhost"), Pair("port", "8000"), Pair("httpThreads", "4"),
                                 Pair("ioThreads", "1"), Pair("httpQueueMax", "256"), Pair("bodyBytesMax", "65536"),
-                                Pair("closeTimeoutMs", "2000")));
+                                Pair("closeTimeoutMs", "2000"), Pair("httpIdleTimeoutMs", "30000")));
 }
 
 TEST(DaemonConfigTest, FileOverridesDefaultsAndKeepsItsLines) {

@@ -17,7 +17,7 @@ namespace spread::plugins::websocket::testing {
 TestServer::TestServer(TestServerOptions options)
     : options_(std::move(options)),
       executor_(options_.executorThreads),
-      broker_(clock_, executor_),
+      broker_(clock_, executor_, options_.broker),
       publisher_(broker_, metrics_, options_.session.publishWaitMax, "chat"),
       config_(new Poco::Util::MapConfiguration) {
   config_->setString("host", "127.0.0.1");

@@ -30,6 +30,7 @@ struct TestServerOptions {
   /// to 127.0.0.1 and 0.
   std::map<std::string, std::string> config;
   std::size_t executorThreads = 2;
+  core::BrokerOptions broker;
 };
 
 inline TestServerOptions withConfig(std::map<std::string, std::string> config) {
@@ -52,6 +53,7 @@ class TestServer {
 
   std::uint16_t port() const { return port_; }
   core::Broker& broker() { return broker_; }
+  core::Executor& executor() { return executor_; }
   transport::Metrics& metrics() { return metrics_; }
   transport::PublishService& publisher() { return publisher_; }
   WebSocketTransport& transport() { return transport_; }

@@ -32,6 +32,7 @@ struct TopicStats {
   std::uint64_t slowConsumersDropped = 0;
   std::uint64_t subscribers = 0;   // current
   std::uint64_t inbound = 0;       // accepted, not yet fanned out
+  std::uint64_t waitingPublishes = 0;  // publish() calls waiting for room in the inbound queue
 };
 
 /// A named stream of messages of one kind, fanned out to every current subscriber.

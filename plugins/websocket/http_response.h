@@ -1,0 +1,16 @@
+#pragma once
+
+#include <string>
+
+#include "http_answer.h"
+
+namespace spread::plugins::websocket {
+
+/// Appends `answer` to `out` as an HTTP/1.1 response: status line, Date, the answer's
+/// headers, Content-Type and Content-Length (none for 1xx and 204, as RFC 9110 requires),
+/// and the Connection header that says whether the connection stays open. `versionMinor`
+/// is the request's: an HTTP/1.0 client is told "keep-alive" explicitly.
+/// A 101 answer's headers (Upgrade, Connection, Sec-WebSocket-Accept) come in `answer`.
+void appendResponse(std::string& out, const HttpAnswer& answer, bool keepAlive, int versionMinor);
+
+}  // namespace spread::plugins::websocket

@@ -1,0 +1,188 @@
+// Proves that a kept-alive publisher's connection leaves Poco's pool after its first
+// publish and is served by the I/O loops from then on: in order, with a publish that must
+// wait for room answered once it gets it, refused while draining, and closed when idle.
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <chrono>
+#include <future>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "test_server.h"
+
+namespace spread::plugins::websocket::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct RawReply {
+  int status = 0;
+  std::string head;  // status line and headers
+  std::string body;
+};
+
+/// One kept-alive HTTP/1.1 connection, written by hand so that the test sees exactly what
+/// the server sends, and when it hangs up.
+class KeptAliveClient {
+ public:
+  explicit KeptAliveClient(std::uint16_t port) : socket_(Poco::Net::SocketAddress("127.0.0.1", port)) {}
+
+  void send(const std::string& bytes) { socket_.sendBytes(bytes.data(), static_cast<int>(bytes.size())); }
+
+  void sendPublish(const std::string& body, const std::string& target = "/publish") {
+    send("POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body);
+  }
+
+  /// The next response, or nullopt if the server hung up or 5 s passed first.
+  std::optional<RawReply> read() {
+    std::size_t headEnd;
+    while ((headEnd = buffer_.find("\r\n\r\n")) == std::string::npos) {
+      if (!fill()) return std::nullopt;
+    }
+    RawReply reply;
+    reply.head = buffer_.substr(0, headEnd + 2);
+    reply.status = std::stoi(reply.head.substr(9, 3));
+    std::size_t length = 0;
+    const std::size_t at = reply.head.find("\r\nContent-Length: ");
+    if (at != std::string::npos) length = std::stoul(reply.head.substr(at + 18));
+    while (buffer_.size() < headEnd + 4 + length) {
+      if (!fill()) return std::nullopt;
+    }
+    reply.body = buffer_.substr(headEnd + 4, length);
+    buffer_.erase(0, headEnd + 4 + length);
+    return reply;
+  }
+
+  /// True if the server closes the connection within 5 s, with nothing more sent.
+  bool closedByServer() { return !fill() && buffer_.empty() && eof_; }
+
+ private:
+  bool fill() {
+    pollfd ready{socket_.impl()->sockfd(), POLLIN, 0};
+    if (::poll(&ready, 1, 5000) != 1) return false;
+    char chunk[4096];
+    const int got = socket_.receiveBytes(chunk, sizeof chunk);
+    if (got <= 0) {
+      eof_ = true;
+      return false;
+    }
+    buffer_.append(chunk, static_cast<std::size_t>(got));
+    return true;
+  }
+
+  Poco::Net::StreamSocket socket_;
+  std::string buffer_;
+  bool eof_ = false;
+};
+
+std::string chat(const std::string& msg) { return R"({"name":"pub","msg":")" + msg + "\"}"; }
+
+TEST(KeepAliveHttpTest, APublishersLaterRequestsAreServedByTheLoopsInOrder) {
+  TestServer server;
+  auto subscriber = server.subscribe();
+  ASSERT_EQ(server.transport().loopSockets(), 1u);
+  KeptAliveClient publisher(server.port());
+  constexpr int kPublishes = 200;
+  for (int i = 0; i < kPublishes; ++i) {
+    publisher.sendPublish(chat(std::to_string(i)));
+    const std::optional<RawReply> reply = publisher.read();
+    ASSERT_TRUE(reply) << "no answer to publish " << i;
+    ASSERT_EQ(reply->status, 204) << reply->head << reply->body;
+    // Answered by the loop from the second request on, with no Content-Length on a 204.
+    if (i > 0) {
+      EXPECT_EQ(reply->head.find("Content-Length"), std::string::npos) << reply->head;
+    }
+  }
+  EXPECT_EQ(server.transport().loopSockets(), 2u);  // the subscriber and the publisher
+  for (int i = 0; i < kPublishes; ++i) ASSERT_EQ(receiveText(*subscriber), chat(std::to_string(i)));
+  EXPECT_EQ(server.metrics().publishedCount(), static_cast<std::uint64_t>(kPublishes));
+}
+
+TEST(KeepAliveHttpTest, APublishThatMustWaitForRoomIsAnsweredOnceItIsAccepted) {
+  TestServerOptions options;
+  options.broker.topic.inboundMessagesMax = 1;
+  options.session.publishWaitMax = 10s;
+  options.executorThreads = 1;
+  TestServer server(options);
+  auto subscriber = server.subscribe();
+  KeptAliveClient publisher(server.port());
+  publisher.sendPublish(chat("first"));  // Poco answers this one, then hands the connection over
+  ASSERT_EQ(publisher.read()->status, 204);
+  ASSERT_EQ(receiveText(*subscriber), chat("first"));
+
+  // Hold the only executor thread, so that nothing is fanned out: the inbound queue fills.
+  std::promise<void> running;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  server.executor().post([&running, released] {
+    running.set_value();
+    released.wait();
+  });
+  running.get_future().wait();
+
+  publisher.sendPublish(chat("second"));  // takes the only inbound place
+  ASSERT_EQ(publisher.read()->status, 204);
+  publisher.sendPublish(chat("third"));  // must wait for room, which needs the executor
+  // Nothing signals that a publish has begun to wait, so look until it has.
+  const auto giveUp = std::chrono::steady_clock::now() + 5s;
+  while (server.broker().find("chat")->stats().waitingPublishes == 0 && std::chrono::steady_clock::now() < giveUp) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(server.broker().find("chat")->stats().waitingPublishes, 1u);
+  release.set_value();
+  const std::optional<RawReply> third = publisher.read();
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->status, 204) << third->body;
+  EXPECT_EQ(receiveText(*subscriber), chat("second"));
+  EXPECT_EQ(receiveText(*subscriber), chat("third"));
+}
+
+TEST(KeepAliveHttpTest, WhileDrainingAPublishIs503AndTheConnectionCloses) {
+  TestServer server;
+  KeptAliveClient publisher(server.port());
+  publisher.sendPublish(chat("before"));
+  ASSERT_EQ(publisher.read()->status, 204);
+  publisher.sendPublish(chat("still open"));
+  ASSERT_EQ(publisher.read()->status, 204);
+  server.publisher().beginDrain();
+  publisher.sendPublish(chat("too late"));
+  const std::optional<RawReply> reply = publisher.read();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 503);
+  EXPECT_NE(reply->head.find("Connection: close"), std::string::npos) << reply->head;
+  EXPECT_NE(reply->body.find("shutting down"), std::string::npos) << reply->body;
+  EXPECT_TRUE(publisher.closedByServer());
+}
+
+TEST(KeepAliveHttpTest, AnIdleConnectionIsClosed) {
+  TestServer server(withConfig({{"httpIdleTimeoutMs", "100"}}));
+  KeptAliveClient publisher(server.port());
+  for (const char* msg : {"one", "two"}) {
+    publisher.sendPublish(chat(msg));
+    ASSERT_EQ(publisher.read()->status, 204);
+  }
+  EXPECT_TRUE(publisher.closedByServer());
+  EXPECT_EQ(server.transport().loopSockets(), 0u);
+}
+
+TEST(KeepAliveHttpTest, AMalformedRequestIs400ThenTheConnectionCloses) {
+  TestServer server;
+  KeptAliveClient publisher(server.port());
+  publisher.sendPublish(chat("first"));
+  ASSERT_EQ(publisher.read()->status, 204);
+  publisher.send("POST /publish HTTP/1.1\r\nContent-Length: many\r\n\r\n");
+  const std::optional<RawReply> reply = publisher.read();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 400);
+  EXPECT_NE(reply->body.find("\"field\":\"Content-Length\""), std::string::npos) << reply->body;
+  EXPECT_TRUE(publisher.closedByServer());
+}
+
+}  // namespace
+}  // namespace spread::plugins::websocket::testing
