@@ -18,6 +18,19 @@ void TopicImpl::appendLocked(Payload&& payload) {
   accepted_.fetch_add(1, std::memory_order_relaxed);
 }
 
+bool TopicImpl::acceptLocked(Payload&& payload) {
+  // With nobody subscribed and nothing queued ahead, the message has reached every
+  // subscriber (none) the moment it is accepted: no fan-out task, and so no thread hand-off,
+  // for a publish nobody hears.
+  if (subscribers_->empty() && inbound_.empty() && !drainScheduled_) {
+    ++nextSequence_;
+    accepted_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  appendLocked(std::move(payload));
+  return claimDrainLocked();
+}
+
 bool TopicImpl::claimDrainLocked() {
   if (drainScheduled_) return false;
   drainScheduled_ = true;
@@ -38,8 +51,7 @@ PublishOutcome TopicImpl::tryPublish(Payload payload) {
       rejectedBusy_.fetch_add(1, std::memory_order_relaxed);
       return PublishOutcome::kBusy;
     }
-    appendLocked(std::move(payload));
-    mustDrain = claimDrainLocked();
+    mustDrain = acceptLocked(std::move(payload));
   }
   if (mustDrain) postDrain();
   return PublishOutcome::kAccepted;
@@ -55,8 +67,7 @@ void TopicImpl::publish(Payload payload, Duration waitMax, PublishCallback done)
       return;
     }
     if (waitingPublishes_.empty() && hasRoomLocked()) {
-      appendLocked(std::move(payload));
-      const bool mustDrain = claimDrainLocked();
+      const bool mustDrain = acceptLocked(std::move(payload));
       lock.unlock();
       if (mustDrain) postDrain();
       done(PublishOutcome::kAccepted);

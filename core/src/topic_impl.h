@@ -51,6 +51,9 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
 
   // REQUIRES: mutex_ held and room in the inbound queue.
   void appendLocked(Payload&& payload);
+  // REQUIRES: mutex_ held and room in the inbound queue. Accepts `payload`; returns true if
+  // the caller must post the drain task (after releasing the lock).
+  bool acceptLocked(Payload&& payload);
   // REQUIRES: mutex_ held. Returns true if the caller must post the drain task (after
   // releasing the lock): at most one is pending or running at a time, which keeps order.
   bool claimDrainLocked();

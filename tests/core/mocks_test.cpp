@@ -9,6 +9,7 @@
 
 #include "spread/core/broker.h"
 #include "spread/core/chat_codec.h"
+#include "spread/core/queue_subscriber.h"
 #include "spread/core/typed_topic.h"
 #include "spread/testing/mocks.h"
 
@@ -185,6 +186,9 @@ TEST(TopicWithMockSeamsTest, AWaitingPublisherPostsItsDeadlineAndCancelsItWhenAd
   EXPECT_CALL(clock, now()).WillRepeatedly(Return(TimePoint{}));
   Broker broker(clock, executor, BrokerOptions{.topicsMax = 1, .topic = {.inboundMessagesMax = 1}});
   auto topic = broker.topic("chat").topic;
+  // Someone listens, so accepted messages queue for fan-out (with nobody, none would).
+  auto listener = std::make_shared<QueueSubscriber>(QueueLimits{.messagesMax = 8, .bytesMax = 1024});
+  ASSERT_TRUE(topic->subscribe(listener).ok());
 
   Task drain;
   EXPECT_CALL(executor, post(_)).WillOnce(SaveArg<0>(&drain));

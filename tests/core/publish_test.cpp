@@ -43,6 +43,9 @@ class PublishTest : public ::testing::Test {
 TEST_F(PublishTest, TryPublishIsBusyWhileTheInboundQueueIsFull) {
   VirtualBroker env{BrokerOptions{.topic = {.inboundMessagesMax = 3}}};
   auto topic = env.topic("chat");
+  // Someone listens, so accepted messages queue for fan-out (with nobody, none would).
+  auto listener = std::make_shared<QueueSubscriber>(test::roomyQueue());
+  ASSERT_TRUE(topic->subscribe(listener).ok());
   for (const char* text : {"1", "2", "3"}) {
     ASSERT_EQ(topic->tryPublish(Payload::raw(text)), PublishOutcome::kAccepted);
   }
@@ -73,6 +76,29 @@ TEST_F(PublishTest, MessagesCarryGapFreeSequenceNumbersAndTheirAcceptanceTime) {
     EXPECT_EQ(messages[i]->sequence(), i + 1);
     EXPECT_EQ(messages[i]->acceptedAt(), start + milliseconds(5) * static_cast<int>(i));
   }
+}
+
+TEST(PublishWithoutSubscribersTest, IsAcceptedWithoutAFanOutTaskAndLeavesTheOrderIntact) {
+  VirtualBroker env{BrokerOptions{.topic = {.inboundMessagesMax = 1, .fanoutBatchMax = 1}}};
+  auto topic = env.topic("empty-room");
+  // Nobody listens: each publish is accepted at once, with no task and no inbound place
+  // taken, so even a one-place queue takes any number of them.
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(topic->tryPublish(Payload::raw("unheard")), PublishOutcome::kAccepted);
+  EXPECT_EQ(env.executor.pending(), 0u);
+  EXPECT_EQ(topic->stats().accepted, 3u);
+  EXPECT_EQ(topic->stats().inbound, 0u);
+
+  // Once someone listens, messages queue and fan out in order as before; the sequence
+  // numbers count every accepted message.
+  auto queue = std::make_shared<QueueSubscriber>(test::roomyQueue());
+  ASSERT_TRUE(topic->subscribe(queue).ok());
+  ASSERT_EQ(topic->tryPublish(Payload::raw("heard")), PublishOutcome::kAccepted);
+  EXPECT_EQ(env.executor.pending(), 1u);
+  env.executor.runUntilIdle();
+  auto messages = queue->popUpTo(10);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0]->bytes(), "heard");
+  EXPECT_EQ(messages[0]->sequence(), 4u);
 }
 
 TEST_F(PublishTest, PublishWithRoomAnswersInlineBeforeReturning) {

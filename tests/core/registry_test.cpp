@@ -127,6 +127,9 @@ TEST_F(RegistryTest, ShutdownWithNoTopicsCompletesAtOnce) {
 TEST_F(RegistryTest, TopicsUseTheBrokersTopicOptions) {
   VirtualBroker small{BrokerOptions{.topicsMax = 1, .topic = {.inboundMessagesMax = 2}}};
   auto chat = small.topic("chat");
+  // Someone listens, so accepted messages queue for fan-out (with nobody, none would).
+  auto listener = std::make_shared<QueueSubscriber>(test::roomyQueue());
+  ASSERT_TRUE(chat->subscribe(listener).ok());
   EXPECT_EQ(chat->tryPublish(Payload::raw("1")), PublishOutcome::kAccepted);
   EXPECT_EQ(chat->tryPublish(Payload::raw("2")), PublishOutcome::kAccepted);
   EXPECT_EQ(chat->tryPublish(Payload::raw("3")), PublishOutcome::kBusy);

@@ -2,6 +2,8 @@
 // that names the problem, and counts what it refuses. Runs on virtual time.
 #include "session_fixture.h"
 
+#include "spread/core/queue_subscriber.h"
+
 namespace spread::transport {
 namespace {
 
@@ -50,6 +52,9 @@ TEST_F(PublishServiceTest, InvalidTopicNameIs400NamingTopic) {
 
 TEST_F(PublishServiceTest, WaitingPublishIsAcceptedOnceFanOutMakesRoom) {
   auto topic = broker_.topic("chat").topic;
+  // Someone listens, so accepted messages queue for fan-out (with nobody, none would).
+  auto listener = std::make_shared<core::QueueSubscriber>(core::QueueLimits{.messagesMax = 64, .bytesMax = 1 << 16});
+  ASSERT_TRUE(topic->subscribe(listener).ok());
   for (int i = 0; i < 8; ++i) ASSERT_EQ(topic->tryPublish(core::Payload::raw("x")), core::PublishOutcome::kAccepted);
   std::optional<PublishResult> outcome;
   publisher_.publish("chat", chat("ann", "late"), [&](PublishResult result) { outcome = result; });
@@ -79,6 +84,10 @@ TEST_F(PublishServiceTest, TimesOutAsBusy503WhenNoRoomAppears) {
   StalledFanOutExecutor stalled(executor_);
   core::Broker broker(clock_, stalled, core::BrokerOptions{.topicsMax = 1, .topic = {.inboundMessagesMax = 1}});
   PublishService publisher(broker, metrics_, 50ms, "chat");
+  auto topic = broker.topic("chat").topic;
+  // Someone listens, so accepted messages queue for fan-out (with nobody, none would).
+  auto listener = std::make_shared<core::QueueSubscriber>(core::QueueLimits{.messagesMax = 64, .bytesMax = 1 << 16});
+  ASSERT_TRUE(topic->subscribe(listener).ok());
   std::vector<PublishResult> results;
   for (int i = 0; i < 2; ++i) {
     publisher.publish("chat", chat("ann", "x"), [&](PublishResult result) { results.push_back(result); });
