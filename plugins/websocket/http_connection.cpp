@@ -76,9 +76,8 @@ void HttpConnection::onWritable() {
 }
 
 void HttpConnection::serve() {
-  HttpRequest request;
   while (!closing_ && !upgrade_ && !awaitingPublish_ && out_.size() - outWritten_ < kQueuedAnswerBytesMax) {
-    const HttpRequestParser::Status status = parser_.next(request);
+    const HttpRequestParser::Status status = parser_.next(request_);
     if (status == HttpRequestParser::Status::kNeedMore) return answerExpectContinue();
     lastActive_ = context_.connections.clock.now();
     continueSent_ = false;
@@ -89,7 +88,7 @@ void HttpConnection::serve() {
               1);
       return;
     }
-    handle(request);
+    handle(request_);
   }
 }
 
@@ -205,9 +204,12 @@ void HttpConnection::flush() {
 
 void HttpConnection::afterFlushed() {
   if (upgrade_) {
-    // The 101 is out: from the next byte on, the socket speaks WebSocket.
-    successor_ = makeWebSocket(context_, socket_, std::move(upgrade_->early), loop_, std::move(upgrade_->topic));
+    // The 101 is out: from the next byte on, the socket speaks WebSocket, on a WebSocket
+    // loop. This loop drops the socket from its poll set before it polls again.
+    IoLoop& loop = context_.loops.next();
+    loop.adopt(makeWebSocket(context_, socket_, std::move(upgrade_->early), loop, std::move(upgrade_->topic)));
     upgrade_.reset();
+    handedOff_ = true;
     finished_ = true;
     return;
   }

@@ -24,7 +24,7 @@ class IoLoop;
 /// that one), so that a stream of publishes costs a read, a publish and a write each,
 /// with no thread hand-off. Every route is answered here as Poco's server answers it:
 /// POST /publish and the plain routes in place; GET /subscribe upgrades, after which a
-/// WebSocketConnection takes the socket over (successor()).
+/// WebSocketConnection on one of the WebSocket loops takes the socket over (handedOff()).
 ///
 /// Requests are answered in order, one at a time: while a publish waits for room in its
 /// topic, nothing more is read. A parse error, a refusal that ends the connection, or a
@@ -55,7 +55,7 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
   bool wantsWrite() const override { return writePending_ && !finished_; }
   bool finished() const override { return finished_; }
   std::optional<core::TimePoint> deadline() const override { return deadline_; }
-  std::shared_ptr<LoopConnection> successor() override { return successor_; }
+  bool handedOff() const override { return handedOff_; }
 
  private:
   struct PendingUpgrade {
@@ -84,6 +84,7 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
   RouteContext& context_;
   const Options options_;
   HttpRequestParser parser_;
+  HttpRequest request_;  // the request being answered; its storage is reused for the next
 
   // Loop-thread state.
   std::string out_;
@@ -97,7 +98,7 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
   bool halfClosed_ = false;
   std::optional<PendingUpgrade> upgrade_;
   bool finished_ = false;
-  std::shared_ptr<LoopConnection> successor_;
+  bool handedOff_ = false;
   core::TimePoint lastActive_;
   std::optional<core::TimePoint> deadline_;
 

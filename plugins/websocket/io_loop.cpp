@@ -189,11 +189,7 @@ void IoLoop::update(int fd) {
   LoopConnection& connection = *entry.connection;
   if (connection.finished()) {
     const std::shared_ptr<LoopConnection> finished = remove(fd);
-    if (std::shared_ptr<LoopConnection> successor = finished->successor()) {
-      add(std::move(successor));
-    } else {
-      finished->closeSocket();
-    }
+    if (!finished->handedOff()) finished->closeSocket();
     return;
   }
   const std::uint32_t wanted = (connection.wantsRead() ? EPOLLIN : 0u) | (connection.wantsWrite() ? EPOLLOUT : 0u);

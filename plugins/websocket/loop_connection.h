@@ -1,6 +1,5 @@
 #pragma once
 
-#include <memory>
 #include <optional>
 #include <span>
 
@@ -11,7 +10,7 @@ namespace spread::plugins::websocket {
 /// A socket owned by an IoLoop: an upgraded WebSocket, or a kept-alive HTTP connection.
 /// The loop calls every method on its own thread; it polls for what wantsRead() and
 /// wantsWrite() say, calls onDeadline() once deadline() has passed, and once finished()
-/// closes the socket through closeSocket(), unless successor() takes it over.
+/// closes the socket through closeSocket(), unless the socket was handed off.
 class LoopConnection {
  public:
   virtual ~LoopConnection() = default;
@@ -33,10 +32,10 @@ class LoopConnection {
   virtual bool finished() const = 0;
   virtual std::optional<core::TimePoint> deadline() const = 0;
 
-  /// Once finished(): the connection that carries on on the same socket (an HTTP
-  /// connection that upgraded to WebSocket), which the loop adopts in its place instead
-  /// of closing the socket. Null for a connection that simply ended.
-  virtual std::shared_ptr<LoopConnection> successor() { return nullptr; }
+  /// Once finished(): true if another connection carries on with the socket (an HTTP
+  /// connection that upgraded to WebSocket, adopted by a WebSocket loop), so the loop
+  /// only forgets it instead of closing it.
+  virtual bool handedOff() const { return false; }
 };
 
 }  // namespace spread::plugins::websocket

@@ -17,6 +17,9 @@ struct RouteContext {
   transport::SessionContext& sessions;
   const WebSocketConfig& config;
   ConnectionEnvironment& connections;
+  // Own the WebSockets, and kept-alive HTTP connections after their first publish: sharing
+  // the loops paces publishers by the writes their messages cause, so flat-out publishing
+  // cannot outrun the fan-out and overflow every subscriber's queue.
   IoLoopPool& loops;
   InFlightCounter& tasks;  // strand tasks still to run on the executor
   const std::atomic<bool>& draining;

@@ -18,7 +18,7 @@ struct WebSocketConfig {
   std::string host = "localhost";
   std::uint16_t port = 8000;              // 0 picks any free port
   std::size_t httpThreads = 4;            // the HTTP server's fixed pool
-  std::size_t ioThreads = 1;              // epoll loops owning upgraded sockets
+  std::size_t ioThreads = 1;              // epoll loops owning upgraded and kept-alive sockets
   std::size_t httpQueueMax = 256;         // accepted connections waiting for a pool thread
   std::size_t bodyBytesMax = 64 * 1024;   // largest POST /publish body
   std::chrono::milliseconds closeTimeout{2000};  // wait for the peer's close frame

@@ -135,7 +135,9 @@ void WebSocketTransport::stop(core::Duration deadline, transport::StopCallback d
   done(completed ? transport::StopOutcome::kCompleted : transport::StopOutcome::kDeadlineExceeded);
 }
 
-std::size_t WebSocketTransport::loopSockets() const { return loops_ ? loops_->connections() : 0; }
+std::size_t WebSocketTransport::loopSockets() const {
+  return loops_ ? loops_->connections() : 0;
+}
 
 transport::TransportStats WebSocketTransport::stats() const {
   const auto open = static_cast<std::uint64_t>(connectionsOpen_.count());
