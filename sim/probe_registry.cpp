@@ -13,6 +13,7 @@ class ProbeSubscriber final : public core::Subscriber {
       : inner_(std::move(inner)), topic_(std::move(topic)), listener_(listener), tag_(tag) {}
 
   core::Delivery deliver(const core::MessagePtr& message) override {
+    listener_.onOffering(tag_);
     const core::Delivery outcome = inner_->deliver(message);
     listener_.onOffered(tag_, message, outcome);
     return outcome;

@@ -19,6 +19,9 @@ class ProbeListener {
   /// A subscriber joined `topic`, which had accepted `acceptedBefore` messages so far.
   /// Returns a tag that names the subscription in the calls below.
   virtual std::uint64_t onSubscribed(const std::string& topic, std::uint64_t acceptedBefore) = 0;
+  /// The topic is about to offer a message to the subscription. The session may take it
+  /// from the queue and send it before the offer returns; onOffered() follows.
+  virtual void onOffering(std::uint64_t tag) = 0;
   /// The topic offered `message` to the subscription and got `outcome`.
   virtual void onOffered(std::uint64_t tag, const core::MessagePtr& message, core::Delivery outcome) = 0;
   /// The topic ended the subscription; `acceptedNow` is the topic's log length by then.

@@ -69,6 +69,17 @@ void SimulationRun::expect(const Event& event) {
   }
 }
 
+bool SimulationRun::deferred(std::function<void()> report) {
+  if (!offering_) return false;
+  afterOffer_.push_back(std::move(report));
+  return true;
+}
+
+void SimulationRun::onSent(ConnectionId id, const core::MessagePtr& message) {
+  if (deferred([this, id, message] { onSent(id, message); })) return;
+  checker_.sent(id, message);
+}
+
 void SimulationRun::onOpened(ConnectionId id) {
   opening_ = id;
   ++stats_.connections;
@@ -96,6 +107,7 @@ void SimulationRun::onTextRead(ConnectionId id, std::string_view text) {
 }
 
 void SimulationRun::onCloseRequested(ConnectionId id, transport::CloseCode code, std::string_view reason) {
+  if (deferred([this, id, code, reason = std::string(reason)] { onCloseRequested(id, code, reason); })) return;
   checker_.closeRequested(id, code, reason);
   if (!connections_[id].serverClose) {
     connections_[id].serverClose = code;
@@ -108,6 +120,7 @@ void SimulationRun::onCloseRequested(ConnectionId id, transport::CloseCode code,
 }
 
 void SimulationRun::onEnded(ConnectionId id, const ConnectionEnd& end) {
+  if (deferred([this, id, end] { onEnded(id, end); })) return;
   checker_.ended(id, end);
   connections_[id].end = end;
   trace(line("close")
@@ -151,6 +164,10 @@ void SimulationRun::onOffered(std::uint64_t tag, const core::MessagePtr& message
   const auto id = static_cast<ConnectionId>(tag);
   checker_.offered(id, message, outcome);
   if (outcome == core::Delivery::kFull) trace(line("drop").add("conn", id).add("seq", message->sequence()));
+  offering_ = false;
+  std::vector<std::function<void()>> reports;
+  reports.swap(afterOffer_);
+  for (auto& report : reports) report();
 }
 
 void SimulationRun::onEnded(std::uint64_t tag, core::CloseReason reason, std::uint64_t acceptedNow) {

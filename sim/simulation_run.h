@@ -3,6 +3,7 @@
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/MapConfiguration.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -39,7 +40,7 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
   void onOpened(ConnectionId id) override;
   void onStarted(ConnectionId) override { opening_ = 0; }
   void onRefused(ConnectionId id, int httpStatus) override;
-  void onSent(ConnectionId id, const core::MessagePtr& message) override { checker_.sent(id, message); }
+  void onSent(ConnectionId id, const core::MessagePtr& message) override;
   void onRead(ConnectionId id, const core::MessagePtr& message) override;
   void onTextRead(ConnectionId id, std::string_view text) override;
   void onCloseRequested(ConnectionId id, transport::CloseCode code, std::string_view reason) override;
@@ -49,6 +50,7 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
   // ProbeListener
   void onAccepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes) override;
   std::uint64_t onSubscribed(const std::string& topic, std::uint64_t acceptedBefore) override;
+  void onOffering(std::uint64_t) override { offering_ = true; }
   void onOffered(std::uint64_t tag, const core::MessagePtr& message, core::Delivery outcome) override;
   void onEnded(std::uint64_t tag, core::CloseReason reason, std::uint64_t acceptedNow) override;
 
@@ -110,6 +112,12 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
   std::map<ConnectionId, ConnectionInfo> connections_;
   std::map<std::uint64_t, std::pair<std::string, std::string>> requests_;  // id -> client, topic
   ConnectionId opening_ = 0;
+  // A session pumps during the fan-out when it can: what it sends while an offer is in
+  // progress is reported once the offer is, so the checker sees queue, then send.
+  bool offering_ = false;
+  std::vector<std::function<void()>> afterOffer_;
+  /// True (and `report` kept for later) while an offer is in progress.
+  bool deferred(std::function<void()> report);
   int currentLine_ = 0;
   bool shutDown_ = false;
   RunStats stats_;

@@ -55,8 +55,17 @@ void Session::start() {
   }
 
   queue_ = std::make_shared<core::QueueSubscriber>(context_.options.queue);
-  // The wakeup runs on the fan-out thread; it only posts, so fan-out never waits for us.
+  // The wakeup runs on the fan-out thread. A free session is pumped right there, which
+  // spares an executor task per subscriber and message; a busy one gets a task instead,
+  // so the fan-out never waits for a session's lock.
   queue_->setWakeup([weak = weak_from_this(), &executor = context_.executor] {
+    auto self = weak.lock();
+    if (!self) return;
+    std::unique_lock lock(self->mutex_, std::try_to_lock);
+    if (lock.owns_lock()) {
+      self->pumpLocked();
+      return;
+    }
     executor.post([weak] {
       if (auto self = weak.lock()) self->onWritable();
     });
