@@ -12,6 +12,18 @@ using ::testing::StrEq;
 
 using SessionTest = SessionFixture;
 
+TEST_F(SessionTest, AnIdleSessionIsPumpedDuringTheFanOutItself) {
+  FakeWire alice, bob;
+  auto a = open(alice);
+  auto b = open(bob);
+  publisher_.publish("chat", chat("ann", "hi"), [](PublishResult result) { ASSERT_TRUE(result.ok()); });
+  // One task, the topic's fan-out, brings the message to both connections: neither
+  // session needs an executor task of its own to hand it over.
+  ASSERT_TRUE(executor_.runNext());
+  EXPECT_THAT(alice.sent, ::testing::ElementsAre(chat("ann", "hi")));
+  EXPECT_THAT(bob.sent, ::testing::ElementsAre(chat("ann", "hi")));
+}
+
 TEST_F(SessionTest, ForwardsEveryMessageInPublishOrder) {
   FakeWire wire;
   auto session = open(wire);
