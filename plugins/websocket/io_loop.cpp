@@ -15,6 +15,7 @@ namespace spread::plugins::websocket {
 namespace {
 constexpr std::size_t kReadBytesMax = 64 * 1024;  // per read: bounds one client's turn
 constexpr int kEventsPerWaitMax = 256;
+constexpr std::size_t kWritesPerPollMax = 64;
 }  // namespace
 
 IoLoop::IoLoop(core::Clock& clock) : clock_(clock), scratch_(kReadBytesMax) {
@@ -111,31 +112,39 @@ void IoLoop::wake() {
 }
 
 void IoLoop::run() {
-  std::array<epoll_event, kEventsPerWaitMax> events{};
   for (;;) {
-    const int ready = ::epoll_wait(epollFd_, events.data(), kEventsPerWaitMax, pollTimeoutMs());
-    if (ready < 0 && errno != EINTR) break;
-    for (int i = 0; i < ready; ++i) {
-      const int fd = events[i].data.fd;
-      if (fd == wakeFd_) {
-        std::uint64_t count = 0;
-        [[maybe_unused]] const ssize_t drained = ::read(wakeFd_, &count, sizeof count);
-        continue;
-      }
-      auto found = connections_.find(fd);
-      if (found == connections_.end()) continue;
-      const std::shared_ptr<LoopConnection> connection = found->second.connection;
-      const std::uint32_t ready = events[i].events;
-      guarded(*connection, [&] {
-        if ((ready & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) connection->onReadable(scratch_);
-        if ((ready & EPOLLOUT) != 0) connection->onWritable();
-      });
-      update(fd);
-    }
+    if (!poll(pollTimeoutMs(), true)) break;
     if (!takeRequests()) break;
     expireDeadlines();
   }
   closeEverything();
+}
+
+bool IoLoop::poll(int timeoutMs, bool takeWake) {
+  std::array<epoll_event, kEventsPerWaitMax> events{};
+  const int ready = ::epoll_wait(epollFd_, events.data(), kEventsPerWaitMax, timeoutMs);
+  if (ready < 0 && errno != EINTR) return false;
+  for (int i = 0; i < ready; ++i) {
+    const int fd = events[i].data.fd;
+    if (fd == wakeFd_) {
+      // In the middle of a pass the wake-up stays signalled, so the requests it announces
+      // are taken as soon as the pass is over.
+      if (!takeWake) continue;
+      std::uint64_t count = 0;
+      [[maybe_unused]] const ssize_t drained = ::read(wakeFd_, &count, sizeof count);
+      continue;
+    }
+    auto found = connections_.find(fd);
+    if (found == connections_.end()) continue;
+    const std::shared_ptr<LoopConnection> connection = found->second.connection;
+    const std::uint32_t flags = events[i].events;
+    guarded(*connection, [&] {
+      if ((flags & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) connection->onReadable(scratch_);
+      if ((flags & EPOLLOUT) != 0) connection->onWritable();
+    });
+    update(fd);
+  }
+  return true;
 }
 
 bool IoLoop::takeRequests() {
@@ -152,7 +161,12 @@ bool IoLoop::takeRequests() {
     wakePending_ = false;
   }
   for (auto& connection : adopting) add(std::move(connection));
+  std::size_t written = 0;
   for (const auto& connection : writing) {
+    // A long pass of writes (a fan-out to many sockets) stops now and then to serve what
+    // is ready, so a publisher on this loop is answered without waiting for the whole pass;
+    // its messages then join the next pass, which writes more frames per socket.
+    if (++written % kWritesPerPollMax == 0 && !poll(0, false)) return false;
     auto found = connections_.find(connection->fd());
     // A request can outlive its connection; the descriptor may name a newer one by now.
     if (found == connections_.end() || found->second.connection != connection) continue;

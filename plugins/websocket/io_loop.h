@@ -56,6 +56,9 @@ class IoLoop {
   };
 
   void run();
+  /// Waits up to `timeoutMs` for ready sockets and handles them; false if epoll failed.
+  /// `takeWake`: consume the wake-up eventfd (only when requests are taken next).
+  bool poll(int timeoutMs, bool takeWake);
   void wake();
   /// Handles queued requests; returns false when the loop must exit.
   bool takeRequests();

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "test_server.h"
 
@@ -191,6 +192,34 @@ TEST(KeepAliveHttpTest, AMalformedRequestIs400ThenTheConnectionCloses) {
   EXPECT_EQ(reply->status, 400);
   EXPECT_NE(reply->body.find("\"field\":\"Content-Length\""), std::string::npos) << reply->body;
   EXPECT_TRUE(publisher.closedByServer());
+}
+
+TEST(KeepAliveHttpTest, EverySubscriberGetsEveryMessageWhileThePublisherIsServedBetweenWrites) {
+  // With many subscribers on the one loop, a pass of writes stops every few dozen sockets
+  // to serve the publisher; the writes its publishes ask for meanwhile must still happen.
+  TestServer server;
+  constexpr std::size_t kSubscribers = 300;
+  constexpr int kMessages = 100;
+  std::vector<std::unique_ptr<RawClient>> subscribers;
+  for (std::size_t i = 0; i < kSubscribers; ++i) {
+    subscribers.push_back(std::make_unique<RawClient>(server.port()));
+    ASSERT_TRUE(subscribers.back()->upgraded()) << subscribers.back()->handshakeResponse();
+  }
+  for (auto& subscriber : subscribers) subscriber->send(textFrame("{}"));
+  for (auto& subscriber : subscribers) ASSERT_TRUE(subscriber->readFrame()) << "a probe went unanswered";
+
+  KeptAliveClient publisher(server.port());
+  for (int i = 0; i < kMessages; ++i) {
+    publisher.sendPublish(chat(std::to_string(i)));
+    ASSERT_EQ(publisher.read()->status, 204);
+  }
+  for (std::size_t s = 0; s < kSubscribers; ++s) {
+    for (int i = 0; i < kMessages; ++i) {
+      std::optional<ServerFrame> frame = subscribers[s]->readFrame();
+      ASSERT_TRUE(frame) << "subscriber " << s << " is missing message " << i;
+      ASSERT_EQ(frame->payload, chat(std::to_string(i))) << "subscriber " << s;
+    }
+  }
 }
 
 TEST(KeepAliveHttpTest, ABodyNoRouteReadsIsNeverTakenForTheNextRequest) {
