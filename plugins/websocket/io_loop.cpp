@@ -9,7 +9,6 @@
 #include <chrono>
 #include <system_error>
 
-
 namespace spread::plugins::websocket {
 
 namespace {
