@@ -4,10 +4,11 @@
 #include <Poco/Base64Encoder.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/SHA1Engine.h>
-#include <Poco/String.h>
 
 #include <iterator>
 #include <sstream>
+
+#include "http_syntax.h"
 
 namespace spread::plugins::websocket {
 
@@ -16,15 +17,11 @@ namespace {
 constexpr std::string_view kAcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 bool listsToken(std::string_view header, std::string_view token) {
-  while (!header.empty()) {
-    const std::size_t comma = header.find(',');
-    std::string_view item = header.substr(0, comma);
-    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (Poco::icompare(std::string(item), std::string(token)) == 0) return true;
-  }
-  return false;
+  bool found = false;
+  http_syntax::forEachListElement(header, [&](std::string_view element) {
+    found = found || http_syntax::equalsIgnoreCase(element, token);
+  });
+  return found;
 }
 
 }  // namespace

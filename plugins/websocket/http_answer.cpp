@@ -54,23 +54,4 @@ HttpAnswer answerPlainRequest(RouteContext& context, std::string_view method, st
   return HttpAnswer::refusal(metrics, Rejection::kNotFound, 404, "no such path: " + std::string(path), "path");
 }
 
-std::string_view reasonPhrase(int status) {
-  switch (status) {
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Request Entity Too Large";
-    case 426: return "Upgrade Required";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
-  }
-}
-
 }  // namespace spread::plugins::websocket

@@ -29,7 +29,4 @@ struct HttpAnswer {
 /// /healthz, /metrics, 405 with Allow for a known path, 404 otherwise. `path` is decoded.
 HttpAnswer answerPlainRequest(RouteContext& context, std::string_view method, std::string_view path);
 
-/// The standard reason phrase for the statuses Spread sends ("No Content", …).
-std::string_view reasonPhrase(int status);
-
 }  // namespace spread::plugins::websocket

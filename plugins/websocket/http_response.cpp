@@ -1,5 +1,7 @@
 #include "http_response.h"
 
+#include <Poco/Net/HTTPResponse.h>
+
 #include <ctime>
 
 namespace spread::plugins::websocket {
@@ -28,7 +30,8 @@ void appendResponse(std::string& out, const HttpAnswer& answer, bool keepAlive, 
   out += "HTTP/1.1 ";
   out += std::to_string(answer.status);
   out += ' ';
-  out += reasonPhrase(answer.status);
+  using Poco::Net::HTTPResponse;
+  out += HTTPResponse::getReasonForStatus(static_cast<HTTPResponse::HTTPStatus>(answer.status));
   out += "\r\nDate: ";
   out += currentDate();
   out += "\r\n";

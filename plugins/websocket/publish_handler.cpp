@@ -21,8 +21,8 @@ namespace {
 
 using transport::Rejection;
 
-// How much longer than the publish wait the pool thread waits for the executor to answer
-// before reporting the server busy: covers a backlog of executor tasks.
+// How much longer than the publish wait the pool thread waits for an answer before
+// reporting the server busy: covers a backlog of executor tasks ahead of the wait's timer.
 constexpr std::chrono::seconds kExecutorSlack{5};
 
 // Reads the body, but never more than `limit` + 1 bytes: enough to know it is too large.
@@ -88,22 +88,12 @@ void PublishHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
     return refuse(metrics, response, Rejection::kTooLarge, 413, tooLarge, "body");
   }
 
+  // The publish path is thread-safe: the answer comes during the call when the topic has
+  // room, otherwise from the executor once the publish is admitted or its wait ends.
   auto result = std::make_shared<std::promise<transport::PublishResult>>();
   std::future<transport::PublishResult> answer = result->get_future();
-  transport.executor.post([&publisher = transport.publisher, topic = std::move(query.topic), body = std::move(body),
-                           result] {
-    try {
-      publisher.publish(topic, body, [result](transport::PublishResult outcome) {
-        result->set_value(std::move(outcome));
-      });
-    } catch (...) {
-      // Nothing may escape an executor task; the waiting request reports it.
-      try {
-        result->set_value({transport::PublishResult::Status::kBusy, "internal error while publishing", {}});
-      } catch (...) {
-        // The result was already set before the failure.
-      }
-    }
+  transport.publisher.publish(query.topic, body, [result](transport::PublishResult outcome) {
+    result->set_value(std::move(outcome));
   });
   const auto waitMax = context_.sessions.options.publishWaitMax + kExecutorSlack;
   if (answer.wait_for(waitMax) != std::future_status::ready) {

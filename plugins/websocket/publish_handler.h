@@ -11,8 +11,8 @@ namespace spread::plugins::websocket {
 /// name (field "topic") or a bad message (the field PublishService names); 413 for a body
 /// over bodyBytesMax, decided from Content-Length when there is one and otherwise by
 /// reading no further than one byte past the limit; 503 when the topic stays busy.
-/// The publish itself runs on the executor; this pool thread waits for its result with a
-/// deadline. After a 204 on a kept-alive connection, the connection moves to an I/O loop,
+/// The pool thread publishes and, when the topic has no room yet, waits for the result
+/// with a deadline. After a 204 on a kept-alive connection, the connection moves to an I/O loop,
 /// where an HttpConnection serves its later requests.
 class PublishHandler final : public Poco::Net::HTTPRequestHandler {
  public:

@@ -32,7 +32,8 @@ void SubscribeHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
   requestImpl.session().drainBuffer(early);  // frames the client sent right after its request
 
   IoLoop& loop = context_.loops.next();
-  loop.adopt(makeWebSocket(context_, socket, std::string(early.begin(), early.size()), loop, std::move(decision.topic)));
+  std::string earlyBytes(early.begin(), early.size());
+  loop.adopt(makeWebSocket(context_, socket, std::move(earlyBytes), loop, std::move(decision.topic)));
 }
 
 std::shared_ptr<WebSocketConnection> makeWebSocket(RouteContext& context, Poco::Net::StreamSocket socket,

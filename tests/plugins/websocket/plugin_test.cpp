@@ -111,6 +111,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadConfig{"httpQueueMax", "", "transport.websocket.httpQueueMax"},
                       BadConfig{"bodyBytesMax", "lots", "transport.websocket.bodyBytesMax"},
                       BadConfig{"closeTimeoutMs", "0", "transport.websocket.closeTimeoutMs"},
+                      BadConfig{"httpIdleTimeoutMs", "soon",
+                                "transport.websocket.httpIdleTimeoutMs: must be a whole number"},
                       BadConfig{"host", "", "transport.websocket.host: must not be empty"}),
     [](const auto& info) { return "Case" + std::to_string(info.index); });
 
