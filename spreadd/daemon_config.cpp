@@ -158,6 +158,9 @@ void readDaemonKeys(SettingReader& reader, DaemonConfig& config) {
   session.pingInterval = reader.milliseconds("session.pingIntervalMs", 1, kDayMs);
   session.idleTimeout = reader.milliseconds("session.idleTimeoutMs", 1, kDayMs);
   session.publishWaitMax = reader.milliseconds("session.publishWaitMs", 0, 60'000);
+  session.publishesPerSecond = static_cast<double>(reader.integer("session.publishesPerSecond", 0, 100'000'000));
+  session.publishBurst = static_cast<double>(reader.integer("session.publishBurst", 1, 100'000'000));
+  session.nameBytesMax = static_cast<std::size_t>(reader.integer("session.nameBytesMax", 1, 64 << 10));
 
   const std::string level = reader.text("logging.level");
   if (auto priority = parseLogLevel(level)) {

@@ -5,7 +5,7 @@ namespace spread::daemon {
 ServerRuntime::ServerRuntime(const DaemonConfig& config)
     : executor_(config.executorThreads),
       broker_(clock_, executor_, config.broker),
-      publisher_(broker_, metrics_, config.session.publishWaitMax, config.defaultTopic) {}
+      publisher_(broker_, metrics_, config.session.publishWaitMax, config.defaultTopic, config.session.nameBytesMax) {}
 
 ServerRuntime::~ServerRuntime() { executor_.shutdown(); }
 

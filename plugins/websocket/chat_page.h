@@ -11,4 +11,9 @@ namespace spread::plugins::websocket {
 /// tests: #name, #join (name dialog), #message, #send, #messages, #status, #error.
 std::string_view chatPage();
 
+/// The Content-Security-Policy sent with the page: nothing may load but the page's own
+/// inline script and style (allowed by their SHA-256 hashes, so an injected script would
+/// not run), connections only to this server, and no framing by other sites.
+const std::string& chatPageSecurityPolicy();
+
 }  // namespace spread::plugins::websocket

@@ -2,7 +2,6 @@
 
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
-#include <Poco/Net/HTTPRequest.h>
 #include <Poco/SHA1Engine.h>
 
 #include <iterator>
@@ -28,10 +27,6 @@ bool listsToken(std::string_view header, std::string_view token) {
 
 bool asksForWebSocket(std::string_view upgrade, std::string_view connection) {
   return listsToken(upgrade, "websocket") && listsToken(connection, "upgrade");
-}
-
-bool asksForWebSocket(const Poco::Net::HTTPRequest& request) {
-  return asksForWebSocket(request.get("Upgrade", ""), request.get("Connection", ""));
 }
 
 std::optional<std::string> acceptFor(std::string_view key) {

@@ -12,6 +12,12 @@ HttpAnswer HttpAnswer::refusal(transport::Metrics& metrics, Rejection why, int s
   return json(status, transport::errorJson(error, field));
 }
 
+HttpAnswer HttpAnswer::limitRefusal(transport::Metrics& metrics, Rejection why, transport::Limit limit, int status,
+                                    std::string_view error, std::string_view field) {
+  metrics.limitRefused(limit);
+  return refusal(metrics, why, status, error, field);
+}
+
 HttpAnswer HttpAnswer::json(int status, std::string body) {
   HttpAnswer answer;
   answer.status = status;
@@ -32,13 +38,16 @@ HttpAnswer answerPlainRequest(RouteContext& context, std::string_view method, st
   if (path == "/publish") return only("POST");
   if (path == "/subscribe") return only("GET");
   const bool known = path == "/" || path == "/healthz" || path == "/metrics";
-  if (known && method != "GET") return only("GET");
+  if (known && method != "GET" && method != "HEAD") return only("GET, HEAD");
 
   if (path == "/") {
     HttpAnswer answer;
     answer.contentType = "text/html; charset=utf-8";
     answer.body = std::string(chatPage());
-    answer.headers.emplace_back("Cache-Control", "no-cache");
+    answer.headers = {{"Cache-Control", "no-cache"},
+                      {"Content-Security-Policy", chatPageSecurityPolicy()},
+                      {"X-Frame-Options", "DENY"},
+                      {"Referrer-Policy", "no-referrer"}};
     return answer;
   }
   if (path == "/healthz") {

@@ -9,24 +9,26 @@
 
 namespace spread::plugins::websocket {
 
-/// A whole HTTP answer, independent of the server that sends it: Poco's HTTPServer for a
-/// connection's first request, HttpConnection for the kept-alive ones after it. Both send
-/// the same bytes for the same request.
+/// A whole HTTP answer, before it is written as bytes (http_response.h).
 struct HttpAnswer {
   int status = 200;
   std::string contentType;  // empty when there is no body
   std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;  // Allow, Upgrade, Cache-Control…
+  std::vector<std::pair<std::string, std::string>> headers;  // Allow, Upgrade, Retry-After…
   bool close = false;  // the connection ends after this answer
 
   /// A refusal: errorJson(error, field) as application/json, counted in `metrics`.
   static HttpAnswer refusal(transport::Metrics& metrics, transport::Rejection why, int status,
                             std::string_view error, std::string_view field = {});
+  /// A refusal by a configured limit: also counted under the limit's key.
+  static HttpAnswer limitRefusal(transport::Metrics& metrics, transport::Rejection why, transport::Limit limit,
+                                 int status, std::string_view error, std::string_view field = {});
   static HttpAnswer json(int status, std::string body);
 };
 
 /// The answer to every request other than POST /publish and GET /subscribe: the chat page,
 /// /healthz, /metrics, 405 with Allow for a known path, 404 otherwise. `path` is decoded.
+/// HEAD is answered as GET is (the response writer leaves the body out).
 HttpAnswer answerPlainRequest(RouteContext& context, std::string_view method, std::string_view path);
 
 }  // namespace spread::plugins::websocket

@@ -6,34 +6,71 @@
 #include <utility>
 
 #include "http_response.h"
+#include "http_routes.h"
 #include "io_loop.h"
-#include "subscribe_handler.h"
-#include "topic_query.h"
-#include "upgrade_decision.h"
+#include "spread/transport/session.h"
 
 namespace spread::plugins::websocket {
 
 namespace {
 
+using transport::Limit;
 using transport::Rejection;
 
 // Answers queued beyond this are not followed by more until the client reads them: a
 // client that pipelines requests without reading cannot make the queue grow.
 constexpr std::size_t kQueuedAnswerBytesMax = 64 * 1024;
 
+// A WebSocket on `socket`, whose upgrade has been answered, bound to a new Session on
+// `topic` (started on its strand), ready for `loop` to adopt. `early`: bytes the client
+// sent after its upgrade request.
+std::shared_ptr<WebSocketConnection> makeWebSocket(RouteContext& context, ClientSocket socket, std::string early,
+                                                   IoLoop& loop, std::string topic) {
+  auto strand = std::make_shared<Strand>(context.transport.executor, context.tasks);
+  const ClientAddress address = socket.slot().address().value_or(socket.peer());
+  auto connection =
+      std::make_shared<WebSocketConnection>(std::move(socket), std::move(early), loop, std::move(strand),
+                                            context.connections);
+  // The session may publish from the executor: it checks the address's rate through the
+  // shared table, not through the socket's slot, which only the loop thread touches.
+  transport::PublishGate addressGate;
+  if (context.config.clients.addressPublishesPerSecond > 0) {
+    addressGate = [&clients = context.clients, address] { return clients.takePublishFrom(address); };
+  }
+  connection->startSession(
+      transport::Session::create(context.sessions, connection, std::move(topic), std::move(addressGate)));
+  return connection;
+}
+
+HttpAnswer parseRefusal(transport::Metrics& metrics, const HttpParseError& error) {
+  switch (error.status) {
+    case 413:
+      return HttpAnswer::limitRefusal(metrics, Rejection::kTooLarge, Limit::kBodyBytesMax, 413, error.message,
+                                      error.field);
+    case 431:
+      return HttpAnswer::limitRefusal(metrics, Rejection::kHeadTooLarge, Limit::kHeaderBytesMax, 431, error.message,
+                                      error.field);
+    default: return HttpAnswer::refusal(metrics, Rejection::kBadRequest, error.status, error.message, error.field);
+  }
+}
+
 }  // namespace
 
-HttpConnection::HttpConnection(Poco::Net::StreamSocket socket, std::string early, IoLoop& loop,
-                               RouteContext& context, Options options)
+HttpConnection::HttpConnection(ClientSocket socket, IoLoop& loop, RouteContext& context, Options options,
+                               std::optional<HttpAnswer> refusal)
     : socket_(std::move(socket)),
-      fd_(socket_.impl()->sockfd()),
+      fd_(socket_.fd()),
       loop_(loop),
       context_(context),
       options_(options),
       parser_(options.limits),
-      lastActive_(context.connections.clock.now()),
-      deadline_(lastActive_ + options.idleTimeout) {
-  parser_.feed(early);
+      lastActive_(context.transport.clock.now()),
+      // The first request's head is due within headerTimeout of the connection opening.
+      headStartedAt_(lastActive_),
+      deadline_(lastActive_ + options.headerTimeout) {
+  const transport::SessionOptions& session = context.sessions.options;
+  publishes_ = transport::TokenBucket(session.publishesPerSecond, session.publishBurst, lastActive_);
+  if (refusal) respond(*refusal, false, 1);
 }
 
 void HttpConnection::onAdopted() {
@@ -58,7 +95,7 @@ void HttpConnection::onReadable(std::span<char> scratch) {
     if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) finished_ = true;
     return;
   }
-  if (halfClosed_) return;
+  if (halfClosed_ || closing_) return;
   if (upgrade_) {
     upgrade_->early.append(scratch.data(), static_cast<std::size_t>(received));
     return;
@@ -78,17 +115,40 @@ void HttpConnection::onWritable() {
 void HttpConnection::serve() {
   while (!closing_ && !upgrade_ && !awaitingPublish_ && out_.size() - outWritten_ < kQueuedAnswerBytesMax) {
     const HttpRequestParser::Status status = parser_.next(request_);
-    if (status == HttpRequestParser::Status::kNeedMore) return answerExpectContinue();
-    lastActive_ = context_.connections.clock.now();
+    if (status == HttpRequestParser::Status::kNeedMore) {
+      trackArrival();
+      return answerExpectContinue();
+    }
+    lastActive_ = context_.transport.clock.now();
+    // Usually a no-op: the deadline armed is earlier. It matters when the idle timeout is
+    // shorter than the head's, and costs the loop's deadline set one entry per firing.
+    armNoLaterThan(lastActive_ + options_.idleTimeout);
     continueSent_ = false;
+    headStartedAt_.reset();
+    bodyStartedAt_.reset();
+    headBytesSeen_ = false;
     if (status == HttpRequestParser::Status::kError) {
-      const HttpParseError& error = parser_.error();
-      const Rejection why = error.status == 413 ? Rejection::kTooLarge : Rejection::kBadRequest;
-      respond(HttpAnswer::refusal(context_.transport.metrics, why, error.status, error.message, error.field), false,
-              1);
-      return;
+      return respond(parseRefusal(context_.transport.metrics, parser_.error()), false, 1);
     }
     handle(request_);
+  }
+}
+
+void HttpConnection::trackArrival() {
+  const core::TimePoint now = context_.transport.clock.now();
+  if (parser_.requestAwaitingBody() != nullptr) {
+    if (!bodyStartedAt_) {
+      bodyStartedAt_ = now;
+      headStartedAt_.reset();
+      armNoLaterThan(now + options_.bodyTimeout);
+    }
+    return;
+  }
+  if (parser_.buffered() == 0) return;
+  headBytesSeen_ = true;
+  if (!headStartedAt_) {
+    headStartedAt_ = now;
+    armNoLaterThan(now + options_.headerTimeout);
   }
 }
 
@@ -100,32 +160,25 @@ void HttpConnection::answerExpectContinue() {
 }
 
 void HttpConnection::handle(HttpRequest& request) {
-  const TargetPath target = readPath(request.target);
-  if (target.error) {
-    return respond(HttpAnswer::refusal(context_.transport.metrics, Rejection::kBadRequest, 400, *target.error, "path"),
-                   request.keepAlive(), request.versionMinor);
+  Route route = routeRequest(context_, request, socket_, publishes_);
+  switch (route.kind) {
+    case Route::Kind::kAnswer:
+      return respond(route.answer, request.keepAlive(), request.versionMinor, request.method == "HEAD");
+    case Route::Kind::kPublish: return publish(route.topic, request);
+    case Route::Kind::kUpgrade:
+      respond(route.answer, true, request.versionMinor);
+      upgrade_ = PendingUpgrade{std::move(route.topic), parser_.takeBuffered()};
+      // The client has closeTimeout to read the 101, as it would to read a last answer.
+      lingerUntil(context_.transport.clock.now() + options_.closeTimeout);
+      return;
   }
-  if (target.path == "/publish" && request.method == "POST") return publish(request);
-  if (target.path == "/subscribe" && request.method == "GET") return upgrade(request);
-  respond(answerPlainRequest(context_, request.method, target.path), request.keepAlive(), request.versionMinor);
 }
 
-void HttpConnection::publish(HttpRequest& request) {
-  transport::Metrics& metrics = context_.transport.metrics;
-  if (context_.isDraining()) {
-    // Told to go: a publisher should reconnect, and find another server or the 503 again.
-    return respond(HttpAnswer::refusal(metrics, Rejection::kDraining, 503, "the server is shutting down"), false,
-                   request.versionMinor);
-  }
-  TopicQuery query = readTopic(request.target, context_.transport.publisher.defaultTopic());
-  if (query.error) {
-    return respond(HttpAnswer::refusal(metrics, Rejection::kBadTopic, 400, *query.error, "topic"),
-                   request.keepAlive(), request.versionMinor);
-  }
+void HttpConnection::publish(const std::string& topic, HttpRequest& request) {
   awaitingPublish_ = true;
   pendingKeepAlive_ = request.keepAlive();
   pendingVersionMinor_ = request.versionMinor;
-  context_.transport.publisher.publish(query.topic, request.body,
+  context_.transport.publisher.publish(topic, request.body,
                                        [self = shared_from_this()](transport::PublishResult result) {
                                          self->onPublished(std::move(result));
                                        });
@@ -152,6 +205,7 @@ void HttpConnection::takePublishResult() {
   }
   if (!result) return;
   awaitingPublish_ = false;
+  lastActive_ = context_.transport.clock.now();
   HttpAnswer answer;
   if (result->ok()) {
     answer.status = 204;
@@ -161,23 +215,22 @@ void HttpConnection::takePublishResult() {
   respond(answer, pendingKeepAlive_, pendingVersionMinor_);
 }
 
-void HttpConnection::upgrade(HttpRequest& request) {
-  UpgradeDecision decision = decideUpgrade(context_, request.target, [&request](std::string_view name) {
-    const std::string* value = request.header(name);
-    return value != nullptr ? *value : std::string();
-  });
-  if (decision.refusal) return respond(*decision.refusal, request.keepAlive(), request.versionMinor);
-  HttpAnswer switching;
-  switching.status = 101;
-  switching.headers = {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Accept", decision.accept}};
-  respond(switching, true, request.versionMinor);
-  upgrade_ = PendingUpgrade{std::move(decision.topic), parser_.takeBuffered()};
+void HttpConnection::respond(const HttpAnswer& answer, bool keepAlive, int versionMinor, bool headOnly) {
+  const bool staysOpen = keepAlive && !answer.close;
+  appendResponse(out_, answer, staysOpen, versionMinor, headOnly);
+  if (!staysOpen && !closing_) {
+    closing_ = true;
+    // A client that never reads its last answer is not waited for past closeTimeout.
+    lingerUntil(context_.transport.clock.now() + options_.closeTimeout);
+  }
 }
 
-void HttpConnection::respond(const HttpAnswer& answer, bool keepAlive, int versionMinor) {
-  const bool staysOpen = keepAlive && !answer.close;
-  appendResponse(out_, answer, staysOpen, versionMinor);
-  if (!staysOpen) closing_ = true;
+void HttpConnection::timeOut(Limit limit, core::Duration allowed, const char* what) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(allowed).count();
+  respond(HttpAnswer::limitRefusal(context_.transport.metrics, Rejection::kTimeout, limit, 408,
+                                   std::string(what) + " not complete within " + std::to_string(ms) + " ms"),
+          false, 1);
+  flush();
 }
 
 void HttpConnection::flush() {
@@ -207,7 +260,8 @@ void HttpConnection::afterFlushed() {
     // The 101 is out: from the next byte on, the socket speaks WebSocket, on a WebSocket
     // loop. This loop drops the socket from its poll set before it polls again.
     IoLoop& loop = context_.loops.next();
-    loop.adopt(makeWebSocket(context_, socket_, std::move(upgrade_->early), loop, std::move(upgrade_->topic)));
+    loop.adopt(makeWebSocket(context_, std::move(socket_), std::move(upgrade_->early), loop,
+                             std::move(upgrade_->topic)));
     upgrade_.reset();
     handedOff_ = true;
     finished_ = true;
@@ -216,22 +270,58 @@ void HttpConnection::afterFlushed() {
   if (closing_ && !halfClosed_) {
     ::shutdown(fd_, SHUT_WR);
     halfClosed_ = true;
-    deadline_ = context_.connections.clock.now() + options_.closeTimeout;
+    lingerUntil(context_.transport.clock.now() + options_.closeTimeout);
   }
 }
 
+void HttpConnection::armNoLaterThan(core::TimePoint at) {
+  if (!deadline_ || at < *deadline_) deadline_ = at;
+}
+
+void HttpConnection::lingerUntil(core::TimePoint at) {
+  lingerUntil_ = at;
+  deadline_ = at;
+}
+
 void HttpConnection::onDeadline(core::TimePoint now) {
-  if (halfClosed_) {
-    finished_ = true;  // the client never hung up after our last answer
+  // Deadlines are re-armed when they fire rather than on every request, so a busy
+  // connection costs the loop's deadline set nothing; a firing that comes early for the
+  // present state just arms the next one.
+  if (lingerUntil_) {
+    if (now >= *lingerUntil_) {
+      finished_ = true;  // the client never took its last answer, or never hung up after it
+    } else {
+      deadline_ = *lingerUntil_;
+    }
     return;
   }
-  // Re-armed only when it fires, not per request, so a busy connection costs the loop's
-  // deadline set nothing.
+  if (awaitingPublish_) {
+    deadline_ = now + options_.idleTimeout;  // not idle: the answer is on the way
+    return;
+  }
+  if (bodyStartedAt_) {
+    const core::TimePoint due = *bodyStartedAt_ + options_.bodyTimeout;
+    if (now < due) {
+      deadline_ = due;
+    } else {
+      timeOut(Limit::kBodyTimeout, options_.bodyTimeout, "request body");
+    }
+    return;
+  }
+  if (headStartedAt_) {
+    const core::TimePoint due = *headStartedAt_ + options_.headerTimeout;
+    if (now < due) {
+      deadline_ = due;
+    } else if (headBytesSeen_) {
+      timeOut(Limit::kHeaderTimeout, options_.headerTimeout, "request head");
+    } else {
+      finished_ = true;  // opened and never used: nothing to answer
+    }
+    return;
+  }
   const core::TimePoint idleUntil = lastActive_ + options_.idleTimeout;
   if (now < idleUntil) {
     deadline_ = idleUntil;
-  } else if (awaitingPublish_) {
-    deadline_ = now + options_.idleTimeout;  // not idle: its answer is on the way
   } else {
     finished_ = true;
   }
@@ -239,11 +329,8 @@ void HttpConnection::onDeadline(core::TimePoint now) {
 
 void HttpConnection::closeSocket() {
   finished_ = true;
-  try {
-    socket_.close();
-  } catch (...) {
-    // The descriptor is released either way; nothing to report to a client that is gone.
-  }
+  socket_.close();
+  heldUntilClosed_.reset();
 }
 
 }  // namespace spread::plugins::websocket

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <Poco/Net/StreamSocket.h>
-
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -9,40 +7,59 @@
 #include <span>
 #include <string>
 
+#include "client_socket.h"
 #include "http_answer.h"
 #include "http_request_parser.h"
 #include "loop_connection.h"
 #include "route_context.h"
 #include "spread/transport/publish_service.h"
+#include "spread/transport/token_bucket.h"
 
 namespace spread::plugins::websocket {
 
 class IoLoop;
 
-/// A kept-alive HTTP/1.1 connection served on an I/O loop rather than on a Poco pool
-/// thread. A publisher's connection moves here after its first POST /publish (Poco answers
-/// that one), so that a stream of publishes costs a read, a publish and a write each,
-/// with no thread hand-off. Every route is answered here as Poco's server answers it:
-/// POST /publish and the plain routes in place; GET /subscribe upgrades, after which a
-/// WebSocketConnection on one of the WebSocket loops takes the socket over (handedOff()).
+/// One client's HTTP/1.1 connection on an I/O loop, from its first byte: every request on
+/// the public port is parsed by HttpRequestParser and routed by routeRequest(), here and
+/// nowhere else. POST /publish is published on the loop and answered from its callback;
+/// GET /subscribe upgrades, after which a WebSocketConnection on one of the loops takes the
+/// socket over (handedOff()).
 ///
 /// Requests are answered in order, one at a time: while a publish waits for room in its
-/// topic, nothing more is read. A parse error, a refusal that ends the connection, or a
-/// client's "Connection: close" is answered, then the connection half-closes and discards
-/// input until the client hangs up or closeTimeout passes, so the client reads the answer
-/// rather than a reset. A connection idle for idleTimeout is closed.
+/// topic, nothing more is read, and answers queued beyond 64 KiB stop reading until the
+/// client takes them. A parse error, a refusal that ends the connection, or a client's
+/// "Connection: close" is answered, then the connection half-closes and discards input
+/// until the client hangs up or closeTimeout passes, so the client reads the answer rather
+/// than a reset.
+///
+/// Deadlines, each for a whole stage rather than per read, so a client trickling bytes
+/// gains nothing: a request head must be complete within headerTimeout of its first byte
+/// (of the connection's opening, for the first request), a body within bodyTimeout of its
+/// head (408 either way, or a silent close if nothing of the request had arrived), and a
+/// kept-alive connection may wait idleTimeout for its next request.
+///
+/// Memory held for the client, at most: the parser's head (headerBytesMax) and body
+/// (bodyBytesMax), one read of input past them (the loop's read size), 64 KiB of answers
+/// plus the last one queued, and one publish in flight.
 /// Loop-thread only, except for the publish callback, which may run on the executor.
 class HttpConnection final : public LoopConnection, public std::enable_shared_from_this<HttpConnection> {
  public:
   struct Options {
     HttpParserLimits limits;
     core::Duration idleTimeout = std::chrono::seconds(30);
+    core::Duration headerTimeout = std::chrono::seconds(10);
+    core::Duration bodyTimeout = std::chrono::seconds(10);
     core::Duration closeTimeout = std::chrono::seconds(2);
   };
 
-  /// `early`: bytes Poco's server had read past the request it answered.
-  HttpConnection(Poco::Net::StreamSocket socket, std::string early, IoLoop& loop, RouteContext& context,
-                 Options options);
+  /// `refusal`: an answer to give at once instead of serving the client (a connection
+  /// limit refused it); the connection then ends.
+  HttpConnection(ClientSocket socket, IoLoop& loop, RouteContext& context, Options options,
+                 std::optional<HttpAnswer> refusal = std::nullopt);
+
+  /// Keeps `token` until the socket is closed (whoever counts this connection counts it
+  /// that long).
+  void holdUntilClosed(std::shared_ptr<void> token) { heldUntilClosed_ = std::move(token); }
 
   int fd() const override { return fd_; }
   void onAdopted() override;
@@ -65,26 +82,34 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
 
   /// Answers the requests already read, in order, until one must wait.
   void serve();
+  /// Notes when the request now arriving began its head or its body, for the deadlines.
+  void trackArrival();
   /// Tells a client waiting on "Expect: 100-continue" to send its body.
   void answerExpectContinue();
   void handle(HttpRequest& request);
-  void publish(HttpRequest& request);
-  void upgrade(HttpRequest& request);
+  void publish(const std::string& topic, HttpRequest& request);
   /// From whichever thread the topic answers on.
   void onPublished(transport::PublishResult result);
   void takePublishResult();
-  void respond(const HttpAnswer& answer, bool keepAlive, int versionMinor);
+  void respond(const HttpAnswer& answer, bool keepAlive, int versionMinor, bool headOnly = false);
+  /// Ends a request that missed its deadline.
+  void timeOut(transport::Limit limit, core::Duration allowed, const char* what);
   /// Writes what is queued, then moves on to closing or upgrading once it is all out.
   void flush();
   void afterFlushed();
+  void armNoLaterThan(core::TimePoint at);
+  /// From now on the connection only waits for its last answer (or 101) to go out, and
+  /// then for the client to hang up, until `at`.
+  void lingerUntil(core::TimePoint at);
 
-  Poco::Net::StreamSocket socket_;
+  ClientSocket socket_;
   const int fd_;
   IoLoop& loop_;
   RouteContext& context_;
   const Options options_;
   HttpRequestParser parser_;
   HttpRequest request_;  // the request being answered; its storage is reused for the next
+  transport::TokenBucket publishes_;  // this connection's publish rate (session.publishesPerSecond)
 
   // Loop-thread state.
   std::string out_;
@@ -100,7 +125,12 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
   bool finished_ = false;
   bool handedOff_ = false;
   core::TimePoint lastActive_;
+  std::optional<core::TimePoint> headStartedAt_;  // a request head is arriving (or awaited first)
+  std::optional<core::TimePoint> bodyStartedAt_;  // a request body is arriving
+  bool headBytesSeen_ = false;  // some byte of the head being awaited has arrived
+  std::optional<core::TimePoint> lingerUntil_;  // closing or upgrading: the end, at the latest
   std::optional<core::TimePoint> deadline_;
+  std::shared_ptr<void> heldUntilClosed_;
 
   // Shared with the publish callback.
   std::mutex resultMutex_;

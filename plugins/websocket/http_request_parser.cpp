@@ -262,8 +262,11 @@ bool HttpRequestParser::chooseFraming() {
     if (request_.versionMinor == 0) {
       return fail(400, "Transfer-Encoding is not allowed in an HTTP/1.0 request", "Transfer-Encoding");
     }
+    // RFC 9112 6.3 asks for a 400 when chunked is not the final coding; a coding before it
+    // would need decoding we do not do, and answering it differently would only tell a
+    // prober which of the two we saw. Either way the body's end is unknown: 400 and close.
     if (codings != 1 || !chunkedOnly) {
-      return fail(501, "Transfer-Encoding other than \"chunked\" alone is not supported", "Transfer-Encoding");
+      return fail(400, "Transfer-Encoding other than \"chunked\" alone is not accepted", "Transfer-Encoding");
     }
     stage_ = Stage::kChunkSize;
     return true;

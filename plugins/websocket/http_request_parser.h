@@ -38,7 +38,7 @@ struct HttpRequest {
 
 /// Why a request was refused: the status to answer with and a sentence for the body.
 struct HttpParseError {
-  int status = 400;     // 400, 413, 431, 501 or 505
+  int status = 400;     // 400, 413, 431 or 505
   std::string message;  // a sentence naming the problem, e.g. "Content-Length is not a number"
   std::string field;    // "Content-Length", "Transfer-Encoding", another header's name as
                         // sent, or "request-line", "headers", "body"
@@ -63,7 +63,7 @@ struct HttpParserLimits {
 /// Refused, with a status and a sentence naming the problem: a malformed request line,
 /// header line or chunk framing, obsolete line folding, control characters, a chunk-size
 /// line over 1024 bytes (400); another HTTP version
-/// (505); another transfer coding (501); both framings at once, or chunked in HTTP/1.0
+/// (505); a transfer coding other than "chunked" alone (400); both framings at once, or chunked in HTTP/1.0
 /// (400); a head over headerBytesMax or more than headerCountMax fields (431, decided as
 /// soon as the buffered head passes the limit); a body over bodyBytesMax (413, decided
 /// from Content-Length or a chunk size before the body bytes arrive).

@@ -26,7 +26,7 @@ std::string_view currentDate() {
 
 }  // namespace
 
-void appendResponse(std::string& out, const HttpAnswer& answer, bool keepAlive, int versionMinor) {
+void appendResponse(std::string& out, const HttpAnswer& answer, bool keepAlive, int versionMinor, bool headOnly) {
   out += "HTTP/1.1 ";
   out += std::to_string(answer.status);
   out += ' ';
@@ -53,7 +53,7 @@ void appendResponse(std::string& out, const HttpAnswer& answer, bool keepAlive, 
   if (!answer.contentType.empty()) {
     out += "Content-Type: ";
     out += answer.contentType;
-    out += "\r\n";
+    out += "\r\nX-Content-Type-Options: nosniff\r\n";
   }
   const bool bodyless = answer.status < 200 || answer.status == 204;
   if (!bodyless) {
@@ -62,7 +62,7 @@ void appendResponse(std::string& out, const HttpAnswer& answer, bool keepAlive, 
     out += "\r\n";
   }
   out += "\r\n";
-  if (!bodyless) out += answer.body;
+  if (!bodyless && !headOnly) out += answer.body;
 }
 
 }  // namespace spread::plugins::websocket

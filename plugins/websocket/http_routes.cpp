@@ -1,95 +1,130 @@
 #include "http_routes.h"
 
-#include <Poco/Exception.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
+#include <chrono>
 
-#include <functional>
-#include <memory>
-
-#include "http_answer.h"
-#include "json_reply.h"
-#include "publish_handler.h"
-#include "subscribe_handler.h"
+#include "http_syntax.h"
 #include "topic_query.h"
+#include "upgrade_decision.h"
 
 namespace spread::plugins::websocket {
 
 namespace {
 
-using Poco::Net::HTTPRequestHandler;
-using Poco::Net::HTTPServerRequest;
-using Poco::Net::HTTPServerResponse;
+using transport::Limit;
 using transport::Rejection;
 
-using Respond = std::function<void(HTTPServerRequest&, HTTPServerResponse&)>;
+// RFC 3986's reg-name, IP literal and port characters: anything else in a Host value would
+// let two parsers disagree on which host was meant.
+bool isHostChar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '-': case '.': case '_': case '~': case '!': case '$': case '&': case '\'': case '(': case ')':
+    case '*': case '+': case ',': case ';': case '=': case '%': case ':': case '[': case ']': return true;
+    default: return false;
+  }
+}
 
-class FunctionHandler final : public HTTPRequestHandler {
- public:
-  explicit FunctionHandler(Respond respond) : respond_(std::move(respond)) {}
-  void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override { respond_(request, response); }
-
- private:
-  Respond respond_;
-};
-
-// Keeps exceptions on the pool thread's side of the handler boundary.
-class GuardedHandler final : public HTTPRequestHandler {
- public:
-  explicit GuardedHandler(std::unique_ptr<HTTPRequestHandler> inner) : inner_(std::move(inner)) {}
-  void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
-    try {
-      inner_->handleRequest(request, response);
-    } catch (const std::exception& error) {
-      if (response.sent()) return;
-      try {
-        response.setKeepAlive(false);
-        sendJson(response, 500, errorJson(std::string("internal error: ") + error.what()));
-      } catch (...) {
-        // The client is gone; there is nobody left to tell.
-      }
-    } catch (...) {
-      // As above, for exceptions that are not std::exception.
+std::optional<std::string> hostProblem(const HttpRequest& request) {
+  std::size_t hosts = 0;
+  const std::string* value = nullptr;
+  for (const HttpHeader& field : request.headers) {
+    if (!http_syntax::equalsIgnoreCase(field.name, "Host")) continue;
+    ++hosts;
+    value = &field.value;
+  }
+  if (hosts == 0 && request.versionMinor >= 1) return "an HTTP/1.1 request must have a Host header";
+  if (hosts > 1) return "a request must not have more than one Host header";
+  if (value != nullptr) {
+    for (char c : *value) {
+      if (!isHostChar(c)) return "the Host header is not a valid host[:port]";
     }
   }
-
- private:
-  std::unique_ptr<HTTPRequestHandler> inner_;
-};
-
-HTTPRequestHandler* guarded(std::unique_ptr<HTTPRequestHandler> inner) {
-  return new GuardedHandler(std::move(inner));
+  return std::nullopt;
 }
 
-// These routes never read a body: one left unread would be taken for the next request,
-// so a request that carries one ends its connection with the answer.
-void endIfBodyUnread(const HTTPServerRequest& request, HTTPServerResponse& response) {
-  const bool hasBody = request.getChunkedTransferEncoding() ||
-                       (request.hasContentLength() && request.getContentLength64() > 0);
-  if (hasBody) response.setKeepAlive(false);
+bool isJson(const std::string* contentType) {
+  if (contentType == nullptr) return false;
+  const std::string_view mediaType = http_syntax::trimOws(std::string_view(*contentType).substr(0, contentType->find(';')));
+  return http_syntax::equalsIgnoreCase(mediaType, "application/json");
 }
 
-HTTPRequestHandler* respond(Respond respond) { return guarded(std::make_unique<FunctionHandler>(std::move(respond))); }
+HttpAnswer tooFast(RouteContext& context, Limit limit, core::Duration wait, const std::string& what) {
+  const auto seconds = std::max<std::int64_t>(1, std::chrono::ceil<std::chrono::seconds>(wait).count());
+  HttpAnswer answer = HttpAnswer::limitRefusal(context.transport.metrics, Rejection::kRateLimited, limit, 429,
+                                               what + "; retry after " + std::to_string(seconds) + " s");
+  answer.headers.emplace_back("Retry-After", std::to_string(seconds));
+  return answer;
+}
+
+Route answer(HttpAnswer answer) { return Route{Route::Kind::kAnswer, std::move(answer), {}}; }
+
+Route routePublish(RouteContext& context, const HttpRequest& request, ClientSocket& socket,
+                   transport::TokenBucket& publishes) {
+  transport::Metrics& metrics = context.transport.metrics;
+  if (context.isDraining()) {
+    // Told to go: a publisher should reconnect, and find another server or the 503 again.
+    HttpAnswer refusal = HttpAnswer::refusal(metrics, Rejection::kDraining, 503, "the server is shutting down");
+    refusal.close = true;
+    return answer(std::move(refusal));
+  }
+  if (const std::string* origin = request.header("Origin");
+      !context.config.allowedOrigins.allows(origin, request.header("Host"))) {
+    return answer(HttpAnswer::refusal(metrics, Rejection::kForbiddenOrigin, 403,
+                                      "origin " + *origin + " may not publish here", "Origin"));
+  }
+  if (!isJson(request.header("Content-Type"))) {
+    HttpAnswer refusal = HttpAnswer::refusal(metrics, Rejection::kUnsupportedMediaType, 415,
+                                             "POST /publish needs Content-Type: application/json", "Content-Type");
+    refusal.headers.emplace_back("Accept-Post", "application/json");
+    return answer(std::move(refusal));
+  }
+  TopicQuery query = readTopic(request.target, context.transport.publisher.defaultTopic());
+  if (query.error) return answer(HttpAnswer::refusal(metrics, Rejection::kBadTopic, 400, *query.error, "topic"));
+  const core::TimePoint now = context.transport.clock.now();
+  if (const std::optional<core::Duration> wait = publishes.take(now)) {
+    return answer(tooFast(context, Limit::kPublishesPerSecond, *wait, "too many publishes on this connection"));
+  }
+  if (const std::optional<core::Duration> wait = socket.slot().takePublish()) {
+    return answer(tooFast(context, Limit::kAddressPublishesPerSecond, *wait, "too many publishes from this address"));
+  }
+  return Route{Route::Kind::kPublish, {}, std::move(query.topic)};
+}
 
 }  // namespace
 
-HTTPRequestHandler* RouteFactory::createRequestHandler(const HTTPServerRequest& request) {
-  transport::Metrics& metrics = context_.transport.metrics;
-  TargetPath target = readPath(request.getURI());
-  if (target.error) {
-    return respond([&metrics, problem = *target.error](HTTPServerRequest& request, HTTPServerResponse& response) {
-      endIfBodyUnread(request, response);
-      refuse(metrics, response, Rejection::kBadRequest, 400, problem, "path");
-    });
+Route routeRequest(RouteContext& context, const HttpRequest& request, ClientSocket& socket,
+                   transport::TokenBucket& publishes) {
+  transport::Metrics& metrics = context.transport.metrics;
+  if (std::optional<std::string> problem = hostProblem(request)) {
+    HttpAnswer refusal = HttpAnswer::refusal(metrics, Rejection::kBadRequest, 400, *problem, "Host");
+    refusal.close = true;
+    return answer(std::move(refusal));
   }
-  const std::string& path = target.path;
-  const std::string& method = request.getMethod();
-  if (path == "/publish" && method == "POST") return guarded(std::make_unique<PublishHandler>(context_));
-  if (path == "/subscribe" && method == "GET") return guarded(std::make_unique<SubscribeHandler>(context_));
-  return respond([this, method, path](HTTPServerRequest& request, HTTPServerResponse& response) {
-    endIfBodyUnread(request, response);
-    sendAnswer(response, answerPlainRequest(context_, method, path));
-  });
+  const TrustedProxies& proxies = context.config.trustedProxies;
+  if (!proxies.empty() && proxies.trusts(socket.peer())) {
+    const ClientAddress client = proxies.clientOf(socket.peer(), request);
+    if (socket.slot().attribute(client) != ClientLimits::Refusal::kNone) {
+      HttpAnswer refusal = HttpAnswer::limitRefusal(
+          metrics, Rejection::kTooManyConnections, Limit::kConnectionsPerAddressMax, 503,
+          "too many connections from " + client.toString() + "; the limit is " +
+              std::to_string(context.config.clients.connectionsPerAddressMax));
+      refusal.close = true;
+      return answer(std::move(refusal));
+    }
+  }
+  const TargetPath target = readPath(request.target);
+  if (target.error) return answer(HttpAnswer::refusal(metrics, Rejection::kBadRequest, 400, *target.error, "path"));
+  if (target.path == "/publish" && request.method == "POST") return routePublish(context, request, socket, publishes);
+  if (target.path == "/subscribe" && request.method == "GET") {
+    UpgradeDecision decision = decideUpgrade(context, request);
+    if (decision.refusal) return answer(std::move(*decision.refusal));
+    Route route{Route::Kind::kUpgrade, {}, std::move(decision.topic)};
+    route.answer.status = 101;
+    route.answer.headers = {
+        {"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Accept", std::move(decision.accept)}};
+    return route;
+  }
+  return answer(answerPlainRequest(context, request.method, target.path));
 }
 
 }  // namespace spread::plugins::websocket

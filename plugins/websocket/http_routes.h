@@ -1,25 +1,37 @@
 #pragma once
 
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <string>
 
+#include "client_socket.h"
+#include "http_answer.h"
+#include "http_request_parser.h"
 #include "route_context.h"
+#include "spread/transport/token_bucket.h"
 
 namespace spread::plugins::websocket {
 
-/// Maps each request to its handler:
-///   GET /            the chat page        GET /healthz   200 serving, 503 draining
-///   POST /publish    PublishHandler       GET /metrics   Prometheus text
-///   GET /subscribe   SubscribeHandler
-/// Anything else is a JSON 404, or a 405 with an Allow header for a known path. Every
-/// handler is wrapped so that no exception leaves a pool thread: one that escapes becomes
-/// a JSON 500 if nothing was sent yet.
-class RouteFactory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit RouteFactory(RouteContext& context) : context_(context) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
-
- private:
-  RouteContext& context_;
+/// What to do with one complete request.
+struct Route {
+  enum class Kind { kAnswer, kPublish, kUpgrade };
+  Kind kind = Kind::kAnswer;
+  HttpAnswer answer;  // kAnswer: the answer; kUpgrade: the 101 Switching Protocols
+  std::string topic;  // kPublish and kUpgrade
 };
+
+/// The one path every request takes, the first on a connection included, whichever loop
+/// serves it. In order:
+///   - the request itself: HTTP/1.1 needs exactly one Host, HTTP/1.0 at most one, each a
+///     valid host[:port] (400, and the connection ends: RFC 9112 3.2);
+///   - who sent it: behind a trusted proxy, the client the proxy names is counted against
+///     connectionsPerAddressMax from now on (503 and the end of the connection over it);
+///   - POST /publish: 503 while draining; 403 for an Origin not allowed; 415 without
+///     Content-Type: application/json; 400 for a bad topic; 429 with Retry-After when the
+///     connection's own rate (`publishes`) or its address's rate is spent. Otherwise the
+///     caller publishes the body to `topic`.
+///   - GET /subscribe: decideUpgrade(), then the caller hands the socket to a WebSocket.
+///   - anything else: answerPlainRequest().
+/// Loop-thread only: `socket` and `publishes` belong to the calling connection.
+Route routeRequest(RouteContext& context, const HttpRequest& request, ClientSocket& socket,
+                   transport::TokenBucket& publishes);
 
 }  // namespace spread::plugins::websocket

@@ -9,7 +9,8 @@
 
 namespace spread::plugins::websocket {
 
-/// The transport's fixed set of I/O loops; new connections are dealt out round-robin.
+/// The transport's fixed set of I/O loops; new connections are dealt out round-robin, and
+/// the first loop also owns the listening socket.
 /// next() is thread-safe; start/closeAll/stop are called by the transport.
 class IoLoopPool {
  public:
@@ -22,6 +23,7 @@ class IoLoopPool {
     for (auto& loop : loops_) loop->start();
   }
   IoLoop& next() { return *loops_[next_.fetch_add(1, std::memory_order_relaxed) % loops_.size()]; }
+  IoLoop& first() { return *loops_.front(); }
   void closeAll() {
     for (auto& loop : loops_) loop->closeAll();
   }

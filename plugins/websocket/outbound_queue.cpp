@@ -20,9 +20,33 @@ bool OutboundQueue::pushMessages(std::span<const core::MessagePtr> messages) {
     Frame frame{FrameHeader(Opcode::kText, message->bytes().size()), message, {}};
     bytesQueued_.fetch_add(frame.size(), std::memory_order_relaxed);
     frames_.push(std::move(frame));
+    ++pushed_;
   }
   if (bytesQueued_.load(std::memory_order_relaxed) >= windowBytes_) overWindow_ = true;
   return wakeLocked();
+}
+
+bool OutboundQueue::pushPong(std::string payload) {
+  std::lock_guard lock(mutex_);
+  if (closeQueued_) return false;
+  if (pong_ && *pong_ >= popped_) {
+    Frame& queued = frames_[static_cast<std::size_t>(*pong_ - popped_)];
+    if (queued.written == 0) {
+      const std::size_t before = queued.size();
+      queued.header = FrameHeader(Opcode::kPong, payload.size());
+      queued.owned = std::move(payload);
+      const std::size_t after = queued.size();
+      if (after >= before) {
+        bytesQueued_.fetch_add(after - before, std::memory_order_relaxed);
+      } else {
+        bytesQueued_.fetch_sub(before - after, std::memory_order_relaxed);
+      }
+      return false;  // already queued, so a write is already requested
+    }
+  }
+  const FrameHeader header(Opcode::kPong, payload.size());
+  pong_ = pushed_;
+  return pushLocked(Frame{header, nullptr, std::move(payload)});
 }
 
 bool OutboundQueue::pushFrame(Opcode opcode, std::string payload) {
@@ -55,6 +79,7 @@ bool OutboundQueue::closeQueued() const {
 bool OutboundQueue::pushLocked(Frame frame) {
   bytesQueued_.fetch_add(frame.size(), std::memory_order_relaxed);
   frames_.push(std::move(frame));
+  ++pushed_;
   if (bytesQueued_.load(std::memory_order_relaxed) >= windowBytes_) overWindow_ = true;
   return wakeLocked();
 }
@@ -63,6 +88,12 @@ bool OutboundQueue::wakeLocked() {
   if (writeRequested_) return false;
   writeRequested_ = true;
   return true;
+}
+
+void OutboundQueue::popLocked() {
+  frames_.pop();
+  if (pong_ && *pong_ == popped_) pong_.reset();
+  ++popped_;
 }
 
 OutboundQueue::WriteResult OutboundQueue::writeTo(int fd, const MessageWritten& written) {
@@ -107,7 +138,7 @@ OutboundQueue::WriteResult OutboundQueue::writeTo(int fd, const MessageWritten& 
       left -= remaining;
       if (frame.message && written) written(*frame.message);
       if (frame.isClose) closeWritten_ = true;
-      frames_.pop();
+      popLocked();
     }
   }
   result.drained = frames_.empty();

@@ -2,8 +2,10 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -35,6 +37,10 @@ class OutboundQueue {
   // request pending. Pushes after the close frame are ignored and return false.
   bool pushMessages(std::span<const core::MessagePtr> messages);
   bool pushFrame(Opcode opcode, std::string payload);
+  /// A pong for the client's latest ping. While an earlier pong has not started going out
+  /// it is replaced instead of joined (RFC 6455 5.5.3 allows answering only the latest
+  /// ping), so a client flooding pings holds at most one pong here.
+  bool pushPong(std::string payload);
   bool pushClose(transport::CloseCode code, std::string_view reason);
   /// A close frame with this exact payload: empty, to echo a close that carried no code.
   bool pushClosePayload(std::string payload);
@@ -71,6 +77,7 @@ class OutboundQueue {
 
   // REQUIRE mutex_ held.
   bool pushLocked(Frame frame);
+  void popLocked();
   bool wakeLocked();
 
   const std::size_t windowBytes_;
@@ -81,6 +88,10 @@ class OutboundQueue {
   bool closeWritten_ = false;
   bool writeRequested_ = false;
   bool overWindow_ = false;
+  // Frames pushed and popped so far, so that the queued pong is found by position.
+  std::uint64_t pushed_ = 0;
+  std::uint64_t popped_ = 0;
+  std::optional<std::uint64_t> pong_;  // the number pushed_ had when the queued pong went in
 };
 
 }  // namespace spread::plugins::websocket

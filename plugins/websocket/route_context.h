@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include "client_limits.h"
 #include "in_flight_counter.h"
 #include "io_loop_pool.h"
 #include "websocket_config.h"
@@ -11,16 +12,18 @@
 
 namespace spread::plugins::websocket {
 
-/// What the HTTP handlers work with, owned by the transport and outliving its HTTP server.
+/// What every connection of the transport works with, owned by the transport and outliving
+/// every connection.
 struct RouteContext {
   transport::TransportContext& transport;
   transport::SessionContext& sessions;
   const WebSocketConfig& config;
   ConnectionEnvironment& connections;
-  // Own the WebSockets, and kept-alive HTTP connections after their first publish: sharing
-  // the loops paces publishers by the writes their messages cause, so flat-out publishing
-  // cannot outrun the fan-out and overflow every subscriber's queue.
+  // Own every client socket. Sharing the loops paces publishers by the writes their
+  // messages cause, so flat-out publishing cannot outrun the fan-out and overflow every
+  // subscriber's queue.
   IoLoopPool& loops;
+  ClientLimits& clients;
   InFlightCounter& tasks;  // strand tasks still to run on the executor
   const std::atomic<bool>& draining;
 

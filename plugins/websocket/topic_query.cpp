@@ -1,7 +1,6 @@
 #include "topic_query.h"
 
 #include <Poco/Exception.h>
-#include <Poco/Net/HTTPRequest.h>
 #include <Poco/URI.h>
 
 #include "spread/core/topic_name.h"
@@ -25,14 +24,9 @@ TopicQuery readTopic(std::string_view target, const std::string& defaultTopic) {
   return {defaultTopic, std::nullopt};
 }
 
-TopicQuery readTopic(const Poco::Net::HTTPRequest& request, const std::string& defaultTopic) {
-  return readTopic(request.getURI(), defaultTopic);
-}
-
 TargetPath readPath(std::string_view target) {
   const std::string_view raw = target.substr(0, target.find_first_of("?#"));
-  // A plain origin-form path needs no decoding; anything else goes through Poco's URI rules,
-  // as it does for requests Poco's server reads.
+  // A plain origin-form path needs no decoding; anything else goes through Poco's URI rules.
   if (!raw.empty() && raw.front() == '/' && raw.find('%') == std::string_view::npos) return {std::string(raw), {}};
   try {
     return {Poco::URI(std::string(target)).getPath(), {}};

@@ -4,10 +4,6 @@
 #include <string>
 #include <string_view>
 
-namespace Poco::Net {
-class HTTPRequest;
-}
-
 namespace spread::plugins::websocket {
 
 /// The topic a request names with ?topic=T: `defaultTopic` when there is no such
@@ -20,7 +16,6 @@ struct TopicQuery {
 
 /// From a request target as sent ("/publish?topic=a").
 TopicQuery readTopic(std::string_view target, const std::string& defaultTopic);
-TopicQuery readTopic(const Poco::Net::HTTPRequest& request, const std::string& defaultTopic);
 
 /// The decoded path of a request target, or `error` naming what is malformed.
 struct TargetPath {

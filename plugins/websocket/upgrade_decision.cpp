@@ -7,13 +7,24 @@ namespace spread::plugins::websocket {
 
 using transport::Rejection;
 
-UpgradeDecision decideUpgrade(RouteContext& context, std::string_view target, const HeaderLookup& header) {
+UpgradeDecision decideUpgrade(RouteContext& context, const HttpRequest& request) {
   transport::Metrics& metrics = context.transport.metrics;
   auto refuse = [&](Rejection why, int status, std::string_view error, std::string_view field) {
     return UpgradeDecision{HttpAnswer::refusal(metrics, why, status, error, field), {}, {}};
   };
+  auto header = [&request](std::string_view name) -> std::string_view {
+    const std::string* value = request.header(name);
+    return value != nullptr ? std::string_view(*value) : std::string_view();
+  };
   if (context.isDraining()) return refuse(Rejection::kDraining, 503, "the server is shutting down", {});
-  TopicQuery query = readTopic(target, context.transport.publisher.defaultTopic());
+  if (const std::string* origin = request.header("Origin");
+      !context.config.allowedOrigins.allows(origin, request.header("Host"))) {
+    UpgradeDecision decision =
+        refuse(Rejection::kForbiddenOrigin, 403, "origin " + *origin + " may not open a WebSocket here", "Origin");
+    decision.refusal->close = true;
+    return decision;
+  }
+  TopicQuery query = readTopic(request.target, context.transport.publisher.defaultTopic());
   if (query.error) return refuse(Rejection::kBadTopic, 400, *query.error, "topic");
   if (!asksForWebSocket(header("Upgrade"), header("Connection"))) {
     UpgradeDecision decision =

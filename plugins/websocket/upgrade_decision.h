@@ -1,11 +1,10 @@
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
-#include <string_view>
 
 #include "http_answer.h"
+#include "http_request_parser.h"
 #include "route_context.h"
 
 namespace spread::plugins::websocket {
@@ -18,12 +17,10 @@ struct UpgradeDecision {
   std::string accept;
 };
 
-/// A request header's value, or "" when the request has none.
-using HeaderLookup = std::function<std::string(std::string_view name)>;
-
-/// Refusals: 503 draining; 400 bad topic; 426 without an upgrade or with a version other
-/// than 13; 400 for a malformed Sec-WebSocket-Key. Once the client has asked for a
-/// WebSocket, a refusal also ends the connection: it has no further use for it.
-UpgradeDecision decideUpgrade(RouteContext& context, std::string_view target, const HeaderLookup& header);
+/// Refusals, in this order: 503 draining; 403 an Origin the policy does not allow; 400 bad
+/// topic; 426 without an upgrade or with a version other than 13; 400 for a malformed
+/// Sec-WebSocket-Key. Once the client has asked for a WebSocket, a refusal also ends the
+/// connection: it has no further use for it.
+UpgradeDecision decideUpgrade(RouteContext& context, const HttpRequest& request);
 
 }  // namespace spread::plugins::websocket

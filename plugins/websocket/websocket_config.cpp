@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 namespace spread::plugins::websocket {
@@ -51,6 +52,31 @@ std::variant<WebSocketConfig, std::string> parseConfig(const Poco::Util::Abstrac
     return std::nullopt;
   };
 
+  auto list = [&](const std::string& key, auto& out) -> std::optional<std::string> {
+    auto parsed = std::remove_reference_t<decltype(out)>::parse(config.getRawString(key));
+    if (auto* problem = std::get_if<std::string>(&parsed)) return std::string(kConfigPrefix) + key + ": " + *problem;
+    out = std::move(std::get<0>(parsed));
+    return std::nullopt;
+  };
+  auto milliseconds = [&](const std::string& key, std::chrono::milliseconds& out) {
+    std::uint64_t value = 0;
+    std::optional<std::string> error = whole(key, 1, 3600000, value);
+    if (!error) out = std::chrono::milliseconds(value);
+    return error;
+  };
+  auto size = [&](const std::string& key, std::uint64_t minimum, std::uint64_t maximum, std::size_t& out) {
+    std::uint64_t value = 0;
+    std::optional<std::string> error = whole(key, minimum, maximum, value);
+    if (!error) out = static_cast<std::size_t>(value);
+    return error;
+  };
+  auto rate = [&](const std::string& key, double& out) {
+    std::uint64_t value = 0;
+    std::optional<std::string> error = whole(key, 0, 100000000, value);
+    if (!error) out = static_cast<double>(value);
+    return error;
+  };
+
   for (const std::string& key : keys) {
     std::uint64_t value = 0;
     std::optional<std::string> error;
@@ -59,22 +85,42 @@ std::variant<WebSocketConfig, std::string> parseConfig(const Poco::Util::Abstrac
       if (result.host.empty()) error = std::string(kConfigPrefix) + "host: must not be empty";
     } else if (key == "port") {
       if (!(error = whole(key, 0, 65535, value))) result.port = static_cast<std::uint16_t>(value);
-    } else if (key == "httpThreads") {
-      if (!(error = whole(key, 1, 1024, value))) result.httpThreads = value;
     } else if (key == "ioThreads") {
-      if (!(error = whole(key, 1, 256, value))) result.ioThreads = value;
-    } else if (key == "httpQueueMax") {
-      if (!(error = whole(key, 1, 65536, value))) result.httpQueueMax = value;
+      error = size(key, 1, 256, result.ioThreads);
     } else if (key == "bodyBytesMax") {
-      if (!(error = whole(key, 1, 64 * 1024 * 1024, value))) result.bodyBytesMax = value;
+      error = size(key, 1, 64 * 1024 * 1024, result.bodyBytesMax);
+    } else if (key == "headerBytesMax") {
+      error = size(key, 256, 1024 * 1024, result.headerBytesMax);
     } else if (key == "closeTimeoutMs") {
-      if (!(error = whole(key, 1, 600000, value))) result.closeTimeout = std::chrono::milliseconds(value);
+      error = milliseconds(key, result.closeTimeout);
+    } else if (key == "headerTimeoutMs") {
+      error = milliseconds(key, result.headerTimeout);
+    } else if (key == "bodyTimeoutMs") {
+      error = milliseconds(key, result.bodyTimeout);
     } else if (key == "httpIdleTimeoutMs") {
-      if (!(error = whole(key, 1, 3600000, value))) result.httpIdleTimeout = std::chrono::milliseconds(value);
+      error = milliseconds(key, result.httpIdleTimeout);
+    } else if (key == "connectionsMax") {
+      error = size(key, 1, 10000000, result.clients.connectionsMax);
+    } else if (key == "connectionsPerAddressMax") {
+      error = size(key, 1, 10000000, result.clients.connectionsPerAddressMax);
+    } else if (key == "addressPublishesPerSecond") {
+      error = rate(key, result.clients.addressPublishesPerSecond);
+    } else if (key == "addressPublishBurst") {
+      if (!(error = whole(key, 1, 100000000, value))) result.clients.addressPublishBurst = static_cast<double>(value);
+    } else if (key == "allowedOrigins") {
+      error = list(key, result.allowedOrigins);
+    } else if (key == "trustedProxies") {
+      error = list(key, result.trustedProxies);
+    } else if (key == "httpThreads" || key == "httpQueueMax") {
+      // Accepted so that configurations written for earlier versions still start.
+      result.warnings.push_back(std::string(kConfigPrefix) + key +
+                                " no longer does anything: every HTTP request is served on the I/O loops "
+                                "(ioThreads); remove the key");
     } else {
       error = std::string(kConfigPrefix) + key +
-              ": unknown key (known: host, port, httpThreads, ioThreads, httpQueueMax, bodyBytesMax, "
-              "closeTimeoutMs, httpIdleTimeoutMs)";
+              ": unknown key (known: host, port, ioThreads, bodyBytesMax, headerBytesMax, closeTimeoutMs, "
+              "headerTimeoutMs, bodyTimeoutMs, httpIdleTimeoutMs, connectionsMax, connectionsPerAddressMax, "
+              "addressPublishesPerSecond, addressPublishBurst, allowedOrigins, trustedProxies)";
     }
     if (error) return *error;
   }

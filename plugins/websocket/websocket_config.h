@@ -5,6 +5,11 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
+
+#include "client_limits.h"
+#include "origin_policy.h"
+#include "trusted_proxies.h"
 
 namespace Poco::Util {
 class AbstractConfiguration;
@@ -13,25 +18,31 @@ class AbstractConfiguration;
 namespace spread::plugins::websocket {
 
 /// The transport's own settings: the keys under "transport.websocket." in the daemon's
-/// configuration, handed over with that prefix removed.
+/// configuration, handed over with that prefix removed. etc/server.properties documents
+/// each key; the defaults here are the same.
 struct WebSocketConfig {
   std::string host = "localhost";
   std::uint16_t port = 8000;              // 0 picks any free port
-  std::size_t httpThreads = 4;            // the HTTP server's fixed pool
-  std::size_t ioThreads = 1;              // epoll loops owning upgraded and kept-alive sockets
-  std::size_t httpQueueMax = 256;         // accepted connections waiting for a pool thread
-  std::size_t bodyBytesMax = 64 * 1024;   // largest POST /publish body
-  std::chrono::milliseconds closeTimeout{2000};  // wait for the peer's close frame
-  // A kept-alive HTTP connection on the I/O loops (one that has published) is closed after
-  // this long without a request.
+  std::size_t ioThreads = 1;              // epoll loops serving every client socket
+  std::size_t bodyBytesMax = 64 * 1024;   // largest POST /publish body (413)
+  std::size_t headerBytesMax = 8 * 1024;  // largest request head (431)
+  std::chrono::milliseconds closeTimeout{2000};  // wait for the peer's close frame, or its hang-up
+  std::chrono::milliseconds headerTimeout{10000};  // a whole request head, from its first byte (408)
+  std::chrono::milliseconds bodyTimeout{10000};    // a whole request body, once its head is in (408)
+  // A kept-alive HTTP connection is closed after this long without a request.
   std::chrono::milliseconds httpIdleTimeout{30000};
+  ClientLimitsOptions clients;            // connectionsMax, connectionsPerAddressMax, address rates
+  OriginPolicy allowedOrigins;            // who may upgrade or publish from a browser page
+  TrustedProxies trustedProxies;          // whose X-Forwarded-For / Forwarded is believed
+  /// Keys that are accepted but no longer do anything, one sentence each, for the log.
+  std::vector<std::string> warnings;
 };
 
 inline constexpr const char* kConfigPrefix = "transport.websocket.";
 
 /// Reads `config`, starting from the defaults above. On error returns a sentence naming
-/// the full key (transport.websocket.<key>) and the problem: an unknown key, or a value
-/// that is not a whole number in its range.
+/// the full key (transport.websocket.<key>) and the problem: an unknown key, a value that
+/// is not a whole number in its range, or a list entry that is not an origin or address.
 std::variant<WebSocketConfig, std::string> parseConfig(const Poco::Util::AbstractConfiguration& config);
 
 }  // namespace spread::plugins::websocket

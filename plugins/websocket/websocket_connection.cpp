@@ -25,10 +25,10 @@ Rejection rejectionFor(CloseCode code) {
 
 }  // namespace
 
-WebSocketConnection::WebSocketConnection(Poco::Net::StreamSocket socket, std::string leftover, IoLoop& loop,
+WebSocketConnection::WebSocketConnection(ClientSocket socket, std::string leftover, IoLoop& loop,
                                          std::shared_ptr<Strand> strand, ConnectionEnvironment& env)
     : socket_(std::move(socket)),
-      fd_(socket_.impl()->sockfd()),
+      fd_(socket_.fd()),
       leftover_(std::move(leftover)),
       loop_(loop),
       strand_(std::move(strand)),
@@ -68,6 +68,20 @@ void WebSocketConnection::requestWrite(bool wake) {
   if (wake) loop_.requestWrite(shared_from_this());
 }
 
+bool WebSocketConnection::wantsRead() const {
+  if (!readOpen_ || finished_) return false;
+  if (failed_) return true;  // discarding until the peer hangs up
+  return outbound_.bytesQueued() < env_.options.sendWindowBytes &&
+         inboundPending_.load(std::memory_order_relaxed) < env_.options.messageBytesMax;
+}
+
+void WebSocketConnection::taken(std::size_t bytes) {
+  const std::size_t before = inboundPending_.fetch_sub(bytes, std::memory_order_relaxed);
+  if (before >= env_.options.messageBytesMax && before - bytes < env_.options.messageBytesMax) {
+    loop_.requestWrite(shared_from_this());  // the loop re-reads wantsRead() when it handles this
+  }
+}
+
 void WebSocketConnection::onAdopted() {
   if (!leftover_.empty()) {
     consume(leftover_);
@@ -100,6 +114,7 @@ void WebSocketConnection::consume(std::string_view bytes) {
   parser_.feed(bytes, events);
 
   std::vector<std::string> texts;
+  std::size_t textBytes = 0;
   std::optional<std::pair<CloseCode, std::string>> failure;
   bool peerClose = false;
   bool wake = false;
@@ -107,9 +122,12 @@ void WebSocketConnection::consume(std::string_view bytes) {
     switch (event.kind) {
       case ParsedEvent::Kind::kText:
         // Once we have said goodbye, data from the peer is no longer acted on.
-        if (!outbound_.closeQueued()) texts.push_back(std::move(event.payload));
+        if (!outbound_.closeQueued()) {
+          textBytes += event.payload.size();
+          texts.push_back(std::move(event.payload));
+        }
         break;
-      case ParsedEvent::Kind::kPing: wake |= outbound_.pushFrame(Opcode::kPong, std::move(event.payload)); break;
+      case ParsedEvent::Kind::kPing: wake |= outbound_.pushPong(std::move(event.payload)); break;
       case ParsedEvent::Kind::kPong: break;
       case ParsedEvent::Kind::kClose:
         peerClosed_ = true;
@@ -129,12 +147,14 @@ void WebSocketConnection::consume(std::string_view bytes) {
   }
   const bool heard = parser_.framesSeen() != framesBefore;
   if (heard || failure || peerClose) {
-    strand_->post([session = session_, heard, texts = std::move(texts), failure = std::move(failure),
-                   peerClose]() mutable {
+    inboundPending_.fetch_add(textBytes, std::memory_order_relaxed);
+    strand_->post([self = shared_from_this(), session = session_, heard, texts = std::move(texts), textBytes,
+                   failure = std::move(failure), peerClose]() mutable {
       if (heard) session->onHeard();
       for (std::string& text : texts) session->onText(std::move(text));
       if (failure) session->closeWith(failure->first, failure->second);
       if (peerClose) session->onDisconnected();
+      if (textBytes > 0) self->taken(textBytes);
     });
   }
   if (wake) onWritable();
@@ -183,11 +203,7 @@ void WebSocketConnection::closeSocket() {
   // it finds the connection still counted.
   env_.metrics.connectionClosed();
   env_.openConnections.remove();
-  try {
-    socket_.close();
-  } catch (...) {
-    // The descriptor is released either way; nothing to report to a peer that is gone.
-  }
+  socket_.close();
 }
 
 }  // namespace spread::plugins::websocket

@@ -1,13 +1,13 @@
 #pragma once
 
-#include <Poco/Net/StreamSocket.h>
-
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 
+#include "client_socket.h"
 #include "frame_parser.h"
 #include "loop_connection.h"
 #include "in_flight_counter.h"
@@ -50,14 +50,23 @@ struct ConnectionEnvironment {
 /// otherwise wait for it up to closeTimeout after the close was queued. After a protocol
 /// failure we half-close and discard input until the peer hangs up or the timeout passes,
 /// so the peer reads our close frame instead of a reset.
+///
+/// Bounded memory: everything queued for the client counts against one bound. Messages
+/// stop being handed over at the session's send window; pongs are coalesced to one; error
+/// replies past the window end the session (1008). Reading stops while that queue is at the
+/// window, or while the client's messages not yet taken by its session reach
+/// messageBytesMax, so a client that provokes replies and does not read them stops being
+/// read. At most, this object holds: the send window plus one message, one pong, one close
+/// frame, the frame parser's partial message (messageBytesMax), and messageBytesMax plus one
+/// read of messages waiting for the session.
 class WebSocketConnection final : public transport::Connection,
                                   public LoopConnection,
                                   public std::enable_shared_from_this<WebSocketConnection> {
  public:
-  /// `leftover`: bytes the HTTP server read past the upgrade request; parsed first.
+  /// `leftover`: bytes read past the upgrade request; parsed first.
   /// Counts itself in env.openConnections and Metrics::connectionOpened until closeSocket().
-  WebSocketConnection(Poco::Net::StreamSocket socket, std::string leftover, IoLoop& loop,
-                      std::shared_ptr<Strand> strand, ConnectionEnvironment& env);
+  WebSocketConnection(ClientSocket socket, std::string leftover, IoLoop& loop, std::shared_ptr<Strand> strand,
+                      ConnectionEnvironment& env);
   ~WebSocketConnection() override;
 
   /// Binds the session this connection feeds and posts its start() on the strand.
@@ -82,7 +91,7 @@ class WebSocketConnection final : public transport::Connection,
   void closeSocket() override;
   void abort() override { finished_ = true; }
 
-  bool wantsRead() const override { return readOpen_ && !finished_; }
+  bool wantsRead() const override;
   bool wantsWrite() const override { return writePending_ && !finished_; }
   bool finished() const override { return finished_; }
   std::optional<core::TimePoint> deadline() const override { return deadline_; }
@@ -91,8 +100,10 @@ class WebSocketConnection final : public transport::Connection,
   void consume(std::string_view bytes);
   void settle();
   void requestWrite(bool wake);
+  /// The session took `bytes` of the client's messages; reading resumes if it had stopped.
+  void taken(std::size_t bytes);
 
-  Poco::Net::StreamSocket socket_;
+  ClientSocket socket_;
   const int fd_;
   std::string leftover_;
   IoLoop& loop_;
@@ -112,6 +123,10 @@ class WebSocketConnection final : public transport::Connection,
   bool finished_ = false;
   bool socketClosed_ = false;
   std::optional<core::TimePoint> deadline_;
+
+  // Bytes of the client's messages posted to the session and not yet taken by it; written
+  // by the loop and the executor.
+  std::atomic<std::size_t> inboundPending_{0};
 };
 
 }  // namespace spread::plugins::websocket

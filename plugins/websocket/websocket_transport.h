@@ -8,35 +8,30 @@
 #include "websocket_config.h"
 #include "spread/transport/transport.h"
 
-namespace Poco {
-class ThreadPool;
-namespace Net {
-class HTTPServer;
-class ServerSocket;
-}
-}  // namespace Poco
-
 namespace spread::transport {
 struct SessionContext;
 }
 
 namespace spread::plugins::websocket {
 
+class ClientLimits;
 class IoLoopPool;
+class Listener;
 struct ConnectionEnvironment;
 struct RouteContext;
 
-/// The WebSocket transport: the Go chatroom's HTTP API on a Poco HTTPServer with a fixed
-/// pool (httpThreads), and upgraded subscribers on a fixed number of epoll loops
-/// (ioThreads), each feeding a transport::Session on the executor. See http_routes.h for
-/// the routes and websocket_connection.h for the per-socket protocol.
+/// The WebSocket transport: the Go chatroom's HTTP API and RFC 6455 WebSockets, every client
+/// socket served by a fixed number of epoll loops (ioThreads), from the accept on. The
+/// first loop owns the listening socket (listener.h); each connection starts as an
+/// HttpConnection (http_connection.h, the one HTTP path) and becomes a WebSocketConnection
+/// when it upgrades (websocket_connection.h), feeding a transport::Session on the executor.
 ///
 /// start/beginDrain/stop/stats come from one thread (the daemon's main thread), as
 /// Transport requires. stop() blocks its caller until done: it waits up to the deadline
 /// for every WebSocket to finish its closing handshake while HTTP keeps answering 503
 /// (so load balancers and clients see the drain instead of a hang), closes the rest at
-/// once, stops HTTP and closes the listening socket, joins its threads and waits for its
-/// executor tasks, then calls done.
+/// once, closes the listening socket, joins its threads and waits for its executor tasks,
+/// then calls done.
 class WebSocketTransport final : public transport::Transport {
  public:
   WebSocketTransport();
@@ -48,9 +43,8 @@ class WebSocketTransport final : public transport::Transport {
   void beginDrain() override { draining_.store(true); }
   void stop(core::Duration deadline, transport::StopCallback done) override;
   transport::TransportStats stats() const override;
-  /// Sockets the I/O loops own right now: WebSockets, and kept-alive HTTP connections that
-  /// moved there after their first publish.
-  std::size_t loopSockets() const;
+  /// Client connections open right now, HTTP and WebSocket, as the limits count them.
+  std::size_t clientConnections() const;
 
  private:
   WebSocketConfig config_;
@@ -59,11 +53,9 @@ class WebSocketTransport final : public transport::Transport {
   InFlightCounter tasks_;
   std::unique_ptr<transport::SessionContext> sessions_;
   std::unique_ptr<ConnectionEnvironment> connectionEnvironment_;
+  std::unique_ptr<ClientLimits> clients_;
   std::unique_ptr<IoLoopPool> loops_;
   std::unique_ptr<RouteContext> routes_;
-  std::unique_ptr<Poco::ThreadPool> httpPool_;
-  std::unique_ptr<Poco::Net::HTTPServer> http_;
-  std::unique_ptr<Poco::Net::ServerSocket> listener_;  // shared with http_; closed when HTTP stops
   std::string endpoint_;
   Poco::Logger* logger_ = nullptr;
   bool running_ = false;

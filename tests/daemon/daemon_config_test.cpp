@@ -70,6 +70,9 @@ TEST(DaemonConfigTest, DefaultsAloneGiveTheDocumentedValues) {
   EXPECT_EQ(config.session.pingInterval, std::chrono::milliseconds(20000));
   EXPECT_EQ(config.session.idleTimeout, std::chrono::milliseconds(60000));
   EXPECT_EQ(config.session.publishWaitMax, std::chrono::milliseconds(100));
+  EXPECT_EQ(config.session.publishesPerSecond, 1000.0);
+  EXPECT_EQ(config.session.publishBurst, 2000.0);
+  EXPECT_EQ(config.session.nameBytesMax, 64u);
   EXPECT_EQ(config.logPriority, Poco::Message::PRIO_INFORMATION);
   EXPECT_EQ(config.logPattern, "%Y-%m-%d %H:%M:%S.%i [%p] %s: %t");
   ASSERT_THAT(config.transportSettings, SizeIs(1));
@@ -77,9 +80,13 @@ TEST(DaemonConfigTest, DefaultsAloneGiveTheDocumentedValues) {
   EXPECT_EQ(websocket.name, "websocket");
   std::vector<std::pair<std::string, std::string>> keys;
   for (const auto& [key, setting] : websocket.keys) keys.emplace_back(key, setting.value);
-  EXPECT_THAT(keys, ElementsAre(Pair("host", "localhost"), Pair("port", "8000"), Pair("httpThreads", "4"),
-                                Pair("ioThreads", "1"), Pair("httpQueueMax", "256"), Pair("bodyBytesMax", "65536"),
-                                Pair("closeTimeoutMs", "2000"), Pair("httpIdleTimeoutMs", "30000")));
+  EXPECT_THAT(keys, ElementsAre(Pair("host", "localhost"), Pair("port", "8000"), Pair("ioThreads", "1"),
+                                Pair("connectionsMax", "10000"), Pair("connectionsPerAddressMax", "256"),
+                                Pair("addressPublishesPerSecond", "5000"), Pair("addressPublishBurst", "10000"),
+                                Pair("trustedProxies", ""), Pair("allowedOrigins", ""), Pair("headerBytesMax", "8192"),
+                                Pair("bodyBytesMax", "65536"), Pair("headerTimeoutMs", "10000"),
+                                Pair("bodyTimeoutMs", "10000"), Pair("httpIdleTimeoutMs", "30000"),
+                                Pair("closeTimeoutMs", "2000")));
 }
 
 TEST(DaemonConfigTest, FileOverridesDefaultsAndKeepsItsLines) {

@@ -18,7 +18,33 @@ std::string_view toString(Rejection rejection) {
     case Rejection::kTooManyTopics: return "too_many_topics";
     case Rejection::kDraining: return "draining";
     case Rejection::kProtocolError: return "protocol_error";
+    case Rejection::kTooManyConnections: return "too_many_connections";
+    case Rejection::kRateLimited: return "rate_limited";
+    case Rejection::kForbiddenOrigin: return "forbidden_origin";
+    case Rejection::kUnsupportedMediaType: return "unsupported_media_type";
+    case Rejection::kTimeout: return "timeout";
+    case Rejection::kHeadTooLarge: return "head_too_large";
+    case Rejection::kUnreadReplies: return "unread_replies";
     case Rejection::kCount: break;
+  }
+  return "unknown";
+}
+
+std::string_view configKey(Limit limit) {
+  switch (limit) {
+    case Limit::kConnectionsMax: return "transport.websocket.connectionsMax";
+    case Limit::kConnectionsPerAddressMax: return "transport.websocket.connectionsPerAddressMax";
+    case Limit::kHeaderBytesMax: return "transport.websocket.headerBytesMax";
+    case Limit::kHeaderTimeout: return "transport.websocket.headerTimeoutMs";
+    case Limit::kBodyTimeout: return "transport.websocket.bodyTimeoutMs";
+    case Limit::kBodyBytesMax: return "transport.websocket.bodyBytesMax";
+    case Limit::kMessageBytesMax: return "session.messageBytesMax";
+    case Limit::kNameBytesMax: return "session.nameBytesMax";
+    case Limit::kPublishesPerSecond: return "session.publishesPerSecond";
+    case Limit::kAddressPublishesPerSecond: return "transport.websocket.addressPublishesPerSecond";
+    case Limit::kSendWindow: return "session.sendWindowBytes";
+    case Limit::kTopicsMax: return "broker.topicsMax";
+    case Limit::kCount: break;
   }
   return "unknown";
 }
@@ -51,10 +77,14 @@ void appendSample(std::string& out, std::string_view name, std::string_view labe
 
 std::string Metrics::renderPrometheus(const core::TopicRegistry& broker) const {
   std::string out;
-  appendMetric(out, "spread_connections", "gauge", "Client connections open now.");
+  appendMetric(out, "spread_connections", "gauge", "WebSocket connections open now.");
   appendSample(out, "spread_connections", "", static_cast<double>(connectionsOpen_.load()));
-  appendMetric(out, "spread_connections_total", "counter", "Client connections accepted.");
+  appendMetric(out, "spread_connections_total", "counter", "WebSocket connections opened.");
   appendSample(out, "spread_connections_total", "", static_cast<double>(connectionsTotal_.load()));
+
+  appendMetric(out, "spread_client_connections", "gauge",
+               "Client TCP connections open now, HTTP and WebSocket, as the connection limits count them.");
+  appendSample(out, "spread_client_connections", "", static_cast<double>(clientConnections_.load()));
 
   appendMetric(out, "spread_subscribers", "gauge", "Subscribers per topic.");
   for (const std::string& name : broker.topicNames()) {
@@ -76,6 +106,13 @@ std::string Metrics::renderPrometheus(const core::TopicRegistry& broker) const {
   for (std::size_t i = 0; i < rejected_.size(); ++i) {
     const std::string label = "reason=\"" + std::string(toString(static_cast<Rejection>(i))) + "\"";
     appendSample(out, "spread_rejected_total", label, static_cast<double>(rejected_[i].load()));
+  }
+
+  appendMetric(out, "spread_limit_refusals_total", "counter",
+               "Clients refused or closed by a configured limit, by the key that sets it.");
+  for (std::size_t i = 0; i < limitRefusals_.size(); ++i) {
+    const std::string label = "key=\"" + std::string(configKey(static_cast<Limit>(i))) + "\"";
+    appendSample(out, "spread_limit_refusals_total", label, static_cast<double>(limitRefusals_[i].load()));
   }
 
   appendMetric(out, "spread_publish_to_write_seconds", "histogram",

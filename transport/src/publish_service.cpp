@@ -32,9 +32,13 @@ std::string errorJson(std::string_view error, std::string_view field) {
 
 std::string PublishResult::errorJson() const { return transport::errorJson(error, field); }
 
-PublishService::PublishService(core::TopicRegistry& broker, Metrics& metrics,
-                               core::Duration waitMax, std::string defaultTopic)
-    : broker_(broker), metrics_(metrics), waitMax_(waitMax), defaultTopic_(std::move(defaultTopic)) {}
+PublishService::PublishService(core::TopicRegistry& broker, Metrics& metrics, core::Duration waitMax,
+                               std::string defaultTopic, std::size_t nameBytesMax)
+    : broker_(broker),
+      metrics_(metrics),
+      waitMax_(waitMax),
+      defaultTopic_(std::move(defaultTopic)),
+      nameBytesMax_(nameBytesMax) {}
 
 void PublishService::publish(std::string_view topicName, std::string_view body, PublishDone done) {
   using Status = PublishResult::Status;
@@ -48,6 +52,11 @@ void PublishService::publish(std::string_view topicName, std::string_view body, 
   if (!decoded.ok()) {
     return refuse(Status::kBadRequest, Rejection::kBadRequest, decoded.error().message(),
                   decoded.error().field);
+  }
+  if (decoded.value().name.size() > nameBytesMax_) {
+    metrics_.limitRefused(Limit::kNameBytesMax);
+    return refuse(Status::kBadRequest, Rejection::kBadRequest,
+                  "field 'name': is longer than " + std::to_string(nameBytesMax_) + " bytes", "name");
   }
   const std::string_view name = topicName.empty() ? std::string_view(defaultTopic_) : topicName;
   core::TopicLookup lookup = broker_.topic(name);

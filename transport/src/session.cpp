@@ -11,13 +11,17 @@ namespace {
 constexpr std::size_t kSendBatchMax = 64;
 }  // namespace
 
-std::shared_ptr<Session> Session::create(SessionContext& context,
-                                         std::shared_ptr<Connection> connection, std::string topic) {
-  return std::shared_ptr<Session>(new Session(context, std::move(connection), std::move(topic)));
+std::shared_ptr<Session> Session::create(SessionContext& context, std::shared_ptr<Connection> connection,
+                                         std::string topic, PublishGate gate) {
+  return std::shared_ptr<Session>(new Session(context, std::move(connection), std::move(topic), std::move(gate)));
 }
 
-Session::Session(SessionContext& context, std::shared_ptr<Connection> connection, std::string topic)
-    : context_(context), connection_(std::move(connection)), topic_(std::move(topic)) {}
+Session::Session(SessionContext& context, std::shared_ptr<Connection> connection, std::string topic, PublishGate gate)
+    : context_(context),
+      connection_(std::move(connection)),
+      topic_(std::move(topic)),
+      publishes_(context.options.publishesPerSecond, context.options.publishBurst, context.clock.now()),
+      gate_(std::move(gate)) {}
 
 Session::~Session() {
   subscription_.unsubscribe();
@@ -84,15 +88,50 @@ void Session::onText(std::string text) {
     std::lock_guard lock(mutex_);
     if (state_ != State::kOpen) return;
     lastHeard_ = context_.clock.now();
+    if (!admitPublishLocked()) return;
+    if (publishesWaiting_ >= kPublishesWaitingMax) {
+      context_.metrics.rejected(Rejection::kBusy);
+      replyLocked(errorJson("too many of your messages are waiting for room in the topic; slow down"));
+      return;
+    }
+    ++publishesWaiting_;
   }
   // Outside the lock: the result may arrive inline, and reporting it takes the lock.
   context_.publisher.publish(topic_, text, [weak = weak_from_this()](PublishResult result) {
-    if (result.ok()) return;
     auto self = weak.lock();
     if (!self) return;
     std::lock_guard lock(self->mutex_);
-    if (self->state_ == State::kOpen) self->connection_->sendText(result.errorJson());
+    --self->publishesWaiting_;
+    if (!result.ok() && self->state_ == State::kOpen) self->replyLocked(result.errorJson());
   });
+}
+
+bool Session::admitPublishLocked() {
+  const char* refusal = nullptr;
+  if (publishes_.take(context_.clock.now())) {
+    context_.metrics.limitRefused(Limit::kPublishesPerSecond);
+    refusal = "too many publishes on this connection";
+  } else if (gate_ && gate_()) {
+    context_.metrics.limitRefused(Limit::kAddressPublishesPerSecond);
+    refusal = "too many publishes from this address";
+  }
+  if (refusal == nullptr) return true;
+  context_.metrics.rejected(Rejection::kRateLimited);
+  // The reason comes first as a message the client can read, then the close, as over HTTP
+  // a 429 would come before the client is asked to slow down.
+  connection_->sendText(errorJson(refusal));
+  endLocked(CloseFrame{CloseCode::kPolicyViolation, kReasonRateExceeded});
+  return false;
+}
+
+void Session::replyLocked(std::string errorJson) {
+  if (connection_->bytesQueued() >= context_.options.sendWindowBytes) {
+    context_.metrics.rejected(Rejection::kUnreadReplies);
+    context_.metrics.limitRefused(Limit::kSendWindow);
+    endLocked(CloseFrame{CloseCode::kPolicyViolation, kReasonUnreadReplies});
+    return;
+  }
+  connection_->sendText(std::move(errorJson));
 }
 
 void Session::onHeard() {

@@ -15,7 +15,7 @@ const PROBE_ROUNDS_MAX = 20;
 const PROBE_WAIT_MS = 1000;
 
 test(`${SUBSCRIBERS} idle subscribers are all accepted without new threads`, async (t) => {
-  const daemon = await startDaemon(t, { 'transport.websocket.httpQueueMax': 1024 });
+  const daemon = await startDaemon(t);
   const threadsBefore = daemon.threads();
 
   const sockets = [];

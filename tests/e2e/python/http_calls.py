@@ -23,8 +23,11 @@ class Reply:
 
 
 def call(method, url, body=None, headers=None):
+    """A body goes as application/json unless `headers` names another Content-Type."""
     data = body.encode() if isinstance(body, str) else body
-    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    fields = {"Content-Type": "application/json"} if data is not None else {}
+    fields.update(headers or {})
+    request = urllib.request.Request(url, data=data, method=method, headers=fields)
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as answer:
             return Reply(answer.status, answer.headers, answer.read())

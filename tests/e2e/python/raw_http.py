@@ -36,10 +36,12 @@ class Response:
 
 
 def request_bytes(method, path, body=b"", headers=None, version="HTTP/1.1"):
-    """One request as bytes, with Host and (for a body or a POST) Content-Length unless given."""
+    """One request as bytes, with Host, and for a body or a POST Content-Length and
+    Content-Type: application/json, unless given (None leaves a field out)."""
     body = body.encode() if isinstance(body, str) else body
     fields = {"Host": "127.0.0.1"}
     if body or method == "POST":
+        fields["Content-Type"] = "application/json"
         fields["Content-Length"] = str(len(body))
     fields.update(headers or {})
     lines = ["%s %s %s" % (method, path, version)] + ["%s: %s" % item for item in fields.items() if item[1] is not None]

@@ -22,7 +22,11 @@ BASE_CONFIG = {
     "session.idleTimeoutMs": "120000",
     "transport.websocket.host": "127.0.0.1",
     "transport.websocket.port": "0",
-    "transport.websocket.httpThreads": "4",
+    # Every test client comes from 127.0.0.1, and some publish flat out: the limits per
+    # address and the publish rates are lifted here, and set by the tests of the limits.
+    "transport.websocket.connectionsPerAddressMax": "100000",
+    "transport.websocket.addressPublishesPerSecond": "0",
+    "session.publishesPerSecond": "0",
     "logging.level": "warning",
 }
 

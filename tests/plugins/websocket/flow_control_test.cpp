@@ -71,7 +71,7 @@ TEST(FlowControlTest, StalledReaderIsDroppedWhileOthersGetEverything) {
 }
 
 TEST(FlowControlTest, HalfSentFrameBlocksNobody) {
-  TestServer server(withConfig({{"ioThreads", "1"}, {"httpThreads", "1"}}));
+  TestServer server(withConfig({{"ioThreads", "1"}}));
   auto slowpoke = server.subscribeRaw();
   auto reader = server.subscribeRaw();
   const std::string frame = textFrame(R"({"name":"slow","msg":"eventually"})");

@@ -64,6 +64,7 @@ TEST_F(PluginTest, LoadsStartsServesAndStops) {
   Poco::Net::HTTPClientSession session("127.0.0.1", port);
   Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/publish", Poco::Net::HTTPMessage::HTTP_1_1);
   const std::string body = R"({"name":"module","msg":"loaded"})";
+  request.setContentType("application/json");
   request.setContentLength(static_cast<std::streamsize>(body.size()));
   session.sendRequest(request) << body;
   Poco::Net::HTTPResponse response;
@@ -106,9 +107,19 @@ INSTANTIATE_TEST_SUITE_P(
                       BadConfig{"port.extra", "1", "transport.websocket.port.extra: unknown key"},
                       BadConfig{"port", "70000", "transport.websocket.port: must be a whole number from 0 to 65535"},
                       BadConfig{"port", "80x", "transport.websocket.port: must be a whole number"},
-                      BadConfig{"httpThreads", "0", "transport.websocket.httpThreads"},
                       BadConfig{"ioThreads", "-1", "transport.websocket.ioThreads"},
-                      BadConfig{"httpQueueMax", "", "transport.websocket.httpQueueMax"},
+                      BadConfig{"headerTimeoutMs", "0", "transport.websocket.headerTimeoutMs"},
+                      BadConfig{"headerBytesMax", "100", "transport.websocket.headerBytesMax"},
+                      BadConfig{"connectionsMax", "0", "transport.websocket.connectionsMax"},
+                      BadConfig{"connectionsPerAddressMax", "many",
+                                "transport.websocket.connectionsPerAddressMax: must be a whole number"},
+                      BadConfig{"addressPublishesPerSecond", "-5", "transport.websocket.addressPublishesPerSecond"},
+                      BadConfig{"allowedOrigins", "example.com",
+                                "transport.websocket.allowedOrigins: 'example.com' is not an origin"},
+                      BadConfig{"trustedProxies", "10.0.0.0/33",
+                                "transport.websocket.trustedProxies: '10.0.0.0/33' has a prefix length"},
+                      BadConfig{"trustedProxies", "proxy.local",
+                                "transport.websocket.trustedProxies: 'proxy.local' is not an IP address"},
                       BadConfig{"bodyBytesMax", "lots", "transport.websocket.bodyBytesMax"},
                       BadConfig{"closeTimeoutMs", "0", "transport.websocket.closeTimeoutMs"},
                       BadConfig{"httpIdleTimeoutMs", "soon",

@@ -11,7 +11,7 @@ namespace {
 constexpr std::size_t kSubscribers = 2000;
 
 TEST(ScaleTest, ThreadCountStaysFlatWithThousandsOfSubscribers) {
-  TestServer server(withConfig({{"httpThreads", "4"}, {"ioThreads", "2"}}));
+  TestServer server(withConfig({{"ioThreads", "2"}}));
   const std::size_t threadsIdle = threadCount();
 
   std::vector<std::unique_ptr<RawClient>> clients;

@@ -22,6 +22,8 @@ TestServer::TestServer(TestServerOptions options)
       config_(new Poco::Util::MapConfiguration) {
   config_->setString("host", "127.0.0.1");
   config_->setString("port", "0");
+  // Every test client comes from 127.0.0.1; tests of the limits set their own.
+  config_->setString("connectionsPerAddressMax", "1000000");
   for (const auto& [key, value] : options_.config) config_->setString(key, value);
   context_ = std::make_unique<transport::TransportContext>(transport::TransportContext{
       broker_, clock_, executor_, metrics_, publisher_, options_.session, *config_, Poco::Logger::get("websocket-test")});

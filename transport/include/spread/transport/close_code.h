@@ -31,5 +31,7 @@ CloseFrame closeFrameFor(core::CloseReason reason);
 inline constexpr std::string_view kReasonTooSlow = "too slow to keep up";
 inline constexpr std::string_view kReasonShuttingDown = "server shutting down";
 inline constexpr std::string_view kReasonIdle = "idle timeout";
+inline constexpr std::string_view kReasonRateExceeded = "publish rate exceeded";
+inline constexpr std::string_view kReasonUnreadReplies = "too many unread replies";
 
 }  // namespace spread::transport

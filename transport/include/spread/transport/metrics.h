@@ -24,10 +24,38 @@ enum class Rejection : std::size_t {
   kTooManyTopics,
   kDraining,          // the server is shutting down
   kProtocolError,     // a WebSocket frame broke RFC 6455
+  kTooManyConnections,    // over a connection limit, in total or per client address
+  kRateLimited,           // over a publish rate limit
+  kForbiddenOrigin,       // a browser page from an origin that is not allowed
+  kUnsupportedMediaType,  // POST /publish without Content-Type: application/json
+  kTimeout,               // a request head or body not complete by its deadline
+  kHeadTooLarge,          // a request head over its size or field count limit
+  kUnreadReplies,         // a client provoking replies (errors) faster than it reads them
   kCount,
 };
 
 std::string_view toString(Rejection rejection);
+
+/// The configured limits, by the key that sets each, as counted in
+/// spread_limit_refusals_total{key=...} each time one refuses a client.
+enum class Limit : std::size_t {
+  kConnectionsMax,
+  kConnectionsPerAddressMax,
+  kHeaderBytesMax,
+  kHeaderTimeout,
+  kBodyTimeout,
+  kBodyBytesMax,
+  kMessageBytesMax,
+  kNameBytesMax,
+  kPublishesPerSecond,
+  kAddressPublishesPerSecond,
+  kSendWindow,
+  kTopicsMax,
+  kCount,
+};
+
+/// The configuration key that sets `limit`, e.g. "transport.websocket.connectionsMax".
+std::string_view configKey(Limit limit);
 
 /// Counters every transport updates and /metrics renders. Lock-free; updated from any
 /// thread. One instance per daemon, shared by its transports.
@@ -39,9 +67,17 @@ class Metrics {
 
   void connectionOpened() { connectionsOpen_.fetch_add(1), connectionsTotal_.fetch_add(1); }
   void connectionClosed() { connectionsOpen_.fetch_sub(1); }
+  /// Every client TCP connection, HTTP or WebSocket, as the connection limits count them
+  /// (connectionOpened/Closed count the WebSocket sessions).
+  void clientConnected() { clientConnections_.fetch_add(1, std::memory_order_relaxed); }
+  void clientDisconnected() { clientConnections_.fetch_sub(1, std::memory_order_relaxed); }
+  std::int64_t clientConnections() const { return clientConnections_.load(); }
   void published() { published_.fetch_add(1, std::memory_order_relaxed); }
   void slowConsumerDropped() { slowConsumersDropped_.fetch_add(1, std::memory_order_relaxed); }
   void rejected(Rejection why) { rejected_[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed); }
+  void limitRefused(Limit limit) {
+    limitRefusals_[static_cast<std::size_t>(limit)].fetch_add(1, std::memory_order_relaxed);
+  }
   /// One message written to a client, `latency` after its topic accepted it.
   void delivered(core::Duration latency);
 
@@ -50,6 +86,9 @@ class Metrics {
   std::uint64_t deliveredCount() const { return delivered_.load(); }
   std::uint64_t slowConsumersDroppedCount() const { return slowConsumersDropped_.load(); }
   std::uint64_t rejectedCount(Rejection why) const { return rejected_[static_cast<std::size_t>(why)].load(); }
+  std::uint64_t limitRefusalCount(Limit limit) const {
+    return limitRefusals_[static_cast<std::size_t>(limit)].load();
+  }
 
   /// Prometheus text exposition format (version 0.0.4), including subscribers per topic
   /// read from `broker`.
@@ -58,10 +97,12 @@ class Metrics {
  private:
   std::atomic<std::int64_t> connectionsOpen_{0};
   std::atomic<std::uint64_t> connectionsTotal_{0};
+  std::atomic<std::int64_t> clientConnections_{0};
   std::atomic<std::uint64_t> published_{0};
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::uint64_t> slowConsumersDropped_{0};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Rejection::kCount)> rejected_{};
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Limit::kCount)> limitRefusals_{};
   std::array<std::atomic<std::uint64_t>, kLatencyBucketsUs.size() + 1> latencyBuckets_{};  // last is +Inf
   std::atomic<std::uint64_t> latencySumUs_{0};
 };

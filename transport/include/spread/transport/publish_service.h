@@ -37,8 +37,9 @@ using PublishDone = std::function<void(PublishResult)>;
 /// usual case), otherwise later on the broker's executor.
 class PublishService {
  public:
+  /// `nameBytesMax`: the longest `name` accepted, in bytes (longer: 400 naming the field).
   PublishService(core::TopicRegistry& broker, Metrics& metrics, core::Duration waitMax,
-                 std::string defaultTopic);
+                 std::string defaultTopic, std::size_t nameBytesMax = 64);
 
   /// An empty `topic` means the default topic.
   void publish(std::string_view topic, std::string_view body, PublishDone done);
@@ -52,6 +53,7 @@ class PublishService {
   Metrics& metrics_;
   const core::Duration waitMax_;
   const std::string defaultTopic_;
+  const std::size_t nameBytesMax_;
   std::atomic<bool> draining_{false};
 };
 

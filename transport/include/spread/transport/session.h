@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "spread/transport/metrics.h"
 #include "spread/transport/publish_service.h"
 #include "spread/transport/session_options.h"
+#include "spread/transport/token_bucket.h"
 
 namespace spread::transport {
 
@@ -26,6 +28,11 @@ struct SessionContext {
   SessionOptions options;
 };
 
+/// A rate the transport enforces beyond the session's own (the client address's, say):
+/// nullopt to let one publish through, otherwise how long until one would be. Called on
+/// the executor, so it must be thread-safe.
+using PublishGate = std::function<std::optional<core::Duration>()>;
+
 /// The transport-agnostic life of one subscribed client: its bounded queue in the core,
 /// flow control toward its Connection, keepalive and idle timeout, client publishes, and
 /// how it ends. Plugins are thin adapters that feed it I/O events; the simulator feeds it
@@ -37,12 +44,22 @@ struct SessionContext {
 /// from inside one of its own methods: it posts events instead.
 /// A session ends exactly once, telling its Connection why through close() — except after
 /// onDisconnected(), when there is nobody left to tell.
+///
+/// What a client may make the session hold is bounded: its publishes are rate limited
+/// (options.publishesPerSecond, then the transport's gate; over either, an error message
+/// and then 1008), at most kPublishesWaitingMax of them wait for room in a busy topic at once
+/// (more are refused with an error message), and an error reply that would go to a
+/// connection already holding a send window's worth of unread bytes ends the session with
+/// 1008 instead, so a client that provokes replies and never reads them cannot grow them.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   enum class State { kNew, kOpen, kClosing, kClosed };
 
-  static std::shared_ptr<Session> create(SessionContext& context,
-                                         std::shared_ptr<Connection> connection, std::string topic);
+  /// Publishes from the client that may wait for room in a busy topic at once.
+  static constexpr std::size_t kPublishesWaitingMax = 4;
+
+  static std::shared_ptr<Session> create(SessionContext& context, std::shared_ptr<Connection> connection,
+                                         std::string topic, PublishGate gate = {});
   ~Session();
 
   /// Subscribes to the topic and starts the keepalive. If the topic can't be had (too
@@ -73,13 +90,18 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<CloseCode> closeCode() const;
 
  private:
-  Session(SessionContext& context, std::shared_ptr<Connection> connection, std::string topic);
+  Session(SessionContext& context, std::shared_ptr<Connection> connection, std::string topic, PublishGate gate);
 
   // The *Locked methods REQUIRE mutex_ held.
   void pumpLocked();
   void schedulePingLocked();
   void onPingTimer();
   void endLocked(CloseFrame farewell);
+  /// Tells the client why its message was refused, unless it has not read what it was
+  /// already sent: then the session ends with 1008 instead.
+  void replyLocked(std::string errorJson);
+  /// The session's and the gate's rates; on refusal replies, ends the session and returns false.
+  bool admitPublishLocked();
 
   SessionContext& context_;
   mutable std::mutex mutex_;
@@ -91,6 +113,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<CloseCode> closeCode_;
   core::TimePoint lastHeard_{};
   core::TimerId pingTimer_ = core::TimerId::kNone;
+  TokenBucket publishes_;
+  const PublishGate gate_;
+  std::size_t publishesWaiting_ = 0;
 };
 
 }  // namespace spread::transport

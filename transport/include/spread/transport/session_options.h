@@ -18,6 +18,12 @@ struct SessionOptions {
   core::Duration pingInterval = std::chrono::seconds(20);
   core::Duration idleTimeout = std::chrono::seconds(60);  // no frame from the client for this long
   core::Duration publishWaitMax = std::chrono::milliseconds(100);  // for room in a busy topic
+  /// One client connection's publish rate, over HTTP keep-alive or WebSocket frames: a
+  /// token bucket of `publishBurst` refilled at this many a second. 0 = no limit (the
+  /// daemon's configuration sets one: session.publishesPerSecond).
+  double publishesPerSecond = 0;
+  double publishBurst = 1;
+  std::size_t nameBytesMax = 64;  // the longest `name` a chat message may carry, in bytes
 };
 
 }  // namespace spread::transport
