@@ -34,13 +34,16 @@ void QueueSubscriber::close(CloseReason reason) {
   if (wakeup) (*wakeup)();
 }
 
-std::vector<MessagePtr> QueueSubscriber::popUpTo(std::size_t countMax) {
+std::vector<MessagePtr> QueueSubscriber::popUpTo(std::size_t countMax, std::size_t bytesMax) {
   std::lock_guard lock(mutex_);
   std::vector<MessagePtr> out;
   const std::size_t count = std::min(countMax, queue_.size());
   out.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    bytes_ -= queue_.front()->bytes().size();
+  std::size_t taken = 0;
+  for (std::size_t i = 0; i < count && taken < bytesMax; ++i) {
+    const std::size_t size = queue_.front()->bytes().size();
+    taken += size;
+    bytes_ -= size;
     out.push_back(queue_.pop());
   }
   return out;

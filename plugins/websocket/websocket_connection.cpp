@@ -15,6 +15,10 @@ using transport::Rejection;
 
 namespace {
 
+// A message waiting for its session costs its string and its place in the batch besides
+// its bytes.
+constexpr std::size_t kHeldTextOverheadBytes = 64;
+
 Rejection rejectionFor(CloseCode code) {
   switch (code) {
     case CloseCode::kMessageTooBig: return Rejection::kTooLarge;
@@ -123,7 +127,9 @@ void WebSocketConnection::consume(std::string_view bytes) {
       case ParsedEvent::Kind::kText:
         // Once we have said goodbye, data from the peer is no longer acted on.
         if (!outbound_.closeQueued()) {
-          textBytes += event.payload.size();
+          // Counted with what holding it costs, so that a flood of tiny messages is bounded
+          // as tightly as a few large ones.
+          textBytes += event.payload.size() + kHeldTextOverheadBytes;
           texts.push_back(std::move(event.payload));
         }
         break;

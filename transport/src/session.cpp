@@ -154,11 +154,15 @@ void Session::pumpLocked() {
     endLocked(closeFrameFor(*ended));
     return;
   }
-  while (connection_->bytesQueued() < context_.options.sendWindowBytes) {
-    std::vector<core::MessagePtr> batch = queue_->popUpTo(kSendBatchMax);
+  for (std::size_t queued = connection_->bytesQueued(); queued < context_.options.sendWindowBytes;
+       queued = connection_->bytesQueued()) {
+    // Only what the window has room for moves (the last message may pass it), so a
+    // connection holds at most the window plus one message and its frame headers.
+    std::vector<core::MessagePtr> batch = queue_->popUpTo(kSendBatchMax, context_.options.sendWindowBytes - queued);
     if (!batch.empty()) connection_->send(batch);
-    // A short batch emptied the queue; the next delivery wakes us again, so asking once
-    // more would only take the queue's lock to find nothing.
+    // A short batch emptied the queue or filled the window; the next delivery, or the
+    // window opening again, wakes us, so asking once more would only take the queue's
+    // lock to find nothing.
     if (batch.size() < kSendBatchMax) break;
   }
   if (ended && queue_->size() == 0) endLocked(closeFrameFor(*ended));

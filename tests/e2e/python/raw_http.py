@@ -57,8 +57,13 @@ def publish_bytes(name, msg, topic=None, headers=None):
 class RawConnection:
     """One client TCP connection to 127.0.0.1:port with a read buffer of its own."""
 
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE_S)
+    def __init__(self, port, receive_buffer=None):
+        """`receive_buffer`: SO_RCVBUF set before connecting, which also caps the TCP window."""
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if receive_buffer is not None:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self.sock.settimeout(DEADLINE_S)
+        self.sock.connect(("127.0.0.1", port))
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._buffer = b""
         self._eof = False

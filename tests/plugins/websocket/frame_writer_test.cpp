@@ -1,6 +1,7 @@
 // Proves server frames are encoded as RFC 6455 requires (FIN set, never masked, shortest
 // length form) and that the outbound queue writes them in order over a real socketpair:
-// shared payloads, one close frame last, partial writes resumed, the window reported.
+// shared payloads, one close frame last, partial writes resumed, the window reported, and a
+// flood of pings answered with one pong.
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -163,6 +164,30 @@ TEST_F(OutboundQueueTest, ResumesPartialWritesAndReportsTheWindowOpening) {
     ++frames;
   }
   EXPECT_EQ(frames, batch.size());
+}
+
+TEST_F(OutboundQueueTest, AFloodOfPingsHoldsOnePongAnsweringTheLatest) {
+  OutboundQueue queue(1 << 20);
+  queue.pushFrame(Opcode::kText, "before");
+  for (int i = 0; i < 1000; ++i) queue.pushPong("ping " + std::to_string(i));
+  EXPECT_EQ(queue.bytesQueued(), 2 + 6 + 2 + std::string("ping 999").size()) << "one pong, not a thousand";
+  queue.pushFrame(Opcode::kText, "after");
+
+  queue.writeTo(fds_[0], nullptr);
+  std::string bytes = readAvailable();
+  std::vector<std::pair<Opcode, std::string>> frames;
+  while (auto frame = takeServerFrame(bytes)) frames.emplace_back(frame->opcode, frame->payload);
+  EXPECT_EQ(frames, (std::vector<std::pair<Opcode, std::string>>{
+                        {Opcode::kText, "before"}, {Opcode::kPong, "ping 999"}, {Opcode::kText, "after"}}));
+
+  // Once the pong has gone out, the next ping gets a pong of its own.
+  queue.pushPong("later");
+  queue.writeTo(fds_[0], nullptr);
+  bytes = readAvailable();
+  auto pong = takeServerFrame(bytes);
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(pong->opcode, Opcode::kPong);
+  EXPECT_EQ(pong->payload, "later");
 }
 
 TEST_F(OutboundQueueTest, ReportsAPeerThatIsGone) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -32,8 +33,11 @@ class QueueSubscriber final : public Subscriber {
   Delivery deliver(const MessagePtr& message) override;
   void close(CloseReason reason) override;
 
-  /// Removes and returns up to `countMax` messages, oldest first.
-  std::vector<MessagePtr> popUpTo(std::size_t countMax);
+  /// Removes and returns up to `countMax` messages, oldest first, stopping once they hold
+  /// `bytesMax` bytes or more: the last one taken may pass the budget, so a message larger
+  /// than the budget still moves, and fewer than `countMax` messages under the budget means
+  /// the queue is empty.
+  std::vector<MessagePtr> popUpTo(std::size_t countMax, std::size_t bytesMax = SIZE_MAX);
   std::optional<MessagePtr> tryPop();
 
   /// Drops everything queued (a session that is being evicted does not flush).
