@@ -1,8 +1,6 @@
-// Proves that spreadd refuses a configuration it cannot use with exit 78 before anything
-// starts, naming the file, the line and the key, and that --check-config finds the very
-// same errors: daemon keys, keys the transports check themselves (the fake one and the
-// real WebSocket plugin), unreadable files. Runs the real binary against small files, with
-// the offending line placed at a known line number, once serving and once checking only.
+// Proves that spreadd refuses a value it cannot use (daemon keys, keys the fake and the
+// WebSocket transport check themselves, unreadable files) with exit 78 and "<file>:<line>:
+// <key>: <problem>" before anything starts; runs the real binary, serving and --check-config.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

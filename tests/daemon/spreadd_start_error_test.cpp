@@ -1,8 +1,6 @@
-// Proves that a transport which accepts its keys but cannot start makes spreadd exit 69
-// (not 78), naming the transport and the resource, after stopping the transports already
-// started; and that --check-config, which starts nothing, accepts the same configuration.
-// Runs the real binary with the fake transport, and with the WebSocket plugin on a port
-// this test holds itself on 127.0.0.1.
+// Proves that a transport which accepts its keys but cannot start (the fake one told to fail,
+// the WebSocket plugin on a port this test holds on 127.0.0.1) makes the real spreadd exit
+// 69, naming the transport and the resource, while --check-config accepts the same file.
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

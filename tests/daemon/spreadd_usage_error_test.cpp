@@ -36,7 +36,8 @@ TEST_F(SpreaddUsageErrorTest, OptionWithoutItsArgument) {
 }
 
 TEST_F(SpreaddUsageErrorTest, OptionGivenTwice) {
-  expectUsageError({"--check-config", "--check-config", "--config", fakeConfig()}, "Option must not be given more than once: check-config");
+  expectUsageError({"--check-config", "--check-config", "--config", fakeConfig()},
+                   "Option must not be given more than once: check-config");
 }
 
 TEST_F(SpreaddUsageErrorTest, StrayArgument) {
