@@ -278,7 +278,10 @@ std::string locateTransportError(const TransportSettings& settings, const std::s
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
   };
   const std::string fullPrefix = "transport." + settings.name + ".";
+  // The key the error names first is the one it is about: an unknown key's error may go
+  // on to list the keys that are known. (Two keys cannot both be a whole word at one place.)
   const std::pair<std::string, Setting>* best = nullptr;
+  std::size_t bestAt = std::string::npos;
   for (const auto& candidate : settings.keys) {
     const std::string& key = candidate.first;
     for (std::size_t at = error.find(key); at != std::string::npos; at = error.find(key, at + 1)) {
@@ -288,12 +291,21 @@ std::string locateTransportError(const TransportSettings& settings, const std::s
       // A sentence may end right after the key, so a final '.' still ends the word.
       const bool endsWord = end == error.size() || !isKeyChar(error[end]) ||
                             (error[end] == '.' && (end + 1 == error.size() || !isKeyChar(error[end + 1])));
-      if (startsWord && endsWord && (best == nullptr || key.size() > best->first.size())) best = &candidate;
+      if (!startsWord || !endsWord) continue;
+      if (best == nullptr || at < bestAt) {
+        best = &candidate;
+        bestAt = at;
+      }
+      break;
     }
   }
   if (best == nullptr) return "transport '" + settings.name + "': " + error;
-  ConfigError located{best->second.source, best->second.line, "transport." + settings.name + "." + best->first, error};
-  return located.message();
+  const std::string fullKey = fullPrefix + best->first;
+  // A transport that already starts its sentence with the full key would otherwise have
+  // it printed twice.
+  const std::string keyLead = fullKey + ": ";
+  const std::string problem = error.starts_with(keyLead) ? error.substr(keyLead.size()) : error;
+  return ConfigError{best->second.source, best->second.line, fullKey, problem}.message();
 }
 
 }  // namespace spread::daemon

@@ -64,8 +64,9 @@ std::variant<DaemonConfig, std::vector<ConfigError>> readDaemonConfig(const Prop
 /// "information" -> Poco::Message::PRIO_INFORMATION; "none" -> 0; unknown -> nullopt.
 std::optional<int> parseLogLevel(std::string_view name);
 
-/// If `error` mentions one of `settings`' keys (as a word, e.g. "unknown key 'bogus'"),
-/// prefixes it with where that key was set: "<file>:<line>: transport.<name>.<key>: <error>".
+/// If `error` mentions one of `settings`' keys (as a word, e.g. "unknown key 'bogus'"; the
+/// first one it mentions), prefixes it with where that key was set: "<file>:<line>: transport.<name>.<key>: <error>"
+/// (once: an error that starts with "transport.<name>.<key>: " loses that start).
 /// Otherwise returns "transport '<name>': <error>".
 std::string locateTransportError(const TransportSettings& settings, const std::string& error);
 

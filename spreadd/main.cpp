@@ -10,5 +10,5 @@ int main(int argc, char** argv) {
   // A client vanishing mid-write must be an error on that socket, not the end of the server.
   std::signal(SIGPIPE, SIG_IGN);
   spread::daemon::SpreaddApplication application;
-  return application.run(argc, argv);
+  return application.runCommandLine(argc, argv);
 }

@@ -1,9 +1,13 @@
 #include "spreadd_application.h"
 
+#include <Poco/AutoPtr.h>
+#include <Poco/ConsoleChannel.h>
 #include <Poco/Exception.h>
 #include <Poco/File.h>
+#include <Poco/FormattingChannel.h>
 #include <Poco/Logger.h>
 #include <Poco/Path.h>
+#include <Poco/PatternFormatter.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
@@ -68,7 +72,8 @@ void SpreaddApplication::defineOptions(Poco::Util::OptionSet& options) {
                         .argument("FILE"));
   options.addOption(
       Poco::Util::Option("check-config", "",
-                         "Validate the configuration and load the plugins, then exit: 0 if good, 78 if not.")
+                         "Validate the configuration, load the plugins and let each check its own keys, then "
+                         "exit: 0 if good, 78 if not.")
           .required(false)
           .repeatable(false));
 }
@@ -85,10 +90,35 @@ void SpreaddApplication::handleOption(const std::string& name, const std::string
     // Poco deletes the pid file at exit by the path it was given; after --daemon's
     // chdir("/") only an absolute path still names the same file.
     pidFile_ = fromStartDirectory(value);
-    ServerApplication::handleOption(name, pidFile_);
+    // Poco writes the file right now. A path it cannot write is a value spreadd cannot use
+    // (main() reports it, exit 78), not a command line it cannot parse.
+    try {
+      ServerApplication::handleOption(name, pidFile_);
+    } catch (const Poco::Exception& error) {
+      pidFileError_ = "--pidfile " + pidFile_ + ": cannot be written: " + error.displayText();
+      pidFile_.clear();
+    }
     return;
   }
   ServerApplication::handleOption(name, value);
+}
+
+int SpreaddApplication::runCommandLine(int argc, char** argv) {
+  // ServerApplication::run() catches the exception a command line it cannot parse throws,
+  // logs it to logger() (Poco's "ApplicationStartup" logger until logging is set up) and
+  // returns EXIT_CONFIG without calling initialize(). This channel makes that log line one
+  // of spreadd's error lines, and commandLineParsed_ tells the failure apart.
+  Poco::AutoPtr<Poco::PatternFormatter> format(new Poco::PatternFormatter("spreadd: error: %t (see --help)"));
+  Poco::AutoPtr<Poco::Channel> console(new Poco::ConsoleChannel);
+  Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(format, console));
+  logger().setChannel(channel);
+  const int status = run(argc, argv);
+  return commandLineParsed_ ? status : EXIT_USAGE;
+}
+
+void SpreaddApplication::initialize(Poco::Util::Application& self) {
+  commandLineParsed_ = true;
+  ServerApplication::initialize(self);
 }
 
 std::string SpreaddApplication::fromStartDirectory(const std::string& path) const {
@@ -163,6 +193,10 @@ int SpreaddApplication::main(const std::vector<std::string>& args) {
     printError("unexpected argument '" + args.front() + "' (see --help)");
     return EXIT_USAGE;
   }
+  if (!pidFileError_.empty()) {
+    printError(pidFileError_);
+    return EXIT_CONFIG;
+  }
   std::string source;
   std::optional<DaemonConfig> config = readConfig(source);
   if (!config || !setUpLogging(*config)) return EXIT_CONFIG;
@@ -171,6 +205,14 @@ int SpreaddApplication::main(const std::vector<std::string>& args) {
   auto loaded = TransportSet::load(*config, resolvePluginDir(config->pluginDir));
   if (auto* errors = std::get_if<std::vector<std::string>>(&loaded)) {
     for (const auto& error : *errors) reportError(*config, error);
+    return EXIT_CONFIG;
+  }
+  // Every transport's keys are checked before any transport starts, so that a bad value is
+  // a configuration error (78) on a normal start as under --check-config, and a start()
+  // failure is left meaning a resource that cannot be had (69).
+  const std::vector<std::string> keyErrors = std::get<TransportSet>(loaded).checkConfig(*config);
+  if (!keyErrors.empty()) {
+    for (const auto& error : keyErrors) reportError(*config, error);
     return EXIT_CONFIG;
   }
   if (checkOnly_) {

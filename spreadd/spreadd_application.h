@@ -18,10 +18,19 @@ namespace spread::daemon {
 /// REQUIRES: the termination signals are blocked (blockTerminationSignals()) before run(),
 /// so that every thread the server starts inherits the mask and only sigwait() sees them.
 ///
-/// Exit status: 0 after a graceful shutdown (also when a transport had to be abandoned at
-/// the end of the grace period) and for --help and a good --check-config; EXIT_CONFIG (78)
-/// for a configuration or plugin error; EXIT_UNAVAILABLE (69) when a transport fails to
-/// start; EXIT_USAGE (64) for stray arguments.
+/// Exit status (the README's table):
+///   0                      after a graceful shutdown (also when a transport had to be
+///                          abandoned at the end of the grace period), --help, and a good
+///                          --check-config;
+///   EXIT_USAGE (64)        a command line it cannot parse: an unknown option, an option
+///                          without its argument or given twice, a stray argument;
+///   EXIT_CONFIG (78)       a value it cannot use, whoever checks it: a daemon key, a
+///                          transport's key (Transport::checkConfig), the configuration or
+///                          log or pid file that cannot be read or written, a transport
+///                          plugin that is missing or unusable; --check-config finds all of
+///                          these, and nothing has started when they are found;
+///   EXIT_UNAVAILABLE (69)  a transport whose start() fails once its keys were accepted (a
+///                          port in use, ...).
 class SpreaddApplication final : public Poco::Util::ServerApplication {
  public:
   SpreaddApplication();
@@ -29,9 +38,15 @@ class SpreaddApplication final : public Poco::Util::ServerApplication {
   /// Blocks SIGINT, SIGTERM and SIGQUIT in the calling thread. Call first thing in main().
   static void blockTerminationSignals();
 
+  /// Runs spreadd on its command line and returns the exit status above. Use it instead of
+  /// run(argc, argv), which reports a command line it cannot parse as EXIT_CONFIG.
+  int runCommandLine(int argc, char** argv);
+
  protected:
   void defineOptions(Poco::Util::OptionSet& options) override;
   void handleOption(const std::string& name, const std::string& value) override;
+  // Called only once the command line has been parsed.
+  void initialize(Poco::Util::Application& self) override;
   int main(const std::vector<std::string>& args) override;
 
  private:
@@ -50,8 +65,10 @@ class SpreaddApplication final : public Poco::Util::ServerApplication {
   const std::string startDirectory_;
   std::string configPath_;  // absolute; empty when --config was not given
   std::string pidFile_;     // absolute; empty when --pidfile was not given
+  std::string pidFileError_;  // why --pidfile's file could not be written; empty if it was
   bool helpRequested_ = false;
   bool checkOnly_ = false;
+  bool commandLineParsed_ = false;
 };
 
 }  // namespace spread::daemon

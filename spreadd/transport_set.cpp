@@ -31,7 +31,7 @@ std::optional<std::string> exceptionFrom(Call&& call) {
 // Members are destroyed in reverse order: the transport first, then the context and the
 // configuration it may refer to until the end.
 struct TransportSet::Entry {
-  std::string name;
+  TransportSettings settings;  // where each key was set, to locate the transport's errors
   Poco::AutoPtr<Poco::Util::MapConfiguration> config;
   std::unique_ptr<transport::TransportContext> context;
   std::unique_ptr<transport::LoadedTransport> loaded;
@@ -47,14 +47,16 @@ std::variant<TransportSet, std::vector<std::string>> TransportSet::load(const Da
   transport::PluginLoader loader(pluginDir);
   TransportSet set;
   std::vector<std::string> errors;
-  for (const auto& name : config.transports) {
-    auto result = loader.load(name);
+  for (const TransportSettings& settings : config.transportSettings) {
+    auto result = loader.load(settings.name);
     if (auto* error = std::get_if<transport::PluginError>(&result)) {
-      errors.push_back("transport '" + name + "': " + error->message());
+      errors.push_back("transport '" + settings.name + "': " + error->message());
       continue;
     }
     auto entry = std::make_unique<Entry>();
-    entry->name = name;
+    entry->settings = settings;
+    entry->config = new Poco::Util::MapConfiguration;
+    for (const auto& [key, setting] : settings.keys) entry->config->setString(key, setting.value);
     entry->loaded = std::move(std::get<std::unique_ptr<transport::LoadedTransport>>(result));
     set.entries_.push_back(std::move(entry));
   }
@@ -62,21 +64,32 @@ std::variant<TransportSet, std::vector<std::string>> TransportSet::load(const Da
   return set;
 }
 
-std::optional<std::string> TransportSet::start(ServerRuntime& runtime, const DaemonConfig& config) {
-  for (std::size_t i = 0; i < entries_.size(); ++i) {
-    Entry& entry = *entries_[i];
-    const TransportSettings& settings = config.transportSettings.at(i);
-    entry.config = new Poco::Util::MapConfiguration;
-    for (const auto& [key, setting] : settings.keys) entry.config->setString(key, setting.value);
-    entry.context = std::make_unique<transport::TransportContext>(transport::TransportContext{
-        runtime.broker(), runtime.clock(), runtime.executor(), runtime.metrics(), runtime.publisher(), config.session,
-        *entry.config, Poco::Logger::get("spread.transport." + entry.name)});
-    transport::StartResult result;
-    if (auto thrown = exceptionFrom([&] { result = entry.loaded->transport().start(*entry.context); })) {
-      return "transport '" + entry.name + "': start() threw " + *thrown;
+std::vector<std::string> TransportSet::checkConfig(const DaemonConfig& config) const {
+  std::vector<std::string> errors;
+  for (const auto& entry : entries_) {
+    std::optional<std::string> problem;
+    if (auto thrown = exceptionFrom(
+            [&] { problem = entry->loaded->transport().checkConfig(*entry->config, config.session); })) {
+      errors.push_back("transport '" + entry->settings.name + "': checkConfig() threw " + *thrown);
+    } else if (problem) {
+      errors.push_back(locateTransportError(entry->settings, *problem));
     }
-    if (!result.ok) return locateTransportError(settings, result.error);
-    entry.started = true;
+  }
+  return errors;
+}
+
+std::optional<std::string> TransportSet::start(ServerRuntime& runtime, const DaemonConfig& config) {
+  for (auto& entry : entries_) {
+    const std::string& name = entry->settings.name;
+    entry->context = std::make_unique<transport::TransportContext>(transport::TransportContext{
+        runtime.broker(), runtime.clock(), runtime.executor(), runtime.metrics(), runtime.publisher(), config.session,
+        *entry->config, Poco::Logger::get("spread.transport." + name)});
+    transport::StartResult result;
+    if (auto thrown = exceptionFrom([&] { result = entry->loaded->transport().start(*entry->context); })) {
+      return "transport '" + name + "': start() threw " + *thrown;
+    }
+    if (!result.ok) return locateTransportError(entry->settings, result.error);
+    entry->started = true;
   }
   return std::nullopt;
 }
@@ -84,7 +97,7 @@ std::optional<std::string> TransportSet::start(ServerRuntime& runtime, const Dae
 std::vector<std::pair<std::string, std::string>> TransportSet::endpoints() const {
   std::vector<std::pair<std::string, std::string>> list;
   for (const auto& entry : entries_) {
-    if (entry->started) list.emplace_back(entry->name, entry->loaded->transport().endpoint());
+    if (entry->started) list.emplace_back(entry->settings.name, entry->loaded->transport().endpoint());
   }
   return list;
 }
@@ -93,7 +106,7 @@ void TransportSet::beginDrain() {
   for (auto& entry : entries_) {
     if (!entry->started) continue;
     if (auto thrown = exceptionFrom([&] { entry->loaded->transport().beginDrain(); })) {
-      Poco::Logger::get("spreadd").error("transport '" + entry->name + "': beginDrain() threw " + *thrown);
+      Poco::Logger::get("spreadd").error("transport '" + entry->settings.name + "': beginDrain() threw " + *thrown);
     }
   }
 }
@@ -118,13 +131,13 @@ std::vector<std::string> TransportSet::stop(WallClock::time_point closeBy, WallC
     if (auto thrown = exceptionFrom(
             [&] { entry->loaded->transport().stop(std::chrono::duration_cast<core::Duration>(remaining), done); })) {
       // It may or may not have stopped; waiting for its callback tells which.
-      Poco::Logger::get("spreadd").error("transport '" + entry->name + "': stop() threw " + *thrown);
+      Poco::Logger::get("spreadd").error("transport '" + entry->settings.name + "': stop() threw " + *thrown);
     }
   }
   std::vector<std::string> unfinished;
   for (auto& [entry, future] : stopping) {
     if (future.wait_until(waitUntil) != std::future_status::ready) {
-      unfinished.push_back(entry->name);
+      unfinished.push_back(entry->settings.name);
     } else {
       entry->started = false;
     }

@@ -31,16 +31,22 @@ class TransportSet {
   TransportSet(TransportSet&&) noexcept;
   TransportSet& operator=(TransportSet&&) noexcept;
 
-  /// Loads the plugin of every transport in `config`, from `pluginDir`. Loading starts no
-  /// thread. On failure returns one message per plugin that failed, each naming the file
-  /// and the reason.
+  /// Loads the plugin of every transport in `config`, from `pluginDir`, and keeps each
+  /// one's keys. Loading starts no thread. On failure returns one message per plugin that
+  /// failed, each naming the file and the reason.
   static std::variant<TransportSet, std::vector<std::string>> load(const DaemonConfig& config,
                                                                    const std::string& pluginDir);
+
+  /// Asks every transport whether it accepts its own keys and `config`'s session options
+  /// (Transport::checkConfig), starting nothing. Returns one message per transport that
+  /// refused, in order, located as start() locates its errors; empty if all accept.
+  std::vector<std::string> checkConfig(const DaemonConfig& config) const;
 
   /// Starts the transports in order, each with its own keys and a logger named
   /// "spread.transport.<name>". Stops at the first failure and returns its message; when the
   /// message names one of the transport's keys, it is located as "<file>:<line>: <key>: ...".
   /// Transports started before the failure stay started (shut them down as usual).
+  /// REQUIRES: checkConfig(config) returned no error, so a failure here is a resource.
   std::optional<std::string> start(ServerRuntime& runtime, const DaemonConfig& config);
 
   /// (name, endpoint) of each started transport, in start order.

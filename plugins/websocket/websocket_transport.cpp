@@ -37,6 +37,13 @@ WebSocketTransport::~WebSocketTransport() {
   if (running_) stop(core::Duration::zero(), [](transport::StopOutcome) {});
 }
 
+std::optional<std::string> WebSocketTransport::checkConfig(const Poco::Util::AbstractConfiguration& config,
+                                                           const transport::SessionOptions& /*session*/) const {
+  auto parsed = parseConfig(config);
+  if (auto* error = std::get_if<std::string>(&parsed)) return *error;
+  return std::nullopt;
+}
+
 transport::StartResult WebSocketTransport::start(transport::TransportContext& context) {
   if (running_) return transport::StartResult::failure("the websocket transport is already started");
   auto parsed = parseConfig(context.config);

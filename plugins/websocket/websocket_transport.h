@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "in_flight_counter.h"
@@ -39,6 +40,8 @@ class WebSocketTransport final : public transport::Transport {
 
   std::string_view name() const override { return "websocket"; }
   std::string endpoint() const override { return endpoint_; }
+  std::optional<std::string> checkConfig(const Poco::Util::AbstractConfiguration& config,
+                                         const transport::SessionOptions& session) const override;
   transport::StartResult start(transport::TransportContext& context) override;
   void beginDrain() override { draining_.store(true); }
   void stop(core::Duration deadline, transport::StopCallback done) override;

@@ -156,6 +156,10 @@ TEST(DaemonConfigTest, TransportErrorsAreLocatedByTheKeyTheyName) {
             "server.properties:4: transport.fake.port: port must be a number");
   EXPECT_EQ(locateTransportError(settings, "transport.fake.port is taken."),
             "server.properties:4: transport.fake.port: transport.fake.port is taken.");
+  EXPECT_EQ(locateTransportError(settings, "transport.fake.portRange: must be a range"),
+            "server.properties:9: transport.fake.portRange: must be a range");
+  EXPECT_EQ(locateTransportError(settings, "transport.fake.port: unknown key (known: portRange)"),
+            "server.properties:4: transport.fake.port: unknown key (known: portRange)");
   EXPECT_EQ(locateTransportError(settings, "cannot bind: address in use (support not ready)"),
             "transport 'fake': cannot bind: address in use (support not ready)");
 }

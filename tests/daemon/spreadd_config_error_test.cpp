@@ -1,6 +1,6 @@
-// Proves that spreadd refuses a bad configuration before serving: it exits non-zero and its
-// error names the file, the line and the key. Runs the real binary against small files,
-// with the offending line placed at a known line number.
+// Proves that spreadd refuses a value it cannot use (daemon keys, keys the fake and the
+// WebSocket transport check themselves, unreadable files) with exit 78 and "<file>:<line>:
+// <key>: <problem>" before anything starts; runs the real binary, serving and --check-config.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -12,20 +12,33 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+constexpr int kExitConfig = 78;
+
 class SpreaddConfigErrorTest : public SpreaddTest {
  protected:
-  // The fake configuration is three lines long, so the first extra line is line 4.
-  static constexpr int kFirstExtraLine = 4;
+  // Runs spreadd with `args`, once as given and once with --check-config in front, and
+  // checks that both exit 78 with `expected` among the errors, having started nothing.
+  void expectRefusedBoth(const std::vector<std::string>& args, const std::vector<std::string>& expected) {
+    for (const bool checkOnly : {false, true}) {
+      SCOPED_TRACE(checkOnly ? "with --check-config" : "serving");
+      std::vector<std::string> run = args;
+      if (checkOnly) run.insert(run.begin(), "--check-config");
+      std::string errors;
+      std::string output;
+      const ExitStatus status = runToExit(run, &errors, &output);
+      EXPECT_TRUE(status.exitedWith(kExitConfig)) << status << "\n" << errors;
+      for (const auto& text : expected) EXPECT_THAT(errors, HasSubstr("spreadd: error: " + text)) << errors;
+      EXPECT_THAT(errors, Not(HasSubstr("transport started")));
+      EXPECT_THAT(output, Not(HasSubstr("ready")));
+      EXPECT_THAT(output, Not(HasSubstr("configuration OK")));
+    }
+  }
 
+  // The fake configuration (three lines, so the first extra line is line 4) with
+  // `extraLines`, refused with "<file>:<expected>".
   void expectRefused(const std::vector<std::string>& extraLines, const std::string& expected) {
     const std::string config = fakeConfig(extraLines);
-    std::string errors;
-    std::string output;
-    const ExitStatus status = runToExit({"--config", config}, &errors, &output);
-    EXPECT_FALSE(status.exitedWith(0)) << status;
-    EXPECT_EQ(status.signal, 0) << status;
-    EXPECT_THAT(errors, HasSubstr(config + ":" + expected)) << errors;
-    EXPECT_THAT(output, Not(HasSubstr("ready")));
+    expectRefusedBoth({"--config", config}, {config + ":" + expected});
   }
 };
 
@@ -39,6 +52,10 @@ TEST_F(SpreaddConfigErrorTest, ValueThatIsNotANumber) {
 
 TEST_F(SpreaddConfigErrorTest, NumberOutOfRange) {
   expectRefused({"session.queueMessagesMax = 0"}, "4: session.queueMessagesMax: 0 is out of range");
+}
+
+TEST_F(SpreaddConfigErrorTest, NegativeDuration) {
+  expectRefused({"spread.shutdownGraceMs = -1"}, "4: spread.shutdownGraceMs: -1 is out of range");
 }
 
 TEST_F(SpreaddConfigErrorTest, UnknownLogLevel) {
@@ -62,46 +79,42 @@ TEST_F(SpreaddConfigErrorTest, BadValueTheTransportRejects) {
   expectRefused({"transport.fake.stopDelayMs = soon"}, "4: transport.fake.stopDelayMs: stopDelayMs must be");
 }
 
-TEST_F(SpreaddConfigErrorTest, TransportThatFailsToStartStopsTheDaemon) {
-  expectRefused({"transport.fake.failStart = true"}, "4: transport.fake.failStart: failStart is set");
+TEST_F(SpreaddConfigErrorTest, EveryTransportIsCheckedBeforeAnyStarts) {
+  // fake would start fine; fake2's key error must stop the daemon before it does.
+  const std::string config = fakeConfig({"spread.transports = fake, fake2", "transport.fake2.colour = red"});
+  expectRefusedBoth({"--config", config}, {config + ":5: transport.fake2.colour: unknown key 'colour'"});
 }
 
-TEST_F(SpreaddConfigErrorTest, TransportsStartedBeforeAFailingOneAreStopped) {
-  const std::string config = fakeConfig({"spread.transports = fake, fake2", "transport.fake2.failStart = on"});
-  std::string errors;
-  std::string output;
-  const ExitStatus status = runToExit({"--config", config}, &errors, &output);
-  EXPECT_TRUE(status.exitedWith(69)) << status << errors;
-  EXPECT_THAT(errors, HasSubstr(config + ":5: transport.fake2.failStart: failStart is set"));
-  EXPECT_THAT(errors, HasSubstr("fake transport draining"));
-  EXPECT_THAT(errors, Not(HasSubstr("fake2 transport draining")));
-  EXPECT_THAT(output, Not(HasSubstr("listening")));
+TEST_F(SpreaddConfigErrorTest, EachTransportWithABadKeyIsNamed) {
+  const std::string config = fakeConfig(
+      {"spread.transports = fake, fake2", "transport.fake.failStart = maybe", "transport.fake2.stopDelayMs = x"});
+  expectRefusedBoth({"--config", config}, {config + ":5: transport.fake.failStart: failStart must be true or false",
+                                           config + ":6: transport.fake2.stopDelayMs: stopDelayMs must be"});
+}
+
+TEST_F(SpreaddConfigErrorTest, WebSocketPortThatIsNotANumber) {
+  expectRefused({"spread.transports = websocket", "transport.websocket.port = 80x"},
+                "5: transport.websocket.port: must be a whole number from 0 to 65535, not '80x'");
+}
+
+TEST_F(SpreaddConfigErrorTest, WebSocketKeyItDoesNotKnow) {
+  expectRefused({"spread.transports = websocket", "transport.websocket.prot = 8000"},
+                "5: transport.websocket.prot: unknown key (known: host, port,");
 }
 
 TEST_F(SpreaddConfigErrorTest, UnopenableLogFileIsNamed) {
-  const std::string config = fakeConfig({"logging.file = no/such/directory/spreadd.log"});
-  std::string errors;
-  EXPECT_TRUE(runToExit({"--config", config}, &errors).exitedWith(78));
-  EXPECT_THAT(errors, HasSubstr(config + ":4: logging.file: cannot be opened"));
-}
-
-TEST_F(SpreaddConfigErrorTest, CheckConfigReportsTheSameErrors) {
-  const std::string config = fakeConfig({"spread.shutdownGraceMs = -1"});
-  std::string errors;
-  EXPECT_TRUE(runToExit({"--check-config", "--config", config}, &errors).exitedWith(78));
-  EXPECT_THAT(errors, HasSubstr(config + ":4: spread.shutdownGraceMs: -1 is out of range"));
+  expectRefused({"logging.file = no/such/directory/spreadd.log"}, "4: logging.file: cannot be opened");
 }
 
 TEST_F(SpreaddConfigErrorTest, MissingConfigFileIsNamed) {
-  std::string errors;
-  EXPECT_FALSE(runToExit({"--config", "nowhere.properties"}, &errors).exitedWith(0));
-  EXPECT_THAT(errors, HasSubstr((directory_ / "nowhere.properties").string()));
+  expectRefusedBoth({"--config", "nowhere.properties"},
+                    {"cannot read the configuration: File not found: " + (directory_ / "nowhere.properties").string()});
 }
 
-TEST_F(SpreaddConfigErrorTest, StrayArgumentIsRefused) {
-  std::string errors;
-  EXPECT_FALSE(runToExit({"--config", fakeConfig(), "extra"}, &errors).exitedWith(0));
-  EXPECT_THAT(errors, HasSubstr("unexpected argument 'extra'"));
+TEST_F(SpreaddConfigErrorTest, UnwritablePidFileIsNamed) {
+  const std::string pidFile = (directory_ / "no" / "such" / "spreadd.pid").string();
+  expectRefusedBoth({"--pidfile", "no/such/spreadd.pid", "--config", fakeConfig()},
+                    {"--pidfile " + pidFile + ": cannot be written"});
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #include <Poco/Exception.h>
 #include <Poco/Util/AbstractConfiguration.h>
 
+#include <chrono>
 #include <utility>
+#include <variant>
 
 namespace spread::plugins::sim {
 
@@ -12,6 +14,25 @@ using transport::StopOutcome;
 namespace {
 constexpr const char* kCloseTimeoutKey = "closeTimeoutMs";
 constexpr int kCloseTimeoutMsDefault = 2000;
+
+// The transport's keys, read once for checkConfig and start alike: the close timeout, or
+// a sentence naming the bad key.
+std::variant<std::chrono::milliseconds, std::string> readCloseTimeout(const Poco::Util::AbstractConfiguration& config) {
+  int closeTimeoutMs = kCloseTimeoutMsDefault;
+  try {
+    Poco::Util::AbstractConfiguration::Keys keys;
+    config.keys(keys);
+    for (const std::string& key : keys) {
+      if (key != kCloseTimeoutKey) return "unknown key '" + key + "' for transport sim";
+    }
+    closeTimeoutMs = config.getInt(kCloseTimeoutKey, kCloseTimeoutMsDefault);
+  } catch (const Poco::Exception& error) {
+    return std::string(kCloseTimeoutKey) + ": " + error.displayText();
+  }
+  if (closeTimeoutMs < 0) return std::string(kCloseTimeoutKey) + ": must not be negative";
+  return std::chrono::milliseconds(closeTimeoutMs);
+}
+
 }  // namespace
 
 SimTransport::~SimTransport() {
@@ -20,25 +41,20 @@ SimTransport::~SimTransport() {
   for (auto& [id, entry] : entries_) entry.session.reset();
 }
 
+std::optional<std::string> SimTransport::checkConfig(const Poco::Util::AbstractConfiguration& config,
+                                                     const transport::SessionOptions& /*session*/) const {
+  auto closeTimeout = readCloseTimeout(config);
+  if (auto* error = std::get_if<std::string>(&closeTimeout)) return *error;
+  return std::nullopt;
+}
+
 transport::StartResult SimTransport::start(transport::TransportContext& context) {
-  int closeTimeoutMs = kCloseTimeoutMsDefault;
-  try {
-    Poco::Util::AbstractConfiguration::Keys keys;
-    context.config.keys(keys);
-    for (const std::string& key : keys) {
-      if (key != kCloseTimeoutKey)
-        return transport::StartResult::failure("unknown key '" + key + "' for transport sim");
-    }
-    closeTimeoutMs = context.config.getInt(kCloseTimeoutKey, kCloseTimeoutMsDefault);
-  } catch (const Poco::Exception& error) {
-    return transport::StartResult::failure(std::string(kCloseTimeoutKey) + ": " + error.displayText());
-  }
-  if (closeTimeoutMs < 0)
-    return transport::StartResult::failure(std::string(kCloseTimeoutKey) + ": must not be negative");
+  auto closeTimeout = readCloseTimeout(context.config);
+  if (auto* error = std::get_if<std::string>(&closeTimeout)) return transport::StartResult::failure(*error);
   context_ = &context;
   network_.emplace(SimNetwork{context.clock, context.executor, context.metrics,
                               context.session.sendWindowBytes, context.session.messageBytesMax,
-                              std::chrono::milliseconds(closeTimeoutMs), observer_, SplitMix(seed_), bugs_});
+                              std::get<std::chrono::milliseconds>(closeTimeout), observer_, SplitMix(seed_), bugs_});
   return transport::StartResult::success();
 }
 

@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "sim_connection.h"
 #include "spread/plugins/sim/sim_control.h"
@@ -25,6 +26,8 @@ class SimTransport final : public transport::Transport, public SimControl {
   // transport::Transport
   std::string_view name() const override { return "sim"; }
   std::string endpoint() const override { return {}; }
+  std::optional<std::string> checkConfig(const Poco::Util::AbstractConfiguration& config,
+                                         const transport::SessionOptions& session) const override;
   transport::StartResult start(transport::TransportContext& context) override;
   void beginDrain() override { draining_ = true; }
   void stop(core::Duration deadline, transport::StopCallback done) override;

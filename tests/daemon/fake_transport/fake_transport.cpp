@@ -5,10 +5,41 @@
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <chrono>
+#include <variant>
 
 #include "spread/transport/plugin_api.h"
 
 namespace spread::testing {
+
+namespace {
+
+struct FakeSettings {
+  std::string endpoint;
+  std::int64_t stopDelayMs = 0;
+  bool failStart = false;
+};
+
+// Reads the keys for checkConfig and start alike: the settings, or what is wrong with them.
+std::variant<FakeSettings, std::string> readSettings(const Poco::Util::AbstractConfiguration& config) {
+  Poco::Util::AbstractConfiguration::Keys keys;
+  config.keys(keys);
+  for (const auto& key : keys) {
+    if (key != "endpoint" && key != "failStart" && key != "stopDelayMs") return "unknown key '" + key + "'";
+  }
+  FakeSettings settings;
+  const std::string delay = config.getRawString("stopDelayMs", "0");
+  if (!Poco::NumberParser::tryParse64(delay, settings.stopDelayMs) || settings.stopDelayMs < -1) {
+    return "stopDelayMs must be -1 or a number of milliseconds, not '" + delay + "'";
+  }
+  const std::string fail = config.getRawString("failStart", "false");
+  if (!Poco::NumberParser::tryParseBool(fail, settings.failStart)) {
+    return "failStart must be true or false, not '" + fail + "'";
+  }
+  settings.endpoint = config.getRawString("endpoint", "fake://");
+  return settings;
+}
+
+}  // namespace
 
 std::string_view FakeTransport::name() const { return SPREAD_FAKE_NAME; }
 
@@ -17,31 +48,25 @@ std::string FakeTransport::endpoint() const {
   return endpoint_;
 }
 
+std::optional<std::string> FakeTransport::checkConfig(const Poco::Util::AbstractConfiguration& config,
+                                                      const transport::SessionOptions& /*session*/) const {
+  auto settings = readSettings(config);
+  if (auto* error = std::get_if<std::string>(&settings)) return *error;
+  return std::nullopt;
+}
+
 transport::StartResult FakeTransport::start(transport::TransportContext& context) {
-  const auto& config = context.config;
-  Poco::Util::AbstractConfiguration::Keys keys;
-  config.keys(keys);
-  for (const auto& key : keys) {
-    if (key != "endpoint" && key != "failStart" && key != "stopDelayMs") {
-      return transport::StartResult::failure("unknown key '" + key + "'");
-    }
+  auto read = readSettings(context.config);
+  if (auto* error = std::get_if<std::string>(&read)) return transport::StartResult::failure(*error);
+  const FakeSettings& settings = std::get<FakeSettings>(read);
+  if (settings.failStart) {
+    return transport::StartResult::failure("failStart is set, so the fake transport refuses to start");
   }
-  std::int64_t stopDelayMs = 0;
-  const std::string delay = config.getRawString("stopDelayMs", "0");
-  if (!Poco::NumberParser::tryParse64(delay, stopDelayMs) || stopDelayMs < -1) {
-    return transport::StartResult::failure("stopDelayMs must be -1 or a number of milliseconds, not '" + delay + "'");
-  }
-  bool failStart = false;
-  const std::string fail = config.getRawString("failStart", "false");
-  if (!Poco::NumberParser::tryParseBool(fail, failStart)) {
-    return transport::StartResult::failure("failStart must be true or false, not '" + fail + "'");
-  }
-  if (failStart) return transport::StartResult::failure("failStart is set, so the fake transport refuses to start");
 
   std::lock_guard lock(mutex_);
   context_ = &context;
-  endpoint_ = config.getRawString("endpoint", "fake://");
-  stopDelayMs_ = stopDelayMs;
+  endpoint_ = settings.endpoint;
+  stopDelayMs_ = settings.stopDelayMs;
   context.logger.information(std::string(name()) + " transport started");
   return transport::StartResult::success();
 }

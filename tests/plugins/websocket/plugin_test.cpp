@@ -1,5 +1,6 @@
 // Proves the built module is a loadable Spread plugin named "websocket" that serves once
-// started, and that start() refuses unknown keys and bad values, naming the full key.
+// started, and that checkConfig() and start() refuse unknown keys and bad values with the
+// same sentence naming the full key, checkConfig() without binding anything.
 // The module's path comes from CMake ($<TARGET_FILE:spread_transport_websocket>).
 #include <gtest/gtest.h>
 
@@ -91,14 +92,17 @@ void PrintTo(const BadConfig& config, std::ostream* out) { *out << config.key <<
 
 class BadConfigTest : public PluginTest, public ::testing::WithParamInterface<BadConfig> {};
 
-TEST_P(BadConfigTest, StartFailsNamingTheKey) {
+TEST_P(BadConfigTest, CheckConfigAndStartFailNamingTheKey) {
   config_->setString("port", "0");
   config_->setString(GetParam().key, GetParam().value);
   WebSocketTransport websocket;
+  const std::optional<std::string> problem = websocket.checkConfig(*config_, {});
+  ASSERT_TRUE(problem);
+  EXPECT_NE(problem->find(GetParam().expected), std::string::npos) << *problem;
   auto ctx = context();
   const transport::StartResult started = websocket.start(ctx);
   ASSERT_FALSE(started.ok);
-  EXPECT_NE(started.error.find(GetParam().expected), std::string::npos) << started.error;
+  EXPECT_EQ(started.error, *problem);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -126,6 +130,17 @@ INSTANTIATE_TEST_SUITE_P(
                                 "transport.websocket.httpIdleTimeoutMs: must be a whole number"},
                       BadConfig{"host", "", "transport.websocket.host: must not be empty"}),
     [](const auto& info) { return "Case" + std::to_string(info.index); });
+
+TEST_F(PluginTest, CheckConfigAcceptsGoodKeysWithoutBinding) {
+  // checkConfig must not try the port: one taken by this test is still a valid setting.
+  Poco::Net::ServerSocket taken(Poco::Net::SocketAddress("127.0.0.1", 0));
+  config_->setString("host", "127.0.0.1");
+  config_->setString("port", std::to_string(taken.address().port()));
+  config_->setString("httpThreads", "2");
+  WebSocketTransport websocket;
+  EXPECT_EQ(websocket.checkConfig(*config_, {}), std::nullopt);
+  EXPECT_EQ(websocket.endpoint(), "");
+}
 
 TEST_F(PluginTest, StartFailsWhenThePortIsTaken) {
   Poco::Net::ServerSocket taken(Poco::Net::SocketAddress("127.0.0.1", 0));

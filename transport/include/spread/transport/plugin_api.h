@@ -8,7 +8,8 @@ namespace spread::transport {
 
 /// Bumped whenever Transport, TransportContext or anything they expose changes layout or
 /// meaning. The loader refuses a plugin built against another version.
-inline constexpr std::uint32_t kTransportAbiVersion = 1;
+/// 2: Transport::checkConfig.
+inline constexpr std::uint32_t kTransportAbiVersion = 2;
 
 /// What a plugin's entry point returns. Plain C layout, so the loader can read the
 /// version before trusting anything else in it.

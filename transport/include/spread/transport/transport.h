@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,14 +32,14 @@ struct TransportContext {
   PublishService& publisher;
   SessionOptions session;
   /// The transport's own keys, with its prefix removed ("transport.websocket.port" is
-  /// read as "port"). Transports must reject keys they do not know (see StartResult).
+  /// read as "port"), already accepted by Transport::checkConfig.
   const Poco::Util::AbstractConfiguration& config;
   Poco::Logger& logger;
 };
 
 struct StartResult {
   bool ok = true;
-  std::string error;  // names the config key or the resource that failed
+  std::string error;  // names the resource that failed (and the key that chose it, if any)
   static StartResult success() { return {}; }
   static StartResult failure(std::string error) { return StartResult{false, std::move(error)}; }
 };
@@ -51,13 +52,13 @@ struct TransportStats {
   std::uint64_t sessionsOpen = 0;
 };
 
-/// A way for clients to reach the broker, loaded from a plugin. The daemon starts each
-/// configured transport, and on shutdown calls beginDrain() on all of them, shuts the
-/// broker down (which flushes every session's subscription and ends it with
-/// kGoingAway), then stop().
+/// A way for clients to reach the broker, loaded from a plugin. The daemon first asks every
+/// configured transport to check its keys (checkConfig), then starts each one, and on
+/// shutdown calls beginDrain() on all of them, shuts the broker down (which flushes every
+/// session's subscription and ends it with kGoingAway), then stop().
 ///
-/// No method may throw: failures are results. start/beginDrain/stop/stats are called from
-/// the daemon's main thread.
+/// No method may throw: failures are results. checkConfig/start/beginDrain/stop/stats are
+/// called from the daemon's main thread.
 class Transport {
  public:
   virtual ~Transport() = default;
@@ -68,8 +69,20 @@ class Transport {
   /// actually bound (so a config asking for port 0 learns which). Empty if not networked.
   virtual std::string endpoint() const = 0;
 
-  /// Starts serving. After success, the transport may post to context.executor until
-  /// stop() has completed.
+  /// Checks the transport's own keys (prefix removed, as TransportContext::config has them)
+  /// against the session options it would run with, without starting anything: it
+  /// starts no thread, opens no socket and keeps nothing. Returns nullopt if start() would
+  /// accept them; otherwise a sentence naming the first bad key and its problem (an
+  /// unknown key, a value it cannot use). The daemon exits 78 on such an error, both for
+  /// --check-config and before starting any transport. May be called before, instead of,
+  /// or after start(), any number of times.
+  virtual std::optional<std::string> checkConfig(const Poco::Util::AbstractConfiguration& config,
+                                                 const SessionOptions& session) const = 0;
+
+  /// Starts serving. Refuses keys that checkConfig refuses, with the same message; but the
+  /// daemon starts a transport only once checkConfig has accepted its keys, so a failure
+  /// it sees here is a resource that cannot be had (a port in use, ...), and it exits 69.
+  /// After success, the transport may post to context.executor until stop() has completed.
   virtual StartResult start(TransportContext& context) = 0;
 
   /// Refuses new connections and publishes from now on (HTTP 503, WebSocket error
