@@ -236,9 +236,9 @@ TEST(HttpApiTest, IdleKeepAliveConnectionsDoNotHoldThePool) {
   Poco::StreamCopier::copyToString(idle.receiveResponse(response), body);
   ASSERT_EQ(response.getStatus(), 200);
 
-  const auto started = std::chrono::steady_clock::now();
+  // Answered while the idle connection is still open on the client's side; request() gives
+  // up (and the test fails) if its 5 s receive timeout passes first.
   EXPECT_EQ(server.request("GET", "/healthz").status, 200);
-  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(4));
 }
 
 TEST(HttpApiTest, ServesTheChatPage) {
