@@ -11,7 +11,8 @@ namespace spread::testing {
 /// A transport with no clients, for testing the daemon around it. Its keys:
 ///   endpoint = fake://      what endpoint() reports once started
 ///   failStart = false       true: start() fails, naming this key
-///   stopDelayMs = 0         how long stop() takes to report; -1: it never does
+///   stopDelayMs = 0         how long stop() takes to report (logging "<name> transport
+///                           stopped" as it does); -1: it never does
 /// Any other key makes start() fail with "unknown key '<key>'", as real transports must.
 /// It starts no thread: its slow stop is a timer on the daemon's executor. Built twice, as
 /// plugins "fake" and "fake2" (SPREAD_FAKE_NAME), so a daemon can run two transports.
