@@ -11,7 +11,8 @@ install(EXPORT spreadCoreTargets NAMESPACE spread:: DESTINATION ${CMAKE_INSTALL_
 
 if(TARGET spread_testing)
   install(TARGETS spread_testing EXPORT spreadTestingTargets)
-  install(DIRECTORY tests/mocks/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  # MockConnection mocks a transport interface, and the package installs no transport.
+  install(DIRECTORY tests/mocks/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} PATTERN mock_connection.h EXCLUDE)
   install(EXPORT spreadTestingTargets NAMESPACE spread:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/spread)
 endif()
 

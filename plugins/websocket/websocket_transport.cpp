@@ -81,7 +81,7 @@ transport::StartResult WebSocketTransport::start(transport::TransportContext& co
     loops_->first().adopt(std::make_shared<Listener>(socket, *routes_, http));
   } catch (const Poco::Exception& error) {
     loops_.reset();
-    return transport::StartResult::failure(std::string(kConfigPrefix) + "host/port: cannot listen on " + where +
+    return transport::StartResult::failure(std::string(kConfigPrefix) + "port: cannot listen on " + where +
                                            ": " + error.displayText());
   } catch (const std::exception& error) {
     loops_.reset();

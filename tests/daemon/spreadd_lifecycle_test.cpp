@@ -1,7 +1,7 @@
 // Proves spreadd's life with a working transport: it reports each transport and its
 // readiness, stops gracefully on SIGINT and SIGTERM, keeps to its grace period when a
 // transport never finishes stopping, and runs exactly the threads it was configured with.
-// Runs the real binary with the fake transport plugin; every wait is a poll with a deadline.
+// Runs the real binary with the fake transports; waits poll with deadlines; log lines show what it waited for.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -80,27 +80,28 @@ TEST_F(SpreaddLifecycleTest, StopsGracefullyOnSigterm) {
 
 TEST_F(SpreaddLifecycleTest, WaitsForATransportThatStopsWithinTheGracePeriod) {
   auto process = startReady(fakeConfig({"transport.fake.stopDelayMs = 300"}));
-  const auto signalled = DaemonProcess::Clock::now();
   ASSERT_TRUE(process->signal(SIGTERM));
   auto status = process->waitForExit(kExitTimeout);
   ASSERT_TRUE(status);
   EXPECT_TRUE(status->exitedWith(0)) << *status << "\n" << process->errors();
-  EXPECT_GE(DaemonProcess::Clock::now() - signalled, std::chrono::milliseconds(300));
+  // The transport logs this from a timer on spreadd's executor, which a spreadd that did
+  // not wait would have dropped (or exited before) instead of running.
+  EXPECT_THAT(process->errors(), HasSubstr("fake transport stopped"));
   EXPECT_THAT(process->errors(), Not(HasSubstr("did not stop")));
 }
 
 TEST_F(SpreaddLifecycleTest, ExitsWithinTheGracePeriodWhenATransportNeverStops) {
-  constexpr auto kGrace = std::chrono::milliseconds(1000);
-  constexpr auto kMargin = std::chrono::milliseconds(1500);  // process exit on a loaded machine
-  auto process = startReady(fakeConfig({"spread.shutdownGraceMs = 1000", "transport.fake.stopDelayMs = -1"}));
-  const auto signalled = DaemonProcess::Clock::now();
+  // fake never reports; fake2 reports half a second into the two-second grace period, so
+  // its line shows that spreadd went on waiting rather than giving up on fake at once.
+  auto process = startReady(fakeConfig({"spread.transports = fake, fake2", "transport.fake.stopDelayMs = -1",
+                                        "transport.fake2.stopDelayMs = 500"}));
   ASSERT_TRUE(process->signal(SIGTERM));
-  auto status = process->waitForExit(kGrace + kMargin);
-  ASSERT_TRUE(status) << "still running " << (kGrace + kMargin).count() << " ms after SIGTERM";
-  const auto took = DaemonProcess::Clock::now() - signalled;
+  // Without the grace period spreadd would wait for fake forever: this bounds that hang.
+  auto status = process->waitForExit(kExitTimeout);
+  ASSERT_TRUE(status) << "still running " << kExitTimeout.count() << " s after SIGTERM";
   EXPECT_TRUE(status->exitedWith(0)) << *status << "\n" << process->errors();
-  // It waited for the transport until the grace period was nearly over.
-  EXPECT_GE(took, kGrace * 8 / 10);
+  EXPECT_THAT(process->errors(), HasSubstr("fake transport will never finish stopping"));
+  EXPECT_THAT(process->errors(), HasSubstr("fake2 transport stopped"));
   EXPECT_THAT(process->errors(), HasSubstr("transport(s) fake did not stop within spread.shutdownGraceMs"));
   EXPECT_THAT(process->output(), HasSubstr("spreadd: stopped\n"));
 }

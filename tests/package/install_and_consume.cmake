@@ -1,7 +1,8 @@
 # Run with cmake -P (see CMakeLists.txt): installs SPREAD_BUILD_DIR into WORK_DIR/prefix,
-# configures, builds and runs CONSUMER_SOURCE_DIR against that prefix only. Any failing
-# step stops the script with the step's name and output.
-foreach(required SPREAD_BUILD_DIR CONSUMER_SOURCE_DIR WORK_DIR GENERATOR CXX_COMPILER)
+# configures, builds and runs CONSUMER_SOURCE_DIR against that prefix only, then builds
+# HEADERS_SOURCE_DIR there (each installed header compiled alone). Any failing step stops
+# the script with the step's name and output.
+foreach(required SPREAD_BUILD_DIR CONSUMER_SOURCE_DIR HEADERS_SOURCE_DIR WORK_DIR GENERATOR CXX_COMPILER)
   if(NOT DEFINED ${required} OR "${${required}}" STREQUAL "")
     message(FATAL_ERROR "install_and_consume.cmake: -D${required}=... is required")
   endif()
@@ -9,6 +10,7 @@ endforeach()
 
 set(prefix "${WORK_DIR}/prefix")
 set(consumer_build "${WORK_DIR}/consumer-build")
+set(headers_build "${WORK_DIR}/headers-build")
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 
@@ -30,7 +32,7 @@ endif()
 if(NOT BUILD_TYPE)
   set(BUILD_TYPE Debug)
 endif()
-run_step(configure "${CMAKE_COMMAND}" -S "${CONSUMER_SOURCE_DIR}" -B "${consumer_build}"
+set(configure_args
   -G "${GENERATOR}"
   "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}"
   "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}"
@@ -38,6 +40,7 @@ run_step(configure "${CMAKE_COMMAND}" -S "${CONSUMER_SOURCE_DIR}" -B "${consumer
   "-DCMAKE_EXE_LINKER_FLAGS=${flags}"
   "-DCMAKE_PREFIX_PATH=${prefix}"
   -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF)
+run_step(configure "${CMAKE_COMMAND}" -S "${CONSUMER_SOURCE_DIR}" -B "${consumer_build}" ${configure_args})
 
 # The package must come from the temporary prefix, not from the build tree.
 file(STRINGS "${consumer_build}/CMakeCache.txt" spread_dir_line REGEX "^spread_DIR:")
@@ -52,4 +55,8 @@ run_step(run "${consumer_build}/spread_consumer")
 if(NOT step_output MATCHES "spread_consumer: ok")
   message(FATAL_ERROR "package test: the consumer did not report success:\n${step_output}")
 endif()
-message(STATUS "package test: installed into ${prefix}; the consumer built and ran")
+
+run_step(headers-configure "${CMAKE_COMMAND}" -S "${HEADERS_SOURCE_DIR}" -B "${headers_build}" ${configure_args})
+string(REGEX MATCH "installed headers to compile alone: [0-9]+" headers_count "${step_output}")
+run_step(headers-build "${CMAKE_COMMAND}" --build "${headers_build}")
+message(STATUS "package test: installed into ${prefix}; the consumer built and ran; ${headers_count}, each compiled")

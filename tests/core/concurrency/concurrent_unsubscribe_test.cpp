@@ -12,6 +12,7 @@
 
 #include "real_broker.h"
 #include "spread/core/handler_subscriber.h"
+#include "thread_state.h"
 
 namespace spread::core {
 namespace {
@@ -182,25 +183,27 @@ TEST(ConcurrentUnsubscribeTest, RacingUnsubscribesEndASubscriptionExactlyOnceMid
   EXPECT_EQ(topic->stats().subscribers, 0u);
 }
 
-// A handler call holds itself open until unsubscribe() has been called, then gives a wrong
-// implementation 100 ms in which its unsubscribe() could return mid-call. The correct one
-// blocks until the call ends, so the handler never sees that return.
+// A handler call holds itself open until the thread calling unsubscribe() is either back
+// from it (wrong) or asleep in the kernel, waiting (right: it must wait for the call to end).
+// Nothing is timed: the handler lets go only once one of the two has been seen.
 TEST(ConcurrentUnsubscribeTest, UnsubscribeWaitsForAHandlerCallInProgress) {
   for (const bool async : {false, true}) {
     SCOPED_TRACE(async ? "async handler" : "sync handler");
     Await state;
     bool entered = false;
-    bool requested = false;
-    bool returned = false;
+    pid_t unsubscriber = 0;
+    std::atomic<bool> returned{false};
     bool exited = false;
     bool overlapped = false;
     test::RealBroker env;
     MessageHandler handler = [&](const MessagePtr&) {
       state.update([&] { entered = true; });
-      EXPECT_TRUE(state.waitFor([&] { return requested; }));
-      const bool sawReturn = state.waitFor([&] { return returned; }, std::chrono::milliseconds(100));
+      EXPECT_TRUE(state.waitFor([&] { return unsubscriber != 0; }));
+      const pid_t tid = state.read([&] { return unsubscriber; });
+      EXPECT_TRUE(test::pollUntil([&] { return returned.load() || test::isBlocked(tid); }))
+          << "unsubscribe() neither returned nor blocked";
       state.update([&] {
-        overlapped = sawReturn;
+        overlapped = returned.load();
         exited = true;
       });
     };
@@ -211,11 +214,16 @@ TEST(ConcurrentUnsubscribeTest, UnsubscribeWaitsForAHandlerCallInProgress) {
     SubscriptionHandle handle = topic->subscribe(subscriber).handle;
     ASSERT_EQ(topic->tryPublish(Payload::raw("held")), PublishOutcome::kAccepted);
     ASSERT_TRUE(state.waitFor([&] { return entered; }));
-    state.update([&] { requested = true; });
-    EXPECT_TRUE(handle.unsubscribe());
-    state.update([&] { returned = true; });
-    ASSERT_TRUE(state.waitFor([&] { return exited; }));
-    EXPECT_FALSE(state.read([&] { return overlapped; })) << "unsubscribe returned during a handler call";
+    std::thread unsubscribing([&] {
+      // Nothing between this update and unsubscribe() can put this thread to sleep.
+      state.update([&] { unsubscriber = test::currentThreadId(); });
+      EXPECT_TRUE(handle.unsubscribe());
+      returned = true;
+    });
+    const bool handlerExited = state.waitFor([&] { return exited; });
+    unsubscribing.join();
+    ASSERT_TRUE(handlerExited);
+    EXPECT_FALSE(state.read([&] { return overlapped; })) << "unsubscribe() returned during a handler call";
   }
 }
 

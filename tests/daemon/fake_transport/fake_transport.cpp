@@ -83,13 +83,17 @@ void FakeTransport::stop(core::Duration /*deadline*/, transport::StopCallback do
     neverCalled_ = std::move(done);
     return;
   }
+  // The line tells a test that the stop finished while spreadd still waited for it.
+  auto finish = [&logger = context_->logger, who = std::string(name()), done = std::move(done)] {
+    logger.information(who + " transport stopped");
+    done(transport::StopOutcome::kCompleted);
+  };
   if (stopDelayMs_ == 0) {
     lock.unlock();
-    done(transport::StopOutcome::kCompleted);
+    finish();
     return;
   }
-  context_->executor.postAfter(std::chrono::milliseconds(stopDelayMs_),
-                               [done = std::move(done)] { done(transport::StopOutcome::kCompleted); });
+  context_->executor.postAfter(std::chrono::milliseconds(stopDelayMs_), std::move(finish));
 }
 
 }  // namespace spread::testing

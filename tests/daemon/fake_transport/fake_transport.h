@@ -13,7 +13,8 @@ namespace spread::testing {
 ///   endpoint = fake://      what endpoint() reports once started
 ///   failStart = false       true: checkConfig accepts it but start() fails, naming this
 ///                           key, as a transport whose resource is unavailable does
-///   stopDelayMs = 0         how long stop() takes to report; -1: it never does
+///   stopDelayMs = 0         how long stop() takes to report (logging "<name> transport
+///                           stopped" as it does); -1: it never does
 /// Any other key makes checkConfig (and start) fail with "unknown key '<key>'", as real
 /// transports must; so does a value that is not of its key's type.
 /// It starts no thread: its slow stop is a timer on the daemon's executor. Built twice, as

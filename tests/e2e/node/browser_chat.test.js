@@ -9,12 +9,10 @@ const os = require('node:os');
 const path = require('node:path');
 const { test } = require('node:test');
 const { chromium } = require('playwright-core');
-const { Daemon, publish, startDaemon } = require('./harness');
+const { Daemon, publish, startDaemon, waitForSubscribers } = require('./harness');
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ACTION_TIMEOUT_MS = 15000;
-const WELCOME_ROUNDS_MAX = 20;
-const WELCOME_WAIT_MS = 500;
 
 async function openBrowser(t) {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/install-deps.sh --with-test-clients`);
@@ -49,17 +47,12 @@ async function joinChat(context, daemon, name) {
   return page;
 }
 
-/** A page's socket is open before its subscription is registered: publish a greeting until
- *  every page shows one. */
-async function greetUntilAllListen(daemon, pages) {
-  for (let round = 0; ; round += 1) {
-    assert.ok(round < WELCOME_ROUNDS_MAX, 'the pages never received a greeting');
-    assert.equal((await publish(daemon, 'e2e', `welcome (${round})`)).status, 204);
-    const heard = await Promise.all(pages.map((page) =>
-      page.locator('#messages li', { hasText: 'welcome' }).first()
-        .waitFor({ timeout: WELCOME_WAIT_MS }).then(() => true, () => false)));
-    if (heard.every(Boolean)) return;
-  }
+/** A page's socket is open before its subscription is registered: once the server counts
+ *  every page's, a greeting must show on each of them. */
+async function greetWhenAllListen(daemon, pages, greeting) {
+  await waitForSubscribers(daemon, pages.length);
+  assert.equal((await publish(daemon, 'e2e', greeting)).status, 204);
+  await Promise.all(pages.map((page) => page.locator('#messages li', { hasText: greeting }).first().waitFor()));
 }
 
 async function say(page, text) {
@@ -86,7 +79,7 @@ test('two browser pages chat through spreadd, HTML shown literally, reconnecting
     const context = await openBrowser(t);
     const alice = await joinChat(context, daemon, 'Alice');
     const bob = await joinChat(context, daemon, 'Bob');
-    await greetUntilAllListen(daemon, [alice, bob]);
+    await greetWhenAllListen(daemon, [alice, bob], 'welcome');
     assert.equal(await alice.textContent('#status'), 'connected');
 
     await say(alice, 'Hi Bob!');
@@ -121,7 +114,7 @@ test('two browser pages chat through spreadd, HTML shown literally, reconnecting
     });
     await alice.locator('#status[data-state="open"]').waitFor({ timeout: 30000 });
     await bob.locator('#status[data-state="open"]').waitFor({ timeout: 30000 });
-    await greetUntilAllListen(again, [alice, bob]);
+    await greetWhenAllListen(again, [alice, bob], 'welcome back');
     await say(bob, 'Back again');
     assert.equal((await lineSaying(alice, 'Back again')).name, 'Bob');
     assert.deepEqual([...alice.problems, ...bob.problems], [], 'the page threw');

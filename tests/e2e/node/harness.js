@@ -137,6 +137,20 @@ async function metrics(daemon) {
   return samples;
 }
 
+/** Resolves once `topic` has `count` registered subscribers, by GET /metrics (a subscription is
+ *  registered a moment after its upgrade, and only the server can tell when); rejects if that
+ *  has not happened within `timeoutMs`. */
+async function waitForSubscribers(daemon, count, topic = 'chat', timeoutMs = RECEIVE_TIMEOUT_MS) {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const seen = (await metrics(daemon)).get(`spread_subscribers{topic="${topic}"}`) ?? 0;
+    if (seen === count) return;
+    if (performance.now() > deadline) {
+      throw new Error(`topic ${topic} has ${seen} subscribers, not ${count}, after ${timeoutMs} ms`);
+    }
+  }
+}
+
 /** A ws client on GET /subscribe that queues the text frames it receives, as JSON. */
 class Subscriber {
   static async connect(daemon, topic, options = {}) {
@@ -218,4 +232,6 @@ async function startDaemon(t, overrides) {
   return daemon;
 }
 
-module.exports = { Daemon, Subscriber, metrics, publish, startDaemon, withTimeout, RECEIVE_TIMEOUT_MS };
+module.exports = {
+  Daemon, Subscriber, metrics, publish, startDaemon, waitForSubscribers, withTimeout, RECEIVE_TIMEOUT_MS,
+};

@@ -6,13 +6,11 @@
 const assert = require('node:assert/strict');
 const { test } = require('node:test');
 const WebSocket = require('ws');
-const { metrics, publish, startDaemon, withTimeout } = require('./harness');
+const { RECEIVE_TIMEOUT_MS, metrics, publish, startDaemon, waitForSubscribers, withTimeout } = require('./harness');
 
 const SUBSCRIBERS = 3000;
 const CONNECTING_AT_ONCE = 100;
 const CONNECT_ALL_MS = 20000;
-const PROBE_ROUNDS_MAX = 20;
-const PROBE_WAIT_MS = 1000;
 
 test(`${SUBSCRIBERS} idle subscribers are all accepted without new threads`, async (t) => {
   const daemon = await startDaemon(t);
@@ -20,14 +18,15 @@ test(`${SUBSCRIBERS} idle subscribers are all accepted without new threads`, asy
 
   const sockets = [];
   let heard = 0;
-  let someoneHeard = () => {};
+  let everyoneHeard;
+  const allHeard = new Promise((resolve) => { everyoneHeard = resolve; });
   const connectOne = () => new Promise((resolve, reject) => {
     const ws = new WebSocket(daemon.wsUrl());
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
     ws.once('message', () => {
       heard += 1;
-      someoneHeard();
+      if (heard === SUBSCRIBERS) everyoneHeard();
     });
   });
   const connectAll = async () => {
@@ -39,16 +38,12 @@ test(`${SUBSCRIBERS} idle subscribers are all accepted without new threads`, asy
   t.after(() => sockets.forEach((ws) => ws.terminate()));
   await withTimeout(connectAll(), CONNECT_ALL_MS, `${SUBSCRIBERS} WebSocket upgrades`);
 
-  // A subscription is registered just after its upgrade: publish until every socket has
-  // heard one (each listens for its first message only).
-  for (let round = 0; heard < SUBSCRIBERS; round += 1) {
-    assert.ok(round < PROBE_ROUNDS_MAX, `only ${heard} of ${SUBSCRIBERS} subscribers got a message`);
-    assert.equal((await publish(daemon, 'probe', String(round))).status, 204);
-    await withTimeout(new Promise((resolve) => {
-      someoneHeard = () => { if (heard === SUBSCRIBERS) resolve(); };
-      someoneHeard();
-    }), PROBE_WAIT_MS, 'every subscriber to hear a probe').catch(() => {});
-  }
+  // A subscription is registered just after its upgrade: once the server counts them all, one
+  // message must reach every socket (each listens for its first message only).
+  await waitForSubscribers(daemon, SUBSCRIBERS, 'chat', CONNECT_ALL_MS);
+  assert.equal((await publish(daemon, 'probe', 'to all')).status, 204);
+  await withTimeout(allHeard, RECEIVE_TIMEOUT_MS, 'every subscriber to hear the message')
+    .catch((error) => { throw new Error(`${error.message}; ${heard} of ${SUBSCRIBERS} heard it`); });
 
   const threadsAfter = daemon.threads();
   const samples = await metrics(daemon);

@@ -157,12 +157,19 @@ class RawConnection:
 
     def send_text_frame(self, text):
         """A client text frame: FIN, masked as RFC 6455 requires of clients."""
-        payload = text.encode()
+        self.send_frame(0x1, text.encode())
+
+    def send_close_frame(self, code):
+        """A client close frame carrying `code` and no reason."""
+        self.send_frame(0x8, struct.pack("!H", code))
+
+    def send_frame(self, opcode, payload):
+        """One whole client frame (FIN set), masked; payloads up to 65535 bytes."""
         mask = os.urandom(4)
         if len(payload) < 126:
-            header = struct.pack("!BB", 0x81, 0x80 | len(payload))
+            header = struct.pack("!BB", 0x80 | opcode, 0x80 | len(payload))
         else:
-            header = struct.pack("!BBH", 0x81, 0x80 | 126, len(payload))
+            header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, len(payload))
         masked = bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload))
         self.send(header + mask + masked)
 

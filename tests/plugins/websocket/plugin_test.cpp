@@ -136,10 +136,21 @@ TEST_F(PluginTest, CheckConfigAcceptsGoodKeysWithoutBinding) {
   Poco::Net::ServerSocket taken(Poco::Net::SocketAddress("127.0.0.1", 0));
   config_->setString("host", "127.0.0.1");
   config_->setString("port", std::to_string(taken.address().port()));
-  config_->setString("httpThreads", "2");
+  config_->setString("ioThreads", "2");
   WebSocketTransport websocket;
   EXPECT_EQ(websocket.checkConfig(*config_, {}), std::nullopt);
   EXPECT_EQ(websocket.endpoint(), "");
+}
+
+TEST_F(PluginTest, KeysOfThePocoServerAreAcceptedWithAWarning) {
+  // Configurations written before every request moved to the I/O loops still start.
+  config_->setString("httpThreads", "4");
+  config_->setString("httpQueueMax", "256");
+  auto parsed = parseConfig(*config_);
+  ASSERT_TRUE(std::holds_alternative<WebSocketConfig>(parsed)) << std::get<std::string>(parsed);
+  const std::vector<std::string>& warnings = std::get<WebSocketConfig>(parsed).warnings;
+  ASSERT_EQ(warnings.size(), 2u);
+  for (const std::string& warning : warnings) EXPECT_NE(warning.find("no longer does anything"), std::string::npos);
 }
 
 TEST_F(PluginTest, StartFailsWhenThePortIsTaken) {
@@ -150,7 +161,7 @@ TEST_F(PluginTest, StartFailsWhenThePortIsTaken) {
   auto ctx = context();
   const transport::StartResult started = websocket.start(ctx);
   ASSERT_FALSE(started.ok);
-  EXPECT_NE(started.error.find("transport.websocket.host/port: cannot listen on 127.0.0.1:"), std::string::npos)
+  EXPECT_NE(started.error.find("transport.websocket.port: cannot listen on 127.0.0.1:"), std::string::npos)
       << started.error;
 }
 

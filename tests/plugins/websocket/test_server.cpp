@@ -16,7 +16,10 @@ namespace spread::plugins::websocket::testing {
 
 TestServer::TestServer(TestServerOptions options)
     : options_(std::move(options)),
-      executor_(options_.executorThreads),
+      pool_(options_.executorThreads),
+      manualTimers_(options_.manualTime ? std::make_unique<ManualTimerExecutor>(pool_, manualClock_) : nullptr),
+      clock_(options_.manualTime ? static_cast<core::Clock&>(manualClock_) : steadyClock_),
+      executor_(manualTimers_ ? static_cast<core::Executor&>(*manualTimers_) : pool_),
       broker_(clock_, executor_, options_.broker),
       publisher_(broker_, metrics_, options_.session.publishWaitMax, "chat"),
       config_(new Poco::Util::MapConfiguration) {
@@ -36,7 +39,7 @@ TestServer::TestServer(TestServerOptions options)
 
 TestServer::~TestServer() {
   if (!stopped_) transport_.stop(std::chrono::seconds(0), [](transport::StopOutcome) {});
-  executor_.shutdown();
+  pool_.shutdown();
 }
 
 HttpReply TestServer::request(const std::string& method, const std::string& target, const std::string& body) {

@@ -1,8 +1,9 @@
 #pragma once
 
 // An in-process Spread server for the WebSocket transport's tests: a real broker,
-// thread-pool executor and steady clock, and the transport started directly on
-// 127.0.0.1 with an ephemeral port. Also small HTTP and WebSocket client helpers.
+// thread-pool executor and steady clock (or, on request, timers on a manual clock), and the
+// transport started directly on 127.0.0.1 with an ephemeral port. Also small HTTP and
+// WebSocket client helpers.
 #include <Poco/AutoPtr.h>
 #include <Poco/Net/WebSocket.h>
 #include <Poco/Util/MapConfiguration.h>
@@ -14,7 +15,9 @@
 #include <string>
 
 #include "client_frames.h"
+#include "manual_timer_executor.h"
 #include "spread/core/broker.h"
+#include "spread/core/manual_clock.h"
 #include "spread/core/steady_clock.h"
 #include "spread/core/thread_pool_executor.h"
 #include "spread/transport/metrics.h"
@@ -31,6 +34,9 @@ struct TestServerOptions {
   std::map<std::string, std::string> config;
   std::size_t executorThreads = 2;
   core::BrokerOptions broker;
+  /// Run on a ManualClock, with timers (keepalive, idle and close timeouts) that fire only
+  /// through timers(); tasks still run on the thread pool.
+  bool manualTime = false;
 };
 
 inline TestServerOptions withConfig(std::map<std::string, std::string> config) {
@@ -54,6 +60,8 @@ class TestServer {
   std::uint16_t port() const { return port_; }
   core::Broker& broker() { return broker_; }
   core::Executor& executor() { return executor_; }
+  /// REQUIRES: the server was made with `manualTime`.
+  ManualTimerExecutor& timers() { return *manualTimers_; }
   transport::Metrics& metrics() { return metrics_; }
   transport::PublishService& publisher() { return publisher_; }
   WebSocketTransport& transport() { return transport_; }
@@ -71,8 +79,12 @@ class TestServer {
 
  private:
   TestServerOptions options_;
-  core::SteadyClock clock_;
-  core::ThreadPoolExecutor executor_;
+  core::SteadyClock steadyClock_;
+  core::ManualClock manualClock_;
+  core::ThreadPoolExecutor pool_;
+  std::unique_ptr<ManualTimerExecutor> manualTimers_;  // set with `manualTime`
+  core::Clock& clock_;
+  core::Executor& executor_;
   core::Broker broker_;
   transport::Metrics metrics_;
   transport::PublishService publisher_;

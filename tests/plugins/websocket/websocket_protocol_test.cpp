@@ -1,7 +1,8 @@
 // Proves the WebSocket side of the transport over real sockets: clients publish with text
 // frames, pings are answered, fragments are reassembled, each protocol violation closes
-// with its RFC 6455 code and a reason, and the closing handshake completes. No sleeps:
-// every wait is a read with a deadline.
+// with its RFC 6455 code and a reason, the closing handshake completes, and keepalive pings
+// and idle closes follow the server's (manual) clock. No sleeps: every wait is a read with a
+// deadline.
 #include <gtest/gtest.h>
 
 #include "test_server.h"
@@ -167,35 +168,50 @@ TEST(WebSocketProtocolTest, PocoClientCloseHandshakeCompletes) {
 
 TEST(WebSocketProtocolTest, ServerPingsThenClosesAnIdleClient) {
   TestServerOptions options;
+  options.manualTime = true;
   options.session.pingInterval = std::chrono::milliseconds(100);
   options.session.idleTimeout = std::chrono::milliseconds(300);
   options.config["closeTimeoutMs"] = "200";
   TestServer server(options);
   auto client = server.subscribeRaw();
-  // The raw client never answers pings: the server must ping, then give up on it.
-  std::optional<ServerFrame> ping = client->readFrame(std::chrono::seconds(2));
-  ASSERT_TRUE(ping);
-  EXPECT_EQ(ping->opcode, Opcode::kPing);
-  std::optional<ServerFrame> close = client->readUntil(Opcode::kClose, std::chrono::seconds(3));
+  // The raw client never answers: the timers at 100 and 200 ms ping it, and the one at
+  // 300 ms finds it idle.
+  for (int ping = 1; ping <= 2; ++ping) {
+    ASSERT_TRUE(server.timers().fireNextTimer()) << "ping " << ping;
+    std::optional<ServerFrame> frame = client->readFrame();
+    ASSERT_TRUE(frame) << "ping " << ping;
+    EXPECT_EQ(frame->opcode, Opcode::kPing) << "ping " << ping;
+  }
+  ASSERT_TRUE(server.timers().fireNextTimer());
+  std::optional<ServerFrame> close = client->readFrame();
   ASSERT_TRUE(close);
+  EXPECT_EQ(close->opcode, Opcode::kClose);
   EXPECT_EQ(close->closeCode(), 1001);
   EXPECT_EQ(close->closeReason(), "idle timeout");
-  // Nor does it answer the close: the server drops it once closeTimeoutMs has passed.
-  EXPECT_TRUE(client->waitForEof(std::chrono::seconds(3)));
+  // Nor does it answer the close: the connection stays until closeTimeoutMs has passed on
+  // the server's clock, and then it is dropped.
+  EXPECT_EQ(server.transport().stats().connectionsOpen, 1u);
+  server.timers().advanceBy(std::chrono::milliseconds(200));
+  EXPECT_TRUE(client->waitForEof());
 }
 
 TEST(WebSocketProtocolTest, AnsweringPingsKeepsTheClientAlive) {
   TestServerOptions options;
+  options.manualTime = true;
   options.session.pingInterval = std::chrono::milliseconds(50);
   options.session.idleTimeout = std::chrono::milliseconds(300);
   TestServer server(options);
   auto client = server.subscribeRaw();
-  // Answer five pings, which spans more than the idle timeout.
+  // Eight pings span 400 ms of the server's clock, more than the idle timeout. Each pong
+  // has been handled (its task has run) before the next timer fires.
   for (int answered = 0; answered < 8; ++answered) {
-    std::optional<ServerFrame> frame = client->readFrame(std::chrono::seconds(2));
-    ASSERT_TRUE(frame);
+    ASSERT_TRUE(server.timers().fireNextTimer());
+    std::optional<ServerFrame> frame = client->readFrame();
+    ASSERT_TRUE(frame) << "after " << answered << " pongs";
     ASSERT_EQ(frame->opcode, Opcode::kPing) << "closed after " << answered << " pongs";
+    const std::uint64_t posted = server.timers().posted();
     client->send(clientFrame({Opcode::kPong, frame->payload}));
+    ASSERT_TRUE(server.timers().waitUntilIdle(posted + 1)) << "pong " << answered << " was not handled";
   }
 }
 

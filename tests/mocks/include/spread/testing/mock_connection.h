@@ -1,16 +1,20 @@
 #pragma once
 
+#include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include <gmock/gmock.h>
 
+#include "spread/core/message.h"
+#include "spread/transport/close_code.h"
 #include "spread/transport/connection.h"
 
 namespace spread::testing {
 
-// Needs spread::transport as well as spread::testing.
+// Needs spread::transport as well as spread::testing, so it is for Spread's own tests: the
+// installed package has no transport, and leaves this header out.
 class MockConnection : public transport::Connection {
  public:
   MOCK_METHOD(void, send, (std::span<const core::MessagePtr> messages), (override));
