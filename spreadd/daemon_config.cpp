@@ -275,17 +275,24 @@ std::string locateTransportError(const TransportSettings& settings, const std::s
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
   };
   const std::string fullPrefix = "transport." + settings.name + ".";
+  // The key mentioned first is the one the error is about: later mentions are the
+  // sentence's detail, such as the list of known keys after "unknown key".
   const std::pair<std::string, Setting>* best = nullptr;
+  std::size_t bestAt = std::string::npos;
   for (const auto& candidate : settings.keys) {
     const std::string& key = candidate.first;
-    for (std::size_t at = error.find(key); at != std::string::npos; at = error.find(key, at + 1)) {
+    for (std::size_t at = error.find(key); at != std::string::npos && at <= bestAt; at = error.find(key, at + 1)) {
       const bool startsWord =
           at == 0 || !isKeyChar(error[at - 1]) || std::string_view(error).substr(0, at).ends_with(fullPrefix);
       const std::size_t end = at + key.size();
       // A sentence may end right after the key, so a final '.' still ends the word.
       const bool endsWord = end == error.size() || !isKeyChar(error[end]) ||
                             (error[end] == '.' && (end + 1 == error.size() || !isKeyChar(error[end + 1])));
-      if (startsWord && endsWord && (best == nullptr || key.size() > best->first.size())) best = &candidate;
+      if (startsWord && endsWord && (at < bestAt || key.size() > best->first.size())) {
+        best = &candidate;
+        bestAt = at;
+        break;
+      }
     }
   }
   if (best == nullptr) return "transport '" + settings.name + "': " + error;

@@ -66,6 +66,7 @@ std::optional<int> parseLogLevel(std::string_view name);
 
 /// If `error` mentions one of `settings`' keys (as a word, e.g. "unknown key 'bogus'"),
 /// prefixes it with where that key was set: "<file>:<line>: transport.<name>.<key>: <error>".
+/// Of several keys it mentions, the first one counts (the longer where two start at once).
 /// Otherwise returns "transport '<name>': <error>".
 std::string locateTransportError(const TransportSettings& settings, const std::string& error);
 

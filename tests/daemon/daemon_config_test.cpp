@@ -153,5 +153,19 @@ TEST(DaemonConfigTest, TransportErrorsAreLocatedByTheKeyTheyName) {
             "transport 'fake': cannot bind: address in use (support not ready)");
 }
 
+// Found by tests/fuzz/config_fuzzer: the websocket transport's "unknown key" error lists
+// the known keys, and the longest of those used to win over the misspelt one.
+TEST(DaemonConfigTest, TransportErrorsAreLocatedByTheKeyNamedFirst) {
+  TransportSettings settings{"fake",
+                             {{"httpIdleTimeoutMs", Setting{"30000", "built-in defaults", 90}},
+                              {"port", Setting{"8000", "built-in defaults", 70}},
+                              {"prot", Setting{"1", "server.properties", 2}}}};
+  EXPECT_EQ(locateTransportError(settings, "transport.fake.prot: unknown key (known: port, httpIdleTimeoutMs)"),
+            "server.properties:2: transport.fake.prot: transport.fake.prot: unknown key (known: port, "
+            "httpIdleTimeoutMs)");
+  EXPECT_EQ(locateTransportError(settings, "port must be a number, not 'httpIdleTimeoutMs'"),
+            "built-in defaults:70: transport.fake.port: port must be a number, not 'httpIdleTimeoutMs'");
+}
+
 }  // namespace
 }  // namespace spread::daemon
