@@ -189,7 +189,10 @@ void collectTransportKey(const PropertyEntry& entry, const std::string& source, 
     }
     return;
   }
-  auto& [name, key] = *split;
+  // Named references rather than a structured binding: clang before 16 (the fuzz preset's
+  // clang++-14) cannot capture a binding in a lambda.
+  const std::string& name = split->first;
+  const std::string& key = split->second;
   auto transport = std::find_if(config.transportSettings.begin(), config.transportSettings.end(),
                                 [&](const TransportSettings& settings) { return settings.name == name; });
   if (transport == config.transportSettings.end()) {
