@@ -172,12 +172,16 @@ void readDaemonKeys(SettingReader& reader, DaemonConfig& config) {
   if (const Setting* logFile = reader.find("logging.file")) config.logFile = *logFile;
 }
 
-// Splits "transport.<name>.<key>" into name and key; nullopt if it has no key part.
+// Splits "transport.<name>.<key>" into name and key; nullopt if it has no key part, or a
+// part of the name is empty ("transport.websocket..port"): a transport's configuration
+// could not list such a key by its parts.
 std::optional<std::pair<std::string, std::string>> splitTransportKey(std::string_view key) {
   const std::string_view rest = key.substr(kTransportPrefix.size());
   const std::size_t dot = rest.find('.');
   if (dot == std::string_view::npos || dot == 0 || dot + 1 == rest.size()) return std::nullopt;
-  return std::pair{std::string(rest.substr(0, dot)), std::string(rest.substr(dot + 1))};
+  const std::string_view name = rest.substr(dot + 1);
+  if (name.front() == '.' || name.back() == '.' || name.find("..") != std::string_view::npos) return std::nullopt;
+  return std::pair{std::string(rest.substr(0, dot)), std::string(name)};
 }
 
 void collectTransportKey(const PropertyEntry& entry, const std::string& source, bool fromDefaults, DaemonConfig& config,
@@ -185,7 +189,8 @@ void collectTransportKey(const PropertyEntry& entry, const std::string& source, 
   auto split = splitTransportKey(entry.key);
   if (!split) {
     if (!fromDefaults) {
-      errors.push_back(ConfigError{source, entry.line, entry.key, "is not of the form transport.<name>.<key>"});
+      errors.push_back(
+          ConfigError{source, entry.line, entry.key, "is not of the form transport.<name>.<key>, with no empty part"});
     }
     return;
   }

@@ -101,6 +101,17 @@ TEST(DaemonConfigTest, DefaultKeysOfUnlistedTransportsAreDropped) {
   EXPECT_EQ(config.transportSettings[0].keys[0].first, "x");
 }
 
+// Found by tests/fuzz/config_fuzzer: "transport.websocket..port" reached the transport,
+// whose key walk then overflowed the stack.
+TEST(DaemonConfigTest, TransportKeysWithAnEmptyPartAreRefused) {
+  EXPECT_THAT(readErrors("transport.websocket..port = 1\n"
+                         "transport.websocket.port. = 1\n"
+                         "transport.websocket.a..b = 1\n"),
+              ElementsAre(HasSubstr("server.properties:1: transport.websocket..port: is not of the form"),
+                          HasSubstr("server.properties:2: transport.websocket.port.: is not of the form"),
+                          HasSubstr("server.properties:3: transport.websocket.a..b: is not of the form")));
+}
+
 TEST(DaemonConfigTest, TransportListIsTrimmedAndOrdered) {
   const auto config = readOk("spread.transports = b , a\n");
   EXPECT_THAT(config.transports, ElementsAre("b", "a"));
