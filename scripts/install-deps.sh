@@ -2,15 +2,30 @@
 # Installs what Spread needs to build and test on Debian bookworm, from Debian's packages
 # (and, for the browser and Node client tests, npm). Idempotent: installs only what is
 # missing. Run as root.
+#   --with-test-clients   also the Python, Node and browser clients of the e2e tests
+#   --with-fuzzers        also clang and libFuzzer, for scripts/fuzz
 set -euo pipefail
+
+test_clients=0
+fuzzers=0
+for option in "$@"; do
+  case "$option" in
+    --with-test-clients) test_clients=1 ;;
+    --with-fuzzers) fuzzers=1 ;;
+    *) echo "install-deps: unknown option '$option'" >&2; exit 2 ;;
+  esac
+done
 
 packages=(build-essential cmake ninja-build pkg-config
           libpoco-dev libgtest-dev libgmock-dev libbenchmark-dev)
-if [[ "${1:-}" == "--with-test-clients" ]]; then
+if (( test_clients )); then
   packages+=(python3 python3-websockets nodejs chromium)
   # Node.js builds from outside Debian (NodeSource) bundle npm and conflict with Debian's
   # npm package, so that is only asked for when no npm is there.
   command -v npm >/dev/null || packages+=(npm)
+fi
+if (( fuzzers )); then
+  packages+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev)
 fi
 
 missing=()
@@ -25,7 +40,7 @@ if (( ${#missing[@]} > 0 )); then
 fi
 
 # The Node clients' packages, from their committed lock files (node_modules is not committed).
-if [[ "${1:-}" == "--with-test-clients" ]]; then
+if (( test_clients )); then
   root="$(cd "$(dirname "$0")/.." && pwd)"
   for folder in tests/e2e/node bench/peers; do
     if [[ ! -d "$root/$folder/node_modules" ]]; then

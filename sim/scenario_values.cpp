@@ -2,9 +2,18 @@
 
 #include <cctype>
 #include <charconv>
+#include <limits>
 #include <map>
 
 namespace spread::sim::scenario_values {
+
+namespace {
+
+// Far longer than any simulation, and small enough that adding up a scenario's times and
+// durations cannot overflow the signed nanosecond count.
+constexpr std::int64_t kDurationMaxNs = std::int64_t{365} * 24 * 3600 * 1'000'000'000;
+
+}  // namespace
 
 std::vector<Token> tokenize(std::string_view line) {
   std::vector<Token> tokens;
@@ -70,6 +79,12 @@ core::Duration parseDuration(std::string_view text, std::string_view what) {
   auto whole = parseUnsigned(number.substr(0, dot));
   if (!whole)
     throw LineError{"expected " + std::string(what) + " as a duration, got '" + std::string(text) + "'"};
+  // Checked before multiplying: the nanosecond count is signed, and overflowing it is
+  // undefined behaviour, not an error message.
+  if (*whole >= static_cast<std::uint64_t>(kDurationMaxNs / factor)) {
+    throw LineError{"expected " + std::string(what) + " as a duration below a year (31536000s), got '" +
+                    std::string(text) + "'"};
+  }
   std::int64_t ns = static_cast<std::int64_t>(*whole) * factor;
   if (dot != std::string_view::npos) {
     const std::string_view fraction = number.substr(dot + 1);
@@ -94,7 +109,8 @@ std::size_t parseBytes(std::string_view text, std::string_view what) {
     number.remove_suffix(3);
   }
   auto value = parseUnsigned(number);
-  if (!value || *value == 0)
+  // A count that wraps around when scaled would come out as some other, smaller number.
+  if (!value || *value == 0 || *value > std::numeric_limits<std::size_t>::max() / factor)
     throw LineError{"expected " + std::string(what) + " as a positive byte count like 4096 or 64KiB, got '" +
                     std::string(text) + "'"};
   return static_cast<std::size_t>(*value * factor);

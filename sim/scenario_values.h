@@ -27,9 +27,9 @@ struct LineError {
 std::vector<Token> tokenize(std::string_view line);
 
 std::optional<std::uint64_t> parseUnsigned(std::string_view text);
-/// "250us", "10ms", "1.5s", "0"; `what` names the value in the error.
+/// "250us", "10ms", "1.5s", "0", below a year; `what` names the value in the error.
 core::Duration parseDuration(std::string_view text, std::string_view what);
-/// "4096", "64KiB", "1MiB"; positive.
+/// "4096", "64KiB", "1MiB"; positive, and within a size_t once scaled.
 std::size_t parseBytes(std::string_view text, std::string_view what);
 /// A whole number from 1 to `max`.
 std::uint64_t parseCount(std::string_view text, std::string_view what, std::uint64_t max = UINT32_MAX);

@@ -175,12 +175,16 @@ void readDaemonKeys(SettingReader& reader, DaemonConfig& config) {
   if (const Setting* logFile = reader.find("logging.file")) config.logFile = *logFile;
 }
 
-// Splits "transport.<name>.<key>" into name and key; nullopt if it has no key part.
+// Splits "transport.<name>.<key>" into name and key; nullopt if it has no key part, or a
+// part of the name is empty ("transport.websocket..port"): a transport's configuration
+// could not list such a key by its parts.
 std::optional<std::pair<std::string, std::string>> splitTransportKey(std::string_view key) {
   const std::string_view rest = key.substr(kTransportPrefix.size());
   const std::size_t dot = rest.find('.');
   if (dot == std::string_view::npos || dot == 0 || dot + 1 == rest.size()) return std::nullopt;
-  return std::pair{std::string(rest.substr(0, dot)), std::string(rest.substr(dot + 1))};
+  const std::string_view name = rest.substr(dot + 1);
+  if (name.front() == '.' || name.back() == '.' || name.find("..") != std::string_view::npos) return std::nullopt;
+  return std::pair{std::string(rest.substr(0, dot)), std::string(name)};
 }
 
 void collectTransportKey(const PropertyEntry& entry, const std::string& source, bool fromDefaults, DaemonConfig& config,
@@ -188,11 +192,15 @@ void collectTransportKey(const PropertyEntry& entry, const std::string& source, 
   auto split = splitTransportKey(entry.key);
   if (!split) {
     if (!fromDefaults) {
-      errors.push_back(ConfigError{source, entry.line, entry.key, "is not of the form transport.<name>.<key>"});
+      errors.push_back(
+          ConfigError{source, entry.line, entry.key, "is not of the form transport.<name>.<key>, with no empty part"});
     }
     return;
   }
-  auto& [name, key] = *split;
+  // Named references rather than a structured binding: clang before 16 (the fuzz preset's
+  // clang++-14) cannot capture a binding in a lambda.
+  const std::string& name = split->first;
+  const std::string& key = split->second;
   auto transport = std::find_if(config.transportSettings.begin(), config.transportSettings.end(),
                                 [&](const TransportSettings& settings) { return settings.name == name; });
   if (transport == config.transportSettings.end()) {
@@ -284,7 +292,7 @@ std::string locateTransportError(const TransportSettings& settings, const std::s
   std::size_t bestAt = std::string::npos;
   for (const auto& candidate : settings.keys) {
     const std::string& key = candidate.first;
-    for (std::size_t at = error.find(key); at != std::string::npos; at = error.find(key, at + 1)) {
+    for (std::size_t at = error.find(key); at != std::string::npos && at <= bestAt; at = error.find(key, at + 1)) {
       const bool startsWord =
           at == 0 || !isKeyChar(error[at - 1]) || std::string_view(error).substr(0, at).ends_with(fullPrefix);
       const std::size_t end = at + key.size();

@@ -12,17 +12,23 @@ namespace spread::plugins::websocket {
 namespace {
 
 // Every leaf key under `root`, full names ("a.b"), so that a misspelt nested key is
-// reported as itself rather than as its known parent.
-void collectKeys(const Poco::Util::AbstractConfiguration& config, const std::string& root,
+// reported as itself rather than as its known parent. Returns false if a key starts with
+// '.': Poco lists it as an empty child of the root, which names the root again, so walking
+// into it would recurse until the stack overflows.
+bool collectKeys(const Poco::Util::AbstractConfiguration& config, const std::string& root,
                  std::vector<std::string>& out) {
   Poco::Util::AbstractConfiguration::Keys children;
   config.keys(root, children);
   if (children.empty()) {
     if (!root.empty()) out.push_back(root);
-    return;
+    return true;
   }
   if (!root.empty() && config.hasProperty(root)) out.push_back(root);
-  for (const std::string& child : children) collectKeys(config, root.empty() ? child : root + "." + child, out);
+  for (const std::string& child : children) {
+    if (root.empty() && child.empty()) return false;
+    if (!collectKeys(config, root.empty() ? child : root + "." + child, out)) return false;
+  }
+  return true;
 }
 
 std::optional<std::uint64_t> parseWhole(const std::string& text) {
@@ -38,7 +44,9 @@ std::optional<std::uint64_t> parseWhole(const std::string& text) {
 std::variant<WebSocketConfig, std::string> parseConfig(const Poco::Util::AbstractConfiguration& config) {
   WebSocketConfig result;
   std::vector<std::string> keys;
-  collectKeys(config, "", keys);
+  if (!collectKeys(config, "", keys)) {
+    return std::string(kConfigPrefix) + ": a key starts with '.' (the first part of its name is empty)";
+  }
 
   auto whole = [&](const std::string& key, std::uint64_t minimum, std::uint64_t maximum,
                    std::uint64_t& value) -> std::optional<std::string> {

@@ -42,7 +42,9 @@ inline constexpr const char* kConfigPrefix = "transport.websocket.";
 
 /// Reads `config`, starting from the defaults above. On error returns a sentence naming
 /// the full key (transport.websocket.<key>) and the problem: an unknown key, a value that
-/// is not a whole number in its range, or a list entry that is not an origin or address.
+/// is not a whole number in its range, or a list entry that is not an origin or address; a
+/// key starting with '.', which Poco's key tree cannot name, is refused as
+/// "transport.websocket.: a key starts with '.' ...".
 std::variant<WebSocketConfig, std::string> parseConfig(const Poco::Util::AbstractConfiguration& config);
 
 }  // namespace spread::plugins::websocket

@@ -108,6 +108,17 @@ TEST(DaemonConfigTest, DefaultKeysOfUnlistedTransportsAreDropped) {
   EXPECT_EQ(config.transportSettings[0].keys[0].first, "x");
 }
 
+// Found by tests/fuzz/config_fuzzer: "transport.websocket..port" reached the transport,
+// whose key walk then overflowed the stack.
+TEST(DaemonConfigTest, TransportKeysWithAnEmptyPartAreRefused) {
+  EXPECT_THAT(readErrors("transport.websocket..port = 1\n"
+                         "transport.websocket.port. = 1\n"
+                         "transport.websocket.a..b = 1\n"),
+              ElementsAre(HasSubstr("server.properties:1: transport.websocket..port: is not of the form"),
+                          HasSubstr("server.properties:2: transport.websocket.port.: is not of the form"),
+                          HasSubstr("server.properties:3: transport.websocket.a..b: is not of the form")));
+}
+
 TEST(DaemonConfigTest, TransportListIsTrimmedAndOrdered) {
   const auto config = readOk("spread.transports = b , a\n");
   EXPECT_THAT(config.transports, ElementsAre("b", "a"));
@@ -162,6 +173,20 @@ TEST(DaemonConfigTest, TransportErrorsAreLocatedByTheKeyTheyName) {
             "server.properties:4: transport.fake.port: unknown key (known: portRange)");
   EXPECT_EQ(locateTransportError(settings, "cannot bind: address in use (support not ready)"),
             "transport 'fake': cannot bind: address in use (support not ready)");
+}
+
+// Found by tests/fuzz/config_fuzzer: the websocket transport's "unknown key" error lists
+// the known keys, and the longest of those used to win over the misspelt one.
+TEST(DaemonConfigTest, TransportErrorsAreLocatedByTheKeyNamedFirst) {
+  TransportSettings settings{"fake",
+                             {{"httpIdleTimeoutMs", Setting{"30000", "built-in defaults", 90}},
+                              {"port", Setting{"8000", "built-in defaults", 70}},
+                              {"prot", Setting{"1", "server.properties", 2}}}};
+  EXPECT_EQ(locateTransportError(settings, "transport.fake.prot: unknown key (known: port, httpIdleTimeoutMs)"),
+            "server.properties:2: transport.fake.prot: transport.fake.prot: unknown key (known: port, "
+            "httpIdleTimeoutMs)");
+  EXPECT_EQ(locateTransportError(settings, "port must be a number, not 'httpIdleTimeoutMs'"),
+            "built-in defaults:70: transport.fake.port: port must be a number, not 'httpIdleTimeoutMs'");
 }
 
 }  // namespace

@@ -142,7 +142,13 @@ INSTANTIATE_TEST_SUITE_P(
                  "unexpected 'now': expected the end of the line"},
         BadInput{"BadClientName", "0ms join a/b\n", 1, "expected a client name"},
         BadInput{"MissingEvent", "0ms\n", 1, "expected an event after the time"},
-        BadInput{"BadTime", "soon join a\n", 1, "expected a time (like 10ms) or 'end' as a duration"}),
+        BadInput{"BadTime", "soon join a\n", 1, "expected a time (like 10ms) or 'end' as a duration"},
+        // Found by tests/fuzz/scenario_fuzzer: 1e10 s is past the signed nanosecond count.
+        BadInput{"DurationTooLong", "0ms join a latency=10000000000s\n", 1,
+                 "expected latency as a duration below a year (31536000s), got '10000000000s'"},
+        BadInput{"TimeTooLong", "222222222222220ms join a\n", 1, "as a duration below a year"},
+        BadInput{"BytesWrapAround", "set queueBytes 18014398509481984KiB\n", 1,
+                 "expected queueBytes as a positive byte count"}),
     [](const ::testing::TestParamInfo<BadInput>& info) { return std::string(info.param.name); });
 
 TEST(ScenarioParserTest, UnreadableFileIsAnErrorOnLineZero) {

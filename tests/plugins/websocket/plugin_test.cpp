@@ -128,7 +128,9 @@ INSTANTIATE_TEST_SUITE_P(
                       BadConfig{"closeTimeoutMs", "0", "transport.websocket.closeTimeoutMs"},
                       BadConfig{"httpIdleTimeoutMs", "soon",
                                 "transport.websocket.httpIdleTimeoutMs: must be a whole number"},
-                      BadConfig{"host", "", "transport.websocket.host: must not be empty"}),
+                      BadConfig{"host", "", "transport.websocket.host: must not be empty"},
+                      // Found by tests/fuzz/config_fuzzer: this overflowed the stack.
+                      BadConfig{".port", "1", "transport.websocket.: a key starts with '.'"}),
     [](const auto& info) { return "Case" + std::to_string(info.index); });
 
 TEST_F(PluginTest, CheckConfigAcceptsGoodKeysWithoutBinding) {
