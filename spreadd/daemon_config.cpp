@@ -287,7 +287,8 @@ std::string locateTransportError(const TransportSettings& settings, const std::s
   };
   const std::string fullPrefix = "transport." + settings.name + ".";
   // The key the error names first is the one it is about: an unknown key's error may go
-  // on to list the keys that are known. (Two keys cannot both be a whole word at one place.)
+  // on to list the keys that are known. Where two keys start at one place ("port" and a key
+  // "port x" with a space in it), the longer is the one named.
   const std::pair<std::string, Setting>* best = nullptr;
   std::size_t bestAt = std::string::npos;
   for (const auto& candidate : settings.keys) {
@@ -300,7 +301,7 @@ std::string locateTransportError(const TransportSettings& settings, const std::s
       const bool endsWord = end == error.size() || !isKeyChar(error[end]) ||
                             (error[end] == '.' && (end + 1 == error.size() || !isKeyChar(error[end + 1])));
       if (!startsWord || !endsWord) continue;
-      if (best == nullptr || at < bestAt) {
+      if (best == nullptr || at < bestAt || (at == bestAt && candidate.first.size() > best->first.size())) {
         best = &candidate;
         bestAt = at;
       }

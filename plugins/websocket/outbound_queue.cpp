@@ -18,7 +18,7 @@ bool OutboundQueue::pushMessages(std::span<const core::MessagePtr> messages) {
   if (closeQueued_) return false;
   for (const core::MessagePtr& message : messages) {
     Frame frame{FrameHeader(Opcode::kText, message->bytes().size()), message, {}};
-    bytesQueued_.fetch_add(frame.size(), std::memory_order_relaxed);
+    bytesQueued_.fetch_add(frame.size() + kFrameOverheadBytes, std::memory_order_relaxed);
     frames_.push(std::move(frame));
     ++pushed_;
   }
@@ -77,7 +77,7 @@ bool OutboundQueue::closeQueued() const {
 }
 
 bool OutboundQueue::pushLocked(Frame frame) {
-  bytesQueued_.fetch_add(frame.size(), std::memory_order_relaxed);
+  bytesQueued_.fetch_add(frame.size() + kFrameOverheadBytes, std::memory_order_relaxed);
   frames_.push(std::move(frame));
   ++pushed_;
   if (bytesQueued_.load(std::memory_order_relaxed) >= windowBytes_) overWindow_ = true;
@@ -92,6 +92,7 @@ bool OutboundQueue::wakeLocked() {
 
 void OutboundQueue::popLocked() {
   frames_.pop();
+  bytesQueued_.fetch_sub(kFrameOverheadBytes, std::memory_order_relaxed);
   if (pong_ && *pong_ == popped_) pong_.reset();
   ++popped_;
 }

@@ -45,7 +45,9 @@ class OutboundQueue {
   /// A close frame with this exact payload: empty, to echo a close that carried no code.
   bool pushClosePayload(std::string payload);
 
-  /// Bytes queued and not yet written, headers included.
+  /// What the queue holds for the client: bytes not yet written, headers included, plus
+  /// kFrameOverheadBytes for each frame queued, so that a window of tiny messages bounds
+  /// memory as well as a window of large ones.
   std::size_t bytesQueued() const { return bytesQueued_.load(std::memory_order_relaxed); }
   bool closeQueued() const;
 
@@ -75,6 +77,12 @@ class OutboundQueue {
     std::size_t size() const { return header.bytes().size() + payload().size(); }
   };
 
+
+ public:
+  /// The bookkeeping of one queued frame, counted in bytesQueued() beside its bytes.
+  static constexpr std::size_t kFrameOverheadBytes = sizeof(Frame);
+
+ private:
   // REQUIRE mutex_ held.
   bool pushLocked(Frame frame);
   void popLocked();

@@ -183,10 +183,18 @@ TEST(DaemonConfigTest, TransportErrorsAreLocatedByTheKeyNamedFirst) {
                               {"port", Setting{"8000", "built-in defaults", 70}},
                               {"prot", Setting{"1", "server.properties", 2}}}};
   EXPECT_EQ(locateTransportError(settings, "transport.fake.prot: unknown key (known: port, httpIdleTimeoutMs)"),
-            "server.properties:2: transport.fake.prot: transport.fake.prot: unknown key (known: port, "
-            "httpIdleTimeoutMs)");
+            "server.properties:2: transport.fake.prot: unknown key (known: port, httpIdleTimeoutMs)");
   EXPECT_EQ(locateTransportError(settings, "port must be a number, not 'httpIdleTimeoutMs'"),
             "built-in defaults:70: transport.fake.port: port must be a number, not 'httpIdleTimeoutMs'");
+}
+
+TEST(DaemonConfigTest, OfTwoKeysStartingAtOnePlaceTheLongerIsNamed) {
+  // Found by the config fuzzer: a key with a space in it begins with another key's name.
+  TransportSettings settings{"fake",
+                             {{"port", Setting{"8000", "built-in defaults", 70}},
+                              {"port x", Setting{"1", "server.properties", 2}}}};
+  EXPECT_EQ(locateTransportError(settings, "transport.fake.port x: unknown key"),
+            "server.properties:2: transport.fake.port x: unknown key");
 }
 
 }  // namespace

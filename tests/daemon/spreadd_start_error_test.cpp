@@ -87,7 +87,7 @@ TEST_F(SpreaddStartErrorTest, WebSocketPortInUse) {
   const std::string config = fakeConfig({"spread.transports = websocket", "transport.websocket.host = 127.0.0.1",
                                          "transport.websocket.port = " + port});
   std::string errors;
-  expectUnavailable(config, config + ":5: transport.websocket.host: ", &errors);
+  expectUnavailable(config, config + ":6: transport.websocket.port: cannot listen on ", &errors);
   EXPECT_THAT(errors, HasSubstr("cannot listen on 127.0.0.1:" + port + ": ")) << errors;
 }
 

@@ -95,7 +95,7 @@ TEST_F(OutboundQueueTest, WritesQueuedFramesInOrderAndSharesPayloads) {
   EXPECT_TRUE(queue.pushMessages(batch)) << "the first push asks for a write";
   EXPECT_EQ(first.use_count(), 3) << "queued by reference, not copied";
   EXPECT_FALSE(queue.pushFrame(Opcode::kText, "third")) << "a write is already requested";
-  EXPECT_EQ(queue.bytesQueued(), 2 + 5 + 4 + 300 + 2 + 5u);
+  EXPECT_EQ(queue.bytesQueued(), 2 + 5 + 4 + 300 + 2 + 5u + 3 * OutboundQueue::kFrameOverheadBytes);
 
   std::size_t written = 0;
   const auto result = queue.writeTo(fds_[0], [&](const core::Message&) { ++written; });
@@ -170,7 +170,8 @@ TEST_F(OutboundQueueTest, AFloodOfPingsHoldsOnePongAnsweringTheLatest) {
   OutboundQueue queue(1 << 20);
   queue.pushFrame(Opcode::kText, "before");
   for (int i = 0; i < 1000; ++i) queue.pushPong("ping " + std::to_string(i));
-  EXPECT_EQ(queue.bytesQueued(), 2 + 6 + 2 + std::string("ping 999").size()) << "one pong, not a thousand";
+  EXPECT_EQ(queue.bytesQueued(), 2 + 6 + 2 + std::string("ping 999").size() + 2 * OutboundQueue::kFrameOverheadBytes)
+      << "one pong, not a thousand";
   queue.pushFrame(Opcode::kText, "after");
 
   queue.writeTo(fds_[0], nullptr);

@@ -31,8 +31,10 @@ class Connection {
   /// still sent first. Idempotent: only the first call counts.
   virtual void close(CloseCode code, std::string_view reason) = 0;
 
-  /// Bytes queued but not yet accepted by the peer's side (socket or simulated window).
-  /// Sessions stop handing over messages while this exceeds their send window.
+  /// What the connection holds for the client and has not yet handed to the peer's side
+  /// (socket or simulated window): queued bytes, and the cost of holding them if the
+  /// transport counts it. Sessions stop handing over messages while this exceeds their send
+  /// window, and end with 1008 rather than queue an error reply beyond it.
   virtual std::size_t bytesQueued() const = 0;
 };
 
