@@ -13,7 +13,6 @@ std::string_view toString(transport::PublishResult::Status status) {
     case Status::kBadRequest: return "bad_request";
     case Status::kBadTopic: return "bad_topic";
     case Status::kBusy: return "busy";
-    case Status::kTooManyTopics: return "too_many_topics";
     case Status::kDraining: return "draining";
   }
   return "?";
