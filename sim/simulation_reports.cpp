@@ -146,6 +146,11 @@ void SimulationRun::onPublishAnswered(std::uint64_t requestId, const transport::
   requests_.erase(requestId);
 }
 
+void SimulationRun::onTopicCreated(const std::string& topic) {
+  checker_.topicCreated(topic);
+  trace(line("topic").add("topic", topic));
+}
+
 void SimulationRun::onAccepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes) {
   checker_.accepted(topic, sequence, bytes);
   ++stats_.accepted;
