@@ -27,15 +27,24 @@ void Checker::connected(ConnectionId id, const std::string& topic, QueueBound bo
   c.bound = bound;
 }
 
+std::shared_ptr<Checker::Log>& Checker::logOf(const std::string& topic) {
+  std::shared_ptr<Log>& log = logs_[topic];
+  if (!log) log = std::make_shared<Log>();
+  return log;
+}
+
+void Checker::topicCreated(const std::string& topic) { logs_[topic] = std::make_shared<Log>(); }
+
 void Checker::subscribed(ConnectionId id, std::uint64_t acceptedBefore) {
   if (Connection* c = find(id)) {
     c->subscribed = true;
     c->acceptedBefore = acceptedBefore;
+    c->log = logOf(c->topic);
   }
 }
 
 void Checker::accepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes) {
-  std::vector<std::string>& log = logs_[topic];
+  Log& log = *logOf(topic);
   if (sequence != log.size() + 1) {
     fail("log-order", 0,
          "topic '" + topic + "' accepted a message as sequence " + std::to_string(sequence) + " after " +
@@ -146,7 +155,8 @@ void Checker::read(ConnectionId id, const core::MessagePtr& message) {
              " after its connection ended");
     return;
   }
-  const std::vector<std::string>& log = logs_[c->topic];
+  static const Log kNoLog;
+  const Log& log = c->log ? *c->log : kNoLog;
   if (seq == 0 || seq > log.size() || log[seq - 1] != message->bytes()) {
     fail("log-order", id,
          "the client of " + conn(id) + " read sequence " + std::to_string(seq) + ", which is not entry " +

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,7 +29,8 @@ struct Violation {
 /// simulated transport report; each call checks what it can at once, finish() the rest.
 ///
 ///  log-order       a client reads an in-order, duplicate-free subsequence of its topic's
-///                  publish log
+///                  publish log (a topic freed and made again under the same name starts a
+///                  new log; a client reads the one it subscribed to)
 ///  no-loss         a subscriber that is not dropped loses nothing: the topic offers it
 ///                  every message from its subscription on, the session hands over every
 ///                  queued message in order, the link delivers every one handed over
@@ -48,6 +50,8 @@ class Checker {
   };
 
   void connected(ConnectionId id, const std::string& topic, QueueBound bound);
+  /// The broker made a topic called `topic`: later accepts and subscriptions use a new log.
+  void topicCreated(const std::string& topic);
   void subscribed(ConnectionId id, std::uint64_t acceptedBefore);
   void accepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes);
   void offered(ConnectionId id, const core::MessagePtr& message, core::Delivery outcome);
@@ -75,8 +79,11 @@ class Checker {
     std::uint64_t sequence;
     std::size_t bytes;
   };
+  using Log = std::vector<std::string>;  // bytes by sequence - 1
+
   struct Connection {
     std::string topic;
+    std::shared_ptr<const Log> log;  // the log of the topic it subscribed to
     QueueBound bound;
     bool subscribed = false;
     std::uint64_t acceptedBefore = 0;
@@ -93,10 +100,11 @@ class Checker {
   };
 
   Connection* find(ConnectionId id);
+  std::shared_ptr<Log>& logOf(const std::string& topic);
   void fail(std::string invariant, ConnectionId id, std::string detail);
 
   std::map<ConnectionId, Connection> connections_;
-  std::map<std::string, std::vector<std::string>> logs_;  // topic -> bytes by sequence - 1
+  std::map<std::string, std::shared_ptr<Log>> logs_;  // topic name -> its current topic's log
   std::optional<core::TimePoint> shutdownDeadline_;
   bool stopped_ = false;
   std::optional<Violation> violation_;

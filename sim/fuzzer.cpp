@@ -53,6 +53,7 @@ std::string Swarm::describe() const {
   add(lateJoiners, "late-joiners");
   add(busyTopics, "busy-topics");
   add(bigMessages, "big-messages");
+  add(topicChurn, "topic-churn");
   return out.empty() ? "none" : out;
 }
 
@@ -61,7 +62,7 @@ Swarm Fuzzer::swarmFor(std::uint64_t seed) {
   Swarm s;
   for (bool* on : {&s.stalls, &s.slowReaders, &s.disconnects, &s.leaves, &s.bursts, &s.jitter,
                    &s.earlyShutdown, &s.publishDuringShutdown, &s.manyRooms, &s.smallWindows, &s.smallQueues,
-                   &s.keepalive, &s.frames, &s.lateJoiners, &s.busyTopics, &s.bigMessages}) {
+                   &s.keepalive, &s.frames, &s.lateJoiners, &s.busyTopics, &s.bigMessages, &s.topicChurn}) {
     *on = rng.chance(50);
   }
   return s;
@@ -89,6 +90,10 @@ Scenario Fuzzer::generate(std::uint64_t seed) {
     settings.queueBytes = rng.between(256, 8 * 1024);
     settings.messageBytesMax = rng.between(256, 4096);
   }
+  // Topic churn draws from its own stream, so that every other draw, and so each seed's
+  // scenario from before it existed, stays as it was.
+  SplitMix churn(seed ^ 0x7091C5ull);
+  if (swarm.topicChurn) settings.topicLinger = ms(churn.below(30));
   std::vector<std::string> topics{"chat"};
   if (swarm.manyRooms) {
     const std::uint64_t rooms = rng.between(2, 4);
@@ -174,6 +179,29 @@ Scenario Fuzzer::generate(std::uint64_t seed) {
         break;
     }
     g.events.push_back(event);
+  }
+  if (swarm.topicChurn) {
+    // One more client keeps entering a room of its own, publishing there and leaving: it comes
+    // back sometimes within the linger (the same topic) and sometimes after it (a new topic
+    // under the same name, whose log starts again).
+    const std::string churner = "churner";
+    g.events.push_back(g.make(Event::Kind::kJoin, ms(0), churner));
+    core::Duration at = ms(churn.below(20));
+    const std::uint64_t rounds = churn.between(2, 6);
+    for (std::uint64_t round = 1; round <= rounds; ++round) {
+      Event subscribe = g.make(Event::Kind::kSubscribe, at, churner);
+      subscribe.topic = "churn";
+      g.events.push_back(subscribe);
+      Event post = g.make(Event::Kind::kPublish, at + ms(churn.between(2, 10)), churner);
+      post.topic = "churn";
+      post.text = "c" + std::to_string(round);
+      g.events.push_back(post);
+      at += ms(churn.between(12, 20));
+      Event leave = g.make(Event::Kind::kLeave, at, churner);
+      leave.topic = "churn";
+      g.events.push_back(leave);
+      at += ms(churn.below(60));
+    }
   }
   std::stable_sort(g.events.begin(), g.events.end(),
                    [](const Event& a, const Event& b) { return a.at < b.at; });

@@ -28,6 +28,7 @@ struct Swarm {
   bool lateJoiners = false;
   bool busyTopics = false;   // a small inbound queue and publish wait
   bool bigMessages = false;  // large bursts against a small queue byte bound
+  bool topicChurn = false;   // a short topic linger, and a client entering and leaving a room
 
   /// The names of the switched-on faults, space-separated, for the scenario's header.
   std::string describe() const;

@@ -84,6 +84,7 @@ std::shared_ptr<core::Topic> ProbeRegistry::wrap(std::shared_ptr<core::Topic> to
 
 core::TopicLookup ProbeRegistry::topic(std::string_view name) {
   core::TopicLookup lookup = broker_.topic(name);
+  if (lookup.status == core::TopicLookup::Status::kCreated) listener_.onTopicCreated(std::string(name));
   lookup.topic = wrap(std::move(lookup.topic));
   return lookup;
 }

@@ -14,6 +14,9 @@ class ProbeListener {
  public:
   virtual ~ProbeListener() = default;
 
+  /// The broker created a topic called `topic`: a new publish log, whose sequence numbers
+  /// start at 1 again if an earlier topic of that name was freed.
+  virtual void onTopicCreated(const std::string& topic) = 0;
   /// A topic accepted a message: the entry `sequence` of its publish log.
   virtual void onAccepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes) = 0;
   /// A subscriber joined `topic`, which had accepted `acceptedBefore` messages so far.

@@ -123,6 +123,7 @@ std::string formatScenario(const Scenario& scenario, const std::string& header) 
   set("fanoutBatch", s.fanoutBatch != d.fanoutBatch, std::to_string(s.fanoutBatch));
   set("inbound", s.inboundMessagesMax != d.inboundMessagesMax, std::to_string(s.inboundMessagesMax));
   set("topicsMax", s.topicsMax != d.topicsMax, std::to_string(s.topicsMax));
+  set("topicLinger", s.topicLinger != d.topicLinger, formatDuration(s.topicLinger));
   set("closeTimeout", s.closeTimeout != d.closeTimeout, formatDuration(s.closeTimeout));
   for (const Event& event : scenario.events) out << formatEvent(event) << '\n';
   return out.str();

@@ -24,6 +24,7 @@ struct Settings {
   std::size_t fanoutBatch = 64;
   std::size_t inboundMessagesMax = 1024;
   std::size_t topicsMax = 1024;
+  core::Duration topicLinger = std::chrono::seconds(1);
   core::Duration closeTimeout = std::chrono::seconds(2);
 
   friend bool operator==(const Settings&, const Settings&) = default;

@@ -115,13 +115,15 @@ void applySetting(Settings& settings, const std::string& name, const std::string
     settings.inboundMessagesMax = parseCount(value, "inbound");
   } else if (name == "topicsMax") {
     settings.topicsMax = parseCount(value, "topicsMax");
+  } else if (name == "topicLinger") {
+    settings.topicLinger = parseDuration(value, "topicLinger");
   } else if (name == "closeTimeout") {
     settings.closeTimeout = parseDuration(value, "closeTimeout");
   } else {
     throw LineError{
         "unknown setting '" + name +
         "': expected one of seed, queueBytes, sendWindow, messageBytesMax, pingInterval, idleTimeout, "
-        "publishWait, fanoutBatch, inbound, topicsMax, closeTimeout"};
+        "publishWait, fanoutBatch, inbound, topicsMax, topicLinger, closeTimeout"};
   }
 }
 

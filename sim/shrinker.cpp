@@ -78,6 +78,7 @@ ShrinkResult Shrinker::shrink(const Scenario& failing, const std::string& invari
       +[](Settings& s, const Settings& d) { s.fanoutBatch = d.fanoutBatch; },
       +[](Settings& s, const Settings& d) { s.inboundMessagesMax = d.inboundMessagesMax; },
       +[](Settings& s, const Settings& d) { s.topicsMax = d.topicsMax; },
+      +[](Settings& s, const Settings& d) { s.topicLinger = d.topicLinger; },
       +[](Settings& s, const Settings& d) { s.closeTimeout = d.closeTimeout; },
   };
   for (auto reset : resetters) {

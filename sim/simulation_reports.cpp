@@ -13,7 +13,6 @@ std::string_view toString(transport::PublishResult::Status status) {
     case Status::kBadRequest: return "bad_request";
     case Status::kBadTopic: return "bad_topic";
     case Status::kBusy: return "busy";
-    case Status::kTooManyTopics: return "too_many_topics";
     case Status::kDraining: return "draining";
   }
   return "?";
@@ -145,6 +144,11 @@ void SimulationRun::onPublishAnswered(std::uint64_t requestId, const transport::
   if (!result.ok()) out.add("error", result.error);
   trace(out);
   requests_.erase(requestId);
+}
+
+void SimulationRun::onTopicCreated(const std::string& topic) {
+  checker_.topicCreated(topic);
+  trace(line("topic").add("topic", topic));
 }
 
 void SimulationRun::onAccepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes) {

@@ -11,6 +11,7 @@ constexpr std::size_t kQueueDefault = 256;
 constexpr core::Duration kLatencyDefault = std::chrono::milliseconds(1);
 constexpr std::size_t kWindowDefault = 64 * 1024;
 constexpr core::Duration kImplicitGrace = std::chrono::seconds(5);
+constexpr const char* kDefaultTopic = "chat";
 
 core::Duration readInterval(std::optional<std::uint64_t> rate) {
   return rate ? core::Duration(1'000'000'000 / static_cast<std::int64_t>(*rate)) : core::Duration::zero();
@@ -33,9 +34,11 @@ std::string SimulationRun::setUp(std::uint64_t seed) {
   const Settings& s = scenario_.settings;
   broker_ = std::make_unique<core::Broker>(
       clock_, executor_,
-      core::BrokerOptions{s.topicsMax, core::TopicOptions{s.inboundMessagesMax, s.fanoutBatch}});
+      // The default topic is reserved, as the daemon reserves broker.defaultTopic.
+      core::BrokerOptions{s.topicsMax, core::TopicOptions{s.inboundMessagesMax, s.fanoutBatch}, s.topicLinger,
+                          kDefaultTopic});
   probe_ = std::make_unique<ProbeRegistry>(*broker_, *this);
-  publisher_ = std::make_unique<transport::PublishService>(*probe_, metrics_, s.publishWait, "chat");
+  publisher_ = std::make_unique<transport::PublishService>(*probe_, metrics_, s.publishWait, kDefaultTopic);
   config_->setInt(
       "closeTimeoutMs",
       static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(s.closeTimeout).count()));

@@ -48,6 +48,7 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
   void onPublishAnswered(std::uint64_t requestId, const transport::PublishResult& result) override;
 
   // ProbeListener
+  void onTopicCreated(const std::string& topic) override;
   void onAccepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes) override;
   std::uint64_t onSubscribed(const std::string& topic, std::uint64_t acceptedBefore) override;
   void onOffering(std::uint64_t) override { offering_ = true; }

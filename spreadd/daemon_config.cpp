@@ -145,10 +145,13 @@ void readDaemonKeys(SettingReader& reader, DaemonConfig& config) {
   config.broker.topicsMax = static_cast<std::size_t>(reader.integer("broker.topicsMax", 1, kMessagesMax));
   config.broker.topic.inboundMessagesMax =
       static_cast<std::size_t>(reader.integer("broker.inboundMessagesMax", 1, kMessagesMax));
+  config.broker.topicLinger = reader.milliseconds("broker.topicLingerMs", 0, kDayMs);
   config.defaultTopic = reader.text("broker.defaultTopic");
   if (auto problem = core::checkTopicName(config.defaultTopic)) {
     reader.fail("broker.defaultTopic", "'" + config.defaultTopic + "' is not a topic name: " + *problem);
   }
+  // The default topic is where a request naming none goes: other names must never lock it out.
+  config.broker.reservedTopic = config.defaultTopic;
 
   auto& session = config.session;
   session.queue.messagesMax = static_cast<std::size_t>(reader.integer("session.queueMessagesMax", 1, kMessagesMax));

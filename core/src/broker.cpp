@@ -1,5 +1,6 @@
 #include "spread/core/broker.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "spread/core/topic_name.h"
@@ -7,15 +8,53 @@
 
 namespace spread::core {
 
-Broker::Broker(Clock& clock, Executor& executor, BrokerOptions options)
-    : clock_(clock), executor_(executor), options_(options) {}
+// Topics and the sweep's timer tasks hold the link rather than the broker: either may outlive
+// it. The destructor detaches the link; holding its mutex through each call makes the
+// destructor wait for a call in progress, and every later call does nothing.
+class Broker::Link {
+ public:
+  explicit Link(Broker& broker) : broker_(&broker) {}
 
-Broker::~Broker() = default;
+  void topicQuiet() {
+    std::lock_guard lock(mutex_);
+    if (broker_ != nullptr) broker_->topicQuiet();
+  }
+  void sweep() {
+    std::lock_guard lock(mutex_);
+    if (broker_ != nullptr) broker_->sweep();
+  }
+  void detach() {
+    std::lock_guard lock(mutex_);
+    broker_ = nullptr;
+  }
+
+ private:
+  std::mutex mutex_;
+  Broker* broker_;
+};
+
+Broker::Broker(Clock& clock, Executor& executor, BrokerOptions options)
+    : clock_(clock), executor_(executor), options_(std::move(options)), link_(std::make_shared<Link>(*this)) {}
+
+Broker::~Broker() {
+  link_->detach();
+  if (sweepTimer_ != TimerId::kNone) executor_.cancel(sweepTimer_);
+}
+
+bool Broker::isReserved(std::string_view name) const {
+  return !options_.reservedTopic.empty() && name == options_.reservedTopic;
+}
+
+std::size_t Broker::countedTopicsLocked() const {
+  const bool reservedExists = !options_.reservedTopic.empty() && topics_.count(options_.reservedTopic) != 0;
+  return topics_.size() - (reservedExists ? 1 : 0);
+}
 
 TopicLookup Broker::topic(std::string_view name) {
   if (auto problem = checkTopicName(name)) {
     return TopicLookup{TopicLookup::Status::kInvalidName, nullptr, *problem};
   }
+  TopicList freed;  // declared before the lock, so released after it
   std::lock_guard lock(mutex_);
   if (shuttingDown_) {
     return TopicLookup{TopicLookup::Status::kShuttingDown, nullptr, "the broker is shutting down"};
@@ -23,13 +62,87 @@ TopicLookup Broker::topic(std::string_view name) {
   if (auto found = topics_.find(name); found != topics_.end()) {
     return TopicLookup{TopicLookup::Status::kFound, found->second, {}};
   }
-  if (topics_.size() >= options_.topicsMax) {
-    return TopicLookup{TopicLookup::Status::kTooManyTopics, nullptr,
-                       "too many topics: the limit is " + std::to_string(options_.topicsMax)};
+  if (!isReserved(name) && countedTopicsLocked() >= options_.topicsMax) {
+    // A live room beats a lingering empty one: free every idle topic now, linger or not.
+    (void)sweepLocked(true, freed);
+    if (countedTopicsLocked() >= options_.topicsMax) {
+      return TopicLookup{TopicLookup::Status::kTooManyTopics, nullptr,
+                         "too many topics: the limit is " + std::to_string(options_.topicsMax) +
+                             " topics in use"};
+    }
   }
-  auto created = std::make_shared<TopicImpl>(std::string(name), options_.topic, clock_, executor_);
+  auto created = std::make_shared<TopicImpl>(std::string(name), options_.topic, clock_, executor_,
+                                             [link = link_] { link->topicQuiet(); });
   topics_.emplace(std::string(name), created);
   return TopicLookup{TopicLookup::Status::kCreated, std::move(created), {}};
+}
+
+void Broker::topicQuiet() {
+  std::uint64_t arming;
+  {
+    std::lock_guard lock(mutex_);
+    if (shuttingDown_ || topics_.empty()) return;
+    sweepRetries_ = 0;  // a new event: the sweep may look again up to kSweepRetriesMax times
+    if (sweepPending_) return;
+    sweepPending_ = true;
+    arming = ++sweepArming_;
+  }
+  armSweep(options_.topicLinger, arming);
+}
+
+void Broker::armSweep(Duration delay, std::uint64_t arming) {
+  const TimerId timer = executor_.postAfter(delay, [link = link_] { link->sweep(); });
+  std::lock_guard lock(mutex_);
+  // On a thread pool the sweep may already have run (and perhaps re-armed): then this id
+  // names a finished task and must not replace the current one.
+  if (sweepPending_ && sweepArming_ == arming) sweepTimer_ = timer;
+}
+
+void Broker::sweep() {
+  TopicList freed;  // declared before the lock, so released after it
+  std::optional<Duration> next;
+  std::uint64_t arming = 0;
+  {
+    std::lock_guard lock(mutex_);
+    sweepPending_ = false;
+    sweepTimer_ = TimerId::kNone;
+    if (shuttingDown_) return;
+    const SweepResult result = sweepLocked(false, freed);
+    if (result.nextDue) {
+      next = *result.nextDue - clock_.now();
+    } else if (result.waiting && sweepRetries_ < kSweepRetriesMax) {
+      ++sweepRetries_;
+      next = std::max(options_.topicLinger, kSweepRetryDelayMin);
+    }
+    if (!next) return;
+    sweepPending_ = true;
+    arming = ++sweepArming_;
+  }
+  armSweep(*next, arming);
+}
+
+Broker::SweepResult Broker::sweepLocked(bool ignoreLinger, TopicList& freed) {
+  SweepResult result;
+  const TimePoint now = clock_.now();
+  for (auto it = topics_.begin(); it != topics_.end();) {
+    // Callers get topics only from this map under mutex_, and fan-out tasks hold their topic,
+    // so a count of one means nobody can publish to, subscribe to or be working on it.
+    const bool held = it->second.use_count() != 1;
+    const TopicImpl::Activity activity = it->second->activity();
+    if (activity.subscribed) {
+      ++it;
+    } else if (held || activity.working) {
+      result.waiting = true;
+      ++it;
+    } else if (const TimePoint due = activity.quietSince + options_.topicLinger; !ignoreLinger && due > now) {
+      result.nextDue = result.nextDue ? std::min(*result.nextDue, due) : due;
+      ++it;
+    } else {
+      freed.push_back(std::move(it->second));
+      it = topics_.erase(it);
+    }
+  }
+  return result;
 }
 
 std::shared_ptr<Topic> Broker::find(std::string_view name) const {
@@ -112,15 +225,22 @@ class ShutdownTally {
 
 void Broker::shutdown(Duration grace, CloseCallback done) {
   std::vector<std::shared_ptr<TopicImpl>> closing;
+  TimerId sweepTimer;
   {
     std::lock_guard lock(mutex_);
     shuttingDown_ = true;
+    // Nothing is freed from now on; a sweep being armed right now finds shuttingDown_ set.
+    sweepTimer = sweepTimer_;
+    sweepTimer_ = TimerId::kNone;
+    sweepPending_ = false;
+    ++sweepArming_;
     for (auto& [name, topic] : topics_) shutDownTopics_.push_back(std::move(topic));
     topics_.clear();
     // A repeated shutdown closes these again: a closed topic completes at once, one still
     // closing completes with the first close, so no caller hears kCompleted too early.
     closing = shutDownTopics_;
   }
+  if (sweepTimer != TimerId::kNone) executor_.cancel(sweepTimer);
   if (closing.empty()) {
     done(CloseOutcome::kCompleted);
     return;

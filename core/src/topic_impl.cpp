@@ -6,12 +6,18 @@
 namespace spread::core {
 
 TopicImpl::TopicImpl(std::string name, const TopicOptions& options, Clock& clock,
-                     Executor& executor)
+                     Executor& executor, QuietCallback onQuiet)
     : name_(std::move(name)),
       options_(options),
       clock_(clock),
       executor_(executor),
-      subscribers_(std::make_shared<const RecordList>()) {}
+      onQuiet_(std::move(onQuiet)),
+      subscribers_(std::make_shared<const RecordList>()),
+      quietSince_(clock.now()) {}
+
+void TopicImpl::notifyQuiet() const {
+  if (onQuiet_) onQuiet_();
+}
 
 void TopicImpl::appendLocked(Payload&& payload) {
   inbound_.push_back(std::make_shared<const Message>(nextSequence_++, clock_.now(), std::move(payload)));
@@ -115,13 +121,26 @@ SubscribeResult TopicImpl::subscribe(std::shared_ptr<Subscriber> subscriber) {
 }
 
 void TopicImpl::forget(const SubscriptionRecord* record) {
-  std::lock_guard lock(mutex_);
-  auto next = std::make_shared<RecordList>();
-  next->reserve(subscribers_->size());
-  for (const auto& each : *subscribers_) {
-    if (each.get() != record) next->push_back(each);
+  bool lastLeft;
+  {
+    std::lock_guard lock(mutex_);
+    auto next = std::make_shared<RecordList>();
+    next->reserve(subscribers_->size());
+    for (const auto& each : *subscribers_) {
+      if (each.get() != record) next->push_back(each);
+    }
+    lastLeft = !subscribers_->empty() && next->empty();
+    if (lastLeft) quietSince_ = clock_.now();
+    subscribers_ = std::move(next);
   }
-  subscribers_ = std::move(next);
+  if (lastLeft) notifyQuiet();
+}
+
+TopicImpl::Activity TopicImpl::activity() const {
+  std::lock_guard lock(mutex_);
+  return Activity{!subscribers_->empty(),
+                  !inbound_.empty() || drainScheduled_ || !waitingPublishes_.empty() || state_ == State::kClosing,
+                  quietSince_};
 }
 
 void TopicImpl::drain() {
@@ -130,11 +149,13 @@ void TopicImpl::drain() {
     std::shared_ptr<const RecordList> targets;
     std::vector<WaitingPublish> admitted;
     bool mustClose = false;
+    bool nobodyLeft = false;
     {
       std::lock_guard lock(mutex_);
       if (inbound_.empty()) {
         drainScheduled_ = false;
         mustClose = state_ == State::kClosing;
+        nobodyLeft = subscribers_->empty();
       } else {
         message = std::move(inbound_.front());
         inbound_.pop_front();
@@ -148,7 +169,13 @@ void TopicImpl::drain() {
       }
     }
     if (!message) {
-      if (mustClose) finishClose();
+      if (mustClose) {
+        finishClose();
+      } else if (nobodyLeft) {
+        // The last subscriber left while messages were in flight, so the broker's sweep may
+        // have found the topic busy: say again that it may be idle now.
+        notifyQuiet();
+      }
       return;
     }
     for (auto& waiting : admitted) {
@@ -241,12 +268,14 @@ void TopicImpl::finishClose() {
     closing = std::move(subscribers_);
     subscribers_ = std::make_shared<const RecordList>();
     waiting.swap(waitingCloses_);
+    if (!closing->empty()) quietSince_ = clock_.now();
   }
   for (const auto& record : *closing) record->end(CloseReason::kGoingAway);
   for (auto& each : waiting) {
     executor_.cancel(each.timer);
     each.done(CloseOutcome::kCompleted);
   }
+  notifyQuiet();
 }
 
 bool TopicImpl::closed() const {

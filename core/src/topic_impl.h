@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,7 +21,19 @@ namespace spread::core {
 /// wait for a fan-out and a fan-out never holds the topic lock while it delivers.
 class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicImpl> {
  public:
-  TopicImpl(std::string name, const TopicOptions& options, Clock& clock, Executor& executor);
+  /// Called, with no lock of the topic held, whenever the topic may have become idle: it lost
+  /// its last subscriber, finished a close, or finished fanning out with nobody subscribed.
+  using QuietCallback = std::function<void()>;
+
+  /// What the broker's sweep needs to know to free the topic.
+  struct Activity {
+    bool subscribed = false;  // someone subscribes
+    bool working = false;     // messages to fan out, a drain task, a waiting publish or a close
+    TimePoint quietSince;     // when it last lost its last subscriber, or was created
+  };
+
+  TopicImpl(std::string name, const TopicOptions& options, Clock& clock, Executor& executor,
+            QuietCallback onQuiet = {});
 
   const std::string& name() const override { return name_; }
   PublishOutcome tryPublish(Payload payload) override;
@@ -32,6 +45,8 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
 
   /// Removes an ended subscription from the fan-out list.
   void forget(const SubscriptionRecord* record);
+
+  Activity activity() const;
 
  private:
   enum class State { kOpen, kClosing, kClosed };
@@ -59,6 +74,7 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   bool claimDrainLocked();
   bool hasRoomLocked() const { return inbound_.size() < options_.inboundMessagesMax; }
   void postDrain();
+  void notifyQuiet() const;
   void drain();
   void fanOut(const MessagePtr& message, const RecordList& targets);
   void finishClose();
@@ -69,6 +85,7 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   const TopicOptions options_;
   Clock& clock_;
   Executor& executor_;
+  const QuietCallback onQuiet_;
 
   mutable std::mutex mutex_;
   State state_ = State::kOpen;
@@ -77,6 +94,7 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   std::vector<WaitingClose> waitingCloses_;
   std::shared_ptr<const RecordList> subscribers_;
   bool drainScheduled_ = false;
+  TimePoint quietSince_;
   std::uint64_t nextSequence_ = 1;
   std::uint64_t nextWaiterId_ = 1;
 

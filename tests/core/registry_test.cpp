@@ -1,6 +1,7 @@
 // Proves the broker's topic registry: topics are created on demand and found again, the
-// number of topics is capped, names are validated, closeTopic forgets a topic and
+// number of topics in use is capped, names are validated, closeTopic forgets a topic and
 // shutdown refuses new ones. Each refusal carries a sentence naming the problem.
+// (topic_freeing_test.cpp proves when idle topics are freed.)
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -45,7 +46,12 @@ TEST_F(RegistryTest, ListsTopicNamesSorted) {
 }
 
 TEST_F(RegistryTest, RefusesTopicsBeyondTheCapAndSaysTheLimit) {
-  for (const char* name : {"a", "b", "c"}) ASSERT_EQ(broker_.topic(name).status, Status::kCreated);
+  std::vector<std::shared_ptr<Topic>> inUse;  // held, so none of them is idle
+  for (const char* name : {"a", "b", "c"}) {
+    TopicLookup created = broker_.topic(name);
+    ASSERT_EQ(created.status, Status::kCreated);
+    inUse.push_back(created.topic);
+  }
   TopicLookup refused = broker_.topic("d");
   EXPECT_EQ(refused.status, Status::kTooManyTopics);
   EXPECT_FALSE(refused.ok());
@@ -85,7 +91,8 @@ TEST_F(RegistryTest, CloseTopicForgetsItSoTheNameMakesAFreshTopic) {
 }
 
 TEST_F(RegistryTest, ClosingATopicFreesRoomUnderTheCap) {
-  for (const char* name : {"a", "b", "c"}) ASSERT_TRUE(broker_.topic(name).ok());
+  std::vector<std::shared_ptr<Topic>> inUse;  // held, so none of them is idle
+  for (const char* name : {"a", "b", "c"}) inUse.push_back(env_.topic(name));
   ASSERT_EQ(broker_.topic("d").status, Status::kTooManyTopics);
   broker_.closeTopic("b", std::chrono::seconds(1), [](CloseOutcome) {});
   EXPECT_EQ(broker_.topic("d").status, Status::kCreated);

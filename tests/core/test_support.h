@@ -28,6 +28,12 @@ struct VirtualBroker {
     return lookup.topic;
   }
 
+  /// True if no task is pending but the broker's sweep of idle topics, posted topicLinger
+  /// after a topic went quiet at the current instant.
+  bool onlyTheSweepIsPending() const {
+    return executor.pending() == 1 && executor.nextDue() == clock.now() + broker.options().topicLinger;
+  }
+
   ManualClock clock;
   ManualExecutor executor{clock};
   Broker broker;

@@ -63,6 +63,8 @@ TEST(DaemonConfigTest, DefaultsAloneGiveTheDocumentedValues) {
   EXPECT_EQ(config.broker.topicsMax, 1024u);
   EXPECT_EQ(config.broker.topic.inboundMessagesMax, 1024u);
   EXPECT_EQ(config.defaultTopic, "chat");
+  EXPECT_EQ(config.broker.topicLinger, std::chrono::milliseconds(1000));
+  EXPECT_EQ(config.broker.reservedTopic, "chat") << "the default topic can never be locked out";
   EXPECT_EQ(config.session.queue.messagesMax, 256u);
   EXPECT_EQ(config.session.queue.bytesMax, 1048576u);
   EXPECT_EQ(config.session.sendWindowBytes, 262144u);
@@ -123,6 +125,13 @@ TEST(DaemonConfigTest, TransportListIsTrimmedAndOrdered) {
   const auto config = readOk("spread.transports = b , a\n");
   EXPECT_THAT(config.transports, ElementsAre("b", "a"));
   EXPECT_THAT(config.transportSettings, SizeIs(2));
+}
+
+TEST(DaemonConfigTest, TopicLingerZeroFreesAtOnceAndANegativeOneIsRefused) {
+  EXPECT_EQ(readOk("broker.topicLingerMs = 0\n").broker.topicLinger, std::chrono::milliseconds(0));
+  EXPECT_EQ(readOk("broker.defaultTopic = lobby\n").broker.reservedTopic, "lobby");
+  EXPECT_THAT(readErrors("broker.topicLingerMs = -1\n"),
+              ElementsAre(HasSubstr("server.properties:1: broker.topicLingerMs: -1 is out of range")));
 }
 
 TEST(DaemonConfigTest, LogLevelsAreCaseInsensitive) {

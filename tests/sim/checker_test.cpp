@@ -69,6 +69,31 @@ TEST_F(CheckerTest, ReadOfAMessageNotInTheLogBreaksLogOrder) {
   EXPECT_EQ(broken(), "log-order");
 }
 
+TEST_F(CheckerTest, ASequenceRepeatedWithoutANewTopicBreaksLogOrder) {
+  publishAndQueue(1);
+  checker_.accepted("chat", 1, "again");
+  EXPECT_EQ(broken(), "log-order");
+}
+
+TEST_F(CheckerTest, ATopicMadeAgainStartsANewLogWhileOldReadersKeepTheirs) {
+  publishAndQueue(1);
+  checker_.sent(kConn, message(1));
+  // The topic was freed and a new one took its name: its log starts again at 1.
+  constexpr ConnectionId kLater = 2;
+  checker_.topicCreated("chat");
+  checker_.connected(kLater, "chat", Checker::QueueBound{2, 1024});
+  checker_.subscribed(kLater, 0);
+  const auto fresh = std::make_shared<const core::Message>(1, core::TimePoint{}, core::Payload::raw("new"));
+  checker_.accepted("chat", 1, "new");
+  checker_.offered(kLater, fresh, core::Delivery::kAccepted);
+  checker_.sent(kLater, fresh);
+  checker_.read(kLater, fresh);
+  checker_.read(kConn, message(1));  // a straggler from the old topic reads the old log's entry
+  EXPECT_EQ(broken(), "none");
+  checker_.read(kLater, message(1));  // the old topic's entry is not in the new log
+  EXPECT_EQ(broken(), "log-order");
+}
+
 TEST_F(CheckerTest, MessageLostOnTheLinkBreaksNoLoss) {
   publishAndQueue(1);
   publishAndQueue(2);

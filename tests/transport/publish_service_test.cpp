@@ -1,5 +1,6 @@
 // Proves the shared publish path maps every outcome to the right status and a JSON error
-// that names the problem, and counts what it refuses. Runs on virtual time.
+// that names the problem, counts what it refuses, and never creates a topic. Runs on virtual
+// time against the real broker (publish_service_mock_test.cpp has the mocked interactions).
 #include "session_fixture.h"
 
 #include "spread/core/queue_subscriber.h"
@@ -20,12 +21,14 @@ class PublishServiceTest : public SessionFixture {
   }
 };
 
-TEST_F(PublishServiceTest, AcceptedPublishIs204AndCounted) {
+TEST_F(PublishServiceTest, AcceptedPublishIs204AndCountedAndAnEmptyTopicMeansTheDefault) {
+  auto listener = std::make_shared<core::QueueSubscriber>(core::QueueLimits{.messagesMax = 8, .bytesMax = 1 << 16});
+  ASSERT_TRUE(broker_.topic("chat").topic->subscribe(listener).ok());
   PublishResult result = publishBody("", chat("ann", "hi"));
   EXPECT_TRUE(result.ok());
   EXPECT_EQ(result.httpStatus(), 204);
   EXPECT_EQ(metrics_.publishedCount(), 1u);
-  EXPECT_NE(broker_.find("chat"), nullptr) << "an empty topic means the default topic";
+  EXPECT_EQ(listener->size(), 1u) << "an empty topic means the default topic";
 }
 
 TEST_F(PublishServiceTest, MissingFieldIs400NamingTheField) {
@@ -109,12 +112,16 @@ TEST_F(PublishServiceTest, DrainingIs503) {
   EXPECT_EQ(metrics_.rejectedCount(Rejection::kDraining), 1u);
 }
 
-TEST_F(PublishServiceTest, TooManyTopicsIs503) {
-  ASSERT_TRUE(publishBody("one", chat("a", "b")).ok());
-  ASSERT_TRUE(publishBody("two", chat("a", "b")).ok());
-  PublishResult result = publishBody("three", chat("a", "b"));
-  EXPECT_EQ(result.httpStatus(), 503);
-  EXPECT_EQ(metrics_.rejectedCount(Rejection::kTooManyTopics), 1u);
+TEST_F(PublishServiceTest, PublishesToTopicsNobodySubscribesAreAcceptedAndCreateNone) {
+  // Three names under a limit of two: none of them takes a place.
+  for (const char* topic : {"one", "two", "three"}) {
+    PublishResult result = publishBody(topic, chat("a", "b"));
+    EXPECT_EQ(result.httpStatus(), 204) << topic << ": " << result.error;
+  }
+  EXPECT_EQ(metrics_.publishedCount(), 3u) << "a dropped publish still counts as published";
+  EXPECT_EQ(metrics_.rejectedCount(Rejection::kTooManyTopics), 0u);
+  EXPECT_TRUE(broker_.topicNames().empty()) << "a publish created a topic";
+  EXPECT_TRUE(broker_.topic("one").ok()) << "a subscriber's room was locked out";
 }
 
 TEST_F(PublishServiceTest, ErrorJsonEscapesTheMessage) {

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "spread/core/chat_codec.h"
+#include "spread/core/topic_name.h"
 #include "spread/core/typed_topic.h"
 
 namespace spread::transport {
@@ -13,7 +14,6 @@ int PublishResult::httpStatus() const {
     case Status::kBadRequest:
     case Status::kBadTopic: return 400;
     case Status::kBusy:
-    case Status::kTooManyTopics:
     case Status::kDraining: return 503;
   }
   return 500;
@@ -59,19 +59,20 @@ void PublishService::publish(std::string_view topicName, std::string_view body, 
                   "field 'name': is longer than " + std::to_string(nameBytesMax_) + " bytes", "name");
   }
   const std::string_view name = topicName.empty() ? std::string_view(defaultTopic_) : topicName;
-  core::TopicLookup lookup = broker_.topic(name);
-  switch (lookup.status) {
-    case core::TopicLookup::Status::kFound:
-    case core::TopicLookup::Status::kCreated: break;
-    case core::TopicLookup::Status::kInvalidName:
-      return refuse(Status::kBadTopic, Rejection::kBadTopic, lookup.error, "topic");
-    case core::TopicLookup::Status::kTooManyTopics:
-      return refuse(Status::kTooManyTopics, Rejection::kTooManyTopics, lookup.error, "topic");
-    case core::TopicLookup::Status::kShuttingDown:
-      return refuse(Status::kDraining, Rejection::kDraining, lookup.error);
+  if (auto problem = core::checkTopicName(name)) {
+    return refuse(Status::kBadTopic, Rejection::kBadTopic, *problem, "topic");
+  }
+  // A publish never creates a topic: only subscribers do. No topic means nobody subscribes,
+  // so the message has reached everyone it could (no one) and is accepted and dropped,
+  // counted as published, without taking one of the broker's topicsMax places.
+  std::shared_ptr<core::Topic> found = broker_.find(name);
+  if (!found) {
+    metrics_.published();
+    done(PublishResult{});
+    return;
   }
 
-  core::TypedTopic<core::ChatMessage> topic(std::move(lookup.topic));
+  core::TypedTopic<core::ChatMessage> topic(std::move(found));
   topic.publish(decoded.value(), waitMax_, [this, done = std::move(done)](core::PublishOutcome outcome) {
     switch (outcome) {
       case core::PublishOutcome::kAccepted:

@@ -1,9 +1,12 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,15 +28,48 @@ struct TopicOptions {
 };
 
 struct BrokerOptions {
+  /// Topics that may exist at once, not counting reservedTopic. Idle topics are freed (see
+  /// Broker), so this bounds the rooms in use, not the names ever used.
   std::size_t topicsMax = 1024;
   TopicOptions topic;
+  /// How long an idle topic is kept after it lost its last subscriber (or was created, if
+  /// nobody subscribed), so that a client coming back finds the same topic. Zero frees it
+  /// on the executor's next turn.
+  Duration topicLinger = std::chrono::seconds(1);
+  /// A topic name that never counts against topicsMax and can always be created, so that it
+  /// can never be locked out by other names. Empty: none. The daemon passes its default topic.
+  std::string reservedTopic{};  // braces: designated initializers may leave it out silently
 };
 
 /// The topic registry behind TopicRegistry. Owns its topics; runs their fan-out on the
 /// given Executor and stamps messages with the given Clock. Both must outlive the broker
 /// and every task it posted. Thread-safe.
+///
+/// Freeing topics. A topic is idle when it has no subscriber, holds no accepted message,
+/// has no fan-out task scheduled or running, no publish waiting for room and no close in
+/// progress, and nobody outside the broker holds a pointer to it (a caller that keeps a
+/// Topic keeps it registered, so one name never means two topics). The broker frees a topic
+/// once it has been idle and without subscribers for options().topicLinger:
+///  - when a topic loses its last subscriber, finishes a close, or finishes fanning out with
+///    nobody left, the broker posts one sweep after topicLinger (if none is pending); the
+///    sweep frees every topic that is due, and re-arms for the next one that will be;
+///  - if a topic without subscribers is still held or busy, the sweep looks again after
+///    max(topicLinger, kSweepRetryDelayMin), at most kSweepRetriesMax times in a row; then it
+///    waits for the next event above. So after the last event at most 1 + kSweepRetriesMax
+///    sweeps run, plus one per lingering topic: no timer runs forever;
+///  - topic() about to refuse a new name for the limit first frees every idle topic at once,
+///    linger or not, so an idle name never keeps a live one out. That sweep visits every
+///    topic (at most topicsMax + 1) under the broker's lock.
+/// A freed topic is gone: find() returns null and topic() creates a fresh one, whose
+/// sequence numbers start again at 1.
 class Broker final : public TopicRegistry {
  public:
+  /// A sweep that finds a topic without subscribers still held or busy looks again this
+  /// many times in a row before it waits for the next topic event.
+  static constexpr std::size_t kSweepRetriesMax = 8;
+  /// The least delay before such a second look, so that a zero linger does not spin.
+  static constexpr Duration kSweepRetryDelayMin = std::chrono::milliseconds(10);
+
   Broker(Clock& clock, Executor& executor, BrokerOptions options = {});
   ~Broker() override;
 
@@ -51,15 +87,41 @@ class Broker final : public TopicRegistry {
   const BrokerOptions& options() const { return options_; }
 
  private:
+  // Lets topics and sweep tasks, which may outlive the broker, reach it only while it lives.
+  class Link;
+  using TopicList = std::vector<std::shared_ptr<TopicImpl>>;
+  struct SweepResult {
+    std::optional<TimePoint> nextDue;  // when the next lingering topic is due
+    bool waiting = false;              // a topic without subscribers is held or busy
+  };
+
+  // A topic may have become idle: makes sure a sweep is pending.
+  void topicQuiet();
+  // The sweep task: frees what is due and re-arms as documented above.
+  void sweep();
+  // Posts the sweep task after `delay`; `arming` tells a stale timer id from the current one.
+  void armSweep(Duration delay, std::uint64_t arming);
+  // REQUIRES: mutex_ held. Moves every idle topic (due after its linger, unless
+  // `ignoreLinger`) out of topics_ into `freed`, for the caller to release after unlocking.
+  SweepResult sweepLocked(bool ignoreLinger, TopicList& freed);
+  // REQUIRES: mutex_ held. Topics that count against topicsMax.
+  std::size_t countedTopicsLocked() const;
+  bool isReserved(std::string_view name) const;
+
   Clock& clock_;
   Executor& executor_;
   const BrokerOptions options_;
+  const std::shared_ptr<Link> link_;
 
   mutable std::mutex mutex_;
   bool shuttingDown_ = false;
   std::map<std::string, std::shared_ptr<TopicImpl>, std::less<>> topics_;
   // Topics shutdown() took out of topics_, kept so that a later shutdown() waits for them.
-  std::vector<std::shared_ptr<TopicImpl>> shutDownTopics_;
+  TopicList shutDownTopics_;
+  bool sweepPending_ = false;
+  std::uint64_t sweepArming_ = 0;
+  TimerId sweepTimer_ = TimerId::kNone;
+  std::size_t sweepRetries_ = 0;
 };
 
 }  // namespace spread::core

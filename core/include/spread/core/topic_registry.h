@@ -17,18 +17,24 @@ struct TopicLookup {
   bool ok() const { return topic != nullptr; }
 };
 
-/// The broker as its users see it: named topics created on demand. Thread-safe.
+/// The broker as its users see it: named topics created on demand, and freed again once
+/// nobody uses them (Broker documents when). A topic is never freed while someone holds the
+/// pointer this interface returned, so a holder never sees one name split into two topics.
+/// Thread-safe.
 class TopicRegistry {
  public:
   virtual ~TopicRegistry() = default;
 
-  /// Returns the topic called `name`, creating it if needed.
+  /// Returns the topic called `name`, creating it if needed. Refuses an invalid name
+  /// (kInvalidName), a new topic beyond the registry's limit (kTooManyTopics), and every
+  /// name once shutdown() was called (kShuttingDown); `error` then says why.
   virtual TopicLookup topic(std::string_view name) = 0;
 
-  /// Returns the topic called `name` if it exists; never creates one.
+  /// Returns the topic called `name` if it exists; null if it was never created, was freed,
+  /// was closed with closeTopic() or the registry shut down. Never creates one.
   virtual std::shared_ptr<Topic> find(std::string_view name) const = 0;
 
-  /// Names of the open topics, sorted.
+  /// Names of the topics in the registry, sorted (idle ones not yet freed included).
   virtual std::vector<std::string> topicNames() const = 0;
 
   /// Closes one topic as Topic::close() does and forgets it, so that a later topic(name)

@@ -16,13 +16,13 @@ std::string errorJson(std::string_view error, std::string_view field = {});
 
 /// What became of one publish request, in terms every transport can report.
 struct PublishResult {
-  enum class Status { kAccepted, kBadRequest, kBadTopic, kBusy, kTooManyTopics, kDraining };
+  enum class Status { kAccepted, kBadRequest, kBadTopic, kBusy, kDraining };
   Status status = Status::kAccepted;
   std::string error;  // a sentence naming the problem; empty when accepted
   std::string field;  // the offending JSON field, when there is one
 
   bool ok() const { return status == Status::kAccepted; }
-  /// 204, 400 (bad request or topic) or 503 (busy, too many topics, draining).
+  /// 204, 400 (bad request or topic) or 503 (busy, draining or the topic closed).
   int httpStatus() const;
   /// {"error":"…","field":"…"}: the body of an HTTP error and of a WebSocket error frame.
   std::string errorJson() const;
@@ -30,8 +30,16 @@ struct PublishResult {
 
 using PublishDone = std::function<void(PublishResult)>;
 
-/// The publish path shared by every transport: decode a chat message, find or create the
-/// topic, publish with a bounded wait. Encoding happens here, once per message.
+/// The publish path shared by every transport: decode a chat message, validate the topic
+/// name, find the topic, publish with a bounded wait. Encoding happens here, once per message.
+///
+/// A publish never creates a topic (subscribing does): a publish to a topic that does not
+/// exist has no subscriber to reach, so it is accepted and dropped (204, counted as
+/// published) and takes none of the broker's topicsMax places; so a publish is never refused
+/// for the topic limit.
+///
+/// Call beginDrain() before shutting the broker down, as the daemon does: a broker that shut
+/// down finds no topic, so a publish that got past the drain check would be dropped as unheard.
 ///
 /// Thread-safe. `done` runs exactly once: inline when the outcome is known at once (the
 /// usual case), otherwise later on the broker's executor.
