@@ -1,28 +1,12 @@
 #include "options.h"
 
-#include <charconv>
-#include <cstdlib>
 #include <functional>
 #include <map>
 #include <string_view>
 
+#include "number_text.h"
+
 namespace spread::bench {
-namespace {
-
-template <class Number>
-bool parseNumber(std::string_view text, Number& out) {
-  if constexpr (std::is_floating_point_v<Number>) {
-    std::string copy(text);
-    char* end = nullptr;
-    out = std::strtod(copy.c_str(), &end);
-    return !copy.empty() && end == copy.c_str() + copy.size() && out >= 0;
-  } else {
-    auto [next, error] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return error == std::errc{} && next == text.data() + text.size();
-  }
-}
-
-}  // namespace
 
 std::string usage() {
   return "usage: spread-bench --url http://HOST:PORT/ [options]\n"
