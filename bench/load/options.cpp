@@ -10,6 +10,7 @@ namespace spread::bench {
 
 std::string usage() {
   return "usage: spread-bench --url http://HOST:PORT/ [options]\n"
+         "       spread-bench churn --url http://HOST:PORT/ --server-pid PID [options]  (see churn --help)\n"
          "  --topic T                 subscribe and publish on topic T (default: server's default)\n"
          "  --subscribers N           WebSocket subscribers (default 10)\n"
          "  --publishers P            publishers (default 1)\n"
