@@ -16,6 +16,9 @@ constexpr std::int64_t kCloseWaitUs = 5'000'000;
 // closed it: long enough to read through a backed-up socket to a close frame.
 constexpr std::int64_t kDrainUs = 2'000'000;
 constexpr std::int64_t kFloodTickUs = 10'000;
+// A life that could not even connect waits this long before the next one, as a real client
+// backs off: a server refusing connections should not turn every slot into a retry loop.
+constexpr std::int64_t kRetryBackoffUs = 1'000'000;
 // Backlog a flooder keeps queued at most; when it stays this full for kBlockedUs, the
 // server has stopped reading it.
 constexpr std::size_t kFloodBacklogBytes = 64 * 1024;
@@ -94,6 +97,7 @@ void ChurnSlot::startLife() {
   const Endpoint& endpoint = context_.topics[plan_.topic];
   if (plan_.kind == LifeKind::kHalfOpen) {
     step_ = Step::kHalfOpen;
+    halfOpenSent_ = true;  // until the connect is known to have failed
     arm(now + static_cast<std::int64_t>(context_.options.halfOpenWaitS * 1e6));
     halfOpen_ = std::make_unique<HalfOpenClient>(context_.loop, endpoint, *this);
     halfOpen_->start(plan_.prefixPermille);
@@ -206,6 +210,7 @@ void ChurnSlot::onHalfOpenEnded(HalfOpenClient&, End end, int status, std::int64
     case End::kReset: outcome = "reset"; break;
     case End::kError: outcome = "socket error"; break;
   }
+  halfOpenSent_ = end != End::kConnectFailed;
   if (end == End::kServerClosed || end == End::kReset) {
     context_.tally.halfOpenHeldUs.record(static_cast<std::uint64_t>(heldUs));
   }
@@ -311,9 +316,10 @@ void ChurnSlot::finish(const std::string& outcome) {
   if (ws_) ws_->abandon();
   if (halfOpen_) halfOpen_->abandon();
   if (step_ == Step::kHalted) return;
+  const bool neverConnected = step_ == Step::kConnecting || (step_ == Step::kHalfOpen && !halfOpenSent_);
   plan_ = picker_.next();
   step_ = Step::kBetween;
-  arm(nowUs() + plan_.gapUs);
+  arm(nowUs() + plan_.gapUs + (neverConnected ? kRetryBackoffUs : 0));
 }
 
 }  // namespace spread::bench

@@ -96,6 +96,7 @@ class ChurnSlot final : public WsListener, public HalfOpenListener {
   std::int64_t lastRoomUs_ = 0;   // the last flood tick when the backlog had room
   double floodCredit_ = 0;
   bool floodBlocked_ = false;     // the server stopped reading our pings
+  bool halfOpenSent_ = false;     // the half-open handshaker connected (false: connect failed)
 };
 
 }  // namespace spread::bench
