@@ -48,11 +48,16 @@ Endpoint Endpoint::fromUrl(const std::string& url, std::string_view topic) {
   return endpoint;
 }
 
-int startConnect(const sockaddr_in& address) {
+int startConnect(const sockaddr_in& address, SocketLimits limits) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   const int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (limits.receiveBytes > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &limits.receiveBytes, sizeof limits.receiveBytes);
+  if (limits.sendBytes > 0) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &limits.sendBytes, sizeof limits.sendBytes);
+  if (limits.maxSegmentBytes > 0) {
+    setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &limits.maxSegmentBytes, sizeof limits.maxSegmentBytes);
+  }
   if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 && errno != EINPROGRESS) {
     const int saved = errno;
     close(fd);

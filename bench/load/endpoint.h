@@ -19,8 +19,19 @@ struct Endpoint {
   static Endpoint fromUrl(const std::string& url, std::string_view topic);
 };
 
+/// Socket sizes for a client that means to back up quickly; 0 keeps the kernel's. On
+/// loopback the segment size is about 64 KiB, and the kernel sizes a sender's buffer to a
+/// few segments: a peer that announces a small maximum segment keeps the server's send
+/// buffer for it small too, so what it refuses to read reaches the server's own queue soon.
+struct SocketLimits {
+  int receiveBytes = 0;
+  int sendBytes = 0;
+  int maxSegmentBytes = 0;
+};
+
 /// Opens a non-blocking TCP socket with TCP_NODELAY and starts connecting it to
-/// `address`. Returns the descriptor, or -1 with errno set.
-int startConnect(const sockaddr_in& address);
+/// `address`. The limits are set before connecting, since the receive buffer and segment
+/// size are announced in the handshake. Returns the descriptor, or -1 with errno set.
+int startConnect(const sockaddr_in& address, SocketLimits limits = {});
 
 }  // namespace spread::bench

@@ -57,6 +57,10 @@ void HttpPublisher::abandon() {
     ::close(fd_);
     fd_ = -1;
   }
+  // A later start() opens a fresh connection; nothing half-sent or half-read carries over.
+  out_.clear();
+  in_.clear();
+  wantWrite_ = false;
   state_ = State::kEnded;
 }
 
@@ -149,6 +153,7 @@ void HttpPublisher::flush() {
 void HttpPublisher::reconnect(const std::string& why) {
   if (state_ == State::kAwaiting) {
     ++failed_;
+    ++unanswered_;
     lastError_ = "no answer: " + why;
   }
   abandon();

@@ -40,8 +40,7 @@ LoadRun::LoadRun(const BenchOptions& options)
     }
   }
   if (options.rate > 0 && !publishers_.empty()) {
-    intervalUs_ = 1e6 * static_cast<double>(publishers_.size()) / options.rate;
-    dueUs_.assign(publishers_.size(), 0);
+    pacer_.emplace(publishers_.size(), options.rate);
     timer_ = std::make_unique<Timer>(loop_, *this);
   }
 }
@@ -140,11 +139,7 @@ void LoadRun::publishForDuration(RunResult& result) {
   phase_ = Phase::kPublishing;
   publishStartUs_ = windowStartUs_ = nowUs();
   nextStatusUs_ = publishStartUs_ + kStatusIntervalUs;
-  for (std::size_t i = 0; i < dueUs_.size(); ++i) {
-    // Stagger the publishers evenly over one interval.
-    dueUs_[i] = static_cast<double>(publishStartUs_) + intervalUs_ * static_cast<double>(i) /
-                                                           static_cast<double>(dueUs_.size());
-  }
+  if (pacer_) pacer_->start(publishStartUs_);
   for (auto& publisher : publishers_) pump(*publisher);
   armTimer();
   runUntil(publishStartUs_ + secondsToUs(options_.durationS), [] { return false; });
@@ -178,11 +173,7 @@ void LoadRun::pump(Publisher& publisher) {
   if (phase_ != Phase::kPublishing) return;
   while (publisher.ready()) {
     const std::int64_t now = nowUs();
-    if (intervalUs_ > 0) {
-      double& due = dueUs_[publisher.id()];
-      if (due > static_cast<double>(now)) break;
-      due += intervalUs_;
-    }
+    if (pacer_ && !pacer_->take(publisher.id(), now)) break;
     publisher.publish(formatStamp({publisher.id(), publisher.takeSequence(), now}, options_.messageBytes));
   }
 }
@@ -192,7 +183,7 @@ void LoadRun::armTimer() {
   // Only a publisher that can send needs waking; a busy one is pumped when it answers.
   double next = std::numeric_limits<double>::infinity();
   for (std::size_t i = 0; i < publishers_.size(); ++i) {
-    if (publishers_[i]->ready()) next = std::min(next, dueUs_[i]);
+    if (publishers_[i]->ready()) next = std::min(next, pacer_->dueUs(i));
   }
   if (std::isfinite(next)) timer_->armAt(static_cast<std::int64_t>(std::ceil(next)));
 }

@@ -10,6 +10,7 @@
 #include "options.h"
 #include "proc_stats.h"
 #include "publisher.h"
+#include "rate_pacer.h"
 #include "run_result.h"
 #include "subscriber_set.h"
 
@@ -53,8 +54,7 @@ class LoadRun final : public PublisherListener, public EventHandler {
   SubscriberSet subscribers_;
   std::vector<std::unique_ptr<Publisher>> publishers_;
   std::unique_ptr<Timer> timer_;
-  std::vector<double> dueUs_;  // per publisher, at a fixed rate
-  double intervalUs_ = 0;
+  std::optional<RatePacer> pacer_;  // with --rate
   Phase phase_ = Phase::kSetup;
   const bool statusEnabled_;
   const std::int64_t startedUs_;

@@ -1,31 +1,16 @@
 #include "options.h"
 
-#include <charconv>
-#include <cstdlib>
 #include <functional>
 #include <map>
 #include <string_view>
 
+#include "number_text.h"
+
 namespace spread::bench {
-namespace {
-
-template <class Number>
-bool parseNumber(std::string_view text, Number& out) {
-  if constexpr (std::is_floating_point_v<Number>) {
-    std::string copy(text);
-    char* end = nullptr;
-    out = std::strtod(copy.c_str(), &end);
-    return !copy.empty() && end == copy.c_str() + copy.size() && out >= 0;
-  } else {
-    auto [next, error] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return error == std::errc{} && next == text.data() + text.size();
-  }
-}
-
-}  // namespace
 
 std::string usage() {
   return "usage: spread-bench --url http://HOST:PORT/ [options]\n"
+         "       spread-bench churn --url http://HOST:PORT/ --server-pid PID [options]  (see churn --help)\n"
          "  --topic T                 subscribe and publish on topic T (default: server's default)\n"
          "  --subscribers N           WebSocket subscribers (default 10)\n"
          "  --publishers P            publishers (default 1)\n"

@@ -1,5 +1,6 @@
 #include "proc_stats.h"
 
+#include <dirent.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -42,6 +43,18 @@ std::optional<ProcessSample> sampleProcess(int pid) {
   }
   if (sample.threads == 0) return std::nullopt;
   return sample;
+}
+
+std::optional<std::uint32_t> countDescriptors(int pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* dir = opendir(path.c_str());
+  if (dir == nullptr) return std::nullopt;
+  std::uint32_t count = 0;
+  while (const dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] != '.') ++count;
+  }
+  closedir(dir);
+  return count;
 }
 
 double selfCpuSeconds() {

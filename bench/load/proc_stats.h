@@ -17,6 +17,10 @@ struct ProcessSample {
 /// files cannot be parsed.
 std::optional<ProcessSample> sampleProcess(int pid);
 
+/// How many descriptors process `pid` has open (entries of /proc/<pid>/fd); nullopt if
+/// the process is gone or the directory cannot be read (another user's process).
+std::optional<std::uint32_t> countDescriptors(int pid);
+
 /// This process's own user + system CPU time (getrusage), in seconds.
 double selfCpuSeconds();
 

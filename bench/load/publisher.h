@@ -32,7 +32,7 @@ class Publisher {
   virtual bool awaitingAnswer() const = 0;
   virtual void abandon() = 0;
   /// Forgets the warm-up: counters back to zero (the sequence carries on).
-  virtual void resetCounters() { sent_ = accepted_ = failed_ = reconnects_ = 0; lastError_.clear(); }
+  virtual void resetCounters() { sent_ = accepted_ = failed_ = unanswered_ = reconnects_ = 0; lastError_.clear(); }
 
   std::uint32_t id() const { return id_; }
   std::uint64_t takeSequence() { return ++lastSequence_; }
@@ -42,6 +42,9 @@ class Publisher {
   /// which has no per-message answer.
   std::uint64_t accepted() const { return accepted_; }
   std::uint64_t failed() const { return failed_; }
+  /// Of failed(): the messages whose connection ended before they were answered, so the
+  /// server may or may not have accepted them.
+  std::uint64_t unanswered() const { return unanswered_; }
   std::uint64_t reconnects() const { return reconnects_; }
   const std::string& lastError() const { return lastError_; }
 
@@ -56,6 +59,7 @@ class Publisher {
   std::uint64_t sent_ = 0;
   std::uint64_t accepted_ = 0;
   std::uint64_t failed_ = 0;
+  std::uint64_t unanswered_ = 0;
   std::uint64_t reconnects_ = 0;
   std::string lastError_;
 

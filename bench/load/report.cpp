@@ -1,50 +1,10 @@
 #include "report.h"
 
-#include <cmath>
 #include <cstdio>
 
+#include "json_line.h"
+
 namespace spread::bench {
-namespace {
-
-// Appends "key":value pairs to a JSON object under construction.
-class JsonLine {
- public:
-  JsonLine() : text_("{") {}
-
-  JsonLine& add(const char* key, double value) {
-    char number[64];
-    std::snprintf(number, sizeof number, "%.6g", std::isfinite(value) ? value : 0.0);
-    return raw(key, number);
-  }
-  JsonLine& add(const char* key, std::uint64_t value) { return raw(key, std::to_string(value)); }
-  JsonLine& add(const char* key, std::uint32_t value) { return raw(key, std::to_string(value)); }
-  JsonLine& add(const char* key, const std::string& value) {
-    std::string quoted = "\"";
-    for (char c : value) {
-      if (c == '"' || c == '\\') quoted += '\\', quoted += c;
-      else if (static_cast<unsigned char>(c) < 0x20) {
-        char escaped[8];
-        std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-        quoted += escaped;
-      } else quoted += c;
-    }
-    return raw(key, quoted + "\"");
-  }
-  std::string finish() { return text_ + "}"; }
-
- private:
-  JsonLine& raw(const char* key, const std::string& value) {
-    if (text_.size() > 1) text_ += ',';
-    text_ += '"';
-    text_ += key;
-    text_ += "\":";
-    text_ += value;
-    return *this;
-  }
-  std::string text_;
-};
-
-}  // namespace
 
 std::string toJsonLine(const RunResult& r) {
   JsonLine json;

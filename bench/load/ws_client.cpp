@@ -29,16 +29,16 @@ WsClient::WsClient(EventLoop& loop, const Endpoint& endpoint, WsListener& listen
 
 WsClient::~WsClient() { abandon(); }
 
-void WsClient::start() {
+void WsClient::start(SocketLimits limits) {
   startedAtUs_ = nowUs();
-  fd_ = startConnect(endpoint_.address);
+  fd_ = startConnect(endpoint_.address, limits);
   if (fd_ < 0) {
     end(EndKind::kConnectFailed, errno, std::strerror(errno));
     return;
   }
   state_ = State::kConnecting;
-  wantWrite_ = true;
-  loop_.add(fd_, EPOLLOUT, *this);
+  interest_ = EPOLLOUT;
+  loop_.add(fd_, interest_, *this);
 }
 
 void WsClient::abandon() {
@@ -50,9 +50,42 @@ void WsClient::abandon() {
   state_ = State::kEnded;
 }
 
+void WsClient::vanish(bool reset) {
+  if (fd_ >= 0 && reset) {
+    // A zero linger time makes close() send a RST and drop anything unsent.
+    const linger abort{1, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+  }
+  abandon();
+  out_.clear();
+  in_.clear();
+}
+
 void WsClient::sendText(std::string_view text) {
   appendClientFrame(out_, Opcode::kText, text, nextMask());
   flush();
+}
+
+void WsClient::sendPings(std::string_view payload, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) appendClientFrame(out_, Opcode::kPing, payload.substr(0, 125), nextMask());
+  flush();
+}
+
+void WsClient::sendClose(std::uint16_t code) {
+  const char payload[2] = {static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)};
+  appendClientFrame(out_, Opcode::kClose, std::string_view(payload, 2), nextMask());
+  closeSent_ = true;
+  flush();
+}
+
+void WsClient::pauseReading() {
+  reading_ = false;
+  updateInterest();
+}
+
+void WsClient::resumeReading() {
+  reading_ = true;
+  updateInterest();
 }
 
 void WsClient::onEvents(std::uint32_t events) {
@@ -62,7 +95,9 @@ void WsClient::onEvents(std::uint32_t events) {
   }
   if ((events & EPOLLOUT) != 0) flush();
   if (state_ == State::kEnded) return;
-  if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) {
+  // A paused client still learns that the server hung up: it reads again to see how.
+  if (!reading_ && (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) resumeReading();
+  if (reading_ && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
     if (state_ == State::kHandshaking) readHandshake();
     else if (state_ == State::kOpen) readFrames();
   }
@@ -169,9 +204,11 @@ std::size_t WsClient::handleFrames(std::string_view data, std::int64_t receivedA
       case Opcode::kClose: {
         const int code = closeCodeOf(frame.payload);
         std::string reason(frame.payload.size() > 2 ? frame.payload.substr(2) : std::string_view{});
-        appendClientFrame(out_, Opcode::kClose, frame.payload.substr(0, std::min<std::size_t>(2, frame.payload.size())),
-                          nextMask());
-        flush();
+        if (!closeSent_) {
+          appendClientFrame(out_, Opcode::kClose,
+                            frame.payload.substr(0, std::min<std::size_t>(2, frame.payload.size())), nextMask());
+          flush();
+        }
         end(EndKind::kServerClose, code, reason);
         return std::string::npos;
       }
@@ -199,11 +236,12 @@ void WsClient::flush() {
 
 void WsClient::updateInterest() {
   if (fd_ < 0 || state_ == State::kConnecting || state_ == State::kEnded) return;
-  const bool wantWrite = !out_.empty();
-  if (wantWrite == wantWrite_ && state_ != State::kHandshaking) return;
-  // The first call after connecting switches from EPOLLOUT-only to reading.
-  wantWrite_ = wantWrite;
-  loop_.modify(fd_, EPOLLIN | (wantWrite ? EPOLLOUT : 0u), *this);
+  // The first call after connecting switches from EPOLLOUT-only to reading. EPOLLOUT only
+  // while bytes wait: a socket with room would otherwise wake the loop for nothing.
+  const std::uint32_t wanted = (reading_ ? EPOLLIN : EPOLLRDHUP) | (out_.empty() ? 0u : EPOLLOUT);
+  if (wanted == interest_) return;
+  interest_ = wanted;
+  loop_.modify(fd_, wanted, *this);
 }
 
 void WsClient::end(EndKind kind, int code, const std::string& detail) {

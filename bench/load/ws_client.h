@@ -34,7 +34,9 @@ class WsListener {
 /// One client WebSocket on a non-blocking socket in an EventLoop: connect, upgrade
 /// (GET endpoint.subscribeTarget), then frames. Answers pings and close frames itself.
 /// Incoming frames are parsed straight out of a receive buffer shared by every client on
-/// the thread, so an idle connection holds no buffer. Not thread-safe.
+/// the thread, so an idle connection holds no buffer. It can also misbehave on purpose,
+/// for `spread-bench churn`: stop reading, flood pings, vanish without a close frame.
+/// Not thread-safe.
 class WsClient final : public EventHandler {
  public:
   WsClient(EventLoop& loop, const Endpoint& endpoint, WsListener& listener, std::uint32_t id);
@@ -42,17 +44,33 @@ class WsClient final : public EventHandler {
   WsClient(const WsClient&) = delete;
   WsClient& operator=(const WsClient&) = delete;
 
-  /// Starts connecting. Reports onOpen or onEnded later.
-  void start();
+  /// Starts connecting. Reports onOpen or onEnded later. Small `limits` make a client
+  /// that stops reading (or a server that does) back up quickly.
+  void start(SocketLimits limits = {});
   /// Queues a text frame. REQUIRES: open().
   void sendText(std::string_view text);
+  /// Queues `count` pings with `payload` (cut to 125 bytes), written in one go.
+  /// REQUIRES: open().
+  void sendPings(std::string_view payload, std::size_t count);
+  /// Starts the closing handshake with `code`. The server's close frame then ends the
+  /// client (onEnded with kServerClose) without being answered. REQUIRES: open().
+  void sendClose(std::uint16_t code);
+  /// Stops reading: the socket is then watched only for writing and for a hang-up, and
+  /// what the server sends waits in the kernel. A hang-up resumes reading by itself, so
+  /// the end of the connection is still seen and reported.
+  void pauseReading();
+  void resumeReading();
   /// Closes the socket without ceremony (end of a run). No callback follows.
   void abandon();
+  /// Closes the socket without a close frame, as a client that crashed or lost its
+  /// network would: with a RST when `reset`, else with a FIN. No callback follows.
+  void vanish(bool reset);
 
   void onEvents(std::uint32_t events) override;
 
   std::uint32_t id() const { return id_; }
   bool open() const { return state_ == State::kOpen; }
+  bool reading() const { return reading_; }
   bool ended() const { return state_ == State::kEnded; }
   std::int64_t startedAtUs() const { return startedAtUs_; }
   std::int64_t openedAtUs() const { return openedAtUs_; }
@@ -77,7 +95,9 @@ class WsClient final : public EventHandler {
   const std::uint32_t id_;
   int fd_ = -1;
   State state_ = State::kIdle;
-  bool wantWrite_ = false;
+  bool reading_ = true;
+  bool closeSent_ = false;
+  std::uint32_t interest_ = 0;  // the epoll events registered for fd_
   std::uint32_t maskState_;
   std::int64_t startedAtUs_ = 0;
   std::int64_t openedAtUs_ = 0;
