@@ -32,6 +32,7 @@ ClientLimits::Slot& ClientLimits::Slot::operator=(Slot&& other) noexcept {
 
 void ClientLimits::Slot::release() {
   if (limits_ == nullptr) return;
+  limits_->metrics_.clientDisconnected();
   std::lock_guard lock(limits_->mutex_);
   --limits_->connections_;
   if (address_) limits_->releaseAddressLocked(*address_);
@@ -67,7 +68,7 @@ std::optional<core::Duration> ClientLimits::takePublishFrom(const ClientAddress&
   std::lock_guard lock(mutex_);
   // An address whose connections have all closed keeps its entry until the bucket refills
   // (or gets a fresh one, swept like any departed entry), so the rate holds either way.
-  return entryLocked(key).publishes.take(now);
+  return entryLocked(key).publishes.take(addressRate(), now);
 }
 
 ClientAddress ClientLimits::keyOf(const ClientAddress& address) {
@@ -87,6 +88,7 @@ ClientLimits::Refusal ClientLimits::admit(const ClientAddress& peer, bool countP
   }
   ++connections_;
   slot.limits_ = this;
+  metrics_.clientConnected();
   return Refusal::kNone;
 }
 
@@ -94,7 +96,7 @@ ClientLimits::Entry& ClientLimits::entryLocked(const ClientAddress& key) {
   auto [found, created] = addresses_.try_emplace(key);
   if (created) {
     found->second.publishes =
-        transport::TokenBucket(options_.addressPublishesPerSecond, options_.addressPublishBurst, clock_.now());
+        transport::TokenBucket(addressRate(), clock_.now());
   }
   return found->second;
 }
@@ -105,7 +107,7 @@ void ClientLimits::releaseAddressLocked(const ClientAddress& key) {
   Entry& entry = found->second;
   if (entry.connections > 0 && --entry.connections == 0) --addressesLive_;
   if (entry.connections > 0) return;
-  if (entry.publishes.full(clock_.now())) {
+  if (entry.publishes.full(addressRate(), clock_.now())) {
     addresses_.erase(found);
   } else if (addresses_.size() > sweepAtSize_) {
     sweepLocked();
@@ -115,7 +117,7 @@ void ClientLimits::releaseAddressLocked(const ClientAddress& key) {
 void ClientLimits::sweepLocked() {
   const core::TimePoint now = clock_.now();
   for (auto it = addresses_.begin(); it != addresses_.end();) {
-    if (it->second.connections == 0 && it->second.publishes.full(now)) {
+    if (it->second.connections == 0 && it->second.publishes.full(addressRate(), now)) {
       it = addresses_.erase(it);
     } else {
       ++it;

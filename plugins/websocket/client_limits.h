@@ -7,6 +7,7 @@
 
 #include "client_address.h"
 #include "spread/core/clock.h"
+#include "spread/transport/metrics.h"
 #include "spread/transport/token_bucket.h"
 
 namespace spread::plugins::websocket {
@@ -57,7 +58,9 @@ class ClientLimits {
     std::optional<ClientAddress> address_;
   };
 
-  ClientLimits(ClientLimitsOptions options, core::Clock& clock) : options_(options), clock_(clock) {}
+  /// Counts the connections it admits in `metrics` (spread_client_connections) too.
+  ClientLimits(ClientLimitsOptions options, core::Clock& clock, transport::Metrics& metrics)
+      : options_(options), clock_(clock), metrics_(metrics) {}
   ClientLimits(const ClientLimits&) = delete;
   ClientLimits& operator=(const ClientLimits&) = delete;
 
@@ -80,6 +83,9 @@ class ClientLimits {
   };
 
   static ClientAddress keyOf(const ClientAddress& address);
+  transport::Rate addressRate() const {
+    return transport::Rate{options_.addressPublishesPerSecond, options_.addressPublishBurst};
+  }
   // REQUIRE mutex_ held.
   Entry& entryLocked(const ClientAddress& key);
   void releaseAddressLocked(const ClientAddress& key);
@@ -87,6 +93,7 @@ class ClientLimits {
 
   const ClientLimitsOptions options_;
   core::Clock& clock_;
+  transport::Metrics& metrics_;
   mutable std::mutex mutex_;
   std::size_t connections_ = 0;
   std::size_t addressesLive_ = 0;

@@ -3,10 +3,6 @@
 #include "client_address.h"
 #include "client_limits.h"
 
-namespace spread::transport {
-class Metrics;
-}
-
 namespace spread::plugins::websocket {
 
 /// An accepted client connection: its non-blocking descriptor, the peer's address, and its
@@ -16,8 +12,10 @@ namespace spread::plugins::websocket {
 class ClientSocket {
  public:
   ClientSocket() = default;
-  /// Takes ownership of `fd`, counted in `metrics` until closed.
-  ClientSocket(int fd, ClientAddress peer, ClientLimits::Slot slot, transport::Metrics& metrics);
+  /// Takes ownership of `fd`, and of `slot` (the connection's place in the limits, empty for
+  /// a connection that was refused).
+  ClientSocket(int fd, ClientAddress peer, ClientLimits::Slot slot)
+      : fd_(fd), peer_(peer), slot_(std::move(slot)) {}
   ClientSocket(ClientSocket&& other) noexcept { *this = std::move(other); }
   ClientSocket& operator=(ClientSocket&& other) noexcept;
   ~ClientSocket() { close(); }
@@ -27,6 +25,13 @@ class ClientSocket {
   const ClientAddress& peer() const { return peer_; }
   ClientLimits::Slot& slot() { return slot_; }
 
+  /// For a connection that has upgraded and so carries one client from now on: peer()
+  /// becomes the address the limits count it against (the client a trusted proxy named).
+  /// After this, peer() never changes, so other threads may read it.
+  void settleClient() {
+    if (slot_.address()) peer_ = *slot_.address();
+  }
+
   /// Closes the descriptor and leaves the counts. Idempotent.
   void close();
 
@@ -34,7 +39,6 @@ class ClientSocket {
   int fd_ = -1;
   ClientAddress peer_;
   ClientLimits::Slot slot_;
-  transport::Metrics* metrics_ = nullptr;
 };
 
 }  // namespace spread::plugins::websocket

@@ -50,7 +50,7 @@ void FrameParser::feed(std::string_view bytes, std::vector<ParsedEvent>& events)
       const std::size_t target = headerSize_ < 2 ? 2 : headerBytesNeeded(header_.data());
       const std::size_t take = std::min(target - headerSize_, bytes.size());
       std::copy_n(bytes.data(), take, header_.data() + headerSize_);
-      headerSize_ += take;
+      headerSize_ = static_cast<std::uint8_t>(headerSize_ + take);
       bytes.remove_prefix(take);
       if (headerSize_ < target) return;
       if (headerSize_ == 2 && !parseHeader(events)) return;  // checks the first two bytes

@@ -68,12 +68,12 @@ class FrameParser {
 
   // The frame being read.
   std::array<unsigned char, 14> header_{};
-  std::size_t headerSize_ = 0;
+  std::uint8_t headerSize_ = 0;  // at most 14: one byte, as every idle connection holds one
   Opcode opcode_ = Opcode::kText;
   bool fin_ = false;
   std::array<unsigned char, 4> mask_{};
   std::uint64_t payloadLeft_ = 0;
-  std::size_t maskOffset_ = 0;
+  std::uint8_t maskOffset_ = 0;  // only its low two bits matter
   std::string control_;  // payload of the control frame being read
 
   // The text message being reassembled, possibly across fragments.

@@ -27,18 +27,10 @@ constexpr std::size_t kQueuedAnswerBytesMax = 64 * 1024;
 std::shared_ptr<WebSocketConnection> makeWebSocket(RouteContext& context, ClientSocket socket, std::string early,
                                                    IoLoop& loop, std::string topic) {
   auto strand = std::make_shared<Strand>(context.transport.executor, context.tasks);
-  const ClientAddress address = socket.slot().address().value_or(socket.peer());
   auto connection =
       std::make_shared<WebSocketConnection>(std::move(socket), std::move(early), loop, std::move(strand),
                                             context.connections);
-  // The session may publish from the executor: it checks the address's rate through the
-  // shared table, not through the socket's slot, which only the loop thread touches.
-  transport::PublishGate addressGate;
-  if (context.config.clients.addressPublishesPerSecond > 0) {
-    addressGate = [&clients = context.clients, address] { return clients.takePublishFrom(address); };
-  }
-  connection->startSession(
-      transport::Session::create(context.sessions, connection, std::move(topic), std::move(addressGate)));
+  connection->startSession(transport::Session::create(context.sessions, connection, std::move(topic)));
   return connection;
 }
 
@@ -68,8 +60,7 @@ HttpConnection::HttpConnection(ClientSocket socket, IoLoop& loop, RouteContext& 
       // The first request's head is due within headerTimeout of the connection opening.
       headStartedAt_(lastActive_),
       deadline_(lastActive_ + options.headerTimeout) {
-  const transport::SessionOptions& session = context.sessions.options;
-  publishes_ = transport::TokenBucket(session.publishesPerSecond, session.publishBurst, lastActive_);
+  publishes_ = transport::TokenBucket(context.sessions.options.publishRate(), lastActive_);
   if (refusal) respond(*refusal, false, 1);
 }
 
@@ -79,7 +70,7 @@ void HttpConnection::onAdopted() {
 }
 
 bool HttpConnection::wantsRead() const {
-  if (finished_) return false;
+  if (finished_ || clientDone_) return false;
   if (halfClosed_) return true;  // discarding until the client hangs up
   return !closing_ && !upgrade_ && !awaitingPublish_ && out_.size() - outWritten_ < kQueuedAnswerBytesMax;
 }
@@ -88,7 +79,11 @@ void HttpConnection::onReadable(std::span<char> scratch) {
   if (finished_) return;
   const ssize_t received = ::recv(fd_, scratch.data(), scratch.size(), MSG_DONTWAIT);
   if (received == 0) {
-    finished_ = true;  // the client hung up; an answer still queued has no reader
+    // The client sent its last byte. It may still be reading (a half-close after its
+    // requests, as `nc` or a shell pipe does): what it asked for is answered, then the
+    // connection ends.
+    clientDone_ = true;
+    if (halfClosed_ || upgrade_ || (out_.empty() && !awaitingPublish_)) finished_ = true;
     return;
   }
   if (received < 0) {
@@ -265,6 +260,15 @@ void HttpConnection::afterFlushed() {
     upgrade_.reset();
     handedOff_ = true;
     finished_ = true;
+    return;
+  }
+  if (clientDone_ && !closing_ && !awaitingPublish_) {
+    serve();  // requests it pipelined before hanging up that have not been answered yet
+    if (out_.empty()) {
+      finished_ = true;  // everything it asked for went out, and nothing more can come
+    } else {
+      writePending_ = true;  // the loop calls onWritable() as soon as the socket takes more
+    }
     return;
   }
   if (closing_ && !halfClosed_) {

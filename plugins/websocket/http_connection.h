@@ -30,7 +30,7 @@ class IoLoop;
 /// client takes them. A parse error, a refusal that ends the connection, or a client's
 /// "Connection: close" is answered, then the connection half-closes and discards input
 /// until the client hangs up or closeTimeout passes, so the client reads the answer rather
-/// than a reset.
+/// than a reset. A client that half-closes after its requests still gets their answers.
 ///
 /// Deadlines, each for a whole stage rather than per read, so a client trickling bytes
 /// gains nothing: a request head must be complete within headerTimeout of its first byte
@@ -121,6 +121,7 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
   bool continueSent_ = false;     // "100 Continue" went out for the request now arriving
   bool closing_ = false;          // the last answer is queued; close once it is out
   bool halfClosed_ = false;
+  bool clientDone_ = false;       // the client half-closed: answer what it sent, then end
   std::optional<PendingUpgrade> upgrade_;
   bool finished_ = false;
   bool handedOff_ = false;

@@ -16,7 +16,7 @@ using http_syntax::equalsIgnoreCase;
 // generous one still keeps a hostile client from growing the buffer.
 constexpr std::size_t kChunkSizeLineBytesMax = 1024;
 
-// A request-target may hold any visible byte (and obs-text, as Poco's server accepts);
+// A request-target may hold any visible byte (and obs-text, as browsers send it unescaped);
 // spaces and control characters would let one line be read two ways.
 bool isTargetChar(char c) {
   const auto byte = static_cast<unsigned char>(c);

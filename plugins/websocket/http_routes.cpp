@@ -81,7 +81,7 @@ Route routePublish(RouteContext& context, const HttpRequest& request, ClientSock
   TopicQuery query = readTopic(request.target, context.transport.publisher.defaultTopic());
   if (query.error) return answer(HttpAnswer::refusal(metrics, Rejection::kBadTopic, 400, *query.error, "topic"));
   const core::TimePoint now = context.transport.clock.now();
-  if (const std::optional<core::Duration> wait = publishes.take(now)) {
+  if (const std::optional<core::Duration> wait = publishes.take(context.sessions.options.publishRate(), now)) {
     return answer(tooFast(context, Limit::kPublishesPerSecond, *wait, "too many publishes on this connection"));
   }
   if (const std::optional<core::Duration> wait = socket.slot().takePublish()) {

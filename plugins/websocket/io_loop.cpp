@@ -215,6 +215,9 @@ void IoLoop::update(int fd) {
   }
   const std::optional<core::TimePoint> deadline = connection.deadline();
   if (deadline && deadline != entry.deadline) {
+    // One entry per connection: the set stays as large as the number of sockets, however
+    // often deadlines move, and a connection that leaves takes its entry along.
+    if (entry.deadline) deadlines_.erase({*entry.deadline, fd});
     deadlines_.emplace(*deadline, fd);
     entry.deadline = deadline;
   }
@@ -223,6 +226,7 @@ void IoLoop::update(int fd) {
 std::shared_ptr<LoopConnection> IoLoop::remove(int fd) {
   auto found = connections_.find(fd);
   ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr);
+  if (found->second.deadline) deadlines_.erase({*found->second.deadline, fd});
   std::shared_ptr<LoopConnection> connection = std::move(found->second.connection);
   connections_.erase(found);
   size_.store(connections_.size());

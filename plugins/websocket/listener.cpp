@@ -78,7 +78,7 @@ void Listener::accepted(int fd, const ClientAddress& peer) {
     answer->headers.emplace_back("Retry-After", "1");
   }
   IoLoop& loop = context_.loops.next();
-  ClientSocket socket(fd, peer, std::move(slot), metrics);
+  ClientSocket socket(fd, peer, std::move(slot));
   auto connection = std::make_shared<HttpConnection>(std::move(socket), loop, context_, options_, std::move(answer));
   if (refusal != ClientLimits::Refusal::kNone) {
     // Counted until the refused connection is gone: the token goes with it.

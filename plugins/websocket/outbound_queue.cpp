@@ -29,8 +29,8 @@ bool OutboundQueue::pushMessages(std::span<const core::MessagePtr> messages) {
 bool OutboundQueue::pushPong(std::string payload) {
   std::lock_guard lock(mutex_);
   if (closeQueued_) return false;
-  if (pong_ && *pong_ >= popped_) {
-    Frame& queued = frames_[static_cast<std::size_t>(*pong_ - popped_)];
+  if (pongQueued_) {
+    Frame& queued = frames_[static_cast<std::uint32_t>(pong_ - popped_)];
     if (queued.written == 0) {
       const std::size_t before = queued.size();
       queued.header = FrameHeader(Opcode::kPong, payload.size());
@@ -46,6 +46,7 @@ bool OutboundQueue::pushPong(std::string payload) {
   }
   const FrameHeader header(Opcode::kPong, payload.size());
   pong_ = pushed_;
+  pongQueued_ = true;
   return pushLocked(Frame{header, nullptr, std::move(payload)});
 }
 
@@ -93,7 +94,7 @@ bool OutboundQueue::wakeLocked() {
 void OutboundQueue::popLocked() {
   frames_.pop();
   bytesQueued_.fetch_sub(kFrameOverheadBytes, std::memory_order_relaxed);
-  if (pong_ && *pong_ == popped_) pong_.reset();
+  if (pongQueued_ && pong_ == popped_) pongQueued_ = false;
   ++popped_;
 }
 

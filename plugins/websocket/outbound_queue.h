@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -96,10 +95,12 @@ class OutboundQueue {
   bool closeWritten_ = false;
   bool writeRequested_ = false;
   bool overWindow_ = false;
-  // Frames pushed and popped so far, so that the queued pong is found by position.
-  std::uint64_t pushed_ = 0;
-  std::uint64_t popped_ = 0;
-  std::optional<std::uint64_t> pong_;  // the number pushed_ had when the queued pong went in
+  bool pongQueued_ = false;
+  // Frames pushed and popped so far (modulo 2^32), so that the queued pong is found by its
+  // position: pong_ is the number pushed_ had when it went in.
+  std::uint32_t pushed_ = 0;
+  std::uint32_t popped_ = 0;
+  std::uint32_t pong_ = 0;
 };
 
 }  // namespace spread::plugins::websocket

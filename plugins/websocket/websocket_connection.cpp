@@ -32,13 +32,13 @@ Rejection rejectionFor(CloseCode code) {
 WebSocketConnection::WebSocketConnection(ClientSocket socket, std::string leftover, IoLoop& loop,
                                          std::shared_ptr<Strand> strand, ConnectionEnvironment& env)
     : socket_(std::move(socket)),
-      fd_(socket_.fd()),
-      leftover_(std::move(leftover)),
+      leftover_(leftover.empty() ? nullptr : std::make_unique<std::string>(std::move(leftover))),
       loop_(loop),
       strand_(std::move(strand)),
       env_(env),
       parser_(env.options.messageBytesMax),
       outbound_(env.options.sendWindowBytes) {
+  socket_.settleClient();
   env_.openConnections.add();
   env_.metrics.connectionOpened();
 }
@@ -68,6 +68,11 @@ void WebSocketConnection::close(CloseCode code, std::string_view reason) {
   requestWrite(outbound_.pushClose(code, reason));
 }
 
+std::optional<core::Duration> WebSocketConnection::admitPublish() {
+  if (env_.clients == nullptr) return std::nullopt;
+  return env_.clients->takePublishFrom(socket_.peer());
+}
+
 void WebSocketConnection::requestWrite(bool wake) {
   if (wake) loop_.requestWrite(shared_from_this());
 }
@@ -80,24 +85,23 @@ bool WebSocketConnection::wantsRead() const {
 }
 
 void WebSocketConnection::taken(std::size_t bytes) {
-  const std::size_t before = inboundPending_.fetch_sub(bytes, std::memory_order_relaxed);
+  const std::size_t before = inboundPending_.fetch_sub(static_cast<std::uint32_t>(bytes), std::memory_order_relaxed);
   if (before >= env_.options.messageBytesMax && before - bytes < env_.options.messageBytesMax) {
     loop_.requestWrite(shared_from_this());  // the loop re-reads wantsRead() when it handles this
   }
 }
 
 void WebSocketConnection::onAdopted() {
-  if (!leftover_.empty()) {
-    consume(leftover_);
-    leftover_.clear();
-    leftover_.shrink_to_fit();
+  if (leftover_) {
+    consume(*leftover_);
+    leftover_.reset();
   }
   settle();
 }
 
 void WebSocketConnection::onReadable(std::span<char> scratch) {
   if (finished_) return;
-  const ssize_t received = ::recv(fd_, scratch.data(), scratch.size(), MSG_DONTWAIT);
+  const ssize_t received = ::recv(socket_.fd(), scratch.data(), scratch.size(), MSG_DONTWAIT);
   if (received == 0) {
     finished_ = true;  // the peer hung up
     return;
@@ -153,7 +157,8 @@ void WebSocketConnection::consume(std::string_view bytes) {
   }
   const bool heard = parser_.framesSeen() != framesBefore;
   if (heard || failure || peerClose) {
-    inboundPending_.fetch_add(textBytes, std::memory_order_relaxed);
+    // Bounded by the limit plus one read, so it fits: reading stops at messageBytesMax.
+    inboundPending_.fetch_add(static_cast<std::uint32_t>(textBytes), std::memory_order_relaxed);
     strand_->post([self = shared_from_this(), session = session_, heard, texts = std::move(texts), textBytes,
                    failure = std::move(failure), peerClose]() mutable {
       if (heard) session->onHeard();
@@ -169,7 +174,7 @@ void WebSocketConnection::consume(std::string_view bytes) {
 void WebSocketConnection::onWritable() {
   if (finished_) return;
   const core::TimePoint now = env_.clock.now();
-  const OutboundQueue::WriteResult result = outbound_.writeTo(fd_, [this, now](const core::Message& message) {
+  const OutboundQueue::WriteResult result = outbound_.writeTo(socket_.fd(), [this, now](const core::Message& message) {
     env_.metrics.delivered(now - message.acceptedAt());
   });
   if (result.error != 0) {
@@ -189,7 +194,7 @@ void WebSocketConnection::settle() {
   if (peerClosed_) {
     finished_ = true;  // handshake complete; the server closes the TCP connection first
   } else if (failed_ && !halfClosed_) {
-    ::shutdown(fd_, SHUT_WR);
+    ::shutdown(socket_.fd(), SHUT_WR);
     halfClosed_ = true;
   }
 }

@@ -34,6 +34,7 @@ struct ConnectionEnvironment {
   transport::Metrics& metrics;
   InFlightCounter& openConnections;  // this connection counts until its socket is closed
   ConnectionOptions options;
+  ClientLimits* clients = nullptr;   // the address's publish rate; none when null
 };
 
 /// One upgraded WebSocket client: a non-blocking socket owned by one IoLoop, the frame
@@ -79,9 +80,11 @@ class WebSocketConnection final : public transport::Connection,
   void ping() override;
   void close(transport::CloseCode code, std::string_view reason) override;
   std::size_t bytesQueued() const override { return outbound_.bytesQueued(); }
+  /// The client address's publish rate (transport.websocket.addressPublishesPerSecond).
+  std::optional<core::Duration> admitPublish() override;
 
   // The loop's side, on its thread.
-  int fd() const override { return fd_; }
+  int fd() const override { return socket_.fd(); }
   void onAdopted() override;
   void onReadable(std::span<char> scratch) override;
   void onWritable() override;
@@ -103,9 +106,8 @@ class WebSocketConnection final : public transport::Connection,
   /// The session took `bytes` of the client's messages; reading resumes if it had stopped.
   void taken(std::size_t bytes);
 
-  ClientSocket socket_;
-  const int fd_;
-  std::string leftover_;
+  ClientSocket socket_;  // settled on its client: peer() is what the address rate counts
+  std::unique_ptr<std::string> leftover_;  // only while there is some: most clients send none
   IoLoop& loop_;
   const std::shared_ptr<Strand> strand_;
   ConnectionEnvironment& env_;
@@ -126,7 +128,7 @@ class WebSocketConnection final : public transport::Connection,
 
   // Bytes of the client's messages posted to the session and not yet taken by it; written
   // by the loop and the executor.
-  std::atomic<std::size_t> inboundPending_{0};
+  std::atomic<std::uint32_t> inboundPending_{0};
 };
 
 }  // namespace spread::plugins::websocket

@@ -54,10 +54,11 @@ transport::StartResult WebSocketTransport::start(transport::TransportContext& co
 
   sessions_ = std::make_unique<transport::SessionContext>(transport::SessionContext{
       context.broker, context.clock, context.executor, context.metrics, context.publisher, context.session});
+  clients_ = std::make_unique<ClientLimits>(config_.clients, context.clock, context.metrics);
   connectionEnvironment_ = std::make_unique<ConnectionEnvironment>(ConnectionEnvironment{
       context.clock, context.metrics, connectionsOpen_,
-      ConnectionOptions{context.session.messageBytesMax, context.session.sendWindowBytes, config_.closeTimeout}});
-  clients_ = std::make_unique<ClientLimits>(config_.clients, context.clock);
+      ConnectionOptions{context.session.messageBytesMax, context.session.sendWindowBytes, config_.closeTimeout},
+      clients_.get()});
   HttpConnection::Options http;
   http.limits.headerBytesMax = config_.headerBytesMax;
   http.limits.bodyBytesMax = config_.bodyBytesMax;

@@ -1,5 +1,5 @@
 // Proves the bounds a session keeps on what one client can make it hold, against a mocked
-// Connection on virtual time: publish rates (the session's own and the transport's gate),
+// Connection on virtual time: publish rates (the session's own and the connection's),
 // publishes waiting for room, unread error replies, and a pump that stops at the window.
 #include "session_fixture.h"
 
@@ -12,8 +12,8 @@ using ::testing::StrEq;
 
 class SessionLimitsTest : public SessionFixture {
  protected:
-  std::shared_ptr<Session> openWith(FakeWire& wire, PublishGate gate = {}) {
-    auto session = Session::create(context_, wire.connection, "chat", std::move(gate));
+  std::shared_ptr<Session> openWith(FakeWire& wire) {
+    auto session = Session::create(context_, wire.connection, "chat");
     session->start();
     executor_.runUntilIdle();
     return session;
@@ -53,12 +53,12 @@ TEST_F(SessionLimitsTest, TheRateRefillsWithTime) {
   EXPECT_EQ(wire.sent.size(), 3u);
 }
 
-TEST_F(SessionLimitsTest, TheTransportsGateRefusesLikeTheSessionsOwnRate) {
+TEST_F(SessionLimitsTest, TheConnectionsRateRefusesLikeTheSessionsOwn) {
   FakeWire wire;
-  int asked = 0;
-  auto session = openWith(wire, [&asked]() -> std::optional<core::Duration> {
-    return ++asked > 1 ? std::optional<core::Duration>(500ms) : std::nullopt;
-  });
+  EXPECT_CALL(*wire.connection, admitPublish())
+      .WillOnce(::testing::Return(std::nullopt))
+      .WillOnce(::testing::Return(core::Duration(500ms)));
+  auto session = openWith(wire);
   EXPECT_CALL(*wire.connection, sendText(HasSubstr("too many publishes from this address")));
   EXPECT_CALL(*wire.connection, close(CloseCode::kPolicyViolation, StrEq("publish rate exceeded")));
   session->onText(chat("ann", "1"));

@@ -12,16 +12,15 @@ constexpr std::size_t kSendBatchMax = 64;
 }  // namespace
 
 std::shared_ptr<Session> Session::create(SessionContext& context, std::shared_ptr<Connection> connection,
-                                         std::string topic, PublishGate gate) {
-  return std::shared_ptr<Session>(new Session(context, std::move(connection), std::move(topic), std::move(gate)));
+                                         std::string topic) {
+  return std::shared_ptr<Session>(new Session(context, std::move(connection), std::move(topic)));
 }
 
-Session::Session(SessionContext& context, std::shared_ptr<Connection> connection, std::string topic, PublishGate gate)
+Session::Session(SessionContext& context, std::shared_ptr<Connection> connection, std::string topic)
     : context_(context),
       connection_(std::move(connection)),
       topic_(std::move(topic)),
-      publishes_(context.options.publishesPerSecond, context.options.publishBurst, context.clock.now()),
-      gate_(std::move(gate)) {}
+      publishes_(context.options.publishRate(), context.clock.now()) {}
 
 Session::~Session() {
   subscription_.unsubscribe();
@@ -108,10 +107,10 @@ void Session::onText(std::string text) {
 
 bool Session::admitPublishLocked() {
   const char* refusal = nullptr;
-  if (publishes_.take(context_.clock.now())) {
+  if (publishes_.take(context_.options.publishRate(), context_.clock.now())) {
     context_.metrics.limitRefused(Limit::kPublishesPerSecond);
     refusal = "too many publishes on this connection";
-  } else if (gate_ && gate_()) {
+  } else if (connection_->admitPublish()) {
     context_.metrics.limitRefused(Limit::kAddressPublishesPerSecond);
     refusal = "too many publishes from this address";
   }

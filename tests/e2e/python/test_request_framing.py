@@ -4,6 +4,7 @@
 # where GET does, and the chat page carries its security headers.
 import asyncio
 import json
+import socket
 
 from e2e_case import DaemonTestCase
 from http_calls import metrics
@@ -121,6 +122,16 @@ class RequestFramingTest(DaemonTestCase):
             self.assertIn(directive, policy)
         self.assertEqual(page.headers.get("X-Content-Type-Options"), "nosniff")
         self.assertEqual(page.headers.get("X-Frame-Options"), "DENY")
+
+    async def test_a_client_that_half_closes_after_its_requests_gets_every_answer(self):
+        # As `printf ... | nc` does: the requests, then the end of the client's sending side.
+        connection = RawConnection(self.daemon.port)
+        self.addCleanup(connection.close)
+        await self.io(connection.send, request_bytes("GET", "/healthz") + request_bytes("GET", "/nope"))
+        connection.sock.shutdown(socket.SHUT_WR)
+        self.assertEqual((await self.io(connection.read_response, "GET")).status, 200)
+        self.assertEqual((await self.io(connection.read_response, "GET")).status, 404)
+        await self.io(connection.assert_closed_by_server)
 
     async def test_a_long_name_is_400_naming_the_field(self):
         body = json.dumps({"name": "n" * 60000, "msg": "hi"})

@@ -110,7 +110,8 @@ TEST(OriginPolicyTest, AListAllowsExactlyItsOrigins) {
 
 TEST(ClientLimitsTest, CountsConnectionsInTotalAndPerAddress) {
   core::ManualClock clock;
-  ClientLimits limits(ClientLimitsOptions{3, 2, 0, 1}, clock);
+  transport::Metrics metrics;
+  ClientLimits limits(ClientLimitsOptions{3, 2, 0, 1}, clock, metrics);
   ClientLimits::Slot a1, a2, a3, b1, b2;
   EXPECT_EQ(limits.admit(address("192.0.2.1"), true, a1), ClientLimits::Refusal::kNone);
   EXPECT_EQ(limits.admit(address("192.0.2.1"), true, a2), ClientLimits::Refusal::kNone);
@@ -118,14 +119,17 @@ TEST(ClientLimitsTest, CountsConnectionsInTotalAndPerAddress) {
   EXPECT_EQ(limits.admit(address("192.0.2.2"), true, b1), ClientLimits::Refusal::kNone);
   EXPECT_EQ(limits.admit(address("192.0.2.3"), true, b2), ClientLimits::Refusal::kConnectionsMax);
   EXPECT_EQ(limits.connections(), 3u);
+  EXPECT_EQ(metrics.clientConnections(), 3);
   a1.release();
+  EXPECT_EQ(metrics.clientConnections(), 2);
   EXPECT_EQ(limits.connectionsFrom(address("192.0.2.1")), 1u);
   EXPECT_EQ(limits.admit(address("192.0.2.1"), true, a3), ClientLimits::Refusal::kNone);
 }
 
 TEST(ClientLimitsTest, AnIpv6ClientIsCountedByItsSlash64) {
   core::ManualClock clock;
-  ClientLimits limits(ClientLimitsOptions{100, 1, 0, 1}, clock);
+  transport::Metrics metrics;
+  ClientLimits limits(ClientLimitsOptions{100, 1, 0, 1}, clock, metrics);
   ClientLimits::Slot first, second, elsewhere;
   EXPECT_EQ(limits.admit(address("2001:db8:0:1::1"), true, first), ClientLimits::Refusal::kNone);
   EXPECT_EQ(limits.admit(address("2001:db8:0:1::2"), true, second), ClientLimits::Refusal::kConnectionsPerAddressMax);
@@ -134,7 +138,8 @@ TEST(ClientLimitsTest, AnIpv6ClientIsCountedByItsSlash64) {
 
 TEST(ClientLimitsTest, AProxysConnectionIsCountedAgainstTheClientItNames) {
   core::ManualClock clock;
-  ClientLimits limits(ClientLimitsOptions{100, 1, 0, 1}, clock);
+  transport::Metrics metrics;
+  ClientLimits limits(ClientLimitsOptions{100, 1, 0, 1}, clock, metrics);
   ClientLimits::Slot viaProxy, again;
   ASSERT_EQ(limits.admit(address("10.0.0.1"), false, viaProxy), ClientLimits::Refusal::kNone);
   EXPECT_FALSE(viaProxy.address());
@@ -148,7 +153,8 @@ TEST(ClientLimitsTest, AProxysConnectionIsCountedAgainstTheClientItNames) {
 
 TEST(ClientLimitsTest, PublishesPerAddressAreABucketThatReconnectingDoesNotRefill) {
   core::ManualClock clock;
-  ClientLimits limits(ClientLimitsOptions{100, 100, 2, 2}, clock);
+  transport::Metrics metrics;
+  ClientLimits limits(ClientLimitsOptions{100, 100, 2, 2}, clock, metrics);
   {
     ClientLimits::Slot slot;
     ASSERT_EQ(limits.admit(address("192.0.2.1"), true, slot), ClientLimits::Refusal::kNone);

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "spread/core/message.h"
+#include "spread/core/time.h"
 #include "spread/transport/close_code.h"
 
 namespace spread::transport {
@@ -36,6 +38,11 @@ class Connection {
   /// transport counts it. Sessions stop handing over messages while this exceeds their send
   /// window, and end with 1008 rather than queue an error reply beyond it.
   virtual std::size_t bytesQueued() const = 0;
+
+  /// A publish rate the transport keeps for this client beyond the session's own (the
+  /// client address's, say): nullopt lets one publish through, otherwise how long until one
+  /// would be. Called on executor threads. A transport without such a rate keeps the default.
+  virtual std::optional<core::Duration> admitPublish() { return std::nullopt; }
 };
 
 }  // namespace spread::transport

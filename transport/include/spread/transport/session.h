@@ -1,6 +1,6 @@
 #pragma once
 
-#include <functional>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -28,11 +28,6 @@ struct SessionContext {
   SessionOptions options;
 };
 
-/// A rate the transport enforces beyond the session's own (the client address's, say):
-/// nullopt to let one publish through, otherwise how long until one would be. Called on
-/// the executor, so it must be thread-safe.
-using PublishGate = std::function<std::optional<core::Duration>()>;
-
 /// The transport-agnostic life of one subscribed client: its bounded queue in the core,
 /// flow control toward its Connection, keepalive and idle timeout, client publishes, and
 /// how it ends. Plugins are thin adapters that feed it I/O events; the simulator feeds it
@@ -46,8 +41,8 @@ using PublishGate = std::function<std::optional<core::Duration>()>;
 /// onDisconnected(), when there is nobody left to tell.
 ///
 /// What a client may make the session hold is bounded: its publishes are rate limited
-/// (options.publishesPerSecond, then the transport's gate; over either, an error message
-/// and then 1008), at most kPublishesWaitingMax of them wait for room in a busy topic at once
+/// (options.publishesPerSecond, then Connection::admitPublish(); over either, an error
+/// message and then 1008), at most kPublishesWaitingMax of them wait for room in a busy topic at once
 /// (more are refused with an error message), and an error reply that would go to a
 /// connection already holding a send window's worth of unread bytes ends the session with
 /// 1008 instead, so a client that provokes replies and never reads them cannot grow them.
@@ -59,7 +54,7 @@ class Session : public std::enable_shared_from_this<Session> {
   static constexpr std::size_t kPublishesWaitingMax = 4;
 
   static std::shared_ptr<Session> create(SessionContext& context, std::shared_ptr<Connection> connection,
-                                         std::string topic, PublishGate gate = {});
+                                         std::string topic);
   ~Session();
 
   /// Subscribes to the topic and starts the keepalive. If the topic can't be had (too
@@ -90,7 +85,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<CloseCode> closeCode() const;
 
  private:
-  Session(SessionContext& context, std::shared_ptr<Connection> connection, std::string topic, PublishGate gate);
+  Session(SessionContext& context, std::shared_ptr<Connection> connection, std::string topic);
 
   // The *Locked methods REQUIRE mutex_ held.
   void pumpLocked();
@@ -100,7 +95,8 @@ class Session : public std::enable_shared_from_this<Session> {
   /// Tells the client why its message was refused, unless it has not read what it was
   /// already sent: then the session ends with 1008 instead.
   void replyLocked(std::string errorJson);
-  /// The session's and the gate's rates; on refusal replies, ends the session and returns false.
+  /// The session's and the connection's rates; on refusal replies, ends the session and
+  /// returns false.
   bool admitPublishLocked();
 
   SessionContext& context_;
@@ -110,12 +106,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<core::QueueSubscriber> queue_;
   core::SubscriptionHandle subscription_;
   State state_ = State::kNew;
+  std::uint32_t publishesWaiting_ = 0;
   std::optional<CloseCode> closeCode_;
   core::TimePoint lastHeard_{};
   core::TimerId pingTimer_ = core::TimerId::kNone;
   TokenBucket publishes_;
-  const PublishGate gate_;
-  std::size_t publishesWaiting_ = 0;
 };
 
 }  // namespace spread::transport

@@ -6,6 +6,7 @@
 
 #include "spread/core/queue_subscriber.h"
 #include "spread/core/time.h"
+#include "spread/transport/token_bucket.h"
 
 namespace spread::transport {
 
@@ -24,6 +25,8 @@ struct SessionOptions {
   double publishesPerSecond = 0;
   double publishBurst = 1;
   std::size_t nameBytesMax = 64;  // the longest `name` a chat message may carry, in bytes
+
+  Rate publishRate() const { return Rate{publishesPerSecond, publishBurst}; }
 };
 
 }  // namespace spread::transport

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,6 +23,7 @@ class MockConnection : public transport::Connection {
   MOCK_METHOD(void, ping, (), (override));
   MOCK_METHOD(void, close, (transport::CloseCode code, std::string_view reason), (override));
   MOCK_METHOD(std::size_t, bytesQueued, (), (const, override));
+  MOCK_METHOD(std::optional<core::Duration>, admitPublish, (), (override));
 };
 
 }  // namespace spread::testing
