@@ -4,6 +4,7 @@
 #include <map>
 #include <string_view>
 
+#include "command_line.h"
 #include "number_text.h"
 
 namespace spread::bench {
@@ -97,7 +98,7 @@ std::variant<ChurnOptions, std::string> parseChurnOptions(int argc, char** argv)
              parseNumber(v.substr(comma + 1), absolute);
     };
   };
-  const std::map<std::string, std::function<bool(std::string_view)>, std::less<>> valued = {
+  const ValuedOptions valued = {
       {"--url", [&](std::string_view v) { options.url = v; return !v.empty(); }},
       {"--server-pid", [&](std::string_view v) { return parseNumber(v, options.serverPid) && options.serverPid > 0; }},
       {"--clients", count(options.clients, 1)},
@@ -131,27 +132,11 @@ std::variant<ChurnOptions, std::string> parseChurnOptions(int argc, char** argv)
          return true; }},
       {"--label", [&](std::string_view v) { options.label = v; return true; }},
   };
-  for (int i = 0; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--help" || arg == "-h") return churnUsage();
-    if (arg == "--quiet") { options.quiet = true; continue; }
-    std::string_view value;
-    bool haveValue = false;
-    if (auto equals = arg.find('='); equals != std::string_view::npos) {
-      value = arg.substr(equals + 1);
-      arg = arg.substr(0, equals);
-      haveValue = true;
-    }
-    auto it = valued.find(arg);
-    if (it == valued.end()) return "churn: unknown option '" + std::string(arg) + "'\n" + churnUsage();
-    if (!haveValue) {
-      if (i + 1 >= argc) return "churn: option " + std::string(arg) + " needs a value";
-      value = argv[++i];
-    }
-    if (!it->second(value)) {
-      if (!mixError.empty()) return "churn: " + mixError;
-      return "churn: bad value '" + std::string(value) + "' for option " + std::string(arg);
-    }
+  const FlagOptions flags = {{"--quiet", [&] { options.quiet = true; }}};
+  if (const std::optional<CommandLineStop> stop = applyArguments(0, argc, argv, valued, flags)) {
+    if (stop->help) return churnUsage();
+    if (!mixError.empty()) return "churn: " + mixError;
+    return "churn: " + stop->problem + (stop->unknown ? "\n" + churnUsage() : "");
   }
   if (options.url.empty()) return "churn: --url is required";
   if (options.url.rfind("http://", 0) != 0) return "churn: --url must start with http:// (got '" + options.url + "')";

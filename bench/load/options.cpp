@@ -4,6 +4,7 @@
 #include <map>
 #include <string_view>
 
+#include "command_line.h"
 #include "number_text.h"
 
 namespace spread::bench {
@@ -37,7 +38,7 @@ std::variant<BenchOptions, std::string> parseOptions(int argc, char** argv) {
   auto seconds = [](double& field) {
     return [&field](std::string_view v) { return parseNumber(v, field); };
   };
-  const std::map<std::string, std::function<bool(std::string_view)>, std::less<>> valued = {
+  const ValuedOptions valued = {
       {"--url", [&](std::string_view v) { options.url = v; return !v.empty(); }},
       {"--topic", [&](std::string_view v) { options.topic = v; return true; }},
       {"--subscribers", count(options.subscribers, 0)},
@@ -67,25 +68,10 @@ std::variant<BenchOptions, std::string> parseOptions(int argc, char** argv) {
          return true; }},
       {"--label", [&](std::string_view v) { options.label = v; return true; }},
   };
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--help" || arg == "-h") return usage();
-    if (arg == "--idle") { options.idle = true; continue; }
-    if (arg == "--quiet") { options.quiet = true; continue; }
-    std::string_view value;
-    bool haveValue = false;
-    if (auto equals = arg.find('='); equals != std::string_view::npos) {
-      value = arg.substr(equals + 1);
-      arg = arg.substr(0, equals);
-      haveValue = true;
-    }
-    auto it = valued.find(arg);
-    if (it == valued.end()) return "unknown option '" + std::string(arg) + "'\n" + usage();
-    if (!haveValue) {
-      if (i + 1 >= argc) return "option " + std::string(arg) + " needs a value";
-      value = argv[++i];
-    }
-    if (!it->second(value)) return "bad value '" + std::string(value) + "' for option " + std::string(arg);
+  const FlagOptions flags = {{"--idle", [&] { options.idle = true; }}, {"--quiet", [&] { options.quiet = true; }}};
+  if (const std::optional<CommandLineStop> stop = applyArguments(1, argc, argv, valued, flags)) {
+    if (stop->help) return usage();
+    return stop->problem + (stop->unknown ? "\n" + usage() : "");
   }
   if (options.url.rfind("http://", 0) != 0) return "--url must start with http:// (got '" + options.url + "')";
   if (!options.idle && options.publishers == 0 && options.subscribers == 0) {
