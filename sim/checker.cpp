@@ -243,6 +243,10 @@ void Checker::escapedExceptions(std::size_t count) {
     fail("no-exception", 0, std::to_string(count) + " executor task(s) let an exception escape");
 }
 
+void Checker::refusedTasks(std::uint64_t count) {
+  if (count != 0) fail("no-refused-task", 0, std::to_string(count) + " executor task(s) or timer(s) refused");
+}
+
 void Checker::finish(std::int64_t connectionsOpenInMetrics) {
   if (shutdownDeadline_ && !stopped_) fail("shutdown-grace", 0, "shutdown never completed");
   if (connectionsOpenInMetrics != 0) {

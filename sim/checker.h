@@ -40,6 +40,9 @@ struct Violation {
 ///  close-once      every connection ends exactly once, with a code and a reason
 ///  shutdown-grace  shutdown completes within its grace period, with nothing left open
 ///  no-exception    no executor task lets an exception escape
+///  no-refused-task the executor refuses no task or timer: the simulated network and the
+///                  scenario post without checking each answer, and this is where a
+///                  refusal (a lost event) is caught
 ///
 /// Only the first violation is kept. Not thread-safe: the simulator is single-threaded.
 class Checker {
@@ -65,6 +68,7 @@ class Checker {
   void stopped(core::TimePoint at, std::uint64_t connectionsOpen);
   /// The executor's count of exceptions that escaped a task, after each task.
   void escapedExceptions(std::size_t count);
+  void refusedTasks(std::uint64_t count);
   /// End-of-run checks: every connection ended, shutdown finished, and the transport's
   /// metrics agree that no connection is open (`connectionsOpenInMetrics`).
   void finish(std::int64_t connectionsOpenInMetrics = 0);

@@ -132,6 +132,7 @@ bool SimulationRun::step() {
   if (stats_.steps >= options_.stepsMax || !executor_.runNext()) return false;
   ++stats_.steps;
   checker_.escapedExceptions(executor_.escapedExceptions());
+  checker_.refusedTasks(executor_.refusedTasks());
   for (ConnectionId id : checker_.live()) checker_.link(id, control_->linkState(id));
   return !checker_.failed() && !expectationFailure_;
 }
@@ -204,7 +205,7 @@ void SimulationRun::apply(const Event& event) {
         std::string text = "burst " + std::to_string(event.line) + "." + std::to_string(i + 1);
         if (event.size && text.size() < *event.size) text.append(*event.size - text.size(), '.');
         const std::string body = chatBody(event.client, text);
-        executor_.postAfter(event.every * static_cast<std::int64_t>(i), [this, body, topic = event.topic,
+        (void)executor_.postAfter(event.every * static_cast<std::int64_t>(i), [this, body, topic = event.topic,
                                                                          name = event.client] {
           requests_[control_->post(topic, body, clients_[name].link.latency)] = {name, topic};
         });

@@ -79,8 +79,18 @@ TopicLookup Broker::topic(std::string_view name) {
 
 void Broker::topicQuiet() {
   std::uint64_t arming;
+  TopicList closed;  // declared before the lock, so released after it
   {
     std::lock_guard lock(mutex_);
+    // A topic that finished its close says so through here too.
+    for (auto it = closingTopics_.begin(); it != closingTopics_.end();) {
+      if ((*it)->closeFinished()) {
+        closed.push_back(std::move(*it));
+        it = closingTopics_.erase(it);
+      } else {
+        ++it;
+      }
+    }
     if (shuttingDown_ || topics_.empty()) return;
     sweepRetries_ = 0;  // a new event: the sweep may look again up to kSweepRetriesMax times
     if (sweepPending_) return;
@@ -93,6 +103,12 @@ void Broker::topicQuiet() {
 void Broker::armSweep(Duration delay, std::uint64_t arming) {
   const TimerId timer = executor_.postAfter(delay, [link = link_] { link->sweep(); });
   std::lock_guard lock(mutex_);
+  if (timer == TimerId::kNone) {
+    // A stopped executor runs nothing more, so there is nothing left to free topics for:
+    // the topics stay until the broker is destroyed. The next topic event may try again.
+    if (sweepPending_ && sweepArming_ == arming) sweepPending_ = false;
+    return;
+  }
   // On a thread pool the sweep may already have run (and perhaps re-armed): then this id
   // names a finished task and must not replace the current one.
   if (sweepPending_ && sweepArming_ == arming) sweepTimer_ = timer;
@@ -167,6 +183,7 @@ void Broker::closeTopic(std::string_view name, Duration deadline, CloseCallback 
     if (auto found = topics_.find(name); found != topics_.end()) {
       closing = std::move(found->second);
       topics_.erase(found);
+      closingTopics_.push_back(closing);
     }
   }
   if (!closing) {
@@ -183,16 +200,22 @@ class ShutdownTally {
  public:
   ShutdownTally(std::size_t topics, CloseCallback done) : remaining_(topics), done_(std::move(done)) {}
 
-  void topicClosed() {
+  void topicClosed(CloseOutcome outcome) {
     std::unique_lock lock(mutex_);
-    if (--remaining_ == 0) report(lock, CloseOutcome::kCompleted);
+    if (outcome == CloseOutcome::kAbandoned) abandoned_ = true;
+    if (--remaining_ == 0) report(lock, abandoned_ ? CloseOutcome::kAbandoned : CloseOutcome::kCompleted);
   }
   void graceExpired() {
     std::unique_lock lock(mutex_);
     report(lock, CloseOutcome::kDeadlineExceeded);
   }
   void setTimer(Executor& executor, TimerId timer) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    if (timer == TimerId::kNone) {
+      // A grace period that cannot be timed has run out.
+      report(lock, CloseOutcome::kDeadlineExceeded);
+      return;
+    }
     if (reported_) {
       executor.cancel(timer);
     } else {
@@ -217,6 +240,7 @@ class ShutdownTally {
   std::size_t remaining_;
   CloseCallback done_;
   bool reported_ = false;
+  bool abandoned_ = false;
   Executor* executor_ = nullptr;
   TimerId timer_ = TimerId::kNone;
 };
@@ -236,6 +260,9 @@ void Broker::shutdown(Duration grace, CloseCallback done) {
     ++sweepArming_;
     for (auto& [name, topic] : topics_) shutDownTopics_.push_back(std::move(topic));
     topics_.clear();
+    // Topics closeTopic() removed are not done until their close is: wait for them too.
+    for (auto& topic : closingTopics_) shutDownTopics_.push_back(std::move(topic));
+    closingTopics_.clear();
     // A repeated shutdown closes these again: a closed topic completes at once, one still
     // closing completes with the first close, so no caller hears kCompleted too early.
     closing = shutDownTopics_;
@@ -249,7 +276,7 @@ void Broker::shutdown(Duration grace, CloseCallback done) {
   for (const auto& topic : closing) {
     // Each topic's own deadline is the broker's grace; the tally reports the overall one.
     topic->close(grace, [tally](CloseOutcome outcome) {
-      if (outcome == CloseOutcome::kCompleted) tally->topicClosed();
+      if (outcome != CloseOutcome::kDeadlineExceeded) tally->topicClosed(outcome);
     });
   }
   tally->setTimer(executor_, executor_.postAfter(grace, [tally] { tally->graceExpired(); }));

@@ -41,31 +41,52 @@ AsyncHandlerSubscriber::AsyncHandlerSubscriber(Executor& executor, MessageHandle
 Delivery AsyncHandlerSubscriber::deliver(const MessagePtr& message) {
   std::lock_guard lock(mutex_);
   if (closeReason_) {
-    // A handler that threw has ended itself; saying so lets the topic forget it.
-    return *closeReason_ == CloseReason::kHandlerFailed ? Delivery::kFailed : Delivery::kAccepted;
+    // A subscriber that ended itself (its handler threw, or its task was refused) says so,
+    // which lets the topic forget it.
+    const bool failed = *closeReason_ == CloseReason::kHandlerFailed || *closeReason_ == CloseReason::kAbandoned;
+    return failed ? Delivery::kFailed : Delivery::kAccepted;
   }
   if (backlog_.size() >= backlogMax_) return Delivery::kFull;
   backlog_.push_back(message);
-  if (!running_) {
-    running_ = true;
-    executor_.post([self = shared_from_this()] { self->runBacklog(); });
-  }
-  return Delivery::kAccepted;
+  if (running_) return Delivery::kAccepted;
+  running_ = true;
+  if (executor_.post([self = shared_from_this()] { self->runBacklog(); })) return Delivery::kAccepted;
+  // The executor has stopped: nothing would ever handle the backlog. The topic, told
+  // kFailed, ends the subscription, and close() reports this reason rather than its own.
+  running_ = false;
+  backlog_.clear();
+  closeReason_ = CloseReason::kAbandoned;
+  return Delivery::kFailed;
 }
 
 void AsyncHandlerSubscriber::close(CloseReason reason) {
   // Waiting for callMutex_ is what guarantees that no handler call is in flight, or
   // starts, once an unsubscribe has returned.
   std::lock_guard call(callMutex_);
-  bool finishNow = false;
+  std::optional<CloseReason> finishWith;
   {
     std::lock_guard lock(mutex_);
-    if (closeReason_) return;
-    closeReason_ = reason;
-    if (reason != CloseReason::kGoingAway) backlog_.clear();
-    finishNow = !running_;
+    if (!closeReason_) {
+      closeReason_ = reason;
+      if (reason != CloseReason::kGoingAway) backlog_.clear();
+    }
+    // A subscriber that ended itself reports why it did. Holding callMutex_, no handler
+    // call is in flight, so only a backlog still to be handled (kGoingAway) makes the close
+    // wait for the backlog task; that task then finishes it once it has run dry.
+    if (!running_ || *closeReason_ != CloseReason::kGoingAway) finishWith = closeReason_;
   }
-  if (finishNow) finishClose(reason);
+  if (finishWith) finishClose(*finishWith);
+}
+
+void AsyncHandlerSubscriber::whenFinished(std::function<void()> finished) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!closeFinished_) {
+      finished_ = std::move(finished);
+      return;
+    }
+  }
+  finished();
 }
 
 void AsyncHandlerSubscriber::runBacklog() {
@@ -105,14 +126,22 @@ void AsyncHandlerSubscriber::runBacklog() {
 void AsyncHandlerSubscriber::finishClose(CloseReason reason) {
   {
     std::lock_guard lock(mutex_);
-    if (closeReported_) return;
-    closeReported_ = true;
+    if (closeStarted_) return;
+    closeStarted_ = true;
   }
-  if (!onClose_) return;
-  try {
-    onClose_(reason);
-  } catch (...) {
+  if (onClose_) {
+    try {
+      onClose_(reason);
+    } catch (...) {
+    }
   }
+  std::function<void()> finished;
+  {
+    std::lock_guard lock(mutex_);
+    closeFinished_ = true;
+    finished = std::move(finished_);
+  }
+  if (finished) finished();
 }
 
 }  // namespace spread::core

@@ -2,7 +2,7 @@
 
 namespace spread::core {
 
-void ManualExecutor::post(Task task) { schedule(clock_.now(), std::move(task)); }
+bool ManualExecutor::post(Task task) { return schedule(clock_.now(), std::move(task)) != TimerId::kNone; }
 
 TimerId ManualExecutor::postAfter(Duration delay, Task task) {
   return schedule(clock_.now() + (delay < Duration::zero() ? Duration::zero() : delay),
@@ -11,6 +11,10 @@ TimerId ManualExecutor::postAfter(Duration delay, Task task) {
 
 TimerId ManualExecutor::schedule(TimePoint due, Task task) {
   std::lock_guard lock(mutex_);
+  if (refusing_) {
+    ++refusedTasks_;
+    return TimerId::kNone;
+  }
   const std::uint64_t sequence = nextSequence_++;
   const Key key{due, sequence};
   tasks_.emplace(key, std::move(task));
@@ -25,6 +29,16 @@ bool ManualExecutor::cancel(TimerId id) {
   tasks_.erase(found->second);
   keysById_.erase(found);
   return true;
+}
+
+std::uint64_t ManualExecutor::refusedTasks() const {
+  std::lock_guard lock(mutex_);
+  return refusedTasks_;
+}
+
+void ManualExecutor::refuseNewTasks() {
+  std::lock_guard lock(mutex_);
+  refusing_ = true;
 }
 
 std::optional<std::pair<ManualExecutor::Key, Task>> ManualExecutor::popDue(TimePoint limit) {

@@ -9,6 +9,7 @@ std::string_view toString(CloseReason reason) {
     case CloseReason::kSlowConsumer: return "too slow to keep up";
     case CloseReason::kGoingAway: return "going away";
     case CloseReason::kHandlerFailed: return "handler failed";
+    case CloseReason::kAbandoned: return "abandoned";
   }
   return "unknown";
 }

@@ -12,7 +12,7 @@ SubscriptionRecord::SubscriptionRecord(std::shared_ptr<Subscriber> subscriber,
 
 std::optional<Delivery> SubscriptionRecord::deliver(const MessagePtr& message) {
   std::lock_guard lock(deliveryMutex_);
-  if (ended_.load(std::memory_order_acquire)) return std::nullopt;
+  if (!active()) return std::nullopt;
   // A handler that unsubscribes itself makes end() let go of the subscriber mid-call;
   // this copy keeps it alive until the call returns.
   const std::shared_ptr<Subscriber> subscriber = subscriber_;
@@ -23,13 +23,22 @@ bool SubscriptionRecord::end(CloseReason reason) {
   std::shared_ptr<Subscriber> subscriber;
   {
     std::lock_guard lock(deliveryMutex_);
-    if (ended_.exchange(true, std::memory_order_acq_rel)) return false;
+    if (!active()) return false;
+    state_.store(State::kEnded, std::memory_order_release);
     subscriber = std::move(subscriber_);
   }
   // Outside the lock: a subscriber's close() may wait for its own work (an async handler
   // finishing a call), and that work may be trying to unsubscribe.
   subscriber->close(reason);
+  subscriber->whenFinished([self = shared_from_this()] { self->finish(); });
   return true;
+}
+
+void SubscriptionRecord::finish() {
+  // Set before the topic is told, so that a close collecting the subscriptions it must wait
+  // for either sees this one finished or hears of it afterwards.
+  state_.store(State::kFinished, std::memory_order_release);
+  if (auto topic = topic_.lock()) topic->subscriptionFinished(this);
 }
 
 bool SubscriptionRecord::unsubscribe() {

@@ -28,18 +28,25 @@ class SubscriptionRecord final : public SubscriptionControl,
   /// Ends the subscription with `reason`. Returns false if it had already ended.
   /// Waits for a delivery in progress on another thread; callable from within one.
   /// Lets go of the subscriber, so that a handle kept after the end (even one captured by
-  /// the subscriber's own handler) does not keep the subscriber alive.
+  /// the subscriber's own handler) does not keep the subscriber alive. Once the subscriber
+  /// has finished (Subscriber::whenFinished) the topic is told.
   bool end(CloseReason reason);
 
   bool unsubscribe() override;
-  bool active() const override { return !ended_.load(std::memory_order_acquire); }
+  bool active() const override { return state_.load(std::memory_order_acquire) == State::kActive; }
+  /// Ended, and its subscriber finished: it runs nothing more for the topic.
+  bool finished() const { return state_.load(std::memory_order_acquire) == State::kFinished; }
 
  private:
+  enum class State : std::uint8_t { kActive, kEnded, kFinished };
+
+  void finish();
+
   std::shared_ptr<Subscriber> subscriber_;  // guarded by deliveryMutex_; null once ended
   const std::weak_ptr<TopicImpl> topic_;
   // Recursive so that a handler may unsubscribe itself from inside deliver().
   std::recursive_mutex deliveryMutex_;
-  std::atomic<bool> ended_{false};
+  std::atomic<State> state_{State::kActive};
 };
 
 }  // namespace spread::core

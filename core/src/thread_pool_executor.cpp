@@ -7,6 +7,7 @@ namespace spread::core {
 
 ThreadPoolExecutor::ThreadPoolExecutor(std::size_t threads) {
   assert(threads >= 1);
+  workersRunning_ = threads;
   threads_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { workerLoop(); });
 }
@@ -17,19 +18,29 @@ TimePoint ThreadPoolExecutor::steadyNow() {
   return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
 }
 
-void ThreadPoolExecutor::post(Task task) {
+bool ThreadPoolExecutor::post(Task task) {
   {
     std::lock_guard lock(mutex_);
+    // While shutdown() runs, a worker that is still there will run the task (the one
+    // posting it, if it is a worker itself); once the last has left, nobody would.
+    if (stopping_ && workersRunning_ == 0) {
+      refusedTasks_.fetch_add(1);
+      return false;  // `task` is destroyed here, outside the lock
+    }
     ready_.push_back(std::move(task));
   }
   wake_.notify_one();
+  return true;
 }
 
 TimerId ThreadPoolExecutor::postAfter(Duration delay, Task task) {
   std::uint64_t sequence;
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) return TimerId::kNone;
+    if (stopping_) {
+      refusedTasks_.fetch_add(1);
+      return TimerId::kNone;
+    }
     sequence = nextSequence_++;
     const Key key{steadyNow() + delay, sequence};
     timers_.emplace(key, std::move(task));
@@ -54,6 +65,7 @@ void ThreadPoolExecutor::shutdown() {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
     stopping_ = true;
+    cancelledTimers_.fetch_add(timers_.size());
     timers_.clear();
     timerKeys_.clear();
   }
@@ -82,7 +94,10 @@ void ThreadPoolExecutor::workerLoop() {
       lock.lock();
       continue;
     }
-    if (stopping_) return;
+    if (stopping_) {
+      --workersRunning_;
+      return;
+    }
     if (timers_.empty()) {
       wake_.wait(lock);
     } else {

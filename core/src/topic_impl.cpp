@@ -44,7 +44,27 @@ bool TopicImpl::claimDrainLocked() {
 }
 
 void TopicImpl::postDrain() {
-  executor_.post([self = shared_from_this()] { self->drain(); });
+  if (executor_.post([self = shared_from_this()] { self->drain(); })) return;
+  abandon();
+}
+
+void TopicImpl::abandon() {
+  // Only the holder of the drain claim posts the drain task, so no drain is running: the
+  // inbound queue is ours to discard.
+  std::deque<WaitingPublish> refused;
+  {
+    std::lock_guard lock(mutex_);
+    abandoned_ = true;
+    state_ = State::kClosing;
+    inbound_.clear();
+    drainScheduled_ = false;
+    refused.swap(waitingPublishes_);
+  }
+  for (auto& waiting : refused) {
+    executor_.cancel(waiting.timer);
+    waiting.done(PublishOutcome::kTopicClosed);
+  }
+  finishClose();
 }
 
 PublishOutcome TopicImpl::tryPublish(Payload payload) {
@@ -91,6 +111,11 @@ void TopicImpl::publish(Payload payload, Duration waitMax, PublishCallback done)
       waitMax, [weak = weak_from_this(), id] {
         if (auto self = weak.lock()) self->expirePublish(id);
       });
+  if (timer == TimerId::kNone) {
+    // A wait that cannot be timed is over at once (unless a drain admitted it meanwhile).
+    expirePublish(id);
+    return;
+  }
   std::lock_guard lock(mutex_);
   for (auto& waiting : waitingPublishes_) {
     if (waiting.id == id) waiting.timer = timer;
@@ -120,6 +145,18 @@ SubscribeResult TopicImpl::subscribe(std::shared_ptr<Subscriber> subscriber) {
   return SubscribeResult{SubscribeResult::Status::kSubscribed, SubscriptionHandle(record)};
 }
 
+void TopicImpl::subscriptionFinished(const SubscriptionRecord* record) {
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ != State::kFinishing) return;
+    auto found = std::find_if(finishing_.begin(), finishing_.end(),
+                              [record](const auto& each) { return each.get() == record; });
+    if (found == finishing_.end()) return;
+    finishing_.erase(found);
+  }
+  completeCloseIfFinished();
+}
+
 void TopicImpl::forget(const SubscriptionRecord* record) {
   bool lastLeft;
   {
@@ -139,7 +176,8 @@ void TopicImpl::forget(const SubscriptionRecord* record) {
 TopicImpl::Activity TopicImpl::activity() const {
   std::lock_guard lock(mutex_);
   return Activity{!subscribers_->empty(),
-                  !inbound_.empty() || drainScheduled_ || !waitingPublishes_.empty() || state_ == State::kClosing,
+                  !inbound_.empty() || drainScheduled_ || !waitingPublishes_.empty() ||
+                      state_ == State::kClosing || state_ == State::kFinishing,
                   quietSince_};
 }
 
@@ -218,8 +256,9 @@ void TopicImpl::close(Duration deadline, CloseCallback done) {
   {
     std::unique_lock lock(mutex_);
     if (state_ == State::kClosed) {
+      const CloseOutcome outcome = abandoned_ ? CloseOutcome::kAbandoned : CloseOutcome::kCompleted;
       lock.unlock();
-      done(CloseOutcome::kCompleted);
+      done(outcome);
       return;
     }
     id = nextWaiterId_++;
@@ -237,7 +276,10 @@ void TopicImpl::close(Duration deadline, CloseCallback done) {
   const TimerId timer = executor_.postAfter(deadline, [weak = weak_from_this(), id] {
     if (auto self = weak.lock()) self->expireClose(id);
   });
-  {
+  if (timer == TimerId::kNone) {
+    // A deadline that cannot be timed has passed; the close goes on all the same.
+    expireClose(id);
+  } else {
     std::lock_guard lock(mutex_);
     for (auto& waiting : waitingCloses_) {
       if (waiting.id == id) waiting.timer = timer;
@@ -261,21 +303,44 @@ void TopicImpl::expireClose(std::uint64_t id) {
 
 void TopicImpl::finishClose() {
   std::shared_ptr<const RecordList> closing;
-  std::vector<WaitingClose> waiting;
+  CloseReason reason;
   {
     std::lock_guard lock(mutex_);
-    state_ = State::kClosed;
+    state_ = State::kFinishing;
     closing = std::move(subscribers_);
     subscribers_ = std::make_shared<const RecordList>();
-    waiting.swap(waitingCloses_);
+    // A subscription that ends (by us or by a concurrent unsubscribe) and finishes after
+    // this point removes itself from finishing_ under mutex_; one finished before is not in it.
+    for (const auto& record : *closing) {
+      if (!record->finished()) finishing_.push_back(record);
+    }
     if (!closing->empty()) quietSince_ = clock_.now();
+    reason = abandoned_ ? CloseReason::kAbandoned : CloseReason::kGoingAway;
   }
-  for (const auto& record : *closing) record->end(CloseReason::kGoingAway);
+  for (const auto& record : *closing) record->end(reason);
+  completeCloseIfFinished();
+}
+
+void TopicImpl::completeCloseIfFinished() {
+  std::vector<WaitingClose> waiting;
+  CloseOutcome outcome;
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ != State::kFinishing || !finishing_.empty()) return;
+    state_ = State::kClosed;
+    waiting.swap(waitingCloses_);
+    outcome = abandoned_ ? CloseOutcome::kAbandoned : CloseOutcome::kCompleted;
+  }
   for (auto& each : waiting) {
     executor_.cancel(each.timer);
-    each.done(CloseOutcome::kCompleted);
+    each.done(outcome);
   }
   notifyQuiet();
+}
+
+bool TopicImpl::closeFinished() const {
+  std::lock_guard lock(mutex_);
+  return state_ == State::kClosed;
 }
 
 bool TopicImpl::closed() const {

@@ -46,10 +46,19 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   /// Removes an ended subscription from the fan-out list.
   void forget(const SubscriptionRecord* record);
 
+  /// Told by every subscription once its subscriber finished (Subscriber::whenFinished);
+  /// a close waits for the ones it ended.
+  void subscriptionFinished(const SubscriptionRecord* record);
+
   Activity activity() const;
 
+  /// Its close has completed (or it was abandoned): nothing of it runs any more.
+  bool closeFinished() const;
+
  private:
-  enum class State { kOpen, kClosing, kClosed };
+  // kClosing: fanning out what was accepted; kFinishing: its subscribers were closed and
+  // some have not finished yet.
+  enum class State { kOpen, kClosing, kFinishing, kClosed };
   using RecordList = std::vector<std::shared_ptr<SubscriptionRecord>>;
 
   struct WaitingPublish {
@@ -73,11 +82,18 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   // releasing the lock): at most one is pending or running at a time, which keeps order.
   bool claimDrainLocked();
   bool hasRoomLocked() const { return inbound_.size() < options_.inboundMessagesMax; }
+  // Posts the drain task; if the executor refuses it, abandons the topic.
   void postDrain();
+  // The executor refused the fan-out: ends the topic at once, losing what is not fanned out
+  // and telling the subscribers so (CloseReason::kAbandoned).
+  void abandon();
   void notifyQuiet() const;
   void drain();
   void fanOut(const MessagePtr& message, const RecordList& targets);
+  // Closes every subscriber (kGoingAway, or kAbandoned) and waits for them to finish.
   void finishClose();
+  // Reports the close once every subscriber it closed has finished.
+  void completeCloseIfFinished();
   void expirePublish(std::uint64_t id);
   void expireClose(std::uint64_t id);
 
@@ -93,6 +109,8 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   std::deque<WaitingPublish> waitingPublishes_;
   std::vector<WaitingClose> waitingCloses_;
   std::shared_ptr<const RecordList> subscribers_;
+  RecordList finishing_;  // closed by the close and not yet finished
+  bool abandoned_ = false;
   bool drainScheduled_ = false;
   TimePoint quietSince_;
   std::uint64_t nextSequence_ = 1;

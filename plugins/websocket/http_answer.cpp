@@ -57,7 +57,7 @@ HttpAnswer answerPlainRequest(RouteContext& context, std::string_view method, st
   if (path == "/metrics") {
     HttpAnswer answer;
     answer.contentType = "text/plain; version=0.0.4";
-    answer.body = context.transport.metrics.renderPrometheus(context.transport.broker);
+    answer.body = context.transport.metrics.renderPrometheus(context.transport.broker, context.transport.executor);
     return answer;
   }
   return HttpAnswer::refusal(metrics, Rejection::kNotFound, 404, "no such path: " + std::string(path), "path");

@@ -17,7 +17,20 @@ void Strand::post(Event event) {
     if (scheduled_) return;
     scheduled_ = true;
   }
-  executor_.post([self = shared_from_this(), token = inFlight_.hold()] { self->drain(); });
+  schedule();
+}
+
+void Strand::schedule() {
+  if (executor_.post([self = shared_from_this(), token = inFlight_.hold()] { self->drain(); })) return;
+  // The executor has stopped, which it does only after the transport stopped: nothing will
+  // run these events. Drop them (releasing the sessions they hold) rather than keep them
+  // queued forever; the executor counts the refusal.
+  core::Fifo<Event> dropped;
+  {
+    std::lock_guard lock(mutex_);
+    std::swap(dropped, events_);
+    scheduled_ = false;
+  }
 }
 
 void Strand::drain() {
@@ -44,7 +57,7 @@ void Strand::drain() {
     more = !events_.empty();
     scheduled_ = more;
   }
-  if (more) executor_.post([self = shared_from_this(), token = inFlight_.hold()] { self->drain(); });
+  if (more) schedule();
 }
 
 }  // namespace spread::plugins::websocket

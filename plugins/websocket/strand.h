@@ -14,7 +14,8 @@ namespace spread::plugins::websocket {
 /// posted. A multi-threaded executor could otherwise run a client's first message before
 /// its session started. Posts at most one executor task at a time, and counts it in
 /// `inFlight` until it has finished (or was dropped unrun), so the transport can wait for
-/// its tasks at shutdown.
+/// its tasks at shutdown. If the executor refuses the task (it has stopped), the events
+/// queued are dropped unrun.
 /// Thread-safe; create with std::make_shared (a running task keeps the strand alive).
 class Strand : public std::enable_shared_from_this<Strand> {
  public:
@@ -26,6 +27,8 @@ class Strand : public std::enable_shared_from_this<Strand> {
   void post(Event event);
 
  private:
+  // Posts drain(); if the executor refuses, drops the queued events.
+  void schedule();
   void drain();
 
   core::Executor& executor_;

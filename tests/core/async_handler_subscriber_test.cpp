@@ -94,7 +94,7 @@ TEST_F(AsyncHandlerSubscriberTest, AnIdleSubscriberIsToldOfItsCloseAtOnce) {
   EXPECT_EQ(handlers_.pending(), 0u);
 }
 
-TEST_F(AsyncHandlerSubscriberTest, GoingAwayHandlesTheBacklogBeforeOnClose) {
+TEST_F(AsyncHandlerSubscriberTest, TheTopicsCloseCompletesOnlyAfterTheBacklogAndOnCloseRan) {
   std::vector<std::string> events;
   auto async = AsyncHandlerSubscriber::create(
       handlers_, [&](const MessagePtr& m) { events.push_back(m->bytes()); },
@@ -102,11 +102,37 @@ TEST_F(AsyncHandlerSubscriberTest, GoingAwayHandlesTheBacklogBeforeOnClose) {
   ASSERT_TRUE(topic_->subscribe(async).ok());
   publishAll({"1", "2", "3"});
   std::optional<CloseOutcome> outcome;
-  topic_->close(std::chrono::seconds(1), [&](CloseOutcome o) { outcome = o; });
+  topic_->close(std::chrono::seconds(1), [&](CloseOutcome o) {
+    outcome = o;
+    events.push_back("close completed");
+  });
   env_.executor.runUntilIdle();
-  EXPECT_EQ(outcome, CloseOutcome::kCompleted);
+  EXPECT_FALSE(outcome) << "the handlers' backlog has not run yet, so the close is not complete";
   handlers_.runUntilIdle();
-  EXPECT_THAT(events, ElementsAre("1", "2", "3", "going away"));
+  EXPECT_EQ(outcome, CloseOutcome::kCompleted);
+  EXPECT_THAT(events, ElementsAre("1", "2", "3", "going away", "close completed"));
+}
+
+TEST_F(AsyncHandlerSubscriberTest, ACloseWhoseBacklogOutlivesTheDeadlineSaysSoAndASecondCloseWaitsForTheEnd) {
+  std::vector<std::string> events;
+  auto async = AsyncHandlerSubscriber::create(
+      handlers_, [&](const MessagePtr& m) { events.push_back(m->bytes()); },
+      [&](CloseReason reason) { events.push_back(std::string(toString(reason))); });
+  ASSERT_TRUE(topic_->subscribe(async).ok());
+  publishAll({"1", "2"});
+  std::optional<CloseOutcome> first;
+  topic_->close(std::chrono::milliseconds(10), [&](CloseOutcome o) { first = o; });
+  env_.executor.advanceBy(std::chrono::milliseconds(10));
+  EXPECT_EQ(first, CloseOutcome::kDeadlineExceeded);
+  std::optional<CloseOutcome> second;
+  topic_->close(std::chrono::seconds(1), [&](CloseOutcome o) {
+    second = o;
+    events.push_back("close completed");
+  });
+  EXPECT_FALSE(second);
+  handlers_.runUntilIdle();
+  EXPECT_EQ(second, CloseOutcome::kCompleted);
+  EXPECT_THAT(events, ElementsAre("1", "2", "going away", "close completed"));
 }
 
 TEST_F(AsyncHandlerSubscriberTest, AHandlerMayUnsubscribeItselfFromInsideItsCall) {

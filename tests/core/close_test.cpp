@@ -232,5 +232,62 @@ TEST_F(CloseTest, CloseTopicThroughTheBrokerReportsTheTopicsOutcome) {
   EXPECT_THAT(slowClosed_, ElementsAre(CloseReason::kGoingAway));
 }
 
+TEST_F(CloseTest, ShutdownWaitsForATopicThatCloseTopicIsStillClosing) {
+  VirtualBroker env{BrokerOptions{.topic = {.fanoutBatchMax = 1}}};
+  auto topic = env.topic("chat");
+  auto queue = std::make_shared<QueueSubscriber>(test::roomyQueue());
+  ASSERT_TRUE(topic->subscribe(queue).ok());
+  publishAll(*topic, {"1", "2", "3"});
+  CloseRecorder closing;
+  env.broker.closeTopic("chat", milliseconds(100), closing.callback());
+  topic.reset();
+  CloseRecorder shutdown;
+  env.broker.shutdown(milliseconds(100), shutdown.callback());
+  EXPECT_TRUE(shutdown.outcomes.empty()) << "chat has not fanned out its messages yet";
+  env.executor.runUntilIdle();
+  EXPECT_THAT(shutdown.outcomes, ElementsAre(CloseOutcome::kCompleted));
+  EXPECT_THAT(closing.outcomes, ElementsAre(CloseOutcome::kCompleted));
+  EXPECT_THAT(test::drainBytes(*queue), ElementsAre("1", "2", "3"));
+  EXPECT_EQ(queue->closeReason(), CloseReason::kGoingAway);
+}
+
+TEST_F(CloseTest, ShutdownWaitsForTheHandlersOfATopicThatCloseTopicClosed) {
+  ManualExecutor handlers{env_.clock};
+  std::vector<std::string> events;
+  auto async = AsyncHandlerSubscriber::create(
+      handlers, [&](const MessagePtr& m) { events.push_back(m->bytes()); },
+      [&](CloseReason reason) { events.push_back(std::string(toString(reason))); });
+  ASSERT_TRUE(topic_->subscribe(async).ok());
+  publishAll(*topic_, {"1", "2"});
+  CloseRecorder closing;
+  env_.broker.closeTopic("chat", milliseconds(100), closing.callback());
+  env_.executor.runUntilIdle();
+  EXPECT_TRUE(closing.outcomes.empty()) << "the handlers have not run yet";
+  CloseRecorder shutdown;
+  env_.broker.shutdown(milliseconds(100), [&](CloseOutcome o) {
+    shutdown.outcomes.push_back(o);
+    events.push_back("shutdown completed");
+  });
+  env_.executor.runUntilIdle();
+  EXPECT_TRUE(shutdown.outcomes.empty());
+  handlers.runUntilIdle();
+  EXPECT_THAT(events, ElementsAre("1", "2", "going away", "shutdown completed"));
+  EXPECT_THAT(closing.outcomes, ElementsAre(CloseOutcome::kCompleted));
+}
+
+TEST_F(CloseTest, ATopicRemovedByCloseTopicIsFreedOnceItsCloseFinished) {
+  auto queue = std::make_shared<QueueSubscriber>(test::roomyQueue());
+  ASSERT_TRUE(topic_->subscribe(queue).ok());
+  publishAll(*topic_, {"1"});
+  std::weak_ptr<Topic> watched = topic_;
+  topic_.reset();
+  CloseRecorder closing;
+  env_.broker.closeTopic("chat", milliseconds(100), closing.callback());
+  EXPECT_FALSE(watched.expired()) << "the broker keeps it while it closes";
+  env_.executor.runUntilIdle();
+  EXPECT_THAT(closing.outcomes, ElementsAre(CloseOutcome::kCompleted));
+  EXPECT_TRUE(watched.expired()) << "a closed topic is not kept for a shutdown to wait for";
+}
+
 }  // namespace
 }  // namespace spread::core

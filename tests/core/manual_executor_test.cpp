@@ -166,6 +166,18 @@ TEST_F(ManualExecutorTest, EscapingExceptionsAreCountedAndTheRunCarriesOn) {
   EXPECT_EQ(executor_.escapedExceptions(), 3u);
 }
 
+TEST_F(ManualExecutorTest, AfterRefuseNewTasksItRefusesAndCountsButStillRunsWhatWasPending) {
+  EXPECT_TRUE(executor_.post(record("before")));
+  executor_.refuseNewTasks();
+  auto captured = std::make_shared<int>(0);
+  EXPECT_FALSE(executor_.post([captured] {}));
+  EXPECT_EQ(executor_.postAfter(milliseconds(1), record("timer")), TimerId::kNone);
+  EXPECT_EQ(captured.use_count(), 1) << "a refused task is destroyed at once";
+  EXPECT_EQ(executor_.refusedTasks(), 2u);
+  executor_.advanceBy(milliseconds(5));
+  EXPECT_THAT(runs_, ElementsAre("before@0"));
+}
+
 TEST(ManualClockTest, StartsWhereToldAndMovesOnlyForward) {
   ManualClock clock(TimePoint{} + milliseconds(100));
   EXPECT_EQ(clock.now(), TimePoint{} + milliseconds(100));

@@ -115,7 +115,7 @@ class AsyncHandlerWithMockExecutorTest : public ::testing::Test {
 TEST_F(AsyncHandlerWithMockExecutorTest, PostsOneTaskPerBacklogRunAndHandlesInOrder) {
   auto async = make(8);
   Task posted;
-  EXPECT_CALL(executor_, post(_)).WillOnce(SaveArg<0>(&posted));
+  EXPECT_CALL(executor_, post(_)).WillOnce(DoAll(SaveArg<0>(&posted), Return(true)));
   for (const char* text : {"1", "2", "3"}) {
     EXPECT_EQ(async->deliver(messageFrom(Payload::raw(text))), Delivery::kAccepted);
   }
@@ -126,7 +126,7 @@ TEST_F(AsyncHandlerWithMockExecutorTest, PostsOneTaskPerBacklogRunAndHandlesInOr
 
   // The run finished, so the next delivery needs a new task.
   Task again;
-  EXPECT_CALL(executor_, post(_)).WillOnce(SaveArg<0>(&again));
+  EXPECT_CALL(executor_, post(_)).WillOnce(DoAll(SaveArg<0>(&again), Return(true)));
   EXPECT_EQ(async->deliver(messageFrom(Payload::raw("4"))), Delivery::kAccepted);
   again();
   EXPECT_THAT(seen_, ElementsAre("1", "2", "3", "4"));
@@ -134,23 +134,35 @@ TEST_F(AsyncHandlerWithMockExecutorTest, PostsOneTaskPerBacklogRunAndHandlesInOr
 
 TEST_F(AsyncHandlerWithMockExecutorTest, RefusesDeliveryBeyondItsBacklogWithoutPostingAgain) {
   auto async = make(2);
-  EXPECT_CALL(executor_, post(_)).Times(1);
+  EXPECT_CALL(executor_, post(_)).WillOnce(Return(true));
   EXPECT_EQ(async->deliver(messageFrom(Payload::raw("1"))), Delivery::kAccepted);
   EXPECT_EQ(async->deliver(messageFrom(Payload::raw("2"))), Delivery::kAccepted);
   EXPECT_EQ(async->deliver(messageFrom(Payload::raw("3"))), Delivery::kFull);
 }
 
-TEST_F(AsyncHandlerWithMockExecutorTest, ClosingWhileATaskIsPendingReportsWhenThatTaskRuns) {
+TEST_F(AsyncHandlerWithMockExecutorTest, AnUnsubscribeWhileATaskIsPendingIsReportedAtOnceAndTheTaskHandlesNothing) {
   auto async = make(8);
   Task posted;
-  EXPECT_CALL(executor_, post(_)).WillOnce(SaveArg<0>(&posted));
-  async->deliver(messageFrom(Payload::raw("dropped")));
+  EXPECT_CALL(executor_, post(_)).WillOnce(DoAll(SaveArg<0>(&posted), Return(true)));
+  ASSERT_EQ(async->deliver(messageFrom(Payload::raw("dropped"))), Delivery::kAccepted);
+  bool finished = false;
   async->close(CloseReason::kUnsubscribed);
-  EXPECT_THAT(closed_, IsEmpty()) << "its pending task reports the close";
-  EXPECT_EQ(async->deliver(messageFrom(Payload::raw("late"))), Delivery::kAccepted);
+  async->whenFinished([&] { finished = true; });
+  EXPECT_THAT(closed_, ElementsAre(CloseReason::kUnsubscribed)) << "nothing of it may run after close() returned";
+  EXPECT_TRUE(finished);
   posted();
   EXPECT_THAT(seen_, IsEmpty());
-  EXPECT_THAT(closed_, ElementsAre(CloseReason::kUnsubscribed));
+  EXPECT_THAT(closed_, ElementsAre(CloseReason::kUnsubscribed)) << "reported once";
+}
+
+TEST_F(AsyncHandlerWithMockExecutorTest, ARefusedTaskEndsTheSubscriberWithAbandonedAndLosesNothingSilently) {
+  auto async = make(8);
+  EXPECT_CALL(executor_, post(_)).WillOnce(Return(false));
+  EXPECT_EQ(async->deliver(messageFrom(Payload::raw("1"))), Delivery::kFailed)
+      << "the topic must learn that this subscriber cannot take messages any more";
+  async->close(CloseReason::kHandlerFailed);  // what the topic does with kFailed
+  EXPECT_THAT(seen_, IsEmpty());
+  EXPECT_THAT(closed_, ElementsAre(CloseReason::kAbandoned)) << "the loss is reported as such";
 }
 
 TEST(TopicWithMockSeamsTest, PostsOneDrainTaskAndStampsTheClocksTime) {
@@ -163,7 +175,7 @@ TEST(TopicWithMockSeamsTest, PostsOneDrainTaskAndStampsTheClocksTime) {
   ASSERT_NE(topic, nullptr);
 
   Task drain;
-  EXPECT_CALL(executor, post(_)).WillOnce(SaveArg<0>(&drain));
+  EXPECT_CALL(executor, post(_)).WillOnce(DoAll(SaveArg<0>(&drain), Return(true)));
   auto subscriber = std::make_shared<StrictMock<spread::testing::MockSubscriber>>();
   ASSERT_TRUE(topic->subscribe(subscriber).ok());
   std::vector<MessagePtr> received;
@@ -191,7 +203,7 @@ TEST(TopicWithMockSeamsTest, AWaitingPublisherPostsItsDeadlineAndCancelsItWhenAd
   ASSERT_TRUE(topic->subscribe(listener).ok());
 
   Task drain;
-  EXPECT_CALL(executor, post(_)).WillOnce(SaveArg<0>(&drain));
+  EXPECT_CALL(executor, post(_)).WillOnce(DoAll(SaveArg<0>(&drain), Return(true)));
   ASSERT_EQ(topic->tryPublish(Payload::raw("a")), PublishOutcome::kAccepted);
   EXPECT_CALL(executor, postAfter(Eq(milliseconds(40)), _)).WillOnce(Return(TimerId{77}));
   std::vector<PublishOutcome> outcomes;

@@ -205,6 +205,13 @@ TEST_F(CheckerTest, EscapedExceptionBreaksNoException) {
   EXPECT_EQ(broken(), "no-exception");
 }
 
+TEST_F(CheckerTest, ARefusedTaskBreaksNoRefusedTask) {
+  checker_.refusedTasks(0);
+  EXPECT_EQ(broken(), "none");
+  checker_.refusedTasks(1);
+  EXPECT_EQ(broken(), "no-refused-task");
+}
+
 TEST_F(CheckerTest, StopAfterGraceBreaksShutdownGrace) {
   checker_.shutdownBegan(core::TimePoint{}, std::chrono::milliseconds(100));
   checker_.stopped(core::TimePoint{} + std::chrono::milliseconds(101), 0);

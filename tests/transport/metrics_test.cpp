@@ -20,7 +20,7 @@ TEST_F(MetricsTest, RendersCountersGaugesAndSubscribersPerTopic) {
   metrics_.rejected(Rejection::kNotFound);
   publish("ann", "hi");
 
-  const std::string text = metrics_.renderPrometheus(broker_);
+  const std::string text = metrics_.renderPrometheus(broker_, executor_);
   EXPECT_THAT(text, HasSubstr("# TYPE spread_connections gauge\nspread_connections 1\n"));
   EXPECT_THAT(text, HasSubstr("spread_connections_total 2\n"));
   EXPECT_THAT(text, HasSubstr("spread_subscribers{topic=\"chat\"} 1\n"));
@@ -28,13 +28,21 @@ TEST_F(MetricsTest, RendersCountersGaugesAndSubscribersPerTopic) {
   EXPECT_THAT(text, HasSubstr("spread_messages_published_total 1\n"));
   EXPECT_THAT(text, HasSubstr("spread_rejected_total{reason=\"not_found\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("spread_rejected_total{reason=\"busy\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("# TYPE spread_executor_refused_tasks_total counter\nspread_executor_refused_tasks_total 0\n"));
+}
+
+TEST_F(MetricsTest, CountsTheTasksTheExecutorRefused) {
+  executor_.refuseNewTasks();
+  EXPECT_FALSE(executor_.post([] {}));
+  EXPECT_EQ(executor_.postAfter(std::chrono::seconds(1), [] {}), core::TimerId::kNone);
+  EXPECT_THAT(metrics_.renderPrometheus(broker_, executor_), HasSubstr("spread_executor_refused_tasks_total 2\n"));
 }
 
 TEST_F(MetricsTest, LatencyHistogramIsCumulative) {
   metrics_.delivered(std::chrono::microseconds(40));    // first bucket
   metrics_.delivered(std::chrono::microseconds(700));   // le=0.001
   metrics_.delivered(std::chrono::seconds(2));          // only +Inf
-  const std::string text = metrics_.renderPrometheus(broker_);
+  const std::string text = metrics_.renderPrometheus(broker_, executor_);
   EXPECT_THAT(text, HasSubstr("spread_publish_to_write_seconds_bucket{le=\"5e-05\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("spread_publish_to_write_seconds_bucket{le=\"0.0005\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("spread_publish_to_write_seconds_bucket{le=\"0.001\"} 2\n"));

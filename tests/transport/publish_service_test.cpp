@@ -72,11 +72,15 @@ TEST_F(PublishServiceTest, WaitingPublishIsAcceptedOnceFanOutMakesRoom) {
 class StalledFanOutExecutor : public core::Executor {
  public:
   explicit StalledFanOutExecutor(core::ManualExecutor& timers) : timers_(timers) {}
-  void post(core::Task task) override { held_.push_back(std::move(task)); }
+  bool post(core::Task task) override {
+    held_.push_back(std::move(task));
+    return true;
+  }
   core::TimerId postAfter(core::Duration delay, core::Task task) override {
     return timers_.postAfter(delay, std::move(task));
   }
   bool cancel(core::TimerId id) override { return timers_.cancel(id); }
+  std::uint64_t refusedTasks() const override { return timers_.refusedTasks(); }
 
  private:
   core::ManualExecutor& timers_;

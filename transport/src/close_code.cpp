@@ -8,6 +8,7 @@ CloseFrame closeFrameFor(core::CloseReason reason) {
     case core::CloseReason::kGoingAway: return {CloseCode::kGoingAway, kReasonShuttingDown};
     case core::CloseReason::kUnsubscribed: return {CloseCode::kNormal, "unsubscribed"};
     case core::CloseReason::kHandlerFailed: return {CloseCode::kInternalError, "subscriber failed"};
+    case core::CloseReason::kAbandoned: return {CloseCode::kInternalError, "server stopped before delivering"};
   }
   return {CloseCode::kInternalError, "unknown close reason"};
 }

@@ -75,7 +75,7 @@ void appendSample(std::string& out, std::string_view name, std::string_view labe
 
 }  // namespace
 
-std::string Metrics::renderPrometheus(const core::TopicRegistry& broker) const {
+std::string Metrics::renderPrometheus(const core::TopicRegistry& broker, const core::Executor& executor) const {
   std::string out;
   appendMetric(out, "spread_connections", "gauge", "WebSocket connections open now.");
   appendSample(out, "spread_connections", "", static_cast<double>(connectionsOpen_.load()));
@@ -115,6 +115,9 @@ std::string Metrics::renderPrometheus(const core::TopicRegistry& broker) const {
     appendSample(out, "spread_limit_refusals_total", label, static_cast<double>(limitRefusals_[i].load()));
   }
 
+  appendMetric(out, "spread_executor_refused_tasks_total", "counter",
+               "Tasks and timers the executor refused because it had stopped; each is work lost.");
+  appendSample(out, "spread_executor_refused_tasks_total", "", static_cast<double>(executor.refusedTasks()));
   appendMetric(out, "spread_publish_to_write_seconds", "histogram",
                "Time from a topic accepting a message to writing it to a client.");
   std::uint64_t cumulative = 0;

@@ -11,6 +11,30 @@ namespace {
 constexpr std::size_t kSendBatchMax = 64;
 }  // namespace
 
+class Session::Guard {
+ public:
+  explicit Guard(Session& session) : session_(session) { session_.mutex_.lock(); }
+  ~Guard() {
+    session_.mutex_.unlock();
+    if (session_.pumpOwed_.load(std::memory_order_acquire)) session_.pumpIfOwed();
+  }
+  Guard(const Guard&) = delete;
+  Guard& operator=(const Guard&) = delete;
+
+ private:
+  Session& session_;
+};
+
+void Session::pumpIfOwed() {
+  while (pumpOwed_.load(std::memory_order_acquire)) {
+    std::unique_lock lock(mutex_, std::try_to_lock);
+    // Whoever holds the lock now set it after the debt was recorded, so its Guard pays.
+    if (!lock.owns_lock()) return;
+    if (!pumpOwed_.exchange(false, std::memory_order_acq_rel)) return;
+    pumpLocked();
+  }
+}
+
 std::shared_ptr<Session> Session::create(SessionContext& context, std::shared_ptr<Connection> connection,
                                          std::string topic) {
   return std::shared_ptr<Session>(new Session(context, std::move(connection), std::move(topic)));
@@ -38,7 +62,7 @@ std::optional<CloseCode> Session::closeCode() const {
 }
 
 void Session::start() {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   if (state_ != State::kNew) return;
   state_ = State::kOpen;
   lastHeard_ = context_.clock.now();
@@ -69,9 +93,17 @@ void Session::start() {
       self->pumpLocked();
       return;
     }
-    executor.post([weak] {
-      if (auto self = weak.lock()) self->onWritable();
-    });
+    if (executor.post([weak] {
+          if (auto self = weak.lock()) self->onWritable();
+        })) {
+      return;
+    }
+    // The executor has stopped and will not run the pump. Record the debt, then look at
+    // the lock again: either it is free now and we pump, or its holder took it after the
+    // debt was recorded and pumps when it lets go. So the close of an abandoned topic, or
+    // a message, still reaches the client.
+    self->pumpOwed_.store(true, std::memory_order_release);
+    self->pumpIfOwed();
   });
   core::SubscribeResult subscribed = lookup.topic->subscribe(queue_);
   if (!subscribed.ok()) {
@@ -84,7 +116,7 @@ void Session::start() {
 
 void Session::onText(std::string text) {
   {
-    std::lock_guard lock(mutex_);
+    Guard lock(*this);
     if (state_ != State::kOpen) return;
     lastHeard_ = context_.clock.now();
     if (!admitPublishLocked()) return;
@@ -99,7 +131,7 @@ void Session::onText(std::string text) {
   context_.publisher.publish(topic_, text, [weak = weak_from_this()](PublishResult result) {
     auto self = weak.lock();
     if (!self) return;
-    std::lock_guard lock(self->mutex_);
+    Guard lock(*self);
     --self->publishesWaiting_;
     if (!result.ok() && self->state_ == State::kOpen) self->replyLocked(result.errorJson());
   });
@@ -134,12 +166,12 @@ void Session::replyLocked(std::string errorJson) {
 }
 
 void Session::onHeard() {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   lastHeard_ = context_.clock.now();
 }
 
 void Session::onWritable() {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   pumpLocked();
 }
 
@@ -175,10 +207,13 @@ void Session::schedulePingLocked() {
                                            [weak = weak_from_this()] {
                                              if (auto self = weak.lock()) self->onPingTimer();
                                            });
+  // Refused: the executor has stopped, which it does only as the server stops. Without its
+  // timer the session could neither ping nor notice idleness, so it ends now.
+  if (pingTimer_ == core::TimerId::kNone) endLocked(CloseFrame{CloseCode::kGoingAway, kReasonShuttingDown});
 }
 
 void Session::onPingTimer() {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   pingTimer_ = core::TimerId::kNone;
   if (state_ != State::kOpen) return;
   if (context_.clock.now() - lastHeard_ >= context_.options.idleTimeout) {
@@ -190,7 +225,7 @@ void Session::onPingTimer() {
 }
 
 void Session::onDisconnected() {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
   context_.executor.cancel(pingTimer_);
@@ -198,7 +233,7 @@ void Session::onDisconnected() {
 }
 
 void Session::closeWith(CloseCode code, std::string_view reason) {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   endLocked(CloseFrame{code, reason});
 }
 

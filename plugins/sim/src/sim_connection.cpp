@@ -81,13 +81,13 @@ void SimConnection::pumpWire() {
         core::Duration(network_.random.below(static_cast<std::uint64_t>(link_.jitter.count()) + 1));
     // One TCP stream: a frame never overtakes the one before it.
     lastArrival_ = std::max(lastArrival_, now + link_.latency + jitter);
-    network_.executor.postAfter(lastArrival_ - now,
+    (void)network_.executor.postAfter(lastArrival_ - now,
                                 [weak = weak_from_this(), frame = std::move(frame)]() mutable {
                                   if (auto self = weak.lock()) self->arrive(std::move(frame));
                                 });
   }
   if (wasBlocked && outboundBytes_ < network_.sendWindowBytes) {
-    network_.executor.post([weak = session_] {
+    (void)network_.executor.post([weak = session_] {
       if (auto session = weak.lock()) session->onWritable();
     });
   }
@@ -146,7 +146,7 @@ void SimConnection::readOne() {
       closeTimer_ = core::TimerId::kNone;
       endForClient(ConnectionEnd{ClosedBy::kServer, closeCode_, closeReason_, true});
       // The client answers the close; when that reaches the server the session is done.
-      network_.executor.postAfter(link_.latency, [weak = weak_from_this()] {
+      (void)network_.executor.postAfter(link_.latency, [weak = weak_from_this()] {
         if (auto self = weak.lock()) self->serverDisconnected();
       });
       return;
@@ -155,7 +155,7 @@ void SimConnection::readOne() {
 }
 
 void SimConnection::postToServer(std::function<void(transport::Session&)> event) {
-  network_.executor.postAfter(link_.latency, [weak = weak_from_this(), event = std::move(event)] {
+  (void)network_.executor.postAfter(link_.latency, [weak = weak_from_this(), event = std::move(event)] {
     auto self = weak.lock();
     if (!self || self->serverDone_) return;
     if (auto session = self->session_.lock()) event(*session);
@@ -195,7 +195,7 @@ void SimConnection::setReadInterval(core::Duration interval) {
 void SimConnection::leave() {
   if (clientEnded_) return;
   endForClient(ConnectionEnd{ClosedBy::kClient, CloseCode::kNormal, "client left", false});
-  network_.executor.postAfter(link_.latency, [weak = weak_from_this()] {
+  (void)network_.executor.postAfter(link_.latency, [weak = weak_from_this()] {
     if (auto self = weak.lock()) self->serverDisconnected();
   });
 }
@@ -203,7 +203,7 @@ void SimConnection::leave() {
 void SimConnection::cut() {
   if (clientEnded_) return;
   endForClient(ConnectionEnd{ClosedBy::kClient, static_cast<CloseCode>(1006), "connection lost", false});
-  network_.executor.postAfter(link_.latency, [weak = weak_from_this()] {
+  (void)network_.executor.postAfter(link_.latency, [weak = weak_from_this()] {
     if (auto self = weak.lock()) self->serverDisconnected();
   });
 }

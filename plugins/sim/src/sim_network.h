@@ -36,6 +36,9 @@ struct BugSwitches {
 /// bugs and limits. Owned by the transport; outlives its connections.
 struct SimNetwork {
   core::Clock& clock;
+  // The simulator's ManualExecutor, which refuses nothing unless told to. The network posts
+  // without checking each answer ((void) at the call); a refusal would be a lost event, and
+  // the checker's no-refused-task invariant fails the run on any.
   core::Executor& executor;
   transport::Metrics& metrics;
   std::size_t sendWindowBytes;

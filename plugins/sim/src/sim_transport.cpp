@@ -81,7 +81,7 @@ ConnectionId SimTransport::connect(ConnectRequest request) {
                                                      [this](ConnectionId done) { serverDone(done); });
   entry.topic = std::move(request.topic);
   entry.queueMessagesMax = request.queueMessagesMax;
-  context_->executor.postAfter(request.link.latency, [weak = std::weak_ptr(self_), id] {
+  (void)context_->executor.postAfter(request.link.latency, [weak = std::weak_ptr(self_), id] {
     if (auto self = weak.lock()) (*self)->open(id);
   });
   return id;
@@ -183,7 +183,7 @@ void SimTransport::sendText(ConnectionId id, std::string text) {
 
 std::uint64_t SimTransport::post(std::string topic, std::string body, core::Duration latency) {
   const std::uint64_t requestId = nextRequestId_++;
-  context_->executor.postAfter(latency, [weak = std::weak_ptr(self_), requestId, topic = std::move(topic),
+  (void)context_->executor.postAfter(latency, [weak = std::weak_ptr(self_), requestId, topic = std::move(topic),
                                          body = std::move(body)] {
     auto self = weak.lock();
     if (!self) return;

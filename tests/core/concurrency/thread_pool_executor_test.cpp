@@ -151,7 +151,22 @@ TEST(ThreadPoolExecutorTest, ShutdownRunsPostedTasksAndWhatTheyPostThenJoins) {
   stopper.join();
   EXPECT_EQ(ran.load(), 200);
   EXPECT_FALSE(timerRan.load()) << "timers not yet due are dropped";
+  EXPECT_EQ(pool.cancelledTimers(), 1u) << "and counted";
+  EXPECT_GE(pool.refusedTasks(), 1u) << "the probes posted once shutdown began were refused";
   pool.shutdown();  // idempotent
+}
+
+TEST(ThreadPoolExecutorTest, APostAfterShutdownIsRefusedVisiblyAndItsTaskReleasedAtOnce) {
+  ThreadPoolExecutor pool(2);
+  pool.shutdown();
+  const std::uint64_t refusedBefore = pool.refusedTasks();
+  auto captured = std::make_shared<int>(0);
+  std::atomic<bool> ran{false};
+  EXPECT_FALSE(pool.post([captured, &ran] { ran = true; }));
+  EXPECT_EQ(captured.use_count(), 1) << "the refused task is not kept anywhere";
+  EXPECT_EQ(pool.postAfter(milliseconds(1), [&ran] { ran = true; }), TimerId::kNone);
+  EXPECT_EQ(pool.refusedTasks(), refusedBefore + 2);
+  EXPECT_FALSE(ran.load());
 }
 
 TEST(ThreadPoolExecutorTest, TheDestructorShutsDownAfterRunningPostedTasks) {

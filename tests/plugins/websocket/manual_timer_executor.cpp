@@ -4,13 +4,13 @@
 
 namespace spread::plugins::websocket::testing {
 
-void ManualTimerExecutor::post(core::Task task) {
+bool ManualTimerExecutor::post(core::Task task) {
   {
     std::lock_guard lock(mutex_);
     ++posted_;
     ++inFlight_;
   }
-  pool_.post([this, task = std::move(task)] {
+  const bool accepted = pool_.post([this, task = std::move(task)] {
     // Counted as finished even if the task throws: the pool reports that escape itself.
     struct Done {
       ManualTimerExecutor& executor;
@@ -18,6 +18,8 @@ void ManualTimerExecutor::post(core::Task task) {
     } done{*this};
     task();
   });
+  if (!accepted) finished();  // refused: it will never run, so it is not in flight
+  return accepted;
 }
 
 core::TimerId ManualTimerExecutor::postAfter(core::Duration delay, core::Task task) {
@@ -25,6 +27,8 @@ core::TimerId ManualTimerExecutor::postAfter(core::Duration delay, core::Task ta
 }
 
 bool ManualTimerExecutor::cancel(core::TimerId id) { return timers_.cancel(id); }
+
+std::uint64_t ManualTimerExecutor::refusedTasks() const { return pool_.refusedTasks() + timers_.refusedTasks(); }
 
 std::uint64_t ManualTimerExecutor::posted() const {
   std::lock_guard lock(mutex_);

@@ -21,9 +21,10 @@ class ManualTimerExecutor final : public core::Executor {
   /// executor, and the pool must have stopped (run or dropped every task) before it goes.
   ManualTimerExecutor(core::Executor& pool, core::ManualClock& clock) : pool_(pool), timers_(clock) {}
 
-  void post(core::Task task) override;
+  bool post(core::Task task) override;
   core::TimerId postAfter(core::Duration delay, core::Task task) override;
   bool cancel(core::TimerId id) override;
+  std::uint64_t refusedTasks() const override;
 
   /// How many tasks have been posted so far.
   std::uint64_t posted() const;

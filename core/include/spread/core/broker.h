@@ -116,6 +116,9 @@ class Broker final : public TopicRegistry {
   mutable std::mutex mutex_;
   bool shuttingDown_ = false;
   std::map<std::string, std::shared_ptr<TopicImpl>, std::less<>> topics_;
+  // Topics closeTopic() took out of topics_ whose close has not finished yet; shutdown()
+  // waits for them too. Pruned when a topic reports it may be idle (its close finished).
+  TopicList closingTopics_;
   // Topics shutdown() took out of topics_, kept so that a later shutdown() waits for them.
   TopicList shutDownTopics_;
   bool sweepPending_ = false;

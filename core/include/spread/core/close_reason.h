@@ -12,6 +12,8 @@ enum class CloseReason {
   kSlowConsumer,   // its queue was full when a message arrived: it could not keep up
   kGoingAway,      // its topic closed, or the broker shut down, after delivering what was accepted
   kHandlerFailed,  // its handler threw; the exception was caught and the subscriber removed
+  kAbandoned,      // the executor refused the work (it had stopped): messages accepted for
+                   // this subscriber but not yet delivered or handled are lost
 };
 
 std::string_view toString(CloseReason reason);

@@ -34,8 +34,16 @@ class HandlerSubscriber final : public Subscriber {
 /// order. Its backlog is bounded: when `backlogMax` messages wait, the next delivery is
 /// refused and the subscriber dropped as a slow consumer.
 ///
-/// On kGoingAway the backlog is still handled before onClose runs; on any other reason it
-/// is discarded, and no handler call starts once close() has returned.
+/// How it ends:
+///  - kGoingAway (its topic closed): the backlog is still handled, then onClose runs, then
+///    it has finished (whenFinished), which is what lets the topic's close complete: once
+///    Topic::close reports kCompleted, no handler of this subscriber runs again;
+///  - any other reason: the backlog is discarded, a handler call in progress on another
+///    thread is waited for, and onClose runs before close() returns, so nothing of it runs
+///    after an unsubscribe() or a drop has returned (except the call that unsubscribed
+///    itself, if it did so from inside its handler);
+///  - if the executor refuses the task that would handle the backlog, the subscriber ends
+///    itself: the backlog is discarded and onClose is told kAbandoned.
 class AsyncHandlerSubscriber final : public Subscriber,
                                      public std::enable_shared_from_this<AsyncHandlerSubscriber> {
  public:
@@ -45,6 +53,7 @@ class AsyncHandlerSubscriber final : public Subscriber,
 
   Delivery deliver(const MessagePtr& message) override;
   void close(CloseReason reason) override;
+  void whenFinished(std::function<void()> finished) override;
 
  private:
   AsyncHandlerSubscriber(Executor& executor, MessageHandler onMessage, CloseHandler onClose,
@@ -63,7 +72,9 @@ class AsyncHandlerSubscriber final : public Subscriber,
   std::deque<MessagePtr> backlog_;
   bool running_ = false;
   std::optional<CloseReason> closeReason_;
-  bool closeReported_ = false;
+  bool closeStarted_ = false;   // onClose is running or has run
+  bool closeFinished_ = false;  // onClose has returned
+  std::function<void()> finished_;
 };
 
 }  // namespace spread::core

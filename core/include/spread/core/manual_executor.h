@@ -25,9 +25,15 @@ class ManualExecutor final : public Executor {
 
   explicit ManualExecutor(ManualClock& clock) : clock_(clock) {}
 
-  void post(Task task) override;
+  bool post(Task task) override;
   TimerId postAfter(Duration delay, Task task) override;
   bool cancel(TimerId id) override;
+  std::uint64_t refusedTasks() const override;
+
+  /// From now on refuses every post() and postAfter(), as a thread pool does after its
+  /// shutdown, so that a test can script what a caller does with a refusal. Tasks already
+  /// pending still run when asked to.
+  void refuseNewTasks();
 
   /// Runs every task due at or before now(), including tasks those tasks post.
   /// Returns how many ran.
@@ -64,6 +70,8 @@ class ManualExecutor final : public Executor {
   std::map<Key, Task> tasks_;
   std::unordered_map<std::uint64_t, Key> keysById_;
   std::size_t escapedExceptions_ = 0;
+  bool refusing_ = false;
+  std::uint64_t refusedTasks_ = 0;
 };
 
 }  // namespace spread::core

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+
 #include "spread/core/close_reason.h"
 #include "spread/core/message.h"
 
@@ -18,7 +20,8 @@ enum class Delivery {
 /// Contract the topic keeps:
 ///  - deliver() is called in publish order, never concurrently for one subscriber, and
 ///    never after close() began;
-///  - close() is called exactly once, when the subscription ends for any reason.
+///  - close() is called exactly once, when the subscription ends for any reason, and
+///    whenFinished() right after it, on the same thread.
 /// Both may be called from any executor thread, so an implementation must not block.
 class Subscriber {
  public:
@@ -26,6 +29,13 @@ class Subscriber {
 
   virtual Delivery deliver(const MessagePtr& message) = 0;
   virtual void close(CloseReason reason) = 0;
+
+  /// Calls `finished` exactly once, when this subscriber will run nothing more on behalf of
+  /// its topic: no handler call, no close handler. A topic's close completes only after
+  /// every subscriber it closed has finished. The default calls it at once, which is right
+  /// for a subscriber whose close() leaves nothing behind; one with work still queued (an
+  /// AsyncHandlerSubscriber's backlog) calls it when that work is done.
+  virtual void whenFinished(std::function<void()> finished) { finished(); }
 };
 
 }  // namespace spread::core

@@ -28,17 +28,24 @@ class ThreadPoolExecutor final : public Executor {
   ThreadPoolExecutor(const ThreadPoolExecutor&) = delete;
   ThreadPoolExecutor& operator=(const ThreadPoolExecutor&) = delete;
 
-  void post(Task task) override;
+  /// Accepted until the last worker thread has left, in shutdown(); refused after.
+  bool post(Task task) override;
+  /// Refused once shutdown() has begun.
   TimerId postAfter(Duration delay, Task task) override;
   bool cancel(TimerId id) override;
+  std::uint64_t refusedTasks() const override { return refusedTasks_.load(); }
 
-  /// Stops taking new tasks, runs every task already posted (and the ones those post, so
-  /// a fan-out in flight completes), drops timers not yet due, and joins the threads.
-  /// Idempotent. Must not be called from one of the pool's own threads.
+  /// Stops taking timers and cancels the ones not yet due (counted in cancelledTimers()):
+  /// they are timeouts and periodic work, which stopping makes moot. Then runs every task
+  /// already posted, and every task those post, so that a fan-out or a close in flight
+  /// completes; joins the threads; and from then on refuses every post(). Idempotent.
+  /// Must not be called from one of the pool's own threads.
   void shutdown();
 
   std::size_t threadCount() const { return threads_.size(); }
   std::size_t escapedExceptions() const { return escapedExceptions_.load(); }
+  /// Timers that shutdown() cancelled before they were due.
+  std::uint64_t cancelledTimers() const { return cancelledTimers_.load(); }
 
  private:
   using Key = std::pair<TimePoint, std::uint64_t>;
@@ -53,7 +60,10 @@ class ThreadPoolExecutor final : public Executor {
   std::unordered_map<std::uint64_t, Key> timerKeys_;
   std::uint64_t nextSequence_ = 1;
   bool stopping_ = false;
+  std::size_t workersRunning_ = 0;  // post() is refused once this is zero after shutdown began
   std::atomic<std::size_t> escapedExceptions_{0};
+  std::atomic<std::uint64_t> refusedTasks_{0};
+  std::atomic<std::uint64_t> cancelledTimers_{0};
   std::vector<std::thread> threads_;
 };
 

@@ -12,8 +12,12 @@
 namespace spread::core {
 
 enum class CloseOutcome {
-  kCompleted,         // every accepted message was fanned out and every subscriber closed
+  kCompleted,         // every accepted message was fanned out, every subscriber closed and
+                      // finished: no handler of the topic runs any more
   kDeadlineExceeded,  // the deadline passed first; the close still runs to completion
+  kAbandoned,         // the executor refused the work (it had stopped): messages accepted but
+                      // not yet fanned out were lost, and the subscribers were closed with
+                      // CloseReason::kAbandoned, which tells them so; nothing runs any more
 };
 
 using CloseCallback = std::function<void(CloseOutcome)>;
@@ -46,9 +50,16 @@ class Topic : public Publisher {
   virtual SubscribeResult subscribe(std::shared_ptr<Subscriber> subscriber) = 0;
 
   /// Stops accepting messages (later publishes get kTopicClosed, waiting ones too), fans
-  /// out every message already accepted, then closes every subscriber with kGoingAway.
-  /// `done` runs exactly once: when that finished, or at `deadline` from now if sooner.
-  /// Closing an already closed topic completes at once.
+  /// out every message already accepted, closes every subscriber with kGoingAway, and
+  /// waits for each to finish (Subscriber::whenFinished: an async handler first handles
+  /// its backlog). `done` runs exactly once:
+  ///  - kCompleted when all that is done. From then on no handler of this topic runs, so
+  ///    the caller may destroy what the handlers use;
+  ///  - kDeadlineExceeded at `deadline` from now if that comes first (or at once if the
+  ///    executor refuses the timer). The close goes on, and handlers may still run; call
+  ///    close() again to wait for its end;
+  ///  - kAbandoned if the executor refused the fan-out (see CloseOutcome).
+  /// Closing a closed topic completes at once, with the outcome of its close.
   virtual void close(Duration deadline, CloseCallback done) = 0;
 
   virtual bool closed() const = 0;

@@ -41,8 +41,12 @@ class TopicRegistry {
   /// creates a fresh one. Unknown names complete at once.
   virtual void closeTopic(std::string_view name, Duration deadline, CloseCallback done) = 0;
 
-  /// Refuses new topics and closes every topic as Topic::close() does. `done` runs exactly
-  /// once: when every topic finished closing, or when `grace` has elapsed if sooner.
+  /// Refuses new topics and closes every topic as Topic::close() does, including topics that
+  /// closeTopic() removed and whose close is still in flight. `done` runs exactly once:
+  ///  - kCompleted when every one of them has finished closing: from then on no handler of
+  ///    any topic runs;
+  ///  - kAbandoned likewise, if the executor refused some topic's work (see CloseOutcome);
+  ///  - kDeadlineExceeded when `grace` has elapsed first; the closes go on.
   virtual void shutdown(Duration grace, CloseCallback done) = 0;
 };
 

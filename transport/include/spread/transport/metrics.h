@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "spread/core/executor.h"
 #include "spread/core/time.h"
 #include "spread/core/topic_registry.h"
 
@@ -91,8 +92,8 @@ class Metrics {
   }
 
   /// Prometheus text exposition format (version 0.0.4), including subscribers per topic
-  /// read from `broker`.
-  std::string renderPrometheus(const core::TopicRegistry& broker) const;
+  /// read from `broker` and the tasks `executor` refused.
+  std::string renderPrometheus(const core::TopicRegistry& broker, const core::Executor& executor) const;
 
  private:
   std::atomic<std::int64_t> connectionsOpen_{0};

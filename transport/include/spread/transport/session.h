@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -87,6 +88,12 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   Session(SessionContext& context, std::shared_ptr<Connection> connection, std::string topic);
 
+  // Holds mutex_; on release, pumps the session if a wakeup found the lock held and the
+  // executor refused its task (see the wakeup in start()).
+  class Guard;
+  // Pumps if a refused wakeup is owed and the lock is free; the holder, if any, pumps on release.
+  void pumpIfOwed();
+
   // The *Locked methods REQUIRE mutex_ held.
   void pumpLocked();
   void schedulePingLocked();
@@ -107,6 +114,7 @@ class Session : public std::enable_shared_from_this<Session> {
   core::SubscriptionHandle subscription_;
   State state_ = State::kNew;
   std::uint32_t publishesWaiting_ = 0;
+  std::atomic<bool> pumpOwed_{false};
   std::optional<CloseCode> closeCode_;
   core::TimePoint lastHeard_{};
   core::TimerId pingTimer_ = core::TimerId::kNone;

@@ -12,11 +12,16 @@ class MockClock : public core::Clock {
   MOCK_METHOD(core::TimePoint, now, (), (const, override));
 };
 
+/// By default post() accepts (returns true) and refusedTasks() is zero; a test that needs a
+/// refusal says so with Return(false) or Return(core::TimerId::kNone).
 class MockExecutor : public core::Executor {
  public:
-  MOCK_METHOD(void, post, (core::Task task), (override));
+  MockExecutor() { ON_CALL(*this, post).WillByDefault(::testing::Return(true)); }
+
+  MOCK_METHOD(bool, post, (core::Task task), (override));
   MOCK_METHOD(core::TimerId, postAfter, (core::Duration delay, core::Task task), (override));
   MOCK_METHOD(bool, cancel, (core::TimerId id), (override));
+  MOCK_METHOD(std::uint64_t, refusedTasks, (), (const, override));
 };
 
 }  // namespace spread::testing
