@@ -3,6 +3,8 @@
 #include <Poco/Logger.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
 #include <chrono>
 #include <future>
 #include <memory>
@@ -51,6 +53,10 @@ ShutdownReport shutDown(ServerRuntime& runtime, TransportSet& transports, core::
     return report;
   }
   runtime.executor().shutdown();
+  // Nothing should have posted to a stopped executor; if something did, that work is lost.
+  if (const std::uint64_t refused = runtime.executor().refusedTasks(); refused != 0) {
+    logger.warning(std::to_string(refused) + " task(s) were refused by the stopping executor");
+  }
   return report;
 }
 

@@ -15,10 +15,14 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <string_view>
+#include <vector>
 
 #include "embedded_defaults.h"
 #include "logging_setup.h"
@@ -31,6 +35,8 @@ namespace spread::daemon {
 namespace {
 
 constexpr const char* kDefaultConfig = "etc/server.properties";
+// How long a --daemon launcher waits for the detached server to be listening.
+constexpr std::chrono::seconds kDaemonReadyWithin{60};
 
 void printError(const std::string& message) { std::cerr << "spreadd: error: " << message << std::endl; }
 
@@ -84,6 +90,10 @@ void SpreaddApplication::handleOption(const std::string& name, const std::string
     stopOptionsProcessing();
   } else if (name == "check-config") {
     checkOnly_ = true;
+  } else if (name == "daemon") {
+    // An abbreviation such as --daem, which Poco's own check for "--daemon" misses.
+    daemon_ = true;
+    return;
   } else if (name == "config") {
     configPath_ = fromStartDirectory(value);
   } else if (name == "pidfile") {
@@ -112,7 +122,18 @@ int SpreaddApplication::runCommandLine(int argc, char** argv) {
   Poco::AutoPtr<Poco::Channel> console(new Poco::ConsoleChannel);
   Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(format, console));
   logger().setChannel(channel);
-  const int status = run(argc, argv);
+  // Poco would fork for --daemon before reading anything, so it never sees the option:
+  // spreadd detaches itself once everything has been checked (see main()).
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0 && std::string_view(argv[i]) == "--daemon") {
+      daemon_ = true;
+    } else {
+      args.push_back(argv[i]);
+    }
+  }
+  args.push_back(nullptr);
+  const int status = run(static_cast<int>(args.size()) - 1, args.data());
   return commandLineParsed_ ? status : EXIT_USAGE;
 }
 
@@ -136,7 +157,9 @@ void SpreaddApplication::displayHelp() const {
       "if that file exists, and otherwise runs on its built-in defaults (which are that file as "
       "shipped). Once every transport is listening it prints 'spreadd: listening <transport> "
       "<endpoint>' for each, then 'spreadd: ready'. SIGINT, SIGTERM or SIGQUIT shut it down "
-      "gracefully within spread.shutdownGraceMs; it then prints 'spreadd: stopped' and exits 0.");
+      "gracefully within spread.shutdownGraceMs; it then prints 'spreadd: stopped' and exits 0. "
+      "With --daemon it checks everything first, then detaches; the command returns once the "
+      "server is ready (0), or with the server's own error and exit status.");
   help.format(std::cout);
 }
 
@@ -219,6 +242,12 @@ int SpreaddApplication::main(const std::vector<std::string>& args) {
     std::cout << "spreadd: configuration OK (" << source << ")" << std::endl;
     return EXIT_OK;
   }
+  if (daemon_) {
+    int launcherStatus = EXIT_OK;
+    detachment_ = Detachment::detach(kDaemonReadyWithin, launcherStatus);
+    if (!detachment_) std::_Exit(launcherStatus);
+    if (!rewritePidFile()) return EXIT_CONFIG;
+  }
   Poco::Logger::get("spreadd").information("configuration read from " + source);
   return serve(*config, std::get<TransportSet>(loaded));
 }
@@ -241,6 +270,7 @@ int SpreaddApplication::serve(const DaemonConfig& config, TransportSet& transpor
   }
   std::cout << "spreadd: ready" << std::endl;
   logger.information("ready");
+  if (detachment_) detachment_->ready();
 
   waitForTerminationRequest();
 
@@ -254,6 +284,15 @@ int SpreaddApplication::serve(const DaemonConfig& config, TransportSet& transpor
   std::cout << "spreadd: stopped" << std::endl;
   logger.information("stopped");
   return EXIT_OK;
+}
+
+bool SpreaddApplication::rewritePidFile() const {
+  if (pidFile_.empty()) return true;
+  std::ofstream file(pidFile_, std::ios::trunc);
+  file << ::getpid() << "\n";
+  if (file.flush()) return true;
+  printError("--pidfile " + pidFile_ + ": cannot be written");
+  return false;
 }
 
 void SpreaddApplication::exitAbandoningTransports(int status) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "daemon_config.h"
+#include "detachment.h"
 #include "transport_set.h"
 
 namespace spread::daemon {
@@ -17,6 +18,10 @@ namespace spread::daemon {
 ///
 /// REQUIRES: the termination signals are blocked (blockTerminationSignals()) before run(),
 /// so that every thread the server starts inherits the mask and only sigwait() sees them.
+///
+/// With --daemon, spreadd validates everything (as --check-config does) before it detaches,
+/// and the launching process waits for the detached server to be ready (see Detachment):
+/// it exits with the same status and prints the same messages as a run without --daemon.
 ///
 /// Exit status (the README's table):
 ///   0                      after a graceful shutdown (also when a transport had to be
@@ -59,6 +64,8 @@ class SpreaddApplication final : public Poco::Util::ServerApplication {
   std::string fromStartDirectory(const std::string& path) const;
   int serve(const DaemonConfig& config, TransportSet& transports);
   [[noreturn]] void exitAbandoningTransports(int status);
+  // In the detached server: replaces the launcher's pid in --pidfile's file by its own.
+  bool rewritePidFile() const;
 
   // The working directory at launch. --daemon moves to "/" before main() runs, so every
   // relative path from the command line or the configuration is resolved against this.
@@ -66,6 +73,8 @@ class SpreaddApplication final : public Poco::Util::ServerApplication {
   std::string configPath_;  // absolute; empty when --config was not given
   std::string pidFile_;     // absolute; empty when --pidfile was not given
   std::string pidFileError_;  // why --pidfile's file could not be written; empty if it was
+  bool daemon_ = false;  // --daemon; Poco never sees it (see runCommandLine)
+  std::optional<Detachment> detachment_;  // in the detached server, until it reports ready
   bool helpRequested_ = false;
   bool checkOnly_ = false;
   bool commandLineParsed_ = false;

@@ -9,7 +9,9 @@ namespace spread::transport {
 /// Bumped whenever Transport, TransportContext or anything they expose changes layout or
 /// meaning. The loader refuses a plugin built against another version.
 /// 2: Transport::checkConfig.
-inline constexpr std::uint32_t kTransportAbiVersion = 2;
+/// 3: Executor::post returns whether it accepted the task, Executor::refusedTasks,
+///    Subscriber::whenFinished, CloseReason::kAbandoned.
+inline constexpr std::uint32_t kTransportAbiVersion = 3;
 
 /// What a plugin's entry point returns. Plain C layout, so the loader can read the
 /// version before trusting anything else in it.
