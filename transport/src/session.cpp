@@ -16,7 +16,7 @@ class Session::Guard {
   explicit Guard(Session& session) : session_(session) { session_.mutex_.lock(); }
   ~Guard() {
     session_.mutex_.unlock();
-    if (session_.pumpOwed_.load(std::memory_order_acquire)) session_.pumpIfOwed();
+    if (session_.pumpOwed_.load()) session_.pumpIfOwed();
   }
   Guard(const Guard&) = delete;
   Guard& operator=(const Guard&) = delete;
@@ -26,11 +26,11 @@ class Session::Guard {
 };
 
 void Session::pumpIfOwed() {
-  while (pumpOwed_.load(std::memory_order_acquire)) {
+  while (pumpOwed_.load()) {
     std::unique_lock lock(mutex_, std::try_to_lock);
-    // Whoever holds the lock now set it after the debt was recorded, so its Guard pays.
+    // Whoever holds the lock took it after the debt was recorded, so its release pays.
     if (!lock.owns_lock()) return;
-    if (!pumpOwed_.exchange(false, std::memory_order_acq_rel)) return;
+    if (!pumpOwed_.exchange(false)) return;
     pumpLocked();
   }
 }
@@ -51,13 +51,15 @@ Session::~Session() {
   context_.executor.cancel(pingTimer_);
 }
 
+// Even a reader holds the lock a refused wakeup may count on, so it pays like any holder:
+// the Guard (which pumps) is why these casts away const.
 Session::State Session::state() const {
-  std::lock_guard lock(mutex_);
+  Guard lock(const_cast<Session&>(*this));
   return state_;
 }
 
 std::optional<CloseCode> Session::closeCode() const {
-  std::lock_guard lock(mutex_);
+  Guard lock(const_cast<Session&>(*this));
   return closeCode_;
 }
 
@@ -91,6 +93,8 @@ void Session::start() {
     std::unique_lock lock(self->mutex_, std::try_to_lock);
     if (lock.owns_lock()) {
       self->pumpLocked();
+      lock.unlock();
+      self->pumpIfOwed();  // a wakeup refused while we held the lock counts on us
       return;
     }
     if (executor.post([weak] {
@@ -102,7 +106,7 @@ void Session::start() {
     // the lock again: either it is free now and we pump, or its holder took it after the
     // debt was recorded and pumps when it lets go. So the close of an abandoned topic, or
     // a message, still reaches the client.
-    self->pumpOwed_.store(true, std::memory_order_release);
+    self->pumpOwed_.store(true);
     self->pumpIfOwed();
   });
   core::SubscribeResult subscribed = lookup.topic->subscribe(queue_);
