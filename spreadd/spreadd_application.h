@@ -67,7 +67,7 @@ class SpreaddApplication final : public Poco::Util::ServerApplication {
   // In the detached server: replaces the launcher's pid in --pidfile's file by its own.
   bool rewritePidFile() const;
 
-  // The working directory at launch. --daemon moves to "/" before main() runs, so every
+  // The working directory at launch. --daemon moves to "/" when it detaches, so every
   // relative path from the command line or the configuration is resolved against this.
   const std::string startDirectory_;
   std::string configPath_;  // absolute; empty when --config was not given
