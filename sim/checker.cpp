@@ -1,6 +1,9 @@
 #include "checker.h"
 
+#include <algorithm>
 #include <utility>
+
+#include "spread/transport/close_code.h"
 
 namespace spread::sim {
 
@@ -43,14 +46,39 @@ void Checker::subscribed(ConnectionId id, std::uint64_t acceptedBefore) {
   }
 }
 
+void Checker::published(const std::string& publisher, const std::string& topic, const std::string& bytes) {
+  const std::uint64_t index = ++issuedBy_[publisher + "\n" + topic];
+  outstanding_[topic][bytes].push_back(Issued{publisher, index});
+}
+
 void Checker::accepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes) {
+  if (auto byTopic = outstanding_.find(topic); byTopic != outstanding_.end()) {
+    if (auto same = byTopic->second.find(bytes); same != byTopic->second.end()) {
+      std::deque<Issued>& issued = same->second;
+      if (issued.size() == 1) {
+        const Issued& it = issued.front();
+        std::uint64_t& last = lastAcceptedOf_[it.publisher + "\n" + topic];
+        if (it.index < last) {
+          fail("publisher-order", 0,
+               "topic '" + topic + "' accepted publish " + std::to_string(it.index) + " of " + it.publisher +
+                   " as sequence " + std::to_string(sequence) + " after its publish " + std::to_string(last) +
+                   ": a later publish overtook it");
+        }
+        last = std::max(last, it.index);
+      }
+      // With several identical publishes outstanding (a refused one among them, perhaps),
+      // which one this was cannot be told: the oldest goes, unchecked.
+      issued.pop_front();
+      if (issued.empty()) byTopic->second.erase(same);
+    }
+  }
   Log& log = *logOf(topic);
-  if (sequence != log.size() + 1) {
+  if (sequence != log.entries.size() + 1) {
     fail("log-order", 0,
          "topic '" + topic + "' accepted a message as sequence " + std::to_string(sequence) + " after " +
-             std::to_string(log.size()) + " messages: its log has a gap or a repeat");
+             std::to_string(log.entries.size()) + " messages: its log has a gap or a repeat");
   }
-  log.push_back(bytes);
+  log.entries.push_back(bytes);
 }
 
 void Checker::offered(ConnectionId id, const core::MessagePtr& message, core::Delivery outcome) {
@@ -64,6 +92,14 @@ void Checker::offered(ConnectionId id, const core::MessagePtr& message, core::De
     return;
   }
   const std::size_t size = message->bytes().size();
+  if (c->log) c->log->fannedOut = std::max(c->log->fannedOut, seq);
+  if (seq <= c->acceptedBefore) {
+    fail("new-subscription", id,
+         "topic '" + c->topic + "' offered " + conn(id) + " sequence " + std::to_string(seq) +
+             ", which it had accepted before the subscription (accepted then: " +
+             std::to_string(c->acceptedBefore) + ")");
+    return;
+  }
   switch (outcome) {
     case core::Delivery::kAccepted: {
       if (c->lastOffered != 0 && seq != c->lastOffered + 1) {
@@ -113,6 +149,7 @@ void Checker::queueEnded(ConnectionId id, core::CloseReason reason, std::uint64_
   Connection* c = find(id);
   if (c == nullptr) return;
   c->queueEnd = reason;
+  checkOfferedAll(id, *c, reason);
   if (reason != core::CloseReason::kGoingAway) return;
   const std::uint64_t last = c->lastOffered != 0 ? c->lastOffered : c->acceptedBefore;
   if (last != acceptedNow) {
@@ -120,6 +157,22 @@ void Checker::queueEnded(ConnectionId id, core::CloseReason reason, std::uint64_
          "topic '" + c->topic + "' closed after accepting " + std::to_string(acceptedNow) +
              " messages, but " + conn(id) + " was offered messages only up to sequence " +
              std::to_string(last));
+  }
+}
+
+void Checker::checkOfferedAll(ConnectionId id, const Connection& c, core::CloseReason reason) {
+  // A drop ends the offers at the refused message; a failed handler is not a queue's end.
+  if (!c.subscribed || !c.log || reason == core::CloseReason::kSlowConsumer) return;
+  // The fan-out offers one message to every subscriber before the next, so by any end of
+  // this subscription it has been offered everything its topic offered anyone since it
+  // subscribed.
+  const std::uint64_t reached = std::max(c.lastOffered, c.acceptedBefore);
+  if (reached < c.log->fannedOut) {
+    fail("no-loss", id,
+         "the subscription of " + conn(id) + " ended (" + std::string(core::toString(reason)) +
+             ") having been offered messages of topic '" + c.topic + "' up to sequence " +
+             std::to_string(reached) + ", but the topic had offered others up to sequence " +
+             std::to_string(c.log->fannedOut));
   }
 }
 
@@ -156,7 +209,7 @@ void Checker::read(ConnectionId id, const core::MessagePtr& message) {
     return;
   }
   static const Log kNoLog;
-  const Log& log = c->log ? *c->log : kNoLog;
+  const std::vector<std::string>& log = (c->log ? *c->log : kNoLog).entries;
   if (seq == 0 || seq > log.size() || log[seq - 1] != message->bytes()) {
     fail("log-order", id,
          "the client of " + conn(id) + " read sequence " + std::to_string(seq) + ", which is not entry " +
@@ -181,15 +234,33 @@ void Checker::read(ConnectionId id, const core::MessagePtr& message) {
   c->lastRead = seq;
 }
 
-void Checker::closeRequested(ConnectionId id, transport::CloseCode code, std::string_view reason) {
+void Checker::closeRequested(ConnectionId id, transport::CloseCode code, std::string_view reason,
+                             core::TimePoint at) {
   Connection* c = find(id);
   if (c == nullptr) return;
   if (reason.empty())
     fail("close-once", id,
          conn(id) + " was closed with code " + std::to_string(static_cast<int>(code)) + " and no reason");
-  if (code == transport::CloseCode::kPolicyViolation && !c->refusedDelivery &&
-      reason == "too slow to keep up") {
+  const bool tooSlow = code == transport::CloseCode::kPolicyViolation && reason == transport::kReasonTooSlow;
+  if (tooSlow && !c->refusedDelivery) {
     fail("drop-justified", id, conn(id) + " was closed as too slow, but its queue never refused a message");
+  }
+  const bool pastDeadline = shutdownDeadline_ && at >= *shutdownDeadline_;
+  if (!c->closeCode && c->refusedDelivery && !tooSlow && !pastDeadline) {
+    fail("drop-justified", id,
+         conn(id) + " was dropped because its queue was full, but closed with " +
+             std::to_string(static_cast<int>(code)) + " \"" + std::string(reason) + "\" instead of 1008 \"" +
+             std::string(transport::kReasonTooSlow) + "\"");
+  }
+  const bool lossJustified = pastDeadline || c->refusedDelivery ||
+                             (code != transport::CloseCode::kNormal && code != transport::CloseCode::kGoingAway) ||
+                             (code == transport::CloseCode::kGoingAway && reason == transport::kReasonIdle);
+  if (!c->closeCode && !c->queued.empty() && !lossJustified) {
+    fail("no-loss", id,
+         "the server closed " + conn(id) + " with " + std::to_string(static_cast<int>(code)) + " \"" +
+             std::string(reason) + "\" while " + std::to_string(c->queued.size()) +
+             " messages accepted into its queue were still unsent (first: sequence " +
+             std::to_string(c->queued.front().sequence) + ")");
   }
   if (!c->closeCode) c->closeCode = code;
 }

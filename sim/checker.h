@@ -32,11 +32,22 @@ struct Violation {
 ///                  publish log (a topic freed and made again under the same name starts a
 ///                  new log; a client reads the one it subscribed to)
 ///  no-loss         a subscriber that is not dropped loses nothing: the topic offers it
-///                  every message from its subscription on, the session hands over every
-///                  queued message in order, the link delivers every one handed over
+///                  every message from its subscription on (checked at every end of the
+///                  subscription: by the time it ends, it was offered every message the
+///                  topic offered anyone), the session hands over every queued message in
+///                  order, the link delivers every one handed over, and a server close
+///                  leaves nothing queued unless its kind justifies the loss (see
+///                  closeRequested)
+///  publisher-order the messages one publisher (a client over HTTP, or one of its
+///                  WebSockets) issued to a topic are accepted in the order it issued them,
+///                  so every subscriber reads them in that order (those refused aside)
+///  new-subscription a subscription is offered exactly the messages its topic accepted after
+///                  it was registered: none accepted before, however late their fan-out
 ///  after-end       nothing is offered, sent or read after unsubscribe, drop or close
 ///  queue-bound     a session queue never holds more than its bound, nor a receive window
-///  drop-justified  a subscriber is refused (and closed 1008) only when its queue is full
+///  drop-justified  a subscriber is refused (and closed 1008) only when its queue is full,
+///                  and one whose queue refused a message is closed with 1008 "too slow to
+///                  keep up" and nothing else (unless the shutdown deadline came first)
 ///  close-once      every connection ends exactly once, with a code and a reason
 ///  shutdown-grace  shutdown completes within its grace period, with nothing left open
 ///  no-exception    no executor task lets an exception escape
@@ -56,12 +67,19 @@ class Checker {
   /// The broker made a topic called `topic`: later accepts and subscriptions use a new log.
   void topicCreated(const std::string& topic);
   void subscribed(ConnectionId id, std::uint64_t acceptedBefore);
+  /// `publisher` issued a publish of `bytes` to `topic` (it may yet be refused).
+  void published(const std::string& publisher, const std::string& topic, const std::string& bytes);
   void accepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes);
   void offered(ConnectionId id, const core::MessagePtr& message, core::Delivery outcome);
   void queueEnded(ConnectionId id, core::CloseReason reason, std::uint64_t acceptedNow);
   void sent(ConnectionId id, const core::MessagePtr& message);
   void read(ConnectionId id, const core::MessagePtr& message);
-  void closeRequested(ConnectionId id, transport::CloseCode code, std::string_view reason);
+  /// The server asked to close `id` at `at`. Messages still queued are lost then, which
+  /// only these justify: a policy close (1008), a protocol or payload error (1002, 1003,
+  /// 1007, 1009), an internal error (1011), an idle timeout (1001 "idle timeout"), and any
+  /// close once the shutdown's grace period has run out.
+  void closeRequested(ConnectionId id, transport::CloseCode code, std::string_view reason,
+                      core::TimePoint at = core::TimePoint{});
   void ended(ConnectionId id, const plugins::sim::ConnectionEnd& end);
   void link(ConnectionId id, const plugins::sim::LinkState& state);
   void shutdownBegan(core::TimePoint at, core::Duration grace);
@@ -83,11 +101,15 @@ class Checker {
     std::uint64_t sequence;
     std::size_t bytes;
   };
-  using Log = std::vector<std::string>;  // bytes by sequence - 1
+  // One topic's publish log: bytes by sequence - 1, and how far its fan-out has reached.
+  struct Log {
+    std::vector<std::string> entries;
+    std::uint64_t fannedOut = 0;  // the highest sequence offered to any subscriber
+  };
 
   struct Connection {
     std::string topic;
-    std::shared_ptr<const Log> log;  // the log of the topic it subscribed to
+    std::shared_ptr<Log> log;  // the log of the topic it subscribed to (its fan-out reach too)
     QueueBound bound;
     bool subscribed = false;
     std::uint64_t acceptedBefore = 0;
@@ -104,8 +126,22 @@ class Checker {
   };
 
   Connection* find(ConnectionId id);
+  // At an end of `c`'s subscription: it was offered everything its topic offered anyone.
+  void checkOfferedAll(ConnectionId id, const Connection& c, core::CloseReason reason);
   std::shared_ptr<Log>& logOf(const std::string& topic);
   void fail(std::string invariant, ConnectionId id, std::string detail);
+
+  // A publish issued and not yet seen accepted: who issued it, and its place in that
+  // publisher's order. Refused ones stay (nothing reports every refusal), which is why a
+  // message is only matched when its bytes name one outstanding publish alone.
+  struct Issued {
+    std::string publisher;
+    std::uint64_t index;
+  };
+  // topic -> bytes -> the publishes of those bytes not yet accepted, oldest first
+  std::map<std::string, std::map<std::string, std::deque<Issued>>> outstanding_;
+  std::map<std::string, std::uint64_t> issuedBy_;        // publisher + topic -> publishes issued
+  std::map<std::string, std::uint64_t> lastAcceptedOf_;  // publisher + topic -> index of its latest accepted
 
   std::map<ConnectionId, Connection> connections_;
   std::map<std::string, std::shared_ptr<Log>> logs_;  // topic name -> its current topic's log

@@ -9,10 +9,13 @@ namespace {
 class ProbeSubscriber final : public core::Subscriber {
  public:
   ProbeSubscriber(std::shared_ptr<core::Subscriber> inner, std::shared_ptr<core::Topic> topic,
-                  ProbeListener& listener, std::uint64_t tag)
-      : inner_(std::move(inner)), topic_(std::move(topic)), listener_(listener), tag_(tag) {}
+                  ProbeListener& listener, std::uint64_t tag, bool stopOffering)
+      : inner_(std::move(inner)), topic_(std::move(topic)), listener_(listener), tag_(tag),
+        stopOffering_(stopOffering) {}
 
   core::Delivery deliver(const core::MessagePtr& message) override {
+    // The deliberate bug: after three messages, this subscription is skipped, silently.
+    if (stopOffering_ && ++offers_ > 3) return core::Delivery::kAccepted;
     listener_.onOffering(tag_);
     const core::Delivery outcome = inner_->deliver(message);
     listener_.onOffered(tag_, message, outcome);
@@ -24,17 +27,21 @@ class ProbeSubscriber final : public core::Subscriber {
     inner_->close(reason);
   }
 
+  void whenFinished(std::function<void()> finished) override { inner_->whenFinished(std::move(finished)); }
+
  private:
   const std::shared_ptr<core::Subscriber> inner_;
   const std::shared_ptr<core::Topic> topic_;
   ProbeListener& listener_;
   const std::uint64_t tag_;
+  const bool stopOffering_;
+  std::uint64_t offers_ = 0;
 };
 
 class ProbeTopic final : public core::Topic, public std::enable_shared_from_this<ProbeTopic> {
  public:
-  ProbeTopic(std::shared_ptr<core::Topic> inner, ProbeListener& listener)
-      : inner_(std::move(inner)), listener_(listener) {}
+  ProbeTopic(std::shared_ptr<core::Topic> inner, ProbeListener& listener, const ProbeBugs& bugs)
+      : inner_(std::move(inner)), listener_(listener), bugs_(bugs) {}
 
   const std::string& name() const override { return inner_->name(); }
 
@@ -58,8 +65,11 @@ class ProbeTopic final : public core::Topic, public std::enable_shared_from_this
 
   core::SubscribeResult subscribe(std::shared_ptr<core::Subscriber> subscriber) override {
     const std::uint64_t tag = listener_.onSubscribed(name(), inner_->stats().accepted);
+    // The stop-offering bug strikes every second subscription, so that others see the
+    // messages it misses.
+    const bool stopOffering = bugs_.stopOffering && tag % 2 == 0;
     return inner_->subscribe(
-        std::make_shared<ProbeSubscriber>(std::move(subscriber), inner_, listener_, tag));
+        std::make_shared<ProbeSubscriber>(std::move(subscriber), inner_, listener_, tag, stopOffering));
   }
 
   void close(core::Duration deadline, core::CloseCallback done) override {
@@ -73,13 +83,20 @@ class ProbeTopic final : public core::Topic, public std::enable_shared_from_this
 
   const std::shared_ptr<core::Topic> inner_;
   ProbeListener& listener_;
+  const ProbeBugs& bugs_;
 };
 
 }  // namespace
 
+bool ProbeBugs::enable(std::string_view name) {
+  if (name != "stop-offering") return false;
+  stopOffering = true;
+  return true;
+}
+
 std::shared_ptr<core::Topic> ProbeRegistry::wrap(std::shared_ptr<core::Topic> topic) const {
   if (!topic) return topic;
-  return std::make_shared<ProbeTopic>(std::move(topic), listener_);
+  return std::make_shared<ProbeTopic>(std::move(topic), listener_, bugs_);
 }
 
 core::TopicLookup ProbeRegistry::topic(std::string_view name) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "spread/core/topic_registry.h"
 
@@ -31,6 +32,16 @@ class ProbeListener {
   virtual void onEnded(std::uint64_t tag, core::CloseReason reason, std::uint64_t acceptedNow) = 0;
 };
 
+/// Deliberate bugs at the edge between the broker's fan-out and the sessions, which a test
+/// switches on to prove the checker catches them (the others live in the sim transport).
+struct ProbeBugs {
+  bool stopOffering = false;  // a topic stops offering messages to every second subscription
+                              // after its third, without a word
+
+  /// Switches on the bug called `name`; false if there is none here.
+  bool enable(std::string_view name);
+};
+
 /// A TopicRegistry that forwards everything to the real broker and tells a listener what
 /// went through: each accepted publish, and each offer to and end of a subscription. The
 /// simulator hands it to the transport and the publish path in place of the broker, so
@@ -52,11 +63,14 @@ class ProbeRegistry final : public core::TopicRegistry {
     broker_.shutdown(grace, std::move(done));
   }
 
+  ProbeBugs& bugs() { return bugs_; }
+
  private:
   std::shared_ptr<core::Topic> wrap(std::shared_ptr<core::Topic> topic) const;
 
   core::TopicRegistry& broker_;
   ProbeListener& listener_;
+  ProbeBugs bugs_;
 };
 
 }  // namespace spread::sim

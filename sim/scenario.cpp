@@ -56,7 +56,8 @@ std::string formatExpectation(const Expectation& expect) {
                                                                          : "";
       return what + std::string(op) + std::to_string(expect.count);
     }
-    case Expectation::Kind::kClosed: return "closed " + std::to_string(expect.code);
+    case Expectation::Kind::kClosed:
+      return "closed " + std::to_string(expect.code) + (expect.reason ? " " + quoted(*expect.reason) : "");
     case Expectation::Kind::kOpen: return "open";
     case Expectation::Kind::kRefused: return "refused";
   }

@@ -38,6 +38,7 @@ struct Expectation {
   Compare compare = Compare::kEqual;
   std::uint64_t count = 0;  // kReceived: messages read; kPublished/kRejected: publishes
   int code = 0;             // kClosed: the close code of the client's latest connection
+  std::optional<std::string> reason;  // kClosed: its reason too, when the line gives one
 
   friend bool operator==(const Expectation&, const Expectation&) = default;
 };

@@ -59,6 +59,7 @@ class LineParser {
                                                                             : std::string();
   }
   void skip() { ++next_; }
+  bool peekQuoted() const { return !done() && tokens_[next_].quoted; }
   bool peekBare() const {
     return !done() && !tokens_[next_].quoted && tokens_[next_].text.find('=') == std::string::npos;
   }
@@ -154,6 +155,8 @@ Expectation parseExpectation(LineParser& p) {
     if (!value || *value < 1000 || *value > 4999)
       throw LineError{"expected a close code from 1000 to 4999, got '" + code + "'"};
     expect.code = static_cast<int>(*value);
+    // `closed 1001 "idle timeout"` tells an idle timeout from a shutdown.
+    if (p.peekQuoted()) expect.reason = p.quoted("a close reason");
   } else if (what == "open") {
     expect.kind = Expectation::Kind::kOpen;
   } else if (what == "refused") {

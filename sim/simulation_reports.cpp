@@ -43,12 +43,19 @@ void SimulationRun::expect(const Event& event) {
       // The server's verdict when it gave one (a stalled client may not have read it yet),
       // otherwise how the connection ended.
       std::optional<int> code;
-      if (latest != nullptr && latest->serverClose) code = static_cast<int>(*latest->serverClose);
-      if (latest != nullptr && !code && latest->end) code = static_cast<int>(latest->end->code);
+      std::string reason;
+      if (latest != nullptr && latest->serverClose) {
+        code = static_cast<int>(*latest->serverClose);
+        reason = latest->serverCloseReason;
+      }
+      if (latest != nullptr && !code && latest->end) {
+        code = static_cast<int>(latest->end->code);
+        reason = latest->end->reason;
+      }
       if (!code) {
         problem = event.client + "'s latest connection has not closed";
-      } else if (*code != e.code) {
-        problem = event.client + "'s latest connection closed with " + std::to_string(*code);
+      } else if (*code != e.code || (e.reason && reason != *e.reason)) {
+        problem = event.client + "'s latest connection closed with " + std::to_string(*code) + " \"" + reason + "\"";
       }
       break;
     }
@@ -107,9 +114,10 @@ void SimulationRun::onTextRead(ConnectionId id, std::string_view text) {
 
 void SimulationRun::onCloseRequested(ConnectionId id, transport::CloseCode code, std::string_view reason) {
   if (deferred([this, id, code, reason = std::string(reason)] { onCloseRequested(id, code, reason); })) return;
-  checker_.closeRequested(id, code, reason);
+  checker_.closeRequested(id, code, reason, clock_.now());
   if (!connections_[id].serverClose) {
     connections_[id].serverClose = code;
+    connections_[id].serverCloseReason = reason;
     if (timeline_ != nullptr) {
       timeline_->mark(id, clock_.now(), code == transport::CloseCode::kPolicyViolation ? "drop" : "close",
                       "closing " + std::to_string(static_cast<int>(code)) + " " + std::string(reason));

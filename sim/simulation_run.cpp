@@ -58,7 +58,7 @@ std::string SimulationRun::setUp(std::uint64_t seed) {
   control_ = dynamic_cast<SimControl*>(&loaded_->transport());
   if (control_ == nullptr) return loaded_->path() + ": its transport does not implement SimControl";
   for (const std::string& bug : options_.bugs) {
-    if (!control_->injectBug(bug)) return "unknown bug '" + bug + "'";
+    if (!probe_->bugs().enable(bug) && !control_->injectBug(bug)) return "unknown bug '" + bug + "'";
   }
   control_->setSeed(seed);
   control_->setObserver(this);
@@ -175,7 +175,7 @@ void SimulationRun::apply(const Event& event) {
           control_->connect(plugins::sim::ConnectRequest{event.client, event.topic, queue, client->link});
       if (!client->reading) control_->setReading(id, false);
       client->connections.push_back(id);
-      connections_[id] = ConnectionInfo{event.client, event.topic, event.line, false, std::nullopt, std::nullopt};
+      connections_[id] = ConnectionInfo{event.client, event.topic, event.line, false, std::nullopt, {}, std::nullopt};
       checker_.connected(id, event.topic, Checker::QueueBound{queue, scenario_.settings.queueBytes});
       trace(line("connect")
                 .add("conn", id)
@@ -193,13 +193,18 @@ void SimulationRun::apply(const Event& event) {
       if (live.empty()) return skip(event, event.client + " has no open connection");
       std::string text = event.text;
       if (event.size && text.size() < *event.size) text.append(*event.size - text.size(), '.');
-      control_->sendText(live.front(), chatBody(event.client, text));
+      const std::string body = chatBody(event.client, text);
+      checker_.published(event.client + " on connection " + std::to_string(live.front()),
+                         connections_[live.front()].topic, body);
+      control_->sendText(live.front(), body);
       break;
     }
-    case Event::Kind::kPublish:
-      requests_[control_->post(event.topic, chatBody(event.client, event.text), client->link.latency)] = {
-          event.client, event.topic};
+    case Event::Kind::kPublish: {
+      const std::string body = chatBody(event.client, event.text);
+      checker_.published(event.client + " over HTTP", event.topic, body);
+      requests_[control_->post(event.topic, body, client->link.latency)] = {event.client, event.topic};
       break;
+    }
     case Event::Kind::kBurst:
       for (std::size_t i = 0; i < event.count; ++i) {
         std::string text = "burst " + std::to_string(event.line) + "." + std::to_string(i + 1);
@@ -207,6 +212,7 @@ void SimulationRun::apply(const Event& event) {
         const std::string body = chatBody(event.client, text);
         (void)executor_.postAfter(event.every * static_cast<std::int64_t>(i), [this, body, topic = event.topic,
                                                                          name = event.client] {
+          checker_.published(name + " over HTTP", topic, body);
           requests_[control_->post(topic, body, clients_[name].link.latency)] = {name, topic};
         });
       }

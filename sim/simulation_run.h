@@ -70,6 +70,7 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
     int line = 0;
     bool refused = false;
     std::optional<transport::CloseCode> serverClose;  // the code the server closed with
+    std::string serverCloseReason;                    // and its reason
     std::optional<plugins::sim::ConnectionEnd> end;
   };
 

@@ -32,6 +32,11 @@ class SubscriptionRecord final : public SubscriptionControl,
   /// has finished (Subscriber::whenFinished) the topic is told.
   bool end(CloseReason reason);
 
+  /// Messages numbered below this were accepted before the subscription was registered and
+  /// are not its to receive. Set once, under the topic's lock, before it can be offered one.
+  void startAt(std::uint64_t firstSequence) { firstSequence_ = firstSequence; }
+  std::uint64_t firstSequence() const { return firstSequence_; }
+
   bool unsubscribe() override;
   bool active() const override { return state_.load(std::memory_order_acquire) == State::kActive; }
   /// Ended, and its subscriber finished: it runs nothing more for the topic.
@@ -47,6 +52,7 @@ class SubscriptionRecord final : public SubscriptionControl,
   // Recursive so that a handler may unsubscribe itself from inside deliver().
   std::recursive_mutex deliveryMutex_;
   std::atomic<State> state_{State::kActive};
+  std::uint64_t firstSequence_ = 0;
 };
 
 }  // namespace spread::core

@@ -139,6 +139,9 @@ SubscribeResult TopicImpl::subscribe(std::shared_ptr<Subscriber> subscriber) {
   auto record = std::make_shared<SubscriptionRecord>(std::move(subscriber), weak_from_this());
   std::lock_guard lock(mutex_);
   if (state_ != State::kOpen) return SubscribeResult{SubscribeResult::Status::kTopicClosed, {}};
+  // Exactly the messages accepted from now on: not one accepted earlier and still waiting
+  // for its fan-out, which would make what a subscriber sees depend on when that ran.
+  record->startAt(nextSequence_);
   auto next = std::make_shared<RecordList>(*subscribers_);
   next->push_back(record);
   subscribers_ = std::move(next);
@@ -228,6 +231,7 @@ void TopicImpl::drain() {
 
 void TopicImpl::fanOut(const MessagePtr& message, const RecordList& targets) {
   for (const auto& record : targets) {
+    if (message->sequence() < record->firstSequence()) continue;  // accepted before it subscribed
     // The snapshot may hold subscriptions that ended since it was taken; they are skipped
     // rather than counted as delivered.
     const std::optional<Delivery> delivery = record->deliver(message);

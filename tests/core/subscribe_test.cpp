@@ -49,6 +49,17 @@ TEST_F(SubscribeTest, ReceivesOnlyWhatIsFannedOutAfterSubscribing) {
   EXPECT_EQ(topic_->stats().delivered, 1u);
 }
 
+TEST_F(SubscribeTest, AMessageAcceptedBeforeTheSubscriptionIsNotItsEvenIfItsFanOutRunsLater) {
+  auto first = std::make_shared<QueueSubscriber>(test::roomyQueue());
+  ASSERT_TRUE(topic_->subscribe(first).ok());
+  publish("accepted before");  // its fan-out is posted, not run
+  ASSERT_TRUE(topic_->subscribe(mock_).ok());
+  EXPECT_CALL(*mock_, deliver(HasBytes("accepted after"))).WillOnce(Return(Delivery::kAccepted));
+  publish("accepted after");
+  run();
+  EXPECT_THAT(test::drainBytes(*first), ElementsAre("accepted before", "accepted after"));
+}
+
 TEST_F(SubscribeTest, SubscribingToAClosingOrClosedTopicFailsAndNeverCallsTheSubscriber) {
   topic_->close(milliseconds(10), [](CloseOutcome) {});
   SubscribeResult whileClosing = topic_->subscribe(mock_);

@@ -3,6 +3,11 @@
 // close, a late shutdown) and stays quiet on the correct sequence next to it.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
 #include "checker.h"
 
 namespace spread::sim {
@@ -119,7 +124,8 @@ TEST_F(CheckerTest, TopicClosingWithMessagesNotOfferedBreaksNoLoss) {
 
 TEST_F(CheckerTest, SendAfterCloseBreaksAfterEnd) {
   publishAndQueue(1);
-  checker_.closeRequested(kConn, CloseCode::kGoingAway, "server shutting down");
+  // A close whose kind justifies leaving the message unsent, so only the send is wrong.
+  checker_.closeRequested(kConn, CloseCode::kPolicyViolation, "publish rate exceeded");
   checker_.sent(kConn, message(1));
   EXPECT_EQ(broken(), "after-end");
 }
@@ -210,6 +216,125 @@ TEST_F(CheckerTest, ARefusedTaskBreaksNoRefusedTask) {
   EXPECT_EQ(broken(), "none");
   checker_.refusedTasks(1);
   EXPECT_EQ(broken(), "no-refused-task");
+}
+
+TEST_F(CheckerTest, ASlowDropClosedWithAnythingBut1008BreaksDropJustified) {
+  publishAndQueue(1);
+  publishAndQueue(2);
+  checker_.accepted("chat", 3, message(3)->bytes());
+  checker_.offered(kConn, message(3), core::Delivery::kFull);  // two of two: a just refusal
+  checker_.queueEnded(kConn, core::CloseReason::kSlowConsumer, 3);
+  EXPECT_EQ(broken(), "none");
+  checker_.closeRequested(kConn, CloseCode::kGoingAway, "server shutting down");
+  EXPECT_EQ(broken(), "drop-justified");
+}
+
+TEST_F(CheckerTest, ASlowDropClosedWith1008TooSlowIsClean) {
+  publishAndQueue(1);
+  publishAndQueue(2);
+  checker_.accepted("chat", 3, message(3)->bytes());
+  checker_.offered(kConn, message(3), core::Delivery::kFull);
+  checker_.queueEnded(kConn, core::CloseReason::kSlowConsumer, 3);
+  checker_.closeRequested(kConn, CloseCode::kPolicyViolation, "too slow to keep up");
+  EXPECT_EQ(broken(), "none");
+}
+
+TEST_F(CheckerTest, AServerCloseWithMessagesStillQueuedBreaksNoLoss) {
+  checker_.connected(2, "chat", Checker::QueueBound{8, 1024});
+  checker_.subscribed(2, 0);
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+    checker_.accepted("chat", seq, message(seq)->bytes());
+    checker_.offered(2, message(seq), core::Delivery::kAccepted);
+  }
+  checker_.sent(2, message(1));
+  checker_.shutdownBegan(core::TimePoint{}, std::chrono::seconds(1));
+  checker_.closeRequested(2, CloseCode::kGoingAway, "server shutting down", core::TimePoint{});
+  EXPECT_EQ(broken(), "no-loss");
+}
+
+TEST_F(CheckerTest, AServerCloseWhoseKindJustifiesTheLossIsClean) {
+  checker_.shutdownBegan(core::TimePoint{}, std::chrono::seconds(1));
+  const core::TimePoint before = core::TimePoint{} + std::chrono::milliseconds(500);
+  const core::TimePoint deadline = core::TimePoint{} + std::chrono::seconds(1);
+  const std::vector<std::tuple<CloseCode, std::string, core::TimePoint>> justified = {
+      {CloseCode::kGoingAway, "idle timeout", before},
+      {CloseCode::kPolicyViolation, "publish rate exceeded", before},
+      {CloseCode::kMessageTooBig, "message too big", before},
+      {CloseCode::kGoingAway, "server shutting down", deadline},  // the grace ran out
+  };
+  ConnectionId id = 10;
+  std::uint64_t sequence = 0;
+  for (const auto& [code, reason, at] : justified) {
+    checker_.connected(id, "chat", Checker::QueueBound{8, 1024});
+    checker_.subscribed(id, sequence);
+    ++sequence;
+    checker_.accepted("chat", sequence, message(sequence)->bytes());
+    checker_.offered(id, message(sequence), core::Delivery::kAccepted);
+    checker_.closeRequested(id, code, reason, at);
+    ++id;
+  }
+  EXPECT_EQ(broken(), "none") << checker_.violation()->detail;
+}
+
+TEST_F(CheckerTest, ASubscriberTheTopicStoppedOfferingToBreaksNoLossWhenItLeaves) {
+  checker_.connected(2, "chat", Checker::QueueBound{8, 1024});
+  checker_.subscribed(2, 0);
+  publishAndQueue(1);
+  checker_.offered(2, message(1), core::Delivery::kAccepted);
+  publishAndQueue(2);  // offered to kConn only: the topic skipped connection 2
+  checker_.queueEnded(2, core::CloseReason::kUnsubscribed, 2);
+  EXPECT_EQ(broken(), "no-loss");
+}
+
+TEST_F(CheckerTest, ASubscriberThatLeavesHavingBeenOfferedEverythingIsClean) {
+  checker_.connected(2, "chat", Checker::QueueBound{8, 1024});
+  checker_.subscribed(2, 0);
+  publishAndQueue(1);
+  checker_.offered(2, message(1), core::Delivery::kAccepted);
+  checker_.accepted("chat", 2, message(2)->bytes());  // accepted, not fanned out yet: not owed
+  checker_.queueEnded(2, core::CloseReason::kUnsubscribed, 2);
+  EXPECT_EQ(broken(), "none");
+}
+
+TEST_F(CheckerTest, OfferingAMessageAcceptedBeforeTheSubscriptionBreaksNewSubscription) {
+  publishAndQueue(1);
+  publishAndQueue(2);
+  checker_.connected(2, "chat", Checker::QueueBound{8, 1024});
+  checker_.subscribed(2, 2);
+  checker_.offered(2, message(2), core::Delivery::kAccepted);  // accepted before it subscribed
+  EXPECT_EQ(broken(), "new-subscription");
+}
+
+TEST_F(CheckerTest, ANewSubscriptionOfferedOnlyLaterMessagesIsClean) {
+  publishAndQueue(1);
+  checker_.connected(2, "chat", Checker::QueueBound{8, 1024});
+  checker_.subscribed(2, 1);
+  checker_.accepted("chat", 2, message(2)->bytes());
+  checker_.offered(kConn, message(2), core::Delivery::kAccepted);
+  checker_.offered(2, message(2), core::Delivery::kAccepted);
+  EXPECT_EQ(broken(), "none");
+}
+
+TEST_F(CheckerTest, APublishAcceptedAfterALaterOneOfTheSamePublisherBreaksPublisherOrder) {
+  checker_.published("ann over HTTP", "chat", "first");
+  checker_.published("ann over HTTP", "chat", "second");
+  checker_.accepted("chat", 1, "second");
+  EXPECT_EQ(broken(), "none");
+  checker_.accepted("chat", 2, "first");
+  EXPECT_EQ(broken(), "publisher-order");
+}
+
+TEST_F(CheckerTest, PublishersInterleavingAndRefusalsKeepPublisherOrder) {
+  checker_.published("ann over HTTP", "chat", "a1");
+  checker_.published("bob over HTTP", "chat", "b1");
+  checker_.published("ann over HTTP", "chat", "refused");  // never accepted
+  checker_.published("ann over HTTP", "chat", "a3");
+  checker_.published("ann over HTTP", "other", "elsewhere");
+  checker_.accepted("other", 1, "elsewhere");  // another topic: its own order
+  checker_.accepted("chat", 1, "b1");
+  checker_.accepted("chat", 2, "a1");
+  checker_.accepted("chat", 3, "a3");
+  EXPECT_EQ(broken(), "none");
 }
 
 TEST_F(CheckerTest, StopAfterGraceBreaksShutdownGrace) {

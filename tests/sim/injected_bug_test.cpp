@@ -43,6 +43,15 @@ constexpr const char* kSlowReaderShutdown =
     "5ms burst a chat 20\n"
     "10ms shutdown grace=1s\n";
 
+// One subscriber leaves while the other stays, well before the shutdown.
+constexpr const char* kTwoReadersOneLeaves =
+    "0ms join a\n"
+    "0ms join b\n"
+    "0ms subscribe a chat\n"
+    "0ms subscribe b chat\n"
+    "5ms burst a chat 10\n"
+    "50ms leave b\n";
+
 struct BugCase {
   const char* bug;
   const char* scenario;
@@ -78,7 +87,10 @@ INSTANTIATE_TEST_SUITE_P(Bugs, InjectedBugTest,
                                            BugCase{"close-twice", kStalledReader, "close-once"},
                                            BugCase{"lost-close", kStalledReader, "close-once"},
                                            BugCase{"slow-stop", kStalledReader, "shutdown-grace"},
-                                           BugCase{"throw-in-task", kBurst, "no-exception"}),
+                                           BugCase{"throw-in-task", kBurst, "no-exception"},
+                                           BugCase{"wrong-drop-code", kStalledReader, "drop-justified"},
+                                           BugCase{"stop-offering", kTwoReadersOneLeaves, "no-loss"},
+                                           BugCase{"reorder-publishes", kBurst, "publisher-order"}),
                          [](const ::testing::TestParamInfo<BugCase>& info) {
                            std::string name = info.param.bug;
                            for (char& c : name) c = c == '-' ? '_' : c;
@@ -102,6 +114,23 @@ TEST(ExpectationTest, FailedExpectationNamesItsLine) {
                                           "expect a received 11', but the count is 10"),
             std::string::npos)
       << result.describe("t.scn");
+}
+
+// An idle timeout and a shutdown both close with 1001; the reason tells them apart.
+TEST(ExpectationTest, AClosedExpectationWithAReasonTellsAnIdleTimeoutFromAShutdown) {
+  const std::string idle =
+      "set pingInterval 20ms\n"
+      "set idleTimeout 60ms\n"
+      "0ms join sleepy\n"
+      "0ms subscribe sleepy chat\n"
+      "5ms stall sleepy\n";
+  EXPECT_TRUE(runScenario(parsed(idle + "300ms expect sleepy closed 1001 \"idle timeout\"\n"), runOptions()).ok());
+  const RunResult wrong =
+      runScenario(parsed(idle + "300ms expect sleepy closed 1001 \"server shutting down\"\n"), runOptions());
+  ASSERT_TRUE(wrong.violation.has_value());
+  EXPECT_EQ(wrong.violation->invariant, "expectation");
+  EXPECT_NE(wrong.violation->detail.find("closed with 1001 \"idle timeout\""), std::string::npos)
+      << wrong.violation->detail;
 }
 
 }  // namespace

@@ -61,6 +61,18 @@ TEST(ScenarioParserTest, ReadsEveryEventKind) {
   EXPECT_EQ(s.events[11].expect.code, 1008);
 }
 
+TEST(ScenarioParserTest, AClosedExpectationMayNameTheReasonAndIsWrittenBackTheSame) {
+  const Scenario s = parseOk("0ms join bob\n5ms expect bob closed 1001 \"idle timeout\"\n6ms expect bob closed 1001\n");
+  ASSERT_EQ(s.events.size(), 3u);
+  EXPECT_EQ(s.events[1].expect.code, 1001);
+  EXPECT_EQ(s.events[1].expect.reason, "idle timeout");
+  EXPECT_FALSE(s.events[2].expect.reason.has_value());
+  const Scenario again = parseOk(formatScenario(s));
+  ASSERT_EQ(again.events.size(), 3u);
+  EXPECT_EQ(again.events[1].expect, s.events[1].expect);
+  EXPECT_EQ(again.events[2].expect, s.events[2].expect);
+}
+
 TEST(ScenarioParserTest, ExpectMayNameTheClientWithTheWordClient) {
   const Scenario s = parseOk(
       "0ms join bob\n0ms join client\n5ms expect client bob closed 1008\n6ms expect client received 2\n");

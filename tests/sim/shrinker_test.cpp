@@ -11,9 +11,11 @@ namespace {
 using testing::parsed;
 using testing::runOptions;
 
-TEST(ShrinkerTest, FuzzFindsAnInjectedBugAndShrinksItToAFewLines) {
+class FuzzFindsTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(FuzzFindsTest, FuzzFindsAnInjectedBugAndShrinksItToAFewLines) {
   RunOptions options = runOptions();
-  options.bugs = {"drop-after-resume"};
+  options.bugs = {GetParam()};
   std::optional<Scenario> failing;
   std::string invariant;
   for (std::uint64_t seed = 1; seed <= 200 && !failing; ++seed) {
@@ -25,7 +27,7 @@ TEST(ShrinkerTest, FuzzFindsAnInjectedBugAndShrinksItToAFewLines) {
       invariant = result.violation->invariant;
     }
   }
-  ASSERT_TRUE(failing.has_value()) << "200 fuzz seeds missed the injected bug";
+  ASSERT_TRUE(failing.has_value()) << "200 fuzz seeds missed the injected bug " << GetParam();
 
   Shrinker shrinker(options);
   const ShrinkResult shrunk = shrinker.shrink(*failing, invariant);
@@ -43,6 +45,16 @@ TEST(ShrinkerTest, FuzzFindsAnInjectedBugAndShrinksItToAFewLines) {
   const RunResult clean = runScenario(parsed(text, "shrunk.scn"), runOptions());
   EXPECT_TRUE(clean.ok()) << clean.describe("shrunk.scn");
 }
+
+// A bug on the wire, a topic that stops offering to a subscriber, a drop sent with the
+// wrong close code.
+INSTANTIATE_TEST_SUITE_P(Bugs, FuzzFindsTest, ::testing::Values("drop-after-resume", "stop-offering", "wrong-drop-code",
+                                                            "reorder-publishes"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           std::string name = info.param;
+                           for (char& c : name) c = c == '-' ? '_' : c;
+                           return name;
+                         });
 
 TEST(ShrinkerTest, KeepsScenariosThatStillParse) {
   // Dropping the join would leave a client used before it joined: the shrinker must keep it.

@@ -18,6 +18,8 @@ const std::map<std::string, Switch, std::less<>>& switches() {
       {"window-ignored", &BugSwitches::windowIgnored},
       {"lost-close", &BugSwitches::lostClose},
       {"throw-in-task", &BugSwitches::throwInTask},
+      {"wrong-drop-code", &BugSwitches::wrongDropCode},
+      {"reorder-publishes", &BugSwitches::reorderPublishes},
   };
   return all;
 }

@@ -35,6 +35,10 @@ void SimConnection::ping() {
 }
 
 void SimConnection::close(CloseCode code, std::string_view reason) {
+  if (network_.bugs.wrongDropCode && code == CloseCode::kPolicyViolation && reason == transport::kReasonTooSlow) {
+    code = CloseCode::kGoingAway;
+    reason = transport::kReasonShuttingDown;
+  }
   if (network_.observer != nullptr) network_.observer->onCloseRequested(id_, code, reason);
   if (closeRequested_) return;
   closeRequested_ = true;

@@ -26,6 +26,8 @@ struct BugSwitches {
   bool windowIgnored = false;      // the link ignores the client's receive window
   bool lostClose = false;          // a link cut by the server reports no end
   bool throwInTask = false;        // the arrival of message 3 throws out of its task
+  bool wrongDropCode = false;      // a drop for a full queue goes out as 1001, not 1008
+  bool reorderPublishes = false;   // every second HTTP publish takes 1ms longer to arrive
 
   /// Switches on the bug called `name`; false if there is none.
   bool enable(std::string_view name);

@@ -183,6 +183,7 @@ void SimTransport::sendText(ConnectionId id, std::string text) {
 
 std::uint64_t SimTransport::post(std::string topic, std::string body, core::Duration latency) {
   const std::uint64_t requestId = nextRequestId_++;
+  if (bugs_.reorderPublishes && requestId % 2 == 1) latency += std::chrono::milliseconds(1);
   (void)context_->executor.postAfter(latency, [weak = std::weak_ptr(self_), requestId, topic = std::move(topic),
                                          body = std::move(body)] {
     auto self = weak.lock();

@@ -45,8 +45,10 @@ class Topic : public Publisher {
  public:
   virtual const std::string& name() const = 0;
 
-  /// Adds `subscriber`; it receives messages fanned out from now on. Fails only when the
-  /// topic is closing or closed (the subscriber is then never called).
+  /// Adds `subscriber`; it receives exactly the messages accepted after this call registered
+  /// it, whenever their fan-out runs: none accepted before, even one still waiting for its
+  /// fan-out. Fails only when the topic is closing or closed (the subscriber is then never
+  /// called).
   virtual SubscribeResult subscribe(std::shared_ptr<Subscriber> subscriber) = 0;
 
   /// Stops accepting messages (later publishes get kTopicClosed, waiting ones too), fans
