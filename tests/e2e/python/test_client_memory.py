@@ -6,6 +6,7 @@
 import asyncio
 import json
 import os
+import select
 import socket
 import struct
 import time
@@ -95,7 +96,8 @@ class NonReadingClient:
             blocked_since = blocked_since or now
             if now - blocked_since >= BLOCKED_FOR_S:
                 break
-            time.sleep(0.01)
+            # Wait for room in the socket, at most until the flood counts as blocked.
+            select.select([], [sock], [], BLOCKED_FOR_S - (now - blocked_since))
         sock.setblocking(True)
         sock.settimeout(10)
         return sent
