@@ -50,7 +50,8 @@ HttpAnswer parseRefusal(transport::Metrics& metrics, const HttpParseError& error
 
 HttpConnection::HttpConnection(ClientSocket socket, IoLoop& loop, RouteContext& context, Options options,
                                std::optional<HttpAnswer> refusal)
-    : socket_(std::move(socket)),
+    : alive_(context.connections.liveConnections),
+      socket_(std::move(socket)),
       fd_(socket_.fd()),
       loop_(loop),
       context_(context),

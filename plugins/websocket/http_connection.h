@@ -102,6 +102,7 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
   /// then for the client to hang up, until `at`.
   void lingerUntil(core::TimePoint at);
 
+  const InFlightCounter::Token alive_;  // first, so released after every other member
   ClientSocket socket_;
   const int fd_;
   IoLoop& loop_;

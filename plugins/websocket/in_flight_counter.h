@@ -26,6 +26,19 @@ class InFlightCounter {
     add();
     return std::shared_ptr<void>(nullptr, [this](void*) { remove(); });
   }
+  /// Counts its owner from construction to destruction; 8 bytes, no allocation. As a
+  /// class's first member it is released last, after every other member is destroyed.
+  class Token {
+   public:
+    explicit Token(InFlightCounter& counter) : counter_(&counter) { counter_->add(); }
+    Token(const Token&) = delete;
+    Token& operator=(const Token&) = delete;
+    ~Token() { counter_->remove(); }
+
+   private:
+    InFlightCounter* counter_;
+  };
+
   std::size_t count() const {
     std::lock_guard lock(mutex_);
     return count_;

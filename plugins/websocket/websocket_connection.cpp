@@ -31,7 +31,8 @@ Rejection rejectionFor(CloseCode code) {
 
 WebSocketConnection::WebSocketConnection(ClientSocket socket, std::string leftover, IoLoop& loop,
                                          std::shared_ptr<Strand> strand, ConnectionEnvironment& env)
-    : socket_(std::move(socket)),
+    : alive_(env.liveConnections),
+      socket_(std::move(socket)),
       leftover_(leftover.empty() ? nullptr : std::make_unique<std::string>(std::move(leftover))),
       loop_(loop),
       strand_(std::move(strand)),

@@ -33,6 +33,9 @@ struct ConnectionEnvironment {
   core::Clock& clock;
   transport::Metrics& metrics;
   InFlightCounter& openConnections;  // this connection counts until its socket is closed
+  // Every connection object, HTTP or WebSocket, counts here until it is destroyed: a
+  // session in an executor task can outlive its socket, and the transport must outlive it.
+  InFlightCounter& liveConnections;
   ConnectionOptions options;
   ClientLimits* clients = nullptr;   // the address's publish rate; none when null
 };
@@ -106,6 +109,7 @@ class WebSocketConnection final : public transport::Connection,
   /// The session took `bytes` of the client's messages; reading resumes if it had stopped.
   void taken(std::size_t bytes);
 
+  const InFlightCounter::Token alive_;  // first, so released after every other member
   ClientSocket socket_;  // settled on its client: peer() is what the address rate counts
   std::unique_ptr<std::string> leftover_;  // only while there is some: most clients send none
   IoLoop& loop_;

@@ -20,7 +20,8 @@ namespace {
 
 constexpr int kListenBacklog = 1024;
 // After the sockets are closed, how long stop() waits for this transport's executor tasks
-// (each one short) to finish, so none outlives the sessions' context.
+// (each one short) to finish, and then for the last connection objects they held to go,
+// so none outlives the sessions' context.
 constexpr std::chrono::seconds kTaskDrainMax{1};
 
 std::string endpointFor(const Poco::Net::SocketAddress& address) {
@@ -56,7 +57,7 @@ transport::StartResult WebSocketTransport::start(transport::TransportContext& co
       context.broker, context.clock, context.executor, context.metrics, context.publisher, context.session});
   clients_ = std::make_unique<ClientLimits>(config_.clients, context.clock, context.metrics);
   connectionEnvironment_ = std::make_unique<ConnectionEnvironment>(ConnectionEnvironment{
-      context.clock, context.metrics, connectionsOpen_,
+      context.clock, context.metrics, connectionsOpen_, liveConnections_,
       ConnectionOptions{context.session.messageBytesMax, context.session.sendWindowBytes, config_.closeTimeout},
       clients_.get()});
   HttpConnection::Options http;
@@ -108,6 +109,12 @@ void WebSocketTransport::stop(core::Duration deadline, transport::StopCallback d
   loops_->stop();
   // Every socket is closed; what is left are the sessions' last events on the executor.
   tasks_.waitForZero(std::chrono::steady_clock::now() + kTaskDrainMax);
+  // A pool thread may still be finishing a task that held the last reference to a session,
+  // and with it a connection; both read what this transport owns.
+  if (!liveConnections_.waitForZero(std::chrono::steady_clock::now() + kTaskDrainMax)) {
+    logger_->warning("websocket transport: " + std::to_string(liveConnections_.count()) +
+                     " connection objects are still referenced after stop; the executor is not running their tasks");
+  }
   running_ = false;
   logger_->information(completed ? "websocket transport stopped"
                                  : "websocket transport stopped; sockets still open at the deadline were closed");

@@ -31,8 +31,9 @@ struct RouteContext;
 /// Transport requires. stop() blocks its caller until done: it waits up to the deadline
 /// for every WebSocket to finish its closing handshake while HTTP keeps answering 503
 /// (so load balancers and clients see the drain instead of a hang), closes the rest at
-/// once, closes the listening socket, joins its threads and waits for its executor tasks,
-/// then calls done.
+/// once, closes the listening socket, joins its threads and waits for its executor tasks
+/// and for every connection object (a session in a task holds its connection) to be gone,
+/// then calls done; after that nothing of this transport runs.
 class WebSocketTransport final : public transport::Transport {
  public:
   WebSocketTransport();
@@ -54,6 +55,7 @@ class WebSocketTransport final : public transport::Transport {
   std::atomic<bool> draining_{false};
   InFlightCounter connectionsOpen_;
   InFlightCounter tasks_;
+  InFlightCounter liveConnections_;
   std::unique_ptr<transport::SessionContext> sessions_;
   std::unique_ptr<ConnectionEnvironment> connectionEnvironment_;
   std::unique_ptr<ClientLimits> clients_;

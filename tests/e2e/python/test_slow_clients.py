@@ -6,7 +6,6 @@ import asyncio
 import select
 import socket
 import threading
-import time
 
 from e2e_case import DaemonTestCase
 from http_calls import metrics, publish
@@ -33,6 +32,7 @@ class Trickler:
             self.sockets.append(sock)
         self.sent = [0] * count
         self.answers = [None] * count
+        self._answered = threading.Condition()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -57,15 +57,16 @@ class Trickler:
             return
         except ConnectionResetError:
             data = b""
-        self.answers[index] = data if data else b"(closed)"
+        with self._answered:
+            self.answers[index] = data if data else b"(closed)"
+            self._answered.notify_all()
 
     def answered(self):
         return sum(answer is not None for answer in self.answers)
 
     def wait_all_answered(self, within_s):
-        deadline = time.monotonic() + within_s
-        while self.answered() < len(self.sockets) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        with self._answered:
+            self._answered.wait_for(lambda: self.answered() == len(self.sockets), timeout=within_s)
 
     def close(self):
         self._stop.set()

@@ -13,6 +13,8 @@
 #include <Poco/Util/MapConfiguration.h>
 
 #include <future>
+#include <memory>
+#include <vector>
 
 #include "client_frames.h"
 #include "spread/core/broker.h"
@@ -80,6 +82,52 @@ TEST_F(PluginTest, LoadsStartsServesAndStops) {
   std::promise<transport::StopOutcome> stopped;
   websocket.stop(std::chrono::seconds(1), [&](transport::StopOutcome outcome) { stopped.set_value(outcome); });
   EXPECT_EQ(stopped.get_future().get(), transport::StopOutcome::kCompleted);
+}
+
+// Sessions end on executor threads: a task may still hold the last reference to a session,
+// and through it its connection, while stop() returns. Both read what the transport owns,
+// so stop() must wait for them; under TSan or ASan, a transport destroyed too early shows
+// up here as a race or a use after free (it did, once in about five runs, before the wait).
+TEST_F(PluginTest, NothingOfTheTransportIsLeftRunningWhenStopReturns) {
+  constexpr int kRounds = 20;
+  constexpr int kSubscribers = 4;
+  config_->setString("host", "127.0.0.1");
+  config_->setString("port", "0");
+  for (int round = 0; round < kRounds; ++round) {
+    auto websocket = std::make_unique<WebSocketTransport>();
+    auto ctx = context();
+    const transport::StartResult started = websocket->start(ctx);
+    ASSERT_TRUE(started.ok) << started.error;
+    const auto port = static_cast<std::uint16_t>(std::stoi(websocket->endpoint().substr(17)));
+    std::vector<std::unique_ptr<testing::RawClient>> subscribers;
+    for (int i = 0; i < kSubscribers; ++i) {
+      subscribers.push_back(std::make_unique<testing::RawClient>(port));
+      ASSERT_TRUE(subscribers.back()->upgraded()) << subscribers.back()->handshakeResponse();
+      ASSERT_TRUE(subscribers.back()->waitUntilSubscribed());
+    }
+    Poco::Net::HTTPClientSession session("127.0.0.1", port);
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/publish", Poco::Net::HTTPMessage::HTTP_1_1);
+    const std::string body = R"({"name":"round","msg":")" + std::to_string(round) + R"("})";
+    request.setContentType("application/json");
+    request.setContentLength(static_cast<std::streamsize>(body.size()));
+    session.sendRequest(request) << body;
+    Poco::Net::HTTPResponse response;
+    session.receiveResponse(response);
+    ASSERT_EQ(response.getStatus(), 204);
+    for (auto& subscriber : subscribers) {
+      std::optional<testing::ServerFrame> message = subscriber->readFrame();
+      ASSERT_TRUE(message);
+      EXPECT_EQ(message->payload, body);
+    }
+    // Half the clients leave on their own, the rest are closed by the stop.
+    for (int i = 0; i < kSubscribers / 2; ++i) {
+      subscribers[i]->send(testing::clientFrame({Opcode::kClose, testing::closePayload(1000)}));
+    }
+    std::optional<transport::StopOutcome> outcome;
+    websocket->stop(core::Duration::zero(), [&](transport::StopOutcome stopped) { outcome = stopped; });
+    ASSERT_TRUE(outcome);
+    websocket.reset();
+  }
 }
 
 struct BadConfig {
