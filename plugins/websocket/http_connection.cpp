@@ -21,15 +21,14 @@ using transport::Rejection;
 // client that pipelines requests without reading cannot make the queue grow.
 constexpr std::size_t kQueuedAnswerBytesMax = 64 * 1024;
 
-// A WebSocket on `socket`, whose upgrade has been answered, bound to a new Session on
-// `topic` (started on its strand), ready for `loop` to adopt. `early`: bytes the client
-// sent after its upgrade request.
-std::shared_ptr<WebSocketConnection> makeWebSocket(RouteContext& context, ClientSocket socket, std::string early,
-                                                   IoLoop& loop, std::string topic) {
+// A WebSocket on `socket`, bound to a new Session on `topic` (started on its strand),
+// ready for `loop` to adopt; it writes `answer` (the 101) once the session has subscribed.
+// `early`: bytes the client sent after its upgrade request.
+std::shared_ptr<WebSocketConnection> makeWebSocket(RouteContext& context, ClientSocket socket, std::string answer,
+                                                   std::string early, IoLoop& loop, std::string topic) {
   auto strand = std::make_shared<Strand>(context.transport.executor, context.tasks);
-  auto connection =
-      std::make_shared<WebSocketConnection>(std::move(socket), std::move(early), loop, std::move(strand),
-                                            context.connections);
+  auto connection = std::make_shared<WebSocketConnection>(std::move(socket), std::move(answer), std::move(early),
+                                                          loop, std::move(strand), context.connections);
   connection->startSession(transport::Session::create(context.sessions, connection, std::move(topic)));
   return connection;
 }
@@ -73,7 +72,7 @@ void HttpConnection::onAdopted() {
 bool HttpConnection::wantsRead() const {
   if (finished_ || clientDone_) return false;
   if (halfClosed_) return true;  // discarding until the client hangs up
-  return !closing_ && !upgrade_ && !awaitingPublish_ && out_.size() - outWritten_ < kQueuedAnswerBytesMax;
+  return !closing_ && !awaitingPublish_ && out_.size() - outWritten_ < kQueuedAnswerBytesMax;
 }
 
 void HttpConnection::onReadable(std::span<char> scratch) {
@@ -84,7 +83,7 @@ void HttpConnection::onReadable(std::span<char> scratch) {
     // requests, as `nc` or a shell pipe does): what it asked for is answered, then the
     // connection ends.
     clientDone_ = true;
-    if (halfClosed_ || upgrade_ || (out_.empty() && !awaitingPublish_)) finished_ = true;
+    if (halfClosed_ || (out_.empty() && !awaitingPublish_)) finished_ = true;
     return;
   }
   if (received < 0) {
@@ -92,10 +91,6 @@ void HttpConnection::onReadable(std::span<char> scratch) {
     return;
   }
   if (halfClosed_ || closing_) return;
-  if (upgrade_) {
-    upgrade_->early.append(scratch.data(), static_cast<std::size_t>(received));
-    return;
-  }
   parser_.feed(std::string_view(scratch.data(), static_cast<std::size_t>(received)));
   serve();
   flush();
@@ -109,7 +104,7 @@ void HttpConnection::onWritable() {
 }
 
 void HttpConnection::serve() {
-  while (!closing_ && !upgrade_ && !awaitingPublish_ && out_.size() - outWritten_ < kQueuedAnswerBytesMax) {
+  while (!closing_ && !handedOff_ && !awaitingPublish_ && out_.size() - outWritten_ < kQueuedAnswerBytesMax) {
     const HttpRequestParser::Status status = parser_.next(request_);
     if (status == HttpRequestParser::Status::kNeedMore) {
       trackArrival();
@@ -161,13 +156,26 @@ void HttpConnection::handle(HttpRequest& request) {
     case Route::Kind::kAnswer:
       return respond(route.answer, request.keepAlive(), request.versionMinor, request.method == "HEAD");
     case Route::Kind::kPublish: return publish(route.topic, request);
-    case Route::Kind::kUpgrade:
-      respond(route.answer, true, request.versionMinor);
-      upgrade_ = PendingUpgrade{std::move(route.topic), parser_.takeBuffered()};
-      // The client has closeTimeout to read the 101, as it would to read a last answer.
-      lingerUntil(context_.transport.clock.now() + options_.closeTimeout);
-      return;
+    case Route::Kind::kUpgrade: return upgrade(route, request.versionMinor);
   }
+}
+
+void HttpConnection::upgrade(Route& route, int versionMinor) {
+  // The socket speaks WebSocket from the next byte the client is sent, so the WebSocket
+  // side takes it now, with what this side still owes the client (answers to requests it
+  // pipelined before this one) and the 101 queued before any frame. It writes them once
+  // its session has subscribed, on the loop it is given.
+  std::string owed = out_.substr(outWritten_);
+  appendResponse(owed, route.answer, true, versionMinor);
+  out_.clear();
+  outWritten_ = 0;
+  writePending_ = false;
+  IoLoop& loop = context_.loops.next();
+  loop.adopt(makeWebSocket(context_, std::move(socket_), std::move(owed), parser_.takeBuffered(), loop,
+                           std::move(route.topic)));
+  // This loop drops the socket from its poll set before it polls again.
+  handedOff_ = true;
+  finished_ = true;
 }
 
 void HttpConnection::publish(const std::string& topic, HttpRequest& request) {
@@ -252,17 +260,6 @@ void HttpConnection::flush() {
 }
 
 void HttpConnection::afterFlushed() {
-  if (upgrade_) {
-    // The 101 is out: from the next byte on, the socket speaks WebSocket, on a WebSocket
-    // loop. This loop drops the socket from its poll set before it polls again.
-    IoLoop& loop = context_.loops.next();
-    loop.adopt(makeWebSocket(context_, std::move(socket_), std::move(upgrade_->early), loop,
-                             std::move(upgrade_->topic)));
-    upgrade_.reset();
-    handedOff_ = true;
-    finished_ = true;
-    return;
-  }
   if (clientDone_ && !closing_ && !awaitingPublish_) {
     serve();  // requests it pipelined before hanging up that have not been answered yet
     if (out_.empty()) {

@@ -17,6 +17,8 @@
 
 namespace spread::plugins::websocket {
 
+struct Route;
+
 class IoLoop;
 
 /// One client's HTTP/1.1 connection on an I/O loop, from its first byte: every request on
@@ -75,11 +77,6 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
   bool handedOff() const override { return handedOff_; }
 
  private:
-  struct PendingUpgrade {
-    std::string topic;
-    std::string early;  // what the client sent after its upgrade request
-  };
-
   /// Answers the requests already read, in order, until one must wait.
   void serve();
   /// Notes when the request now arriving began its head or its body, for the deadlines.
@@ -88,17 +85,19 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
   void answerExpectContinue();
   void handle(HttpRequest& request);
   void publish(const std::string& topic, HttpRequest& request);
+  /// Hands the socket to a new WebSocket connection, which answers 101.
+  void upgrade(Route& route, int versionMinor);
   /// From whichever thread the topic answers on.
   void onPublished(transport::PublishResult result);
   void takePublishResult();
   void respond(const HttpAnswer& answer, bool keepAlive, int versionMinor, bool headOnly = false);
   /// Ends a request that missed its deadline.
   void timeOut(transport::Limit limit, core::Duration allowed, const char* what);
-  /// Writes what is queued, then moves on to closing or upgrading once it is all out.
+  /// Writes what is queued, then moves on to closing once it is all out.
   void flush();
   void afterFlushed();
   void armNoLaterThan(core::TimePoint at);
-  /// From now on the connection only waits for its last answer (or 101) to go out, and
+  /// From now on the connection only waits for its last answer to go out, and
   /// then for the client to hang up, until `at`.
   void lingerUntil(core::TimePoint at);
 
@@ -123,14 +122,13 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
   bool closing_ = false;          // the last answer is queued; close once it is out
   bool halfClosed_ = false;
   bool clientDone_ = false;       // the client half-closed: answer what it sent, then end
-  std::optional<PendingUpgrade> upgrade_;
   bool finished_ = false;
   bool handedOff_ = false;
   core::TimePoint lastActive_;
   std::optional<core::TimePoint> headStartedAt_;  // a request head is arriving (or awaited first)
   std::optional<core::TimePoint> bodyStartedAt_;  // a request body is arriving
   bool headBytesSeen_ = false;  // some byte of the head being awaited has arrived
-  std::optional<core::TimePoint> lingerUntil_;  // closing or upgrading: the end, at the latest
+  std::optional<core::TimePoint> lingerUntil_;  // closing: the end, at the latest
   std::optional<core::TimePoint> deadline_;
   std::shared_ptr<void> heldUntilClosed_;
 

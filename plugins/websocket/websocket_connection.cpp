@@ -29,8 +29,8 @@ Rejection rejectionFor(CloseCode code) {
 
 }  // namespace
 
-WebSocketConnection::WebSocketConnection(ClientSocket socket, std::string leftover, IoLoop& loop,
-                                         std::shared_ptr<Strand> strand, ConnectionEnvironment& env)
+WebSocketConnection::WebSocketConnection(ClientSocket socket, std::string handshakeAnswer, std::string leftover,
+                                         IoLoop& loop, std::shared_ptr<Strand> strand, ConnectionEnvironment& env)
     : alive_(env.liveConnections),
       socket_(std::move(socket)),
       leftover_(leftover.empty() ? nullptr : std::make_unique<std::string>(std::move(leftover))),
@@ -40,6 +40,7 @@ WebSocketConnection::WebSocketConnection(ClientSocket socket, std::string leftov
       parser_(env.options.messageBytesMax),
       outbound_(env.options.sendWindowBytes) {
   socket_.settleClient();
+  if (!handshakeAnswer.empty()) outbound_.pushRaw(std::move(handshakeAnswer));
   env_.openConnections.add();
   env_.metrics.connectionOpened();
 }
@@ -52,7 +53,11 @@ WebSocketConnection::~WebSocketConnection() {
 
 void WebSocketConnection::startSession(std::shared_ptr<transport::Session> session) {
   session_ = std::move(session);
-  strand_->post([session = session_] { session->start(); });
+  strand_->post([self = shared_from_this(), session = session_] {
+    session->start();
+    self->started_.store(true, std::memory_order_release);
+    self->loop_.requestWrite(self);  // the loop writes the 101 and whatever followed it
+  });
 }
 
 void WebSocketConnection::send(std::span<const core::MessagePtr> messages) {
@@ -174,6 +179,10 @@ void WebSocketConnection::consume(std::string_view bytes) {
 
 void WebSocketConnection::onWritable() {
   if (finished_) return;
+  if (!started_.load(std::memory_order_acquire)) {
+    writePending_ = false;  // the start asks the loop to write; until then, no EPOLLOUT
+    return;
+  }
   const core::TimePoint now = env_.clock.now();
   const OutboundQueue::WriteResult result = outbound_.writeTo(socket_.fd(), [this, now](const core::Message& message) {
     env_.metrics.delivered(now - message.acceptedAt());

@@ -67,13 +67,17 @@ class WebSocketConnection final : public transport::Connection,
                                   public LoopConnection,
                                   public std::enable_shared_from_this<WebSocketConnection> {
  public:
+  /// `handshakeAnswer`: what the client is owed before any frame (its 101, after answers to
+  /// requests it pipelined before the upgrade); written once the session has subscribed.
   /// `leftover`: bytes read past the upgrade request; parsed first.
   /// Counts itself in env.openConnections and Metrics::connectionOpened until closeSocket().
-  WebSocketConnection(ClientSocket socket, std::string leftover, IoLoop& loop, std::shared_ptr<Strand> strand,
-                      ConnectionEnvironment& env);
+  WebSocketConnection(ClientSocket socket, std::string handshakeAnswer, std::string leftover, IoLoop& loop,
+                      std::shared_ptr<Strand> strand, ConnectionEnvironment& env);
   ~WebSocketConnection() override;
 
-  /// Binds the session this connection feeds and posts its start() on the strand.
+  /// Binds the session this connection feeds and posts its start() on the strand. Nothing
+  /// is written, the handshake's answer included, until start() has returned: a client
+  /// that has read its 101 is subscribed, so a message it publishes at once reaches it.
   /// REQUIRES: called once, before the connection is adopted by its loop.
   void startSession(std::shared_ptr<transport::Session> session);
 
@@ -130,6 +134,8 @@ class WebSocketConnection final : public transport::Connection,
   bool socketClosed_ = false;
   std::optional<core::TimePoint> deadline_;
 
+  // Set on the executor once the session's start() returned; until then nothing is written.
+  std::atomic<bool> started_{false};
   // Bytes of the client's messages posted to the session and not yet taken by it; written
   // by the loop and the executor.
   std::atomic<std::uint32_t> inboundPending_{0};

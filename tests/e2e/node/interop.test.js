@@ -8,6 +8,7 @@ const { test } = require('node:test');
 const { Subscriber, publish, startDaemon } = require('./harness');
 
 const ORDERED_MESSAGES = 200;
+const OPEN_ROUNDS = 20;
 
 test('a WebSocket publish reaches every subscriber, the sender included', async (t) => {
   const daemon = await startDaemon(t);
@@ -22,6 +23,17 @@ test('a WebSocket publish reaches every subscriber, the sender included', async 
   listener.ws.close(1000);
   assert.equal((await sender.closed).code, 1000);
   assert.equal((await listener.closed).code, 1000);
+});
+
+test('a client is subscribed as soon as its socket is open, with no probe', async (t) => {
+  const daemon = await startDaemon(t);
+  for (let attempt = 0; attempt < OPEN_ROUNDS; attempt += 1) {
+    const topic = `open-${attempt}`;
+    const subscriber = await Subscriber.connect(daemon, topic);
+    assert.equal((await publish(daemon, 'http', 'at once', topic)).status, 204);
+    assert.deepEqual(await subscriber.next(), { name: 'http', msg: 'at once' });
+    subscriber.ws.terminate();
+  }
 });
 
 test('an HTTP publish to a topic reaches the ws subscribers of that topic', async (t) => {

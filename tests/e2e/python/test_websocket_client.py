@@ -11,6 +11,7 @@ from e2e_case import DaemonTestCase
 from http_calls import metrics, publish
 
 MESSAGE_BYTES_MAX = 4096
+OPEN_ROUNDS = 20
 
 
 class WebSocketClientTest(DaemonTestCase):
@@ -24,6 +25,17 @@ class WebSocketClientTest(DaemonTestCase):
         self.assertEqual(reply.body, b"")
         for subscriber in (first, second):
             self.assertEqual(await subscriber.next_frame(), {"name": "alice", "msg": "hello, wörld ✓"})
+
+    async def test_a_client_is_subscribed_as_soon_as_its_socket_is_open(self):
+        # No probe: the server answers the upgrade only once the subscription is registered,
+        # so a message published the moment the socket opens reaches it.
+        for attempt in range(OPEN_ROUNDS):
+            topic = "open-%d" % attempt
+            subscriber = await self.subscribe(topic, ready=False)
+            reply = await asyncio.to_thread(publish, self.daemon, "ann", "at once", topic)
+            self.assertEqual(reply.status, 204, reply)
+            self.assertEqual(await subscriber.next_frame(), {"name": "ann", "msg": "at once"})
+            await subscriber.close()
 
     async def test_websocket_publish_reaches_every_subscriber_including_the_sender(self):
         sender = await self.subscribe()

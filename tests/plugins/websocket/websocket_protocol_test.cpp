@@ -5,6 +5,9 @@
 // deadline.
 #include <gtest/gtest.h>
 
+#include <future>
+#include <thread>
+
 #include "test_server.h"
 
 namespace spread::plugins::websocket::testing {
@@ -213,6 +216,90 @@ TEST(WebSocketProtocolTest, AnsweringPingsKeepsTheClientAlive) {
     client->send(clientFrame({Opcode::kPong, frame->payload}));
     ASSERT_TRUE(server.timers().waitUntilIdle(posted + 1)) << "pong " << answered << " was not handled";
   }
+}
+
+
+// A client that has read its 101 is subscribed.
+class OpeningTest : public ::testing::Test {
+ protected:
+  static constexpr const char* kUpgrade =
+      "GET /subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+  Poco::Net::StreamSocket connect(std::uint16_t port, const std::string& bytes) {
+    Poco::Net::StreamSocket socket(Poco::Net::SocketAddress::IPv4);
+    socket.connect(Poco::Net::SocketAddress("127.0.0.1", port), Poco::Timespan(5, 0));
+    socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+    return socket;
+  }
+  // Reads into `buffer` until `done(buffer)`, for at most 5 s.
+  template <class Done>
+  static bool readUntil(Poco::Net::StreamSocket& socket, std::string& buffer, Done done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!done(buffer)) {
+      const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0 || !socket.poll(Poco::Timespan(left.count()), Poco::Net::Socket::SELECT_READ)) return false;
+      char chunk[4096];
+      const int received = socket.receiveBytes(chunk, sizeof chunk);
+      if (received <= 0) return false;
+      buffer.append(chunk, static_cast<std::size_t>(received));
+    }
+    return true;
+  }
+  static auto holds(std::string_view marker) {
+    return [marker](const std::string& buffer) { return buffer.find(marker) != std::string::npos; };
+  }
+};
+
+TEST_F(OpeningTest, TheUpgradeIsAnsweredOnlyOnceTheSessionHasSubscribed) {
+  TestServerOptions options;
+  options.executorThreads = 1;
+  TestServer server(options);
+  // Hold the only executor thread: the session cannot start until the test lets it.
+  std::promise<void> running;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  ASSERT_TRUE(server.executor().post([&running, released] {
+    running.set_value();
+    released.wait();
+  }));
+  running.get_future().wait();
+
+  Poco::Net::StreamSocket client = connect(server.port(), kUpgrade);
+  // Nothing signals that the server has taken the upgrade, so look until it has: the
+  // WebSocket connection counts itself as it is made, before anything is written to it.
+  const auto giveUp = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (server.metrics().connectionsOpen() == 0 && std::chrono::steady_clock::now() < giveUp) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(server.metrics().connectionsOpen(), 1);
+  // Loopback delivers within the server's write, so a 101 written by now would be readable.
+  EXPECT_FALSE(client.poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ))
+      << "the 101 went out before the session had subscribed";
+
+  release.set_value();
+  std::string buffer;
+  ASSERT_TRUE(readUntil(client, buffer, holds("\r\n\r\n"))) << buffer;
+  ASSERT_EQ(buffer.rfind("HTTP/1.1 101 ", 0), 0u) << buffer;
+  buffer.erase(0, buffer.find("\r\n\r\n") + 4);
+  const std::shared_ptr<core::Topic> topic = server.broker().find("chat");
+  ASSERT_TRUE(topic);
+  EXPECT_EQ(topic->stats().subscribers, 1u);
+  // So a message published the moment the socket is open comes back, with no probing.
+  EXPECT_EQ(server.publish("ann", "at once").status, 204);
+  std::optional<ServerFrame> frame;
+  ASSERT_TRUE(readUntil(client, buffer, [&frame](std::string& bytes) { return (frame = takeServerFrame(bytes)).has_value(); }));
+  EXPECT_EQ(frame->payload, R"({"name":"ann","msg":"at once"})");
+}
+
+TEST_F(OpeningTest, AnswersToRequestsPipelinedBeforeTheUpgradeComeFirst) {
+  TestServer server;
+  Poco::Net::StreamSocket client =
+      connect(server.port(), std::string("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n") + kUpgrade);
+  std::string buffer;
+  ASSERT_TRUE(readUntil(client, buffer, holds("Sec-WebSocket-Accept"))) << buffer;
+  EXPECT_EQ(buffer.rfind("HTTP/1.1 200 ", 0), 0u) << buffer;
+  EXPECT_LT(buffer.find("HTTP/1.1 200 "), buffer.find("HTTP/1.1 101 "));
 }
 
 }  // namespace
