@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "spread/core/chat_codec.h"
+#include "spread/transport/chat_codec.h"
 
 namespace spread::sim {
 
@@ -131,7 +131,7 @@ std::string formatScenario(const Scenario& scenario, const std::string& header) 
 }
 
 std::string chatBody(const std::string& client, const std::string& text) {
-  return core::ChatCodec::encode(core::ChatMessage{client, text});
+  return transport::ChatCodec::encode(transport::ChatMessage{client, text});
 }
 
 }  // namespace spread::sim

@@ -3,25 +3,25 @@
 #include <chrono>
 #include <cstdio>
 
-#include "spread/core/chat_codec.h"
+#include "spread/transport/chat_codec.h"
 
 namespace spread::sim {
 
 TraceLine::TraceLine(core::TimePoint at, std::string_view event) {
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();
   text_ = "{\"t\":" + std::to_string(us) + ",\"ev\":";
-  core::appendJsonString(text_, event);
+  transport::appendJsonString(text_, event);
 }
 
 void TraceLine::key(std::string_view name) {
   text_ += ',';
-  core::appendJsonString(text_, name);
+  transport::appendJsonString(text_, name);
   text_ += ':';
 }
 
 TraceLine& TraceLine::add(std::string_view name, std::string_view value) {
   key(name);
-  core::appendJsonString(text_, value);
+  transport::appendJsonString(text_, value);
   return *this;
 }
 

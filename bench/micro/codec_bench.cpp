@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "spread/core/chat_codec.h"
+#include "spread/transport/chat_codec.h"
 
-namespace spread::core {
+namespace spread::transport {
 namespace {
 
 ChatMessage sampleMessage(std::size_t msgBytes) {
@@ -39,4 +39,4 @@ void BM_ChatCodecDecode(benchmark::State& state) {
 BENCHMARK(BM_ChatCodecDecode)->Arg(32)->Arg(1024);
 
 }  // namespace
-}  // namespace spread::core
+}  // namespace spread::transport

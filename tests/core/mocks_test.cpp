@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "spread/core/broker.h"
-#include "spread/core/chat_codec.h"
 #include "spread/core/queue_subscriber.h"
 #include "spread/core/typed_topic.h"
 #include "spread/testing/mocks.h"
+#include "spread/transport/chat_codec.h"
 
 namespace spread::core {
 namespace {
@@ -28,6 +28,8 @@ using ::testing::StrictMock;
 using spread::testing::MockClock;
 using spread::testing::MockExecutor;
 using spread::testing::MockTopic;
+using transport::ChatCodec;
+using transport::ChatMessage;
 using std::chrono::milliseconds;
 
 MATCHER_P(IsTypedChat, expected, "a payload carrying the encoded and the typed chat message") {

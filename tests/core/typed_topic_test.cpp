@@ -9,7 +9,6 @@
 #include <type_traits>
 #include <vector>
 
-#include "spread/core/chat_codec.h"
 #include "spread/core/typed_topic.h"
 #include "spread/testing/mock_subscriber.h"
 #include "test_support.h"
@@ -57,10 +56,8 @@ concept CanPublish = requires(TopicType topic, Value value) {
 };
 static_assert(CanPublish<NoteTopic, Note>);
 static_assert(!CanPublish<NoteTopic, std::string>);
-static_assert(!CanPublish<NoteTopic, ChatMessage>);
-static_assert(!CanPublish<TypedTopic<ChatMessage>, Note>);
+static_assert(!CanPublish<NoteTopic, int>);
 static_assert(std::is_same_v<NoteTopic::Handler, std::function<void(const Note&)>>);
-static_assert(std::is_same_v<TypedTopic<ChatMessage>::Handler, std::function<void(const ChatMessage&)>>);
 
 class TypedTopicTest : public ::testing::Test {
  protected:
@@ -160,19 +157,6 @@ TEST_F(TypedTopicTest, AsyncHandlersRunOnTheirExecutorAndHearTheClose) {
   EXPECT_THAT(events, IsEmpty());
   handlers.runUntilIdle();
   EXPECT_THAT(events, ElementsAre("a", "going away"));
-}
-
-TEST_F(TypedTopicTest, ChatMessagesUseTheChatCodec) {
-  TypedTopic<ChatMessage> chat{env_.topic("chat")};
-  auto queue = std::make_shared<QueueSubscriber>(test::roomyQueue());
-  ASSERT_TRUE(chat.topic().subscribe(queue).ok());
-  ASSERT_EQ(chat.tryPublish(ChatMessage{"ann", "hi"}), PublishOutcome::kAccepted);
-  env_.executor.runUntilIdle();
-  auto message = queue->tryPop();
-  ASSERT_TRUE(message.has_value());
-  EXPECT_EQ((*message)->bytes(), R"({"name":"ann","msg":"hi"})");
-  ASSERT_NE((*message)->as<ChatMessage>(), nullptr);
-  EXPECT_EQ(*(*message)->as<ChatMessage>(), (ChatMessage{"ann", "hi"}));
 }
 
 TEST(MessageTest, AsReturnsTheValueOnlyForItsOwnType) {

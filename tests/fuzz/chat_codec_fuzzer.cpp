@@ -7,12 +7,12 @@
 #include <string_view>
 
 #include "fuzz_input.h"
-#include "spread/core/chat_codec.h"
+#include "spread/transport/chat_codec.h"
 #include "spread/core/utf8.h"
 
 namespace {
 
-using spread::core::ChatCodec;
+using spread::transport::ChatCodec;
 using spread::core::isValidUtf8;
 using spread::fuzz::check;
 

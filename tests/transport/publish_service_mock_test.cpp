@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "spread/core/chat_codec.h"
+#include "spread/transport/chat_codec.h"
 #include "spread/testing/mock_topic.h"
 #include "spread/testing/mock_topic_registry.h"
 #include "spread/transport/publish_service.h"
@@ -39,7 +39,7 @@ class PublishServiceMockTest : public ::testing::Test {
     return outcome;
   }
 
-  static std::string chat() { return core::ChatCodec::encode({"ann", "hi"}); }
+  static std::string chat() { return transport::ChatCodec::encode({"ann", "hi"}); }
 
   StrictMock<testing::MockTopicRegistry> registry_;
   std::shared_ptr<StrictMock<testing::MockTopic>> topic_ = std::make_shared<StrictMock<testing::MockTopic>>();

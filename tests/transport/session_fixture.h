@@ -9,7 +9,7 @@
 #include <gmock/gmock.h>
 
 #include "spread/core/broker.h"
-#include "spread/core/chat_codec.h"
+#include "spread/transport/chat_codec.h"
 #include "spread/core/manual_executor.h"
 #include "spread/testing/mock_connection.h"
 #include "spread/transport/session.h"
@@ -53,13 +53,13 @@ class SessionFixture : public ::testing::Test {
   }
 
   void publish(const std::string& name, const std::string& msg, const std::string& topic = "chat") {
-    publisher_.publish(topic, core::ChatCodec::encode({name, msg}),
+    publisher_.publish(topic, transport::ChatCodec::encode({name, msg}),
                        [](PublishResult result) { ASSERT_TRUE(result.ok()) << result.error; });
     executor_.runUntilIdle();
   }
 
   static std::string chat(const std::string& name, const std::string& msg) {
-    return core::ChatCodec::encode({name, msg});
+    return transport::ChatCodec::encode({name, msg});
   }
 
   core::ManualClock clock_;

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "spread/core/chat_codec.h"
+#include "spread/transport/chat_codec.h"
 #include "spread/core/topic_name.h"
 #include "spread/core/typed_topic.h"
 
@@ -21,10 +21,10 @@ int PublishResult::httpStatus() const {
 
 std::string errorJson(std::string_view error, std::string_view field) {
   std::string out = "{\"error\":";
-  core::appendJsonString(out, error);
+  transport::appendJsonString(out, error);
   if (!field.empty()) {
     out += ",\"field\":";
-    core::appendJsonString(out, field);
+    transport::appendJsonString(out, field);
   }
   out += "}";
   return out;
@@ -48,7 +48,7 @@ void PublishService::publish(std::string_view topicName, std::string_view body, 
   };
   if (draining()) return refuse(Status::kDraining, Rejection::kDraining, "the server is shutting down");
 
-  auto decoded = core::ChatCodec::decode(body);
+  auto decoded = transport::ChatCodec::decode(body);
   if (!decoded.ok()) {
     return refuse(Status::kBadRequest, Rejection::kBadRequest, decoded.error().message(),
                   decoded.error().field);
@@ -72,7 +72,7 @@ void PublishService::publish(std::string_view topicName, std::string_view body, 
     return;
   }
 
-  core::TypedTopic<core::ChatMessage> topic(std::move(found));
+  core::TypedTopic<transport::ChatMessage> topic(std::move(found));
   topic.publish(decoded.value(), waitMax_, [this, done = std::move(done)](core::PublishOutcome outcome) {
     switch (outcome) {
       case core::PublishOutcome::kAccepted:

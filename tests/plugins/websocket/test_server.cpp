@@ -10,7 +10,7 @@
 #include <future>
 #include <stdexcept>
 
-#include "spread/core/chat_codec.h"
+#include "spread/transport/chat_codec.h"
 
 namespace spread::plugins::websocket::testing {
 
@@ -63,9 +63,9 @@ HttpReply TestServer::request(const std::string& method, const std::string& targ
 
 HttpReply TestServer::publish(const std::string& name, const std::string& msg, const std::string& target) {
   std::string body = "{\"name\":";
-  core::appendJsonString(body, name);
+  transport::appendJsonString(body, name);
   body += ",\"msg\":";
-  core::appendJsonString(body, msg);
+  transport::appendJsonString(body, msg);
   body += "}";
   return request("POST", target, body);
 }

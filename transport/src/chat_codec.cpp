@@ -1,4 +1,4 @@
-#include "spread/core/chat_codec.h"
+#include "spread/transport/chat_codec.h"
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
@@ -6,12 +6,11 @@
 
 #include "spread/core/utf8.h"
 
-namespace spread::core {
+namespace spread::transport {
 
-std::string CodecError::message() const {
-  if (field.empty()) return problem;
-  return "field '" + field + "': " + problem;
-}
+using core::CodecError;
+using core::Decoded;
+using core::findInvalidUtf8;
 
 void appendJsonString(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -101,4 +100,4 @@ Decoded<ChatMessage> ChatCodec::decode(std::string_view bytes) {
   return message;
 }
 
-}  // namespace spread::core
+}  // namespace spread::transport

@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace spread::core {
+namespace spread::transport {
 
 /// The chatroom's message, as the Go example defines it: {"name": ..., "msg": ...}.
 struct ChatMessage {
@@ -12,4 +12,4 @@ struct ChatMessage {
   friend bool operator==(const ChatMessage&, const ChatMessage&) = default;
 };
 
-}  // namespace spread::core
+}  // namespace spread::transport

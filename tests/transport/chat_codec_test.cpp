@@ -1,18 +1,25 @@
 // Proves the chat codec: {"name","msg"} both required, non-empty strings of valid UTF-8,
 // extra fields ignored; everything else refused with an error naming the field and problem;
-// encoding escapes what JSON requires and round-trips.
+// encoding escapes what JSON requires and round-trips; TypedTopic<ChatMessage> encodes with it.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "spread/core/chat_codec.h"
+#include "spread/core/broker.h"
+#include "spread/core/manual_clock.h"
+#include "spread/core/manual_executor.h"
+#include "spread/core/queue_subscriber.h"
+#include "spread/core/typed_topic.h"
+#include "spread/transport/chat_codec.h"
 
-namespace spread::core {
+namespace spread::transport {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
+using core::CodecError;
+using core::Decoded;
 
 // Decodes `json` and expects failure; returns the error for the caller to inspect.
 CodecError refused(std::string_view json) {
@@ -162,5 +169,25 @@ TEST(ChatCodecTest, ErrorMessageWithoutAFieldIsJustTheProblem) {
   EXPECT_EQ((CodecError{"msg", "is required"}).message(), "field 'msg': is required");
 }
 
+TEST(ChatCodecTest, ATypedChatTopicEncodesWithItOnceAndCarriesTheValue) {
+  core::ManualClock clock;
+  core::ManualExecutor executor(clock);
+  core::Broker broker(clock, executor);
+  core::TopicLookup lookup = broker.topic("chat");
+  ASSERT_TRUE(lookup.ok()) << lookup.error;
+  core::TypedTopic<ChatMessage> chat{lookup.topic};
+  auto queue = std::make_shared<core::QueueSubscriber>(core::QueueLimits{.messagesMax = 16, .bytesMax = 1 << 16});
+  ASSERT_TRUE(chat.topic().subscribe(queue).ok());
+  ASSERT_EQ(chat.tryPublish(ChatMessage{"ann", "hi"}), core::PublishOutcome::kAccepted);
+  executor.runUntilIdle();
+  auto message = queue->tryPop();
+  ASSERT_TRUE(message.has_value());
+  EXPECT_EQ((*message)->bytes(), R"({"name":"ann","msg":"hi"})");
+  ASSERT_NE((*message)->as<ChatMessage>(), nullptr);
+  EXPECT_EQ(*(*message)->as<ChatMessage>(), (ChatMessage{"ann", "hi"}));
+  broker.shutdown(std::chrono::seconds(1), [](core::CloseOutcome) {});
+  executor.runUntilIdle();
+}
+
 }  // namespace
-}  // namespace spread::core
+}  // namespace spread::transport
