@@ -12,7 +12,7 @@ TopicImpl::TopicImpl(std::string name, const TopicOptions& options, Clock& clock
       clock_(clock),
       executor_(executor),
       onQuiet_(std::move(onQuiet)),
-      subscribers_(std::make_shared<const RecordList>()),
+      subscribers_(std::make_shared<RecordList>()),
       quietSince_(clock.now()) {}
 
 void TopicImpl::notifyQuiet() const {
@@ -142,9 +142,8 @@ SubscribeResult TopicImpl::subscribe(std::shared_ptr<Subscriber> subscriber) {
   // Exactly the messages accepted from now on: not one accepted earlier and still waiting
   // for its fan-out, which would make what a subscriber sees depend on when that ran.
   record->startAt(nextSequence_);
-  auto next = std::make_shared<RecordList>(*subscribers_);
-  next->push_back(record);
-  subscribers_ = std::move(next);
+  ownSubscribersLocked();
+  subscribers_->push_back(record);
   return SubscribeResult{SubscribeResult::Status::kSubscribed, SubscriptionHandle(record)};
 }
 
@@ -164,14 +163,11 @@ void TopicImpl::forget(const SubscriptionRecord* record) {
   bool lastLeft;
   {
     std::lock_guard lock(mutex_);
-    auto next = std::make_shared<RecordList>();
-    next->reserve(subscribers_->size());
-    for (const auto& each : *subscribers_) {
-      if (each.get() != record) next->push_back(each);
-    }
-    lastLeft = !subscribers_->empty() && next->empty();
+    const bool hadSubscribers = !subscribers_->empty();
+    ownSubscribersLocked();
+    std::erase_if(*subscribers_, [record](const auto& each) { return each.get() == record; });
+    lastLeft = hadSubscribers && subscribers_->empty();
     if (lastLeft) quietSince_ = clock_.now();
-    subscribers_ = std::move(next);
   }
   if (lastLeft) notifyQuiet();
 }
@@ -207,6 +203,7 @@ void TopicImpl::drain() {
           waitingPublishes_.pop_front();
         }
         targets = subscribers_;
+        subscribersShared_ = true;
       }
     }
     if (!message) {
@@ -227,6 +224,12 @@ void TopicImpl::drain() {
   }
   // Yield so that other topics' fan-out and timers get the executor too.
   postDrain();
+}
+
+void TopicImpl::ownSubscribersLocked() {
+  if (!subscribersShared_) return;
+  subscribers_ = std::make_shared<RecordList>(*subscribers_);
+  subscribersShared_ = false;
 }
 
 void TopicImpl::fanOut(const MessagePtr& message, const RecordList& targets) {
@@ -312,7 +315,8 @@ void TopicImpl::finishClose() {
     std::lock_guard lock(mutex_);
     state_ = State::kFinishing;
     closing = std::move(subscribers_);
-    subscribers_ = std::make_shared<const RecordList>();
+    subscribers_ = std::make_shared<RecordList>();
+    subscribersShared_ = false;
     // A subscription that ends (by us or by a concurrent unsubscribe) and finishes after
     // this point removes itself from finishing_ under mutex_; one finished before is not in it.
     for (const auto& record : *closing) {

@@ -90,6 +90,9 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   void notifyQuiet() const;
   void drain();
   void fanOut(const MessagePtr& message, const RecordList& targets);
+  // REQUIRES: mutex_ held. Makes subscribers_ this topic's alone, copying it if a fan-out
+  // may be reading it, so that it can be changed in place.
+  void ownSubscribersLocked();
   // Closes every subscriber (kGoingAway, or kAbandoned) and waits for them to finish.
   void finishClose();
   // Reports the close once every subscriber it closed has finished.
@@ -108,7 +111,12 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   std::deque<MessagePtr> inbound_;
   std::deque<WaitingPublish> waitingPublishes_;
   std::vector<WaitingClose> waitingCloses_;
-  std::shared_ptr<const RecordList> subscribers_;
+  // Copied on write, but only while a fan-out may be reading it (subscribersShared_: the
+  // drain took it as its targets since it was last copied), so joining and leaving cost
+  // O(1) and O(n) without an allocation on a topic that is not fanning out: a server
+  // accepting 10,000 subscribers no longer copies the list 10,000 times.
+  std::shared_ptr<RecordList> subscribers_;
+  bool subscribersShared_ = false;
   RecordList finishing_;  // closed by the close and not yet finished
   bool abandoned_ = false;
   bool drainScheduled_ = false;

@@ -19,8 +19,6 @@ class FrameHeader {
   static constexpr std::size_t kBytesMax = 10;
 
   FrameHeader(Opcode opcode, std::size_t payloadBytes);
-  /// No header: what follows goes out as it is (the handshake's answer).
-  FrameHeader() = default;
 
   std::string_view bytes() const { return {bytes_.data(), size_}; }
 

@@ -26,12 +26,6 @@ bool OutboundQueue::pushMessages(std::span<const core::MessagePtr> messages) {
   return wakeLocked();
 }
 
-bool OutboundQueue::pushRaw(std::string bytes) {
-  std::lock_guard lock(mutex_);
-  if (closeQueued_) return false;
-  return pushLocked(Frame{FrameHeader(), nullptr, std::move(bytes)});
-}
-
 bool OutboundQueue::pushPong(std::string payload) {
   std::lock_guard lock(mutex_);
   if (closeQueued_) return false;

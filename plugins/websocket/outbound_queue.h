@@ -34,9 +34,6 @@ class OutboundQueue {
 
   // Each push returns true when the writer should be woken: the queue had no write
   // request pending. Pushes after the close frame are ignored and return false.
-  /// Bytes written as they are, before every frame pushed after them: the handshake's
-  /// answer, which the WebSocket connection writes once its session is subscribed.
-  bool pushRaw(std::string bytes);
   bool pushMessages(std::span<const core::MessagePtr> messages);
   bool pushFrame(Opcode opcode, std::string payload);
   /// A pong for the client's latest ping. While an earlier pong has not started going out

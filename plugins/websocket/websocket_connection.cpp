@@ -33,14 +33,13 @@ WebSocketConnection::WebSocketConnection(ClientSocket socket, std::string handsh
                                          IoLoop& loop, std::shared_ptr<Strand> strand, ConnectionEnvironment& env)
     : alive_(env.liveConnections),
       socket_(std::move(socket)),
-      leftover_(leftover.empty() ? nullptr : std::make_unique<std::string>(std::move(leftover))),
+      opening_(std::make_unique<Opening>(Opening{std::move(leftover), std::move(handshakeAnswer)})),
       loop_(loop),
       strand_(std::move(strand)),
       env_(env),
       parser_(env.options.messageBytesMax),
       outbound_(env.options.sendWindowBytes) {
   socket_.settleClient();
-  if (!handshakeAnswer.empty()) outbound_.pushRaw(std::move(handshakeAnswer));
   env_.openConnections.add();
   env_.metrics.connectionOpened();
 }
@@ -53,11 +52,11 @@ WebSocketConnection::~WebSocketConnection() {
 
 void WebSocketConnection::startSession(std::shared_ptr<transport::Session> session) {
   session_ = std::move(session);
-  strand_->post([self = shared_from_this(), session = session_] {
-    session->start();
-    self->started_.store(true, std::memory_order_release);
-    self->loop_.requestWrite(self);  // the loop writes the 101 and whatever followed it
-  });
+  // Subscribed here, on the loop that took the upgrade, before this connection is adopted
+  // or writes a byte: a client that has read its 101 is subscribed. Posting the start to
+  // the executor instead cost a hop between threads before every 101 (connecting 10,000
+  // clients took 2.4 times as long).
+  session_->start();
 }
 
 void WebSocketConnection::send(std::span<const core::MessagePtr> messages) {
@@ -98,9 +97,10 @@ void WebSocketConnection::taken(std::size_t bytes) {
 }
 
 void WebSocketConnection::onAdopted() {
-  if (leftover_) {
-    consume(*leftover_);
-    leftover_.reset();
+  if (opening_ && !opening_->leftover.empty()) {
+    // Taken out first: consume() may write the 101 (to answer a ping), which frees opening_.
+    const std::string leftover = std::exchange(opening_->leftover, {});
+    consume(leftover);
   }
   settle();
 }
@@ -179,10 +179,7 @@ void WebSocketConnection::consume(std::string_view bytes) {
 
 void WebSocketConnection::onWritable() {
   if (finished_) return;
-  if (!started_.load(std::memory_order_acquire)) {
-    writePending_ = false;  // the start asks the loop to write; until then, no EPOLLOUT
-    return;
-  }
+  if (opening_ && !writeHandshakeAnswer()) return;
   const core::TimePoint now = env_.clock.now();
   const OutboundQueue::WriteResult result = outbound_.writeTo(socket_.fd(), [this, now](const core::Message& message) {
     env_.metrics.delivered(now - message.acceptedAt());
@@ -195,6 +192,26 @@ void WebSocketConnection::onWritable() {
   closeWritten_ = result.closeWritten;
   if (result.windowOpened) strand_->post([session = session_] { session->onWritable(); });
   settle();
+}
+
+bool WebSocketConnection::writeHandshakeAnswer() {
+  std::string& answer = opening_->answer;
+  while (opening_->answerWritten < answer.size()) {
+    const ssize_t sent = ::send(socket_.fd(), answer.data() + opening_->answerWritten,
+                                answer.size() - opening_->answerWritten, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        writePending_ = true;
+        return false;
+      }
+      finished_ = true;  // the client is gone
+      return false;
+    }
+    opening_->answerWritten += static_cast<std::size_t>(sent);
+  }
+  opening_.reset();  // onAdopted() has taken the leftover already: the loop adopts first
+  return true;
 }
 
 void WebSocketConnection::settle() {

@@ -68,16 +68,16 @@ class WebSocketConnection final : public transport::Connection,
                                   public std::enable_shared_from_this<WebSocketConnection> {
  public:
   /// `handshakeAnswer`: what the client is owed before any frame (its 101, after answers to
-  /// requests it pipelined before the upgrade); written once the session has subscribed.
+  /// requests it pipelined before the upgrade); written first once the loop adopts this.
   /// `leftover`: bytes read past the upgrade request; parsed first.
   /// Counts itself in env.openConnections and Metrics::connectionOpened until closeSocket().
   WebSocketConnection(ClientSocket socket, std::string handshakeAnswer, std::string leftover, IoLoop& loop,
                       std::shared_ptr<Strand> strand, ConnectionEnvironment& env);
   ~WebSocketConnection() override;
 
-  /// Binds the session this connection feeds and posts its start() on the strand. Nothing
-  /// is written, the handshake's answer included, until start() has returned: a client
-  /// that has read its 101 is subscribed, so a message it publishes at once reaches it.
+  /// Binds the session this connection feeds and starts it on the calling thread, so it has
+  /// subscribed before the handshake's answer can go out: a client that has read its 101
+  /// is subscribed, and a message published at that moment reaches it.
   /// REQUIRES: called once, before the connection is adopted by its loop.
   void startSession(std::shared_ptr<transport::Session> session);
 
@@ -110,12 +110,21 @@ class WebSocketConnection final : public transport::Connection,
   void consume(std::string_view bytes);
   void settle();
   void requestWrite(bool wake);
+  /// Writes what is left of the handshake's answer; true once all of it is out.
+  bool writeHandshakeAnswer();
   /// The session took `bytes` of the client's messages; reading resumes if it had stopped.
   void taken(std::size_t bytes);
 
   const InFlightCounter::Token alive_;  // first, so released after every other member
   ClientSocket socket_;  // settled on its client: peer() is what the address rate counts
-  std::unique_ptr<std::string> leftover_;  // only while there is some: most clients send none
+  // Until the 101 is out: the client's bytes read past its upgrade request, and what it is
+  // owed before any frame. Freed then, so an idle connection holds neither.
+  struct Opening {
+    std::string leftover;
+    std::string answer;
+    std::size_t answerWritten = 0;
+  };
+  std::unique_ptr<Opening> opening_;
   IoLoop& loop_;
   const std::shared_ptr<Strand> strand_;
   ConnectionEnvironment& env_;
@@ -134,8 +143,6 @@ class WebSocketConnection final : public transport::Connection,
   bool socketClosed_ = false;
   std::optional<core::TimePoint> deadline_;
 
-  // Set on the executor once the session's start() returned; until then nothing is written.
-  std::atomic<bool> started_{false};
   // Bytes of the client's messages posted to the session and not yet taken by it; written
   // by the loop and the executor.
   std::atomic<std::uint32_t> inboundPending_{0};

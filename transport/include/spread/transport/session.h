@@ -34,7 +34,10 @@ struct SessionContext {
 /// how it ends. Plugins are thin adapters that feed it I/O events; the simulator feeds it
 /// the same events on virtual time, so both run this exact logic.
 ///
-/// Every method must be called on the context's executor (plugins post I/O events there).
+/// start() may be called on any thread, before the session has had any other event (a
+/// transport starts it where it accepts the client, so that the client is subscribed before
+/// it is told its socket is open). Every other method must be called on the context's
+/// executor (plugins post I/O events there).
 /// Methods are serialised by a per-session lock, so a multi-threaded executor may run two
 /// of them at once for one session. The Connection must never call back into the session
 /// from inside one of its own methods: it posts events instead.
