@@ -21,9 +21,9 @@ using transport::Rejection;
 // client that pipelines requests without reading cannot make the queue grow.
 constexpr std::size_t kQueuedAnswerBytesMax = 64 * 1024;
 
-// A WebSocket on `socket`, bound to a new Session on `topic` (started on its strand),
-// ready for `loop` to adopt; it writes `answer` (the 101) once the session has subscribed.
-// `early`: bytes the client sent after its upgrade request.
+// A WebSocket on `socket`, bound to a new Session on `topic` that has already subscribed,
+// ready for `loop` to adopt, which writes `answer` (the 101) first. `early`: bytes the
+// client sent after its upgrade request.
 std::shared_ptr<WebSocketConnection> makeWebSocket(RouteContext& context, ClientSocket socket, std::string answer,
                                                    std::string early, IoLoop& loop, std::string topic) {
   auto strand = std::make_shared<Strand>(context.transport.executor, context.tasks);
@@ -163,8 +163,8 @@ void HttpConnection::handle(HttpRequest& request) {
 void HttpConnection::upgrade(Route& route, int versionMinor) {
   // The socket speaks WebSocket from the next byte the client is sent, so the WebSocket
   // side takes it now, with what this side still owes the client (answers to requests it
-  // pipelined before this one) and the 101 queued before any frame. It writes them once
-  // its session has subscribed, on the loop it is given.
+  // pipelined before this one) and the 101 to write before any frame. Its session
+  // subscribes right here; the loop it is given writes the rest.
   std::string owed = out_.substr(outWritten_);
   appendResponse(owed, route.answer, true, versionMinor);
   out_.clear();
