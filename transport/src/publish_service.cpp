@@ -2,9 +2,9 @@
 
 #include <utility>
 
-#include "spread/transport/chat_codec.h"
 #include "spread/core/topic_name.h"
 #include "spread/core/typed_topic.h"
+#include "spread/transport/chat_codec.h"
 
 namespace spread::transport {
 
