@@ -332,6 +332,11 @@ void Checker::finish(std::int64_t connectionsOpenInMetrics) {
   }
 }
 
+bool Checker::isLive(ConnectionId id) const {
+  auto found = connections_.find(id);
+  return found != connections_.end() && found->second.ends == 0;
+}
+
 std::vector<ConnectionId> Checker::live() const {
   std::vector<ConnectionId> out;
   for (const auto& [id, c] : connections_) {

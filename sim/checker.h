@@ -95,6 +95,8 @@ class Checker {
   bool failed() const { return violation_.has_value(); }
   /// Connections that have not ended yet, in id order.
   std::vector<ConnectionId> live() const;
+  /// The connection has opened and not yet ended, as far as the reports go.
+  bool isLive(ConnectionId id) const;
 
  private:
   struct Queued {

@@ -137,7 +137,10 @@ bool SimulationRun::step() {
   ++stats_.steps;
   checker_.escapedExceptions(executor_.escapedExceptions());
   checker_.refusedTasks(executor_.refusedTasks());
-  for (ConnectionId id : checker_.live()) checker_.link(id, control_->linkState(id));
+  control_->takeGrownLinks(grownLinks_);
+  for (ConnectionId id : grownLinks_) {
+    if (checker_.isLive(id)) checker_.link(id, control_->linkState(id));
+  }
   return !checker_.failed() && !expectationFailure_;
 }
 

@@ -109,6 +109,7 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
   std::unique_ptr<transport::TransportContext> context_;
   std::unique_ptr<transport::LoadedTransport> loaded_;
   plugins::sim::SimControl* control_ = nullptr;
+  std::vector<ConnectionId> grownLinks_;  // reused every step
 
   std::map<std::string, Client> clients_;
   std::map<ConnectionId, ConnectionInfo> connections_;

@@ -80,6 +80,7 @@ void SimConnection::pumpWire() {
     outboundBytes_ -= frame.bytes;
     wireBytes_ += frame.bytes;
     largestFrameBytes_ = std::max(largestFrameBytes_, frame.bytes);
+    if (network_.linksGrown.empty() || network_.linksGrown.back() != id_) network_.linksGrown.push_back(id_);
     if (frame.kind == Frame::Kind::kMessage) network_.metrics.delivered(now - frame.message->acceptedAt());
     const auto jitter =
         core::Duration(network_.random.below(static_cast<std::uint64_t>(link_.jitter.count()) + 1));

@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "spread/core/clock.h"
 #include "spread/core/executor.h"
@@ -49,6 +50,9 @@ struct SimNetwork {
   SimObserver* observer = nullptr;
   SplitMix random{1};
   BugSwitches bugs;
+  // Connections whose receive window filled further since SimControl::takeGrownLinks():
+  // the only moments the window's bound can be broken, so the checker looks at these alone.
+  std::vector<ConnectionId> linksGrown;
 };
 
 }  // namespace spread::plugins::sim

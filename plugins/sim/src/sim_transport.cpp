@@ -214,6 +214,11 @@ void SimTransport::cut(ConnectionId id) {
   if (SimConnection* connection = find(id)) connection->cut();
 }
 
+void SimTransport::takeGrownLinks(std::vector<ConnectionId>& out) {
+  out.clear();
+  if (network_) out.swap(network_->linksGrown);
+}
+
 LinkState SimTransport::linkState(ConnectionId id) const {
   const SimConnection* connection = find(id);
   return connection == nullptr ? LinkState{} : connection->state();

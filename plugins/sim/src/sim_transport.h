@@ -45,6 +45,7 @@ class SimTransport final : public transport::Transport, public SimControl {
   void leave(ConnectionId id) override;
   void cut(ConnectionId id) override;
   LinkState linkState(ConnectionId id) const override;
+  void takeGrownLinks(std::vector<ConnectionId>& out) override;
   const std::type_info& controlTypeSeenByPlugin() const override { return typeid(SimControl); }
 
  private:

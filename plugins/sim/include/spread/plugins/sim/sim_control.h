@@ -127,6 +127,10 @@ class SimControl {
   virtual void cut(ConnectionId id) = 0;
 
   virtual LinkState linkState(ConnectionId id) const = 0;
+  /// Moves into `out` (cleared first) the connections whose link took more bytes since the
+  /// last call, each at least once: the only links whose receive window can have filled
+  /// past its bound, so a checker need look at no other.
+  virtual void takeGrownLinks(std::vector<ConnectionId>& out) = 0;
   /// typeid(SimControl) as the plugin sees it, so a test can prove both sides share one.
   virtual const std::type_info& controlTypeSeenByPlugin() const = 0;
 };
