@@ -70,6 +70,10 @@ void WebSocketConnection::sendText(std::string text) {
 void WebSocketConnection::ping() { requestWrite(outbound_.pushFrame(Opcode::kPing, {})); }
 
 void WebSocketConnection::close(CloseCode code, std::string_view reason) {
+  // The close timeout runs from now, not from when the loop gets to the close.
+  auto none = kNoCloseRequested;
+  closeRequestedAt_.compare_exchange_strong(none, env_.clock.now().time_since_epoch().count(),
+                                            std::memory_order_relaxed);
   requestWrite(outbound_.pushClose(code, reason));
 }
 
@@ -216,7 +220,13 @@ bool WebSocketConnection::writeHandshakeAnswer() {
 
 void WebSocketConnection::settle() {
   if (finished_) return;
-  if (!deadline_ && outbound_.closeQueued()) deadline_ = env_.clock.now() + env_.options.closeTimeout;
+  if (!deadline_ && outbound_.closeQueued()) {
+    // Read after the queue's lock showed the close, so a close() from the session is seen.
+    const core::Duration::rep requested = closeRequestedAt_.load(std::memory_order_relaxed);
+    const core::TimePoint from =
+        requested == kNoCloseRequested ? env_.clock.now() : core::TimePoint(core::Duration(requested));
+    deadline_ = from + env_.options.closeTimeout;
+  }
   if (!closeWritten_) return;
   if (peerClosed_) {
     finished_ = true;  // handshake complete; the server closes the TCP connection first

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -146,6 +147,10 @@ class WebSocketConnection final : public transport::Connection,
   // Bytes of the client's messages posted to the session and not yet taken by it; written
   // by the loop and the executor.
   std::atomic<std::uint32_t> inboundPending_{0};
+  // When the session asked to close (clock ticks), so the close timeout counts from then;
+  // kNoCloseRequested until it does. Closes found on the loop count from when it settles.
+  static constexpr core::Duration::rep kNoCloseRequested = std::numeric_limits<core::Duration::rep>::min();
+  std::atomic<core::Duration::rep> closeRequestedAt_{kNoCloseRequested};
 };
 
 }  // namespace spread::plugins::websocket
