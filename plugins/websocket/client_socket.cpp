@@ -1,7 +1,5 @@
 #include "client_socket.h"
 
-#include <unistd.h>
-
 #include <utility>
 
 namespace spread::plugins::websocket {
@@ -9,7 +7,8 @@ namespace spread::plugins::websocket {
 ClientSocket& ClientSocket::operator=(ClientSocket&& other) noexcept {
   if (this != &other) {
     close();
-    fd_ = std::exchange(other.fd_, -1);
+    network_ = other.network_;
+    handle_ = std::exchange(other.handle_, -1);
     peer_ = other.peer_;
     slot_ = std::move(other.slot_);
   }
@@ -17,11 +16,11 @@ ClientSocket& ClientSocket::operator=(ClientSocket&& other) noexcept {
 }
 
 void ClientSocket::close() {
-  if (fd_ < 0) return;
-  // Uncounted before the descriptor closes, so that a client that has seen the end of its
+  if (handle_ < 0) return;
+  // Uncounted before the connection closes, so that a client that has seen the end of its
   // connection never finds it still counted.
   slot_.release();
-  ::close(std::exchange(fd_, -1));
+  network_->close(std::exchange(handle_, -1));
 }
 
 }  // namespace spread::plugins::websocket

@@ -1,13 +1,9 @@
 #include "http_connection.h"
 
-#include <sys/socket.h>
-
-#include <cerrno>
 #include <utility>
 
 #include "http_response.h"
 #include "http_routes.h"
-#include "io_loop.h"
 #include "spread/transport/session.h"
 
 namespace spread::plugins::websocket {
@@ -25,7 +21,7 @@ constexpr std::size_t kQueuedAnswerBytesMax = 64 * 1024;
 // ready for `loop` to adopt, which writes `answer` (the 101) first. `early`: bytes the
 // client sent after its upgrade request.
 std::shared_ptr<WebSocketConnection> makeWebSocket(RouteContext& context, ClientSocket socket, std::string answer,
-                                                   std::string early, IoLoop& loop, std::string topic) {
+                                                   std::string early, Loop& loop, std::string topic) {
   auto strand = std::make_shared<Strand>(context.transport.executor, context.tasks);
   auto connection = std::make_shared<WebSocketConnection>(std::move(socket), std::move(answer), std::move(early),
                                                           loop, std::move(strand), context.connections);
@@ -47,11 +43,11 @@ HttpAnswer parseRefusal(transport::Metrics& metrics, const HttpParseError& error
 
 }  // namespace
 
-HttpConnection::HttpConnection(ClientSocket socket, IoLoop& loop, RouteContext& context, Options options,
+HttpConnection::HttpConnection(ClientSocket socket, Loop& loop, RouteContext& context, Options options,
                                std::optional<HttpAnswer> refusal)
     : alive_(context.connections.liveConnections),
       socket_(std::move(socket)),
-      fd_(socket_.fd()),
+      handle_(socket_.handle()),
       loop_(loop),
       context_(context),
       options_(options),
@@ -77,8 +73,8 @@ bool HttpConnection::wantsRead() const {
 
 void HttpConnection::onReadable(std::span<char> scratch) {
   if (finished_) return;
-  const ssize_t received = ::recv(fd_, scratch.data(), scratch.size(), MSG_DONTWAIT);
-  if (received == 0) {
+  const IoResult received = socket_.read(scratch);
+  if (received.status == IoResult::Status::kEnded) {
     // The client sent its last byte. It may still be reading (a half-close after its
     // requests, as `nc` or a shell pipe does): what it asked for is answered, then the
     // connection ends.
@@ -86,12 +82,12 @@ void HttpConnection::onReadable(std::span<char> scratch) {
     if (halfClosed_ || (out_.empty() && !awaitingPublish_)) finished_ = true;
     return;
   }
-  if (received < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) finished_ = true;
+  if (!received.done()) {
+    if (received.status == IoResult::Status::kFailed) finished_ = true;
     return;
   }
   if (halfClosed_ || closing_) return;
-  parser_.feed(std::string_view(scratch.data(), static_cast<std::size_t>(received)));
+  parser_.feed(std::string_view(scratch.data(), received.bytes));
   serve();
   flush();
 }
@@ -170,7 +166,7 @@ void HttpConnection::upgrade(Route& route, int versionMinor) {
   out_.clear();
   outWritten_ = 0;
   writePending_ = false;
-  IoLoop& loop = context_.loops.next();
+  Loop& loop = context_.loops.next();
   loop.adopt(makeWebSocket(context_, std::move(socket_), std::move(owed), parser_.takeBuffered(), loop,
                            std::move(route.topic)));
   // This loop drops the socket from its poll set before it polls again.
@@ -240,18 +236,16 @@ void HttpConnection::timeOut(Limit limit, core::Duration allowed, const char* wh
 void HttpConnection::flush() {
   if (finished_) return;
   while (outWritten_ < out_.size()) {
-    const ssize_t sent =
-        ::send(fd_, out_.data() + outWritten_, out_.size() - outWritten_, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (sent < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        writePending_ = true;
-        return;
-      }
+    const IoResult sent = socket_.write(std::string_view(out_).substr(outWritten_));
+    if (sent.status == IoResult::Status::kWouldBlock) {
+      writePending_ = true;
+      return;
+    }
+    if (!sent.done()) {
       finished_ = true;  // the client is gone
       return;
     }
-    outWritten_ += static_cast<std::size_t>(sent);
+    outWritten_ += sent.bytes;
   }
   writePending_ = false;
   out_.clear();
@@ -270,7 +264,7 @@ void HttpConnection::afterFlushed() {
     return;
   }
   if (closing_ && !halfClosed_) {
-    ::shutdown(fd_, SHUT_WR);
+    socket_.shutdownWrite();
     halfClosed_ = true;
     lingerUntil(context_.transport.clock.now() + options_.closeTimeout);
   }

@@ -10,7 +10,7 @@
 #include "client_socket.h"
 #include "http_answer.h"
 #include "http_request_parser.h"
-#include "loop_connection.h"
+#include "io/loop.h"
 #include "route_context.h"
 #include "spread/transport/publish_service.h"
 #include "spread/transport/token_bucket.h"
@@ -18,8 +18,6 @@
 namespace spread::plugins::websocket {
 
 struct Route;
-
-class IoLoop;
 
 /// One client's HTTP/1.1 connection on an I/O loop, from its first byte: every request on
 /// the public port is parsed by HttpRequestParser and routed by routeRequest(), here and
@@ -56,14 +54,14 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
 
   /// `refusal`: an answer to give at once instead of serving the client (a connection
   /// limit refused it); the connection then ends.
-  HttpConnection(ClientSocket socket, IoLoop& loop, RouteContext& context, Options options,
+  HttpConnection(ClientSocket socket, Loop& loop, RouteContext& context, Options options,
                  std::optional<HttpAnswer> refusal = std::nullopt);
 
   /// Keeps `token` until the socket is closed (whoever counts this connection counts it
   /// that long).
   void holdUntilClosed(std::shared_ptr<void> token) { heldUntilClosed_ = std::move(token); }
 
-  int fd() const override { return fd_; }
+  int handle() const override { return handle_; }
   void onAdopted() override;
   void onReadable(std::span<char> scratch) override;
   void onWritable() override;
@@ -103,8 +101,8 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
 
   const InFlightCounter::Token alive_;  // first, so released after every other member
   ClientSocket socket_;
-  const int fd_;
-  IoLoop& loop_;
+  const int handle_;
+  Loop& loop_;
   RouteContext& context_;
   const Options options_;
   HttpRequestParser parser_;

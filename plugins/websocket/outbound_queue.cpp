@@ -1,10 +1,8 @@
 #include "outbound_queue.h"
 
-#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <array>
-#include <cerrno>
 
 namespace spread::plugins::websocket {
 
@@ -98,7 +96,7 @@ void OutboundQueue::popLocked() {
   ++popped_;
 }
 
-OutboundQueue::WriteResult OutboundQueue::writeTo(int fd, const MessageWritten& written) {
+OutboundQueue::WriteResult OutboundQueue::writeTo(Network& network, int handle, const MessageWritten& written) {
   std::lock_guard lock(mutex_);
   writeRequested_ = false;
   WriteResult result;
@@ -119,16 +117,12 @@ OutboundQueue::WriteResult OutboundQueue::writeTo(int fd, const MessageWritten& 
         skip = 0;
       }
     }
-    msghdr message{};
-    message.msg_iov = iov.data();
-    message.msg_iovlen = iovCount;
-    const ssize_t sent = ::sendmsg(fd, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (sent < 0) {
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) result.error = errno;
+    const IoResult sent = network.write(handle, std::span<const iovec>(iov.data(), iovCount));
+    if (!sent.done()) {
+      result.failed = sent.status == IoResult::Status::kFailed;
       break;
     }
-    auto left = static_cast<std::size_t>(sent);
+    auto left = sent.bytes;
     bytesQueued_.fetch_sub(left, std::memory_order_relaxed);
     while (left > 0) {
       Frame& frame = frames_.front();

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "frame_writer.h"
+#include "io/network.h"
 #include "spread/core/fifo.h"
 #include "spread/core/message.h"
 #include "spread/transport/close_code.h"
@@ -51,18 +52,18 @@ class OutboundQueue {
   bool closeQueued() const;
 
   struct WriteResult {
-    int error = 0;              // errno of a failed write (the peer is gone); 0 otherwise
+    bool failed = false;        // the connection broke (the peer is gone)
     bool drained = false;       // nothing is left to write
     bool closeWritten = false;  // our close frame has been written completely
     bool windowOpened = false;  // went from at or above the window to below it
   };
   using MessageWritten = std::function<void(const core::Message&)>;
 
-  /// Writes as much as `fd` accepts without blocking (sendmsg with MSG_DONTWAIT and
-  /// MSG_NOSIGNAL). Calls `written` for each message frame that went out completely.
+  /// Writes as much as `handle` on `network` takes now, gathering up to kFramesPerWriteMax
+  /// frames per write. Calls `written` for each message frame that went out completely.
   /// Clears the pending write request first, so a push during the write asks again.
   /// REQUIRES: called only from the owning I/O thread.
-  WriteResult writeTo(int fd, const MessageWritten& written);
+  WriteResult writeTo(Network& network, int handle, const MessageWritten& written);
 
  private:
   struct Frame {

@@ -4,7 +4,7 @@
 
 #include "client_limits.h"
 #include "in_flight_counter.h"
-#include "io_loop_pool.h"
+#include "io/loop.h"
 #include "websocket_config.h"
 #include "websocket_connection.h"
 #include "spread/transport/session.h"
@@ -22,7 +22,7 @@ struct RouteContext {
   // Own every client socket. Sharing the loops paces publishers by the writes their
   // messages cause, so flat-out publishing cannot outrun the fan-out and overflow every
   // subscriber's queue.
-  IoLoopPool& loops;
+  LoopPool& loops;
   ClientLimits& clients;
   InFlightCounter& tasks;  // strand tasks still to run on the executor
   const std::atomic<bool>& draining;

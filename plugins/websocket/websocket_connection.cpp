@@ -1,12 +1,8 @@
 #include "websocket_connection.h"
 
-#include <sys/socket.h>
-
-#include <cerrno>
 #include <utility>
 #include <vector>
 
-#include "io_loop.h"
 
 namespace spread::plugins::websocket {
 
@@ -30,7 +26,7 @@ Rejection rejectionFor(CloseCode code) {
 }  // namespace
 
 WebSocketConnection::WebSocketConnection(ClientSocket socket, std::string handshakeAnswer, std::string leftover,
-                                         IoLoop& loop, std::shared_ptr<Strand> strand, ConnectionEnvironment& env)
+                                         Loop& loop, std::shared_ptr<Strand> strand, ConnectionEnvironment& env)
     : alive_(env.liveConnections),
       socket_(std::move(socket)),
       opening_(std::make_unique<Opening>(Opening{std::move(leftover), std::move(handshakeAnswer)})),
@@ -111,17 +107,14 @@ void WebSocketConnection::onAdopted() {
 
 void WebSocketConnection::onReadable(std::span<char> scratch) {
   if (finished_) return;
-  const ssize_t received = ::recv(socket_.fd(), scratch.data(), scratch.size(), MSG_DONTWAIT);
-  if (received == 0) {
-    finished_ = true;  // the peer hung up
-    return;
-  }
-  if (received < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) finished_ = true;
+  const IoResult received = socket_.read(scratch);
+  if (!received.done()) {
+    // The peer hung up, or the connection broke.
+    if (received.status != IoResult::Status::kWouldBlock) finished_ = true;
     return;
   }
   // After a failure the stream cannot be parsed any more; what follows is discarded.
-  if (!failed_) consume(std::string_view(scratch.data(), static_cast<std::size_t>(received)));
+  if (!failed_) consume(std::string_view(scratch.data(), received.bytes));
   settle();
 }
 
@@ -185,10 +178,10 @@ void WebSocketConnection::onWritable() {
   if (finished_) return;
   if (opening_ && !writeHandshakeAnswer()) return;
   const core::TimePoint now = env_.clock.now();
-  const OutboundQueue::WriteResult result = outbound_.writeTo(socket_.fd(), [this, now](const core::Message& message) {
+  const OutboundQueue::WriteResult result = outbound_.writeTo(loop_.network(), socket_.handle(), [this, now](const core::Message& message) {
     env_.metrics.delivered(now - message.acceptedAt());
   });
-  if (result.error != 0) {
+  if (result.failed) {
     finished_ = true;
     return;
   }
@@ -201,18 +194,16 @@ void WebSocketConnection::onWritable() {
 bool WebSocketConnection::writeHandshakeAnswer() {
   std::string& answer = opening_->answer;
   while (opening_->answerWritten < answer.size()) {
-    const ssize_t sent = ::send(socket_.fd(), answer.data() + opening_->answerWritten,
-                                answer.size() - opening_->answerWritten, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (sent < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        writePending_ = true;
-        return false;
-      }
+    const IoResult sent = socket_.write(std::string_view(answer).substr(opening_->answerWritten));
+    if (sent.status == IoResult::Status::kWouldBlock) {
+      writePending_ = true;
+      return false;
+    }
+    if (!sent.done()) {
       finished_ = true;  // the client is gone
       return false;
     }
-    opening_->answerWritten += static_cast<std::size_t>(sent);
+    opening_->answerWritten += sent.bytes;
   }
   opening_.reset();  // onAdopted() has taken the leftover already: the loop adopts first
   return true;
@@ -231,7 +222,7 @@ void WebSocketConnection::settle() {
   if (peerClosed_) {
     finished_ = true;  // handshake complete; the server closes the TCP connection first
   } else if (failed_ && !halfClosed_) {
-    ::shutdown(socket_.fd(), SHUT_WR);
+    socket_.shutdownWrite();
     halfClosed_ = true;
   }
 }

@@ -10,7 +10,7 @@
 
 #include "client_socket.h"
 #include "frame_parser.h"
-#include "loop_connection.h"
+#include "io/loop.h"
 #include "in_flight_counter.h"
 #include "outbound_queue.h"
 #include "strand.h"
@@ -20,8 +20,6 @@
 #include "spread/transport/session.h"
 
 namespace spread::plugins::websocket {
-
-class IoLoop;
 
 struct ConnectionOptions {
   std::size_t messageBytesMax = 64 * 1024;
@@ -41,7 +39,7 @@ struct ConnectionEnvironment {
   ClientLimits* clients = nullptr;   // the address's publish rate; none when null
 };
 
-/// One upgraded WebSocket client: a non-blocking socket owned by one IoLoop, the frame
+/// One upgraded WebSocket client: a connection owned by one Loop, the frame
 /// parser for what it sends, and the queue of frames going to it. It feeds its Session
 /// through a Strand, so every event reaches the session on the executor, in order.
 ///
@@ -72,7 +70,7 @@ class WebSocketConnection final : public transport::Connection,
   /// requests it pipelined before the upgrade); written first once the loop adopts this.
   /// `leftover`: bytes read past the upgrade request; parsed first.
   /// Counts itself in env.openConnections and Metrics::connectionOpened until closeSocket().
-  WebSocketConnection(ClientSocket socket, std::string handshakeAnswer, std::string leftover, IoLoop& loop,
+  WebSocketConnection(ClientSocket socket, std::string handshakeAnswer, std::string leftover, Loop& loop,
                       std::shared_ptr<Strand> strand, ConnectionEnvironment& env);
   ~WebSocketConnection() override;
 
@@ -92,7 +90,7 @@ class WebSocketConnection final : public transport::Connection,
   std::optional<core::Duration> admitPublish() override;
 
   // The loop's side, on its thread.
-  int fd() const override { return socket_.fd(); }
+  int handle() const override { return socket_.handle(); }
   void onAdopted() override;
   void onReadable(std::span<char> scratch) override;
   void onWritable() override;
@@ -126,7 +124,7 @@ class WebSocketConnection final : public transport::Connection,
     std::size_t answerWritten = 0;
   };
   std::unique_ptr<Opening> opening_;
-  IoLoop& loop_;
+  Loop& loop_;
   const std::shared_ptr<Strand> strand_;
   ConnectionEnvironment& env_;
   std::shared_ptr<transport::Session> session_;

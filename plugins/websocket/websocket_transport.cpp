@@ -7,12 +7,9 @@
 
 #include <chrono>
 
-#include "client_limits.h"
-#include "io_loop_pool.h"
+#include "io/epoll_loop_pool.h"
 #include "listener.h"
-#include "route_context.h"
-#include "websocket_connection.h"
-#include "spread/transport/session.h"
+#include "serving_stack.h"
 
 namespace spread::plugins::websocket {
 
@@ -49,49 +46,40 @@ transport::StartResult WebSocketTransport::start(transport::TransportContext& co
   if (running_) return transport::StartResult::failure("the websocket transport is already started");
   auto parsed = parseConfig(context.config);
   if (auto* error = std::get_if<std::string>(&parsed)) return transport::StartResult::failure(*error);
-  config_ = std::get<WebSocketConfig>(std::move(parsed));
+  WebSocketConfig config = std::get<WebSocketConfig>(std::move(parsed));
   logger_ = &context.logger;
-  for (const std::string& warning : config_.warnings) logger_->warning(warning);
+  for (const std::string& warning : config.warnings) logger_->warning(warning);
 
-  sessions_ = std::make_unique<transport::SessionContext>(transport::SessionContext{
-      context.broker, context.clock, context.executor, context.metrics, context.publisher, context.session});
-  clients_ = std::make_unique<ClientLimits>(config_.clients, context.clock, context.metrics);
-  connectionEnvironment_ = std::make_unique<ConnectionEnvironment>(ConnectionEnvironment{
-      context.clock, context.metrics, connectionsOpen_, liveConnections_,
-      ConnectionOptions{context.session.messageBytesMax, context.session.sendWindowBytes, config_.closeTimeout},
-      clients_.get()});
-  HttpConnection::Options http;
-  http.limits.headerBytesMax = config_.headerBytesMax;
-  http.limits.bodyBytesMax = config_.bodyBytesMax;
-  http.idleTimeout = config_.httpIdleTimeout;
-  http.headerTimeout = config_.headerTimeout;
-  http.bodyTimeout = config_.bodyTimeout;
-  http.closeTimeout = config_.closeTimeout;
-  const std::string where = config_.host + ":" + std::to_string(config_.port);
+  const std::string where = config.host + ":" + std::to_string(config.port);
   try {
-    loops_ = std::make_unique<IoLoopPool>(config_.ioThreads, context.clock);
-    routes_ = std::make_unique<RouteContext>(RouteContext{context, *sessions_, config_, *connectionEnvironment_,
-                                                          *loops_, *clients_, tasks_, draining_});
+    loops_ = std::make_unique<EpollLoopPool>(config.ioThreads, context.clock);
+    stack_ = std::make_unique<ServingStack>(context, std::move(config), *loops_);
     Poco::Net::ServerSocket socket;
     // SO_REUSEADDR for quick restarts, but never SO_REUSEPORT: a second server on the
     // same port must fail to start rather than silently share the traffic.
-    socket.bind(Poco::Net::SocketAddress(config_.host, config_.port), true, false);
+    socket.bind(Poco::Net::SocketAddress(stack_->config().host, stack_->config().port), true, false);
     socket.listen(kListenBacklog);
     socket.setBlocking(false);
     endpoint_ = endpointFor(socket.address());
     loops_->start();
-    loops_->first().adopt(std::make_shared<Listener>(socket, *routes_, http));
+    loops_->first().adopt(std::make_shared<Listener>(socket, stack_->routes(), stack_->httpOptions()));
   } catch (const Poco::Exception& error) {
     loops_.reset();
+    stack_.reset();
     return transport::StartResult::failure(std::string(kConfigPrefix) + "port: cannot listen on " + where +
                                            ": " + error.displayText());
   } catch (const std::exception& error) {
     loops_.reset();
+    stack_.reset();
     return transport::StartResult::failure("websocket transport cannot start on " + where + ": " + error.what());
   }
   running_ = true;
   logger_->information("websocket transport listening on " + endpoint_);
   return transport::StartResult::success();
+}
+
+void WebSocketTransport::beginDrain() {
+  if (stack_) stack_->beginDrain();
 }
 
 void WebSocketTransport::stop(core::Duration deadline, transport::StopCallback done) {
@@ -100,19 +88,20 @@ void WebSocketTransport::stop(core::Duration deadline, transport::StopCallback d
     return;
   }
   const auto until = std::chrono::steady_clock::now() + deadline;
-  draining_.store(true);
-  // HTTP keeps answering (503, as draining_ is set) while the WebSockets say goodbye.
-  const bool completed = connectionsOpen_.waitForZero(until);
+  stack_->beginDrain();
+  // HTTP keeps answering (503, as the stack drains) while the WebSockets say goodbye.
+  const bool completed = stack_->connectionsOpen().waitForZero(until);
   if (!completed) loops_->closeAll();
   // Stopping the loops closes every socket they own, the listener included, so new
   // connections are refused rather than left waiting.
   loops_->stop();
   // Every socket is closed; what is left are the sessions' last events on the executor.
-  tasks_.waitForZero(std::chrono::steady_clock::now() + kTaskDrainMax);
+  stack_->tasks().waitForZero(std::chrono::steady_clock::now() + kTaskDrainMax);
   // A pool thread may still be finishing a task that held the last reference to a session,
   // and with it a connection; both read what this transport owns.
-  if (!liveConnections_.waitForZero(std::chrono::steady_clock::now() + kTaskDrainMax)) {
-    logger_->warning("websocket transport: " + std::to_string(liveConnections_.count()) +
+  InFlightCounter& live = stack_->liveConnections();
+  if (!live.waitForZero(std::chrono::steady_clock::now() + kTaskDrainMax)) {
+    logger_->warning("websocket transport: " + std::to_string(live.count()) +
                      " connection objects are still referenced after stop; the executor is not running their tasks");
   }
   running_ = false;
@@ -121,10 +110,10 @@ void WebSocketTransport::stop(core::Duration deadline, transport::StopCallback d
   done(completed ? transport::StopOutcome::kCompleted : transport::StopOutcome::kDeadlineExceeded);
 }
 
-std::size_t WebSocketTransport::clientConnections() const { return clients_ ? clients_->connections() : 0; }
+std::size_t WebSocketTransport::clientConnections() const { return stack_ ? stack_->clients().connections() : 0; }
 
 transport::TransportStats WebSocketTransport::stats() const {
-  const auto open = static_cast<std::uint64_t>(connectionsOpen_.count());
+  const auto open = stack_ ? static_cast<std::uint64_t>(stack_->connectionsOpen().count()) : 0;
   return transport::TransportStats{open, open};
 }
 

@@ -1,25 +1,15 @@
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
 
-#include "in_flight_counter.h"
-#include "websocket_config.h"
 #include "spread/transport/transport.h"
-
-namespace spread::transport {
-struct SessionContext;
-}
 
 namespace spread::plugins::websocket {
 
-class ClientLimits;
-class IoLoopPool;
-class Listener;
-struct ConnectionEnvironment;
-struct RouteContext;
+class EpollLoopPool;
+class ServingStack;
 
 /// The WebSocket transport: the Go chatroom's HTTP API and RFC 6455 WebSockets, every client
 /// socket served by a fixed number of epoll loops (ioThreads), from the accept on. The
@@ -44,23 +34,16 @@ class WebSocketTransport final : public transport::Transport {
   std::optional<std::string> checkConfig(const Poco::Util::AbstractConfiguration& config,
                                          const transport::SessionOptions& session) const override;
   transport::StartResult start(transport::TransportContext& context) override;
-  void beginDrain() override { draining_.store(true); }
+  void beginDrain() override;
   void stop(core::Duration deadline, transport::StopCallback done) override;
   transport::TransportStats stats() const override;
   /// Client connections open right now, HTTP and WebSocket, as the limits count them.
   std::size_t clientConnections() const;
 
  private:
-  WebSocketConfig config_;
-  std::atomic<bool> draining_{false};
-  InFlightCounter connectionsOpen_;
-  InFlightCounter tasks_;
-  InFlightCounter liveConnections_;
-  std::unique_ptr<transport::SessionContext> sessions_;
-  std::unique_ptr<ConnectionEnvironment> connectionEnvironment_;
-  std::unique_ptr<ClientLimits> clients_;
-  std::unique_ptr<IoLoopPool> loops_;
-  std::unique_ptr<RouteContext> routes_;
+  // Declared first, so destroyed last: the loops' connections work with it.
+  std::unique_ptr<ServingStack> stack_;
+  std::unique_ptr<EpollLoopPool> loops_;
   std::string endpoint_;
   Poco::Logger* logger_ = nullptr;
   bool running_ = false;

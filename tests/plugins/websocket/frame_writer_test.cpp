@@ -9,6 +9,7 @@
 
 #include "client_frames.h"
 #include "frame_writer.h"
+#include "io/socket_network.h"
 #include "outbound_queue.h"
 
 namespace spread::plugins::websocket {
@@ -98,8 +99,8 @@ TEST_F(OutboundQueueTest, WritesQueuedFramesInOrderAndSharesPayloads) {
   EXPECT_EQ(queue.bytesQueued(), 2 + 5 + 4 + 300 + 2 + 5u + 3 * OutboundQueue::kFrameOverheadBytes);
 
   std::size_t written = 0;
-  const auto result = queue.writeTo(fds_[0], [&](const core::Message&) { ++written; });
-  EXPECT_EQ(result.error, 0);
+  const auto result = queue.writeTo(SocketNetwork::instance(), fds_[0], [&](const core::Message&) { ++written; });
+  EXPECT_FALSE(result.failed);
   EXPECT_TRUE(result.drained);
   EXPECT_EQ(written, 2u) << "only message frames count as deliveries";
   EXPECT_EQ(queue.bytesQueued(), 0u);
@@ -118,7 +119,7 @@ TEST_F(OutboundQueueTest, CloseIsTheLastFrame) {
   EXPECT_FALSE(queue.pushFrame(Opcode::kText, "after"));
   EXPECT_FALSE(queue.pushClose(CloseCode::kNormal, "second close"));
 
-  const auto result = queue.writeTo(fds_[0], nullptr);
+  const auto result = queue.writeTo(SocketNetwork::instance(), fds_[0], nullptr);
   EXPECT_TRUE(result.closeWritten);
   std::string bytes = readAvailable();
   auto text = takeServerFrame(bytes);
@@ -142,8 +143,8 @@ TEST_F(OutboundQueueTest, ResumesPartialWritesAndReportsTheWindowOpening) {
   ASSERT_GE(queue.bytesQueued(), window);
 
   std::size_t written = 0;
-  auto result = queue.writeTo(fds_[0], [&](const core::Message&) { ++written; });
-  EXPECT_EQ(result.error, 0);
+  auto result = queue.writeTo(SocketNetwork::instance(), fds_[0], [&](const core::Message&) { ++written; });
+  EXPECT_FALSE(result.failed);
   EXPECT_FALSE(result.drained) << "the socket could not take everything";
   EXPECT_FALSE(result.windowOpened);
 
@@ -151,7 +152,7 @@ TEST_F(OutboundQueueTest, ResumesPartialWritesAndReportsTheWindowOpening) {
   bool opened = false;
   for (int round = 0; round < 1000 && !result.drained; ++round) {
     received += readAvailable();
-    result = queue.writeTo(fds_[0], [&](const core::Message&) { ++written; });
+    result = queue.writeTo(SocketNetwork::instance(), fds_[0], [&](const core::Message&) { ++written; });
     opened = opened || result.windowOpened;
   }
   received += readAvailable();
@@ -174,7 +175,7 @@ TEST_F(OutboundQueueTest, AFloodOfPingsHoldsOnePongAnsweringTheLatest) {
       << "one pong, not a thousand";
   queue.pushFrame(Opcode::kText, "after");
 
-  queue.writeTo(fds_[0], nullptr);
+  queue.writeTo(SocketNetwork::instance(), fds_[0], nullptr);
   std::string bytes = readAvailable();
   std::vector<std::pair<Opcode, std::string>> frames;
   while (auto frame = takeServerFrame(bytes)) frames.emplace_back(frame->opcode, frame->payload);
@@ -183,7 +184,7 @@ TEST_F(OutboundQueueTest, AFloodOfPingsHoldsOnePongAnsweringTheLatest) {
 
   // Once the pong has gone out, the next ping gets a pong of its own.
   queue.pushPong("later");
-  queue.writeTo(fds_[0], nullptr);
+  queue.writeTo(SocketNetwork::instance(), fds_[0], nullptr);
   bytes = readAvailable();
   auto pong = takeServerFrame(bytes);
   ASSERT_TRUE(pong);
@@ -197,7 +198,7 @@ TEST_F(OutboundQueueTest, ReportsAPeerThatIsGone) {
   fds_[1] = ::dup(fds_[0]);  // keep TearDown's close valid
   ::shutdown(fds_[0], SHUT_RDWR);
   queue.pushFrame(Opcode::kText, "nobody listens");
-  EXPECT_NE(queue.writeTo(fds_[0], nullptr).error, 0);
+  EXPECT_TRUE(queue.writeTo(SocketNetwork::instance(), fds_[0], nullptr).failed);
 }
 
 }  // namespace

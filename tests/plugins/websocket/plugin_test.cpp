@@ -21,6 +21,7 @@
 #include "spread/core/steady_clock.h"
 #include "spread/core/thread_pool_executor.h"
 #include "spread/transport/plugin_loader.h"
+#include "websocket_config.h"
 #include "websocket_transport.h"
 
 namespace spread::plugins::websocket {

@@ -7,15 +7,17 @@
 
 namespace spread::plugins::websocket {
 
-/// A socket owned by an IoLoop: an upgraded WebSocket, or a kept-alive HTTP connection.
-/// The loop calls every method on its own thread; it polls for what wantsRead() and
-/// wantsWrite() say, calls onDeadline() once deadline() has passed, and once finished()
-/// closes the socket through closeSocket(), unless the socket was handed off.
+/// A connection owned by a Loop (loop.h): an upgraded WebSocket, a kept-alive HTTP
+/// connection, or the listening socket. The loop calls every method on its own thread; it
+/// polls for what wantsRead() and wantsWrite() say, calls onDeadline() once deadline() has
+/// passed, and once finished() closes the connection through closeSocket(), unless it was
+/// handed off.
 class LoopConnection {
  public:
   virtual ~LoopConnection() = default;
 
-  virtual int fd() const = 0;
+  /// What the loop's Network knows the connection by (a descriptor, for real sockets).
+  virtual int handle() const = 0;
   /// The loop has added the socket to its poll set.
   virtual void onAdopted() = 0;
   /// `scratch` is the loop's read buffer, shared by all its connections.

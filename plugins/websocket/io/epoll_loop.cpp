@@ -1,4 +1,4 @@
-#include "io_loop.h"
+#include "epoll_loop.h"
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -9,6 +9,8 @@
 #include <chrono>
 #include <system_error>
 
+#include "socket_network.h"
+
 namespace spread::plugins::websocket {
 
 namespace {
@@ -17,7 +19,7 @@ constexpr int kEventsPerWaitMax = 256;
 constexpr std::size_t kWritesPerPollMax = 64;
 }  // namespace
 
-IoLoop::IoLoop(core::Clock& clock) : clock_(clock), scratch_(kReadBytesMax) {
+EpollLoop::EpollLoop(core::Clock& clock) : clock_(clock), scratch_(kReadBytesMax) {
   epollFd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epollFd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -32,15 +34,17 @@ IoLoop::IoLoop(core::Clock& clock) : clock_(clock), scratch_(kReadBytesMax) {
   ::epoll_ctl(epollFd_, EPOLL_CTL_ADD, wakeFd_, &event);
 }
 
-IoLoop::~IoLoop() {
+EpollLoop::~EpollLoop() {
   stop();
   ::close(wakeFd_);
   ::close(epollFd_);
 }
 
-void IoLoop::start() { thread_ = std::thread([this] { run(); }); }
+void EpollLoop::start() { thread_ = std::thread([this] { run(); }); }
 
-void IoLoop::adopt(std::shared_ptr<LoopConnection> connection) {
+Network& EpollLoop::network() { return SocketNetwork::instance(); }
+
+void EpollLoop::adopt(std::shared_ptr<LoopConnection> connection) {
   {
     std::lock_guard lock(mutex_);
     if (!stopped_) {
@@ -55,7 +59,7 @@ void IoLoop::adopt(std::shared_ptr<LoopConnection> connection) {
   wake();
 }
 
-void IoLoop::requestWrite(std::shared_ptr<LoopConnection> connection) {
+void EpollLoop::requestWrite(std::shared_ptr<LoopConnection> connection) {
   {
     std::lock_guard lock(mutex_);
     if (stopped_) return;
@@ -64,7 +68,7 @@ void IoLoop::requestWrite(std::shared_ptr<LoopConnection> connection) {
   wake();
 }
 
-void IoLoop::closeAll() {
+void EpollLoop::closeAll() {
   {
     std::lock_guard lock(mutex_);
     closeAllRequested_ = true;
@@ -72,7 +76,7 @@ void IoLoop::closeAll() {
   wake();
 }
 
-void IoLoop::stop() {
+void EpollLoop::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -91,7 +95,7 @@ void IoLoop::stop() {
 }
 
 template <class Handler>
-void IoLoop::guarded(LoopConnection& connection, Handler&& handler) {
+void EpollLoop::guarded(LoopConnection& connection, Handler&& handler) {
   try {
     handler();
   } catch (...) {
@@ -100,7 +104,7 @@ void IoLoop::guarded(LoopConnection& connection, Handler&& handler) {
   }
 }
 
-void IoLoop::wake() {
+void EpollLoop::wake() {
   {
     std::lock_guard lock(mutex_);
     if (wakePending_) return;
@@ -110,7 +114,7 @@ void IoLoop::wake() {
   [[maybe_unused]] const ssize_t written = ::write(wakeFd_, &one, sizeof one);
 }
 
-void IoLoop::run() {
+void EpollLoop::run() {
   for (;;) {
     if (!poll(pollTimeoutMs(), true)) break;
     if (!takeRequests()) break;
@@ -119,7 +123,7 @@ void IoLoop::run() {
   closeEverything();
 }
 
-bool IoLoop::poll(int timeoutMs, bool takeWake) {
+bool EpollLoop::poll(int timeoutMs, bool takeWake) {
   std::array<epoll_event, kEventsPerWaitMax> events{};
   const int ready = ::epoll_wait(epollFd_, events.data(), kEventsPerWaitMax, timeoutMs);
   if (ready < 0 && errno != EINTR) return false;
@@ -146,7 +150,7 @@ bool IoLoop::poll(int timeoutMs, bool takeWake) {
   return true;
 }
 
-bool IoLoop::takeRequests() {
+bool EpollLoop::takeRequests() {
   std::vector<std::shared_ptr<LoopConnection>> adopting;
   std::vector<std::shared_ptr<LoopConnection>> writing;
   bool closeAll = false;
@@ -166,18 +170,18 @@ bool IoLoop::takeRequests() {
     // is ready, so a publisher on this loop is answered without waiting for the whole pass;
     // its messages then join the next pass, which writes more frames per socket.
     if (++written % kWritesPerPollMax == 0 && !poll(0, false)) return false;
-    auto found = connections_.find(connection->fd());
+    auto found = connections_.find(connection->handle());
     // A request can outlive its connection; the descriptor may name a newer one by now.
     if (found == connections_.end() || found->second.connection != connection) continue;
     guarded(*connection, [&] { connection->onWritable(); });
-    update(connection->fd());
+    update(connection->handle());
   }
   if (closeAll) closeEverything();
   return !stopping;
 }
 
-void IoLoop::add(std::shared_ptr<LoopConnection> connection) {
-  const int fd = connection->fd();
+void EpollLoop::add(std::shared_ptr<LoopConnection> connection) {
+  const int fd = connection->handle();
   epoll_event event{};
   event.events = EPOLLIN;
   event.data.fd = fd;
@@ -195,7 +199,7 @@ void IoLoop::add(std::shared_ptr<LoopConnection> connection) {
   update(fd);
 }
 
-void IoLoop::update(int fd) {
+void EpollLoop::update(int fd) {
   auto found = connections_.find(fd);
   if (found == connections_.end()) return;
   Entry& entry = found->second;
@@ -223,7 +227,7 @@ void IoLoop::update(int fd) {
   }
 }
 
-std::shared_ptr<LoopConnection> IoLoop::remove(int fd) {
+std::shared_ptr<LoopConnection> EpollLoop::remove(int fd) {
   auto found = connections_.find(fd);
   ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr);
   if (found->second.deadline) deadlines_.erase({*found->second.deadline, fd});
@@ -233,7 +237,7 @@ std::shared_ptr<LoopConnection> IoLoop::remove(int fd) {
   return connection;
 }
 
-void IoLoop::closeEverything() {
+void EpollLoop::closeEverything() {
   for (auto& [fd, entry] : connections_) {
     ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr);
     entry.connection->closeSocket();
@@ -243,7 +247,7 @@ void IoLoop::closeEverything() {
   size_.store(0);
 }
 
-void IoLoop::expireDeadlines() {
+void EpollLoop::expireDeadlines() {
   if (deadlines_.empty()) return;
   const core::TimePoint now = clock_.now();
   while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
@@ -257,7 +261,7 @@ void IoLoop::expireDeadlines() {
   }
 }
 
-int IoLoop::pollTimeoutMs() const {
+int EpollLoop::pollTimeoutMs() const {
   if (deadlines_.empty()) return -1;
   const core::Duration left = deadlines_.begin()->first - clock_.now();
   if (left <= core::Duration::zero()) return 0;

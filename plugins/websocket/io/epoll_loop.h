@@ -11,34 +11,34 @@
 #include <utility>
 #include <vector>
 
-#include "loop_connection.h"
+#include "loop.h"
 #include "spread/core/clock.h"
 
 namespace spread::plugins::websocket {
 
 
-/// One thread owning many sockets through epoll (upgraded WebSockets and kept-alive HTTP
-/// connections): it reads what clients send, writes what is queued for them, and enforces
-/// their deadlines. A
-/// transport runs a fixed number of these, so the thread count does not grow with the
-/// number of clients. Other threads reach it only through adopt(), requestWrite(),
-/// closeAll() and stop(), which queue a request and wake the loop through an eventfd.
-class IoLoop {
+/// The Loop of real sockets: one thread owning many of them through epoll (upgraded
+/// WebSockets, kept-alive HTTP connections, the listener): it reads what clients send,
+/// writes what is queued for them, and enforces their deadlines. A transport runs a fixed
+/// number of these, so the thread count does not grow with the number of clients. Other
+/// threads reach it only through adopt(), requestWrite(), closeAll() and stop(), which queue
+/// a request and wake the loop through an eventfd.
+class EpollLoop final : public Loop {
  public:
   /// Creates the epoll and eventfd descriptors. Throws std::system_error if it cannot.
-  explicit IoLoop(core::Clock& clock);
-  ~IoLoop();  // stop()
+  explicit EpollLoop(core::Clock& clock);
+  ~EpollLoop() override;  // stop()
 
-  IoLoop(const IoLoop&) = delete;
-  IoLoop& operator=(const IoLoop&) = delete;
+  EpollLoop(const EpollLoop&) = delete;
+  EpollLoop& operator=(const EpollLoop&) = delete;
 
   void start();
 
-  /// Takes ownership of `connection`'s socket. Thread-safe. After stop(), the socket is
-  /// closed at once instead.
-  void adopt(std::shared_ptr<LoopConnection> connection);
-  /// Asks the loop to write what `connection` has queued. Thread-safe.
-  void requestWrite(std::shared_ptr<LoopConnection> connection);
+  Network& network() override;
+  /// Thread-safe.
+  void adopt(std::shared_ptr<LoopConnection> connection) override;
+  /// Thread-safe.
+  void requestWrite(std::shared_ptr<LoopConnection> connection) override;
   /// Closes every socket the loop owns, at once, without a closing handshake (the shutdown
   /// deadline has passed). Thread-safe; the loop keeps running.
   void closeAll();

@@ -1,0 +1,197 @@
+#include "memory_network.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+namespace spread::plugins::websocket {
+
+int MemoryNetwork::connect(LinkOptions link) {
+  const int handle = nextHandle_++;
+  links_[handle].options = link;
+  after(link.latency, [this, handle] {
+    const Link* link = find(handle);
+    if (link != nullptr && accept_) accept_(handle, link->options.peerAddress);
+  });
+  return handle;
+}
+
+MemoryNetwork::Link* MemoryNetwork::find(int handle) {
+  auto found = links_.find(handle);
+  return found == links_.end() ? nullptr : &found->second;
+}
+
+const MemoryNetwork::Link* MemoryNetwork::find(int handle) const {
+  auto found = links_.find(handle);
+  return found == links_.end() ? nullptr : &found->second;
+}
+
+void MemoryNetwork::after(core::Duration delay, core::Task task) {
+  // The simulator's executor refuses nothing while it runs, and its checker fails a run on
+  // any refusal; a test's ManualExecutor is the same. A refused delivery is lost either way.
+  if (delay <= core::Duration::zero()) {
+    (void)executor_.post(std::move(task));
+  } else {
+    (void)executor_.postAfter(delay, std::move(task));
+  }
+}
+
+void MemoryNetwork::notify(Link& link) {
+  if (link.ready) link.ready();
+}
+
+void MemoryNetwork::watch(int handle, std::function<void()> ready) {
+  if (Link* link = find(handle)) link->ready = std::move(ready);
+}
+
+bool MemoryNetwork::readable(int handle) const {
+  const Link* link = find(handle);
+  return link == nullptr || link->reset || !link->serverInbox.empty() || link->clientEndArrived;
+}
+
+bool MemoryNetwork::writable(int handle) const {
+  const Link* link = find(handle);
+  if (link == nullptr || link->reset || link->serverClosed) return true;  // a write fails at once
+  return link->towardClient + link->clientInbox.size() < link->options.clientReceiveBytes;
+}
+
+IoResult MemoryNetwork::read(int handle, std::span<char> into) {
+  Link* link = find(handle);
+  if (link == nullptr || link->reset || link->serverClosed) return {IoResult::Status::kFailed, 0};
+  if (link->serverInbox.empty()) {
+    return {link->clientEndArrived ? IoResult::Status::kEnded : IoResult::Status::kWouldBlock, 0};
+  }
+  const std::size_t bytes = std::min(into.size(), link->serverInbox.size());
+  std::memcpy(into.data(), link->serverInbox.data(), bytes);
+  link->serverInbox.erase(0, bytes);
+  pumpTowardServer(handle, *link);
+  return {IoResult::Status::kDone, bytes};
+}
+
+IoResult MemoryNetwork::write(int handle, std::span<const iovec> parts) {
+  Link* link = find(handle);
+  if (link == nullptr || link->reset || link->serverClosed || link->serverEndSent) {
+    return {IoResult::Status::kFailed, 0};
+  }
+  const std::size_t held = link->towardClient + link->clientInbox.size();
+  std::size_t room = held < link->options.clientReceiveBytes ? link->options.clientReceiveBytes - held : 0;
+  if (room == 0) {
+    link->serverBlocked = true;
+    return {IoResult::Status::kWouldBlock, 0};
+  }
+  std::string bytes;
+  for (const iovec& part : parts) {
+    const std::size_t take = std::min(room, part.iov_len);
+    bytes.append(static_cast<const char*>(part.iov_base), take);
+    room -= take;
+    if (room == 0) break;
+  }
+  link->towardClient += bytes.size();
+  const std::size_t written = bytes.size();
+  after(link->options.latency, [this, handle, bytes = std::move(bytes)]() mutable {
+    deliverToClient(handle, std::move(bytes), false);
+  });
+  return {IoResult::Status::kDone, written};
+}
+
+void MemoryNetwork::shutdownWrite(int handle) {
+  Link* link = find(handle);
+  if (link == nullptr || link->serverEndSent) return;
+  link->serverEndSent = true;
+  after(link->options.latency, [this, handle] { deliverToClient(handle, {}, true); });
+}
+
+void MemoryNetwork::close(int handle) {
+  Link* link = find(handle);
+  if (link == nullptr || link->serverClosed) return;
+  link->serverClosed = true;
+  link->ready = nullptr;
+  // What the client sends from now on is lost, as a closed socket's would be.
+  link->clientPending.clear();
+  link->serverInbox.clear();
+  if (!link->serverEndSent) {
+    link->serverEndSent = true;
+    after(link->options.latency, [this, handle] { deliverToClient(handle, {}, true); });
+  }
+}
+
+void MemoryNetwork::clientSend(int handle, std::string bytes) {
+  Link* link = find(handle);
+  if (link == nullptr || link->serverClosed || link->clientEndPending || link->reset) return;
+  link->clientPending += bytes;
+  pumpTowardServer(handle, *link);
+}
+
+void MemoryNetwork::clientShutdownWrite(int handle) {
+  Link* link = find(handle);
+  if (link == nullptr || link->clientEndPending) return;
+  link->clientEndPending = true;
+  pumpTowardServer(handle, *link);
+}
+
+void MemoryNetwork::clientReset(int handle) {
+  Link* link = find(handle);
+  if (link == nullptr || link->reset) return;
+  link->reset = true;
+  link->clientPending.clear();
+  after(link->options.latency, [this, handle] {
+    if (Link* reached = find(handle)) notify(*reached);
+  });
+}
+
+void MemoryNetwork::pumpTowardServer(int handle, Link& link) {
+  const std::size_t held = link.towardServer + link.serverInbox.size();
+  const std::size_t room = held < link.options.serverReceiveBytes ? link.options.serverReceiveBytes - held : 0;
+  std::string bytes = link.clientPending.substr(0, room);
+  link.clientPending.erase(0, bytes.size());
+  const bool end = link.clientEndPending && link.clientPending.empty();
+  if (bytes.empty() && !end) return;
+  if (end) link.clientEndPending = false;  // on the wire now
+  link.towardServer += bytes.size();
+  after(link.options.latency, [this, handle, bytes = std::move(bytes), end]() mutable {
+    deliverToServer(handle, std::move(bytes), end);
+  });
+}
+
+void MemoryNetwork::deliverToServer(int handle, std::string bytes, bool end) {
+  Link* link = find(handle);
+  if (link == nullptr) return;
+  link->towardServer -= bytes.size();
+  if (link->serverClosed || link->reset) return;
+  link->serverInbox += bytes;
+  if (end) link->clientEndArrived = true;
+  notify(*link);
+}
+
+void MemoryNetwork::deliverToClient(int handle, std::string bytes, bool end) {
+  Link* link = find(handle);
+  if (link == nullptr) return;
+  link->towardClient -= bytes.size();
+  if (link->reset) return;
+  link->clientInbox += bytes;
+  if (end) link->serverEndArrived = true;
+}
+
+std::string MemoryNetwork::clientTake(int handle) {
+  Link* link = find(handle);
+  if (link == nullptr) return {};
+  std::string taken = std::exchange(link->clientInbox, {});
+  if (link->serverBlocked && !taken.empty()) {
+    link->serverBlocked = false;
+    notify(*link);
+  }
+  if (link->serverClosed && link->serverEndArrived) links_.erase(handle);  // both sides are done
+  return taken;
+}
+
+bool MemoryNetwork::clientSawEnd(int handle) const {
+  const Link* link = find(handle);
+  return link == nullptr || link->serverEndArrived;
+}
+
+bool MemoryNetwork::serverClosed(int handle) const {
+  const Link* link = find(handle);
+  return link == nullptr || link->serverClosed;
+}
+
+}  // namespace spread::plugins::websocket

@@ -1,0 +1,95 @@
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "loop.h"
+#include "memory_network.h"
+#include "spread/core/clock.h"
+#include "spread/core/executor.h"
+
+namespace spread::plugins::websocket {
+
+/// The Loop of the in-memory network: what EpollLoop does for sockets, done as tasks of the
+/// executor on its clock, so that under the simulator's ManualExecutor every handler runs
+/// in a repeatable order on virtual time. Like epoll it is level-triggered: after each
+/// handler it looks at what the connection wants and what its handle can do, and serves it
+/// again in a later task (one read and one write per turn, so connections take turns); a
+/// connection's deadline() becomes a timer. Single-threaded: every call, adopt() and
+/// requestWrite() included, on the executor's thread.
+class VirtualLoop final : public Loop {
+ public:
+  VirtualLoop(MemoryNetwork& network, core::Clock& clock, core::Executor& executor);
+  ~VirtualLoop() override;  // stop()
+
+  VirtualLoop(const VirtualLoop&) = delete;
+  VirtualLoop& operator=(const VirtualLoop&) = delete;
+
+  Network& network() override { return network_; }
+  void adopt(std::shared_ptr<LoopConnection> connection) override;
+  void requestWrite(std::shared_ptr<LoopConnection> connection) override;
+
+  /// Closes every connection now, without a goodbye (the shutdown deadline has passed).
+  void closeAll();
+  /// closeAll(), and from now on adopt() closes what it is given. Idempotent.
+  void stop();
+  std::size_t size() const { return connections_.size(); }
+
+ private:
+  struct Entry {
+    std::shared_ptr<LoopConnection> connection;
+    std::optional<core::TimePoint> deadline;
+    core::TimerId timer = core::TimerId::kNone;
+    bool turnPosted = false;
+  };
+
+  /// Posts `task` to run on the loop unless the loop is gone by then.
+  void post(core::Task task);
+  /// Serves `handle` once: a read if it wants one and can, then a write likewise.
+  void turn(int handle);
+  /// What epoll_ctl and the deadline set do for EpollLoop: closes a finished connection,
+  /// schedules its next turn if it can make progress, and arms its deadline.
+  void update(int handle);
+  void scheduleTurn(int handle);
+  void onTimer(int handle, core::TimePoint deadline);
+  template <class Handler>
+  void guarded(LoopConnection& connection, Handler&& handler);
+
+  MemoryNetwork& network_;
+  core::Clock& clock_;
+  core::Executor& executor_;
+  std::unordered_map<int, Entry> connections_;
+  std::vector<char> scratch_;
+  bool stopped_ = false;
+  // Tasks hold a weak copy; they do nothing once the loop is destroyed.
+  std::shared_ptr<VirtualLoop*> self_;
+};
+
+/// A fixed set of virtual loops, dealt out round-robin like the epoll ones.
+class VirtualLoopPool final : public LoopPool {
+ public:
+  VirtualLoopPool(std::size_t loops, MemoryNetwork& network, core::Clock& clock, core::Executor& executor) {
+    for (std::size_t i = 0; i < loops; ++i) loops_.push_back(std::make_unique<VirtualLoop>(network, clock, executor));
+  }
+  VirtualLoop& next() override { return *loops_[next_++ % loops_.size()]; }
+  void closeAll() {
+    for (auto& loop : loops_) loop->closeAll();
+  }
+  void stop() {
+    for (auto& loop : loops_) loop->stop();
+  }
+  std::size_t connections() const {
+    std::size_t total = 0;
+    for (const auto& loop : loops_) total += loop->size();
+    return total;
+  }
+
+ private:
+  std::vector<std::unique_ptr<VirtualLoop>> loops_;
+  std::size_t next_ = 0;
+};
+
+}  // namespace spread::plugins::websocket

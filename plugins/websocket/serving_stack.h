@@ -1,0 +1,57 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "client_limits.h"
+#include "http_connection.h"
+#include "in_flight_counter.h"
+#include "io/loop.h"
+#include "route_context.h"
+#include "websocket_config.h"
+#include "websocket_connection.h"
+#include "spread/transport/session.h"
+#include "spread/transport/transport.h"
+
+namespace spread::plugins::websocket {
+
+/// What every client connection of the transport works with, built once from its
+/// configuration whichever network serves it: the sessions' context, the client limits,
+/// the connections' environment and the route context, and the counters stop() waits on.
+/// The epoll transport (websocket_transport.h) and the in-memory server (memory_server.h)
+/// build the same one, so both run one protocol stack. Outlives every connection.
+class ServingStack {
+ public:
+  ServingStack(transport::TransportContext& context, WebSocketConfig config, LoopPool& loops);
+
+  ServingStack(const ServingStack&) = delete;
+  ServingStack& operator=(const ServingStack&) = delete;
+
+  const WebSocketConfig& config() const { return config_; }
+  RouteContext& routes() { return routes_; }
+  const HttpConnection::Options& httpOptions() const { return http_; }
+  ClientLimits& clients() { return clients_; }
+
+  /// Sockets open, WebSocket ones (a closing handshake is waited for while any are).
+  InFlightCounter& connectionsOpen() { return connectionsOpen_; }
+  /// Strand tasks still to run on the executor.
+  InFlightCounter& tasks() { return tasks_; }
+  /// Connection objects, HTTP or WebSocket, not yet destroyed.
+  InFlightCounter& liveConnections() { return liveConnections_; }
+  /// From now on, new subscriptions and publishes are answered 503.
+  void beginDrain() { draining_.store(true); }
+
+ private:
+  const WebSocketConfig config_;
+  std::atomic<bool> draining_{false};
+  InFlightCounter connectionsOpen_;
+  InFlightCounter tasks_;
+  InFlightCounter liveConnections_;
+  transport::SessionContext sessions_;
+  ClientLimits clients_;
+  ConnectionEnvironment environment_;
+  HttpConnection::Options http_;
+  RouteContext routes_;
+};
+
+}  // namespace spread::plugins::websocket
