@@ -16,6 +16,57 @@ using std::chrono::milliseconds;
 
 core::Duration ms(std::uint64_t value) { return milliseconds(static_cast<std::int64_t>(value)); }
 
+const std::string kUpgradeHead =
+    "Host: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+std::string randomBytes(SplitMix& rng, std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) out += static_cast<char>(rng.below(256));
+  return out;
+}
+
+// One line of trouble from a byte-level client: malformed or oversized HTTP, a publish
+// spelled by hand, an upgrade, or a frame that breaks RFC 6455 (or keeps to it).
+void addHostileLine(SplitMix& rng, Event& event, const std::vector<std::string>& topics) {
+  const std::string topic = topics[rng.below(topics.size())];
+  event.kind = Event::Kind::kRaw;
+  switch (rng.below(12)) {
+    case 0: event.text = randomBytes(rng, rng.between(1, 64)); break;
+    case 1: event.text = "GET /healthz HTTP/1.1\r\nHost: localhost\r\nnonsense\r\n\r\n"; break;
+    case 2:
+      event.text = "POST /publish?topic=" + topic + " HTTP/1.1\r\nHost: localhost\r\nContent-Length: " +
+                   (rng.chance(50) ? std::string("many") : std::to_string(rng.below(100'000))) + "\r\n\r\n";
+      break;
+    case 3:
+      event.text = "GET /" + std::string(rng.between(8'000, 9'000), 'a') + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
+      break;
+    case 4: {
+      const std::string body = rng.chance(30) ? randomBytes(rng, rng.between(1, 40))
+                                              : "{\"name\":\"h\",\"msg\":\"x" + std::to_string(rng.below(1000)) + "\"}";
+      event.text = "POST /publish?topic=" + topic +
+                   " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: " +
+                   std::to_string(body.size()) + "\r\n\r\n" + body;
+      break;
+    }
+    case 5: event.text = "GET /subscribe?topic=" + topic + " HTTP/1.1\r\n" + kUpgradeHead; break;
+    case 6: event.text = "GET /subscribe?topic=" + std::string(65, 't') + " HTTP/1.1\r\n" + kUpgradeHead; break;
+    case 7: event.text = "GET /healthz HTTP/1.1\r\nHost: localhost\r\n"; break;  // a head that never ends
+    default: {
+      // A frame: on a stream that has not upgraded it is garbage HTTP, which is trouble too.
+      event.kind = Event::Kind::kFrame;
+      static constexpr int kOpcodes[] = {0, 1, 1, 1, 2, 3, 8, 9, 10, 11};
+      event.opcode = kOpcodes[rng.below(std::size(kOpcodes))];
+      event.text = rng.chance(40) ? randomBytes(rng, rng.below(200))
+                                  : "{\"name\":\"h\",\"msg\":\"f" + std::to_string(rng.below(1000)) + "\"}";
+      if (event.opcode == 8 && rng.chance(70)) event.closeCode = static_cast<int>(rng.between(999, 4001));
+      event.fin = !rng.chance(15);
+      event.masked = !rng.chance(10);
+      break;
+    }
+  }
+}
+
 struct Generator {
   SplitMix& rng;
   const Swarm& swarm;
@@ -54,6 +105,7 @@ std::string Swarm::describe() const {
   add(busyTopics, "busy-topics");
   add(bigMessages, "big-messages");
   add(topicChurn, "topic-churn");
+  add(hostileBytes, "hostile-bytes");
   return out.empty() ? "none" : out;
 }
 
@@ -62,7 +114,8 @@ Swarm Fuzzer::swarmFor(std::uint64_t seed) {
   Swarm s;
   for (bool* on : {&s.stalls, &s.slowReaders, &s.disconnects, &s.leaves, &s.bursts, &s.jitter,
                    &s.earlyShutdown, &s.publishDuringShutdown, &s.manyRooms, &s.smallWindows, &s.smallQueues,
-                   &s.keepalive, &s.frames, &s.lateJoiners, &s.busyTopics, &s.bigMessages, &s.topicChurn}) {
+                   &s.keepalive, &s.frames, &s.lateJoiners, &s.busyTopics, &s.bigMessages, &s.topicChurn,
+                   &s.hostileBytes}) {
     *on = rng.chance(50);
   }
   return s;
@@ -201,6 +254,26 @@ Scenario Fuzzer::generate(std::uint64_t seed) {
       leave.topic = "churn";
       g.events.push_back(leave);
       at += ms(churn.below(60));
+    }
+  }
+  if (swarm.hostileBytes) {
+    // Byte-level clients of their own stream of numbers, so every other draw stays as it
+    // was for each seed.
+    SplitMix hostile(seed ^ 0x4057113ull);
+    const std::uint64_t count = hostile.between(1, 3);
+    for (std::uint64_t i = 1; i <= count; ++i) {
+      const std::string name = "h" + std::to_string(i);
+      Event join = g.make(Event::Kind::kJoin, ms(0), name);
+      if (hostile.chance(30)) join.window = hostile.between(64, 4096);
+      g.events.push_back(join);
+      core::Duration at = ms(hostile.below(20));
+      const std::uint64_t lines = hostile.between(1, 8);
+      for (std::uint64_t line = 0; line < lines; ++line) {
+        Event event = g.make(Event::Kind::kRaw, at, name);
+        addHostileLine(hostile, event, topics);
+        g.events.push_back(event);
+        at += ms(hostile.below(30));
+      }
     }
   }
   std::stable_sort(g.events.begin(), g.events.end(),

@@ -29,6 +29,7 @@ struct Swarm {
   bool busyTopics = false;   // a small inbound queue and publish wait
   bool bigMessages = false;  // large bursts against a small queue byte bound
   bool topicChurn = false;   // a short topic linger, and a client entering and leaving a room
+  bool hostileBytes = false;  // byte-level clients send malformed HTTP and WebSocket frames
 
   /// The names of the switched-on faults, space-separated, for the scenario's header.
   std::string describe() const;

@@ -19,8 +19,22 @@ std::string_view toString(Event::Kind kind) {
     case Event::Kind::kDisconnect: return "disconnect";
     case Event::Kind::kShutdown: return "shutdown";
     case Event::Kind::kExpect: return "expect";
+    case Event::Kind::kRaw: return "raw";
+    case Event::Kind::kFrame: return "frame";
   }
   return "?";
+}
+
+std::string_view opcodeName(int opcode) {
+  switch (opcode) {
+    case 0: return "continuation";
+    case 1: return "text";
+    case 2: return "binary";
+    case 8: return "close";
+    case 9: return "ping";
+    case 10: return "pong";
+    default: return {};
+  }
 }
 
 std::string formatDuration(core::Duration duration) {
@@ -35,10 +49,26 @@ std::string formatDuration(core::Duration duration) {
 namespace {
 
 std::string quoted(const std::string& text) {
+  static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "\"";
   for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += c;
+    }
   }
   return out + "\"";
 }
@@ -60,6 +90,8 @@ std::string formatExpectation(const Expectation& expect) {
       return "closed " + std::to_string(expect.code) + (expect.reason ? " " + quoted(*expect.reason) : "");
     case Expectation::Kind::kOpen: return "open";
     case Expectation::Kind::kRefused: return "refused";
+    case Expectation::Kind::kGot: return "got " + quoted(expect.bytes);
+    case Expectation::Kind::kEnded: return "ended";
   }
   return "?";
 }
@@ -99,6 +131,15 @@ std::string formatEvent(const Event& event) {
       break;
     case Event::Kind::kShutdown: out << " grace=" << formatDuration(event.grace); break;
     case Event::Kind::kExpect: out << ' ' << formatExpectation(event.expect); break;
+    case Event::Kind::kRaw: out << ' ' << quoted(event.text); break;
+    case Event::Kind::kFrame: {
+      const std::string_view name = opcodeName(event.opcode);
+      out << ' ' << (name.empty() ? std::to_string(event.opcode) : std::string(name)) << ' ' << quoted(event.text);
+      if (event.closeCode) out << " code=" << *event.closeCode;
+      if (!event.fin) out << " fin=0";
+      if (!event.masked) out << " mask=0";
+      break;
+    }
     case Event::Kind::kStall:
     case Event::Kind::kDisconnect: break;
   }

@@ -32,13 +32,14 @@ struct Settings {
 
 /// What an `expect` line asserts about a client, or about the run.
 struct Expectation {
-  enum class Kind { kReceived, kPublished, kRejected, kClosed, kOpen, kRefused };
+  enum class Kind { kReceived, kPublished, kRejected, kClosed, kOpen, kRefused, kGot, kEnded };
   enum class Compare { kEqual, kAtLeast, kAtMost };
   Kind kind = Kind::kReceived;
   Compare compare = Compare::kEqual;
   std::uint64_t count = 0;  // kReceived: messages read; kPublished/kRejected: publishes
   int code = 0;             // kClosed: the close code of the client's latest connection
   std::optional<std::string> reason;  // kClosed: its reason too, when the line gives one
+  std::string bytes;                  // kGot: bytes the client's streams must have heard
 
   friend bool operator==(const Expectation&, const Expectation&) = default;
 };
@@ -56,7 +57,9 @@ struct Event {
     kLeave,
     kDisconnect,
     kShutdown,
-    kExpect
+    kExpect,
+    kRaw,    // a byte-level client sends bytes of its own making
+    kFrame,  // a byte-level client sends one WebSocket frame
   };
 
   Kind kind = Kind::kJoin;
@@ -76,6 +79,12 @@ struct Event {
   std::optional<std::uint64_t> rate;      // join, resume: messages read per second
   core::Duration grace{};                 // shutdown
   Expectation expect;
+  // frame: the opcode's number, the close code to put before the text, FIN, and whether
+  // it is masked as a client must
+  int opcode = 1;
+  std::optional<int> closeCode;
+  bool fin = true;
+  bool masked = true;
 
   friend bool operator==(const Event&, const Event&) = default;
 };
@@ -87,6 +96,10 @@ struct Scenario {
 };
 
 std::string_view toString(Event::Kind kind);
+
+/// "text", "binary", "close"...: the scenario word for a WebSocket opcode; empty for one
+/// RFC 6455 leaves unnamed (a frame line then gives its number).
+std::string_view opcodeName(int opcode);
 
 /// "1500us", "2ms", "1s": the shortest exact spelling of a duration.
 std::string formatDuration(core::Duration duration);

@@ -130,7 +130,7 @@ void applySetting(Settings& settings, const std::string& name, const std::string
 
 Expectation parseExpectation(LineParser& p) {
   Expectation expect;
-  const std::string what = p.bare("received, published, rejected, closed, open or refused");
+  const std::string what = p.bare("received, published, rejected, closed, open, refused, got or ended");
   if (what == "received" || what == "published" || what == "rejected") {
     expect.kind = what == "received"    ? Expectation::Kind::kReceived
                   : what == "published" ? Expectation::Kind::kPublished
@@ -161,10 +161,16 @@ Expectation parseExpectation(LineParser& p) {
     expect.kind = Expectation::Kind::kOpen;
   } else if (what == "refused") {
     expect.kind = Expectation::Kind::kRefused;
+  } else if (what == "got") {
+    expect.kind = Expectation::Kind::kGot;
+    expect.bytes = p.quoted("the bytes the client must have heard");
+    if (expect.bytes.empty()) throw LineError{"expected at least one byte after 'got'"};
+  } else if (what == "ended") {
+    expect.kind = Expectation::Kind::kEnded;
   } else {
-    throw LineError{
-        "expected received, published, rejected, closed, open or refused after the client, got '" + what +
-        "'"};
+    throw LineError{"expected received, published, rejected, closed, open, refused, got or ended after the "
+                    "client, got '" +
+                    what + "'"};
   }
   p.options({});
   return expect;
@@ -205,7 +211,7 @@ class ScenarioReader {
     if (tokens.size() < 2)
       throw LineError{
           "expected an event after the time: join, subscribe, send, publish, burst, stall, resume, leave, "
-          "disconnect, shutdown or expect"};
+          "disconnect, shutdown, expect, raw or frame"};
     LineParser p(std::move(tokens), 2);
     readEvent(event, p, scenarioWordAt(text));
     scenario_.events.push_back(std::move(event));
@@ -223,12 +229,13 @@ class ScenarioReader {
         {"join", Kind::kJoin},         {"subscribe", Kind::kSubscribe}, {"send", Kind::kSend},
         {"publish", Kind::kPublish},   {"burst", Kind::kBurst},         {"stall", Kind::kStall},
         {"resume", Kind::kResume},     {"leave", Kind::kLeave},         {"disconnect", Kind::kDisconnect},
-        {"shutdown", Kind::kShutdown}, {"expect", Kind::kExpect}};
+        {"shutdown", Kind::kShutdown}, {"expect", Kind::kExpect},        {"raw", Kind::kRaw},
+        {"frame", Kind::kFrame}};
     auto found = kVerbs.find(verb);
     if (found == kVerbs.end()) {
       throw LineError{"unknown event '" + verb +
                       "': expected join, subscribe, send, publish, burst, stall, resume, leave, disconnect, "
-                      "shutdown or expect"};
+                      "shutdown, expect, raw or frame"};
     }
     event.kind = found->second;
     if (event.atEnd && event.kind != Kind::kExpect) throw LineError{"only 'expect' may be timed 'end'"};
@@ -238,8 +245,8 @@ class ScenarioReader {
       return;
     }
     // "expect client bob closed 1008" reads as "expect bob closed 1008".
-    static const std::set<std::string> kExpectations{"received", "published", "rejected",
-                                                     "closed",   "open",      "refused"};
+    static const std::set<std::string> kExpectations{"received", "published", "rejected", "closed",
+                                                     "open",     "refused",   "got",      "ended"};
     if (event.kind == Kind::kExpect && p.peek() == "client" && !p.peek(1).empty() &&
         kExpectations.count(p.peek(1)) == 0)
       p.skip();
@@ -306,9 +313,46 @@ class ScenarioReader {
         p.options({});
         break;
       case Kind::kExpect: event.expect = parseExpectation(p); break;
+      case Kind::kRaw:
+        event.text = p.quoted("the bytes to send");
+        if (event.text.empty()) throw LineError{"expected at least one byte to send"};
+        if (event.text.size() > kBurstTextBytesMax) throw LineError{"at most 1 MiB of bytes per line"};
+        p.options({});
+        break;
+      case Kind::kFrame: readFrame(event, p); break;
       case Kind::kStall:
       case Kind::kDisconnect: p.options({}); break;
       case Kind::kShutdown: break;
+    }
+  }
+
+  // frame NAME OPCODE "payload" [code=N] [fin=0] [mask=0]
+  static void readFrame(Event& event, LineParser& p) {
+    const std::string opcode = p.bare("an opcode (text, binary, continuation, close, ping, pong or 0-15)");
+    event.opcode = -1;
+    for (int value = 0; value < 16; ++value) {
+      if (opcodeName(value) == opcode) event.opcode = value;
+    }
+    if (event.opcode < 0) {
+      auto number = parseUnsigned(opcode);
+      if (!number || *number > 15)
+        throw LineError{"expected an opcode (text, binary, continuation, close, ping, pong or 0-15), got '" +
+                        opcode + "'"};
+      event.opcode = static_cast<int>(*number);
+    }
+    event.text = p.peekQuoted() ? p.quoted("the frame's payload") : std::string();
+    if (event.text.size() > kBurstTextBytesMax) throw LineError{"at most 1 MiB of payload per frame"};
+    auto options = p.options({"code", "fin", "mask"});
+    if (options.count("code")) {
+      auto code = parseUnsigned(options["code"]);
+      if (!code || *code > 65535) throw LineError{"expected code= from 0 to 65535, got '" + options["code"] + "'"};
+      event.closeCode = static_cast<int>(*code);
+    }
+    for (const char* flag : {"fin", "mask"}) {
+      if (!options.count(flag)) continue;
+      if (options[flag] != "0" && options[flag] != "1")
+        throw LineError{std::string("expected ") + flag + "=0 or " + flag + "=1, got '" + options[flag] + "'"};
+      (std::string_view(flag) == "fin" ? event.fin : event.masked) = options[flag] == "1";
     }
   }
 

@@ -15,6 +15,38 @@ constexpr std::int64_t kDurationMaxNs = std::int64_t{365} * 24 * 3600 * 1'000'00
 
 }  // namespace
 
+namespace {
+
+int hexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The character escaped at line[i] (just past the backslash), advancing i past it: \r, \n,
+// \t, \0 and \xHH as in C, so a byte-level client can write any byte; any other character
+// stands for itself (\" and \\ among them).
+char unescape(std::string_view line, std::size_t& i) {
+  const char c = line[i++];
+  switch (c) {
+    case 'r': return '\r';
+    case 'n': return '\n';
+    case 't': return '\t';
+    case '0': return '\0';
+    case 'x': {
+      const int high = i + 1 < line.size() ? hexDigit(line[i]) : -1;
+      const int low = high >= 0 ? hexDigit(line[i + 1]) : -1;
+      if (low < 0) throw LineError{"expected two hex digits after \\x"};
+      i += 2;
+      return static_cast<char>(high * 16 + low);
+    }
+    default: return c;
+  }
+}
+
+}  // namespace
+
 std::vector<Token> tokenize(std::string_view line) {
   std::vector<Token> tokens;
   std::size_t i = 0;
@@ -30,8 +62,8 @@ std::vector<Token> tokenize(std::string_view line) {
       bool closed = false;
       while (i < line.size()) {
         if (line[i] == '\\' && i + 1 < line.size()) {
-          token.text += line[i + 1];
-          i += 2;
+          i += 1;
+          token.text += unescape(line, i);
         } else if (line[i] == '"') {
           closed = true;
           ++i;

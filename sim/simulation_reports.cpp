@@ -1,4 +1,5 @@
 #include "simulation_run.h"
+#include "wire_client.h"
 
 namespace spread::sim {
 
@@ -52,6 +53,13 @@ void SimulationRun::expect(const Event& event) {
         code = static_cast<int>(latest->end->code);
         reason = latest->end->reason;
       }
+      // A byte-level client: the close frame its current stream heard.
+      if (latest == nullptr && client.stream) {
+        if (auto close = findServerClose(client.streamBytes)) {
+          code = close->code;
+          reason = close->reason;
+        }
+      }
       if (!code) {
         problem = event.client + "'s latest connection has not closed";
       } else if (*code != e.code || (e.reason && reason != *e.reason)) {
@@ -65,6 +73,19 @@ void SimulationRun::expect(const Event& event) {
     case Expectation::Kind::kRefused:
       if (latest == nullptr || !latest->refused)
         problem = event.client + "'s latest connection was not refused";
+      break;
+    case Expectation::Kind::kGot:
+      if (client.heard.find(e.bytes) == std::string::npos) {
+        problem = event.client + " heard " + std::to_string(client.heard.size()) + " bytes without those" +
+                  (client.heard.empty() ? std::string() : ", beginning \"" + client.heard.substr(0, 80) + "\"");
+      }
+      break;
+    case Expectation::Kind::kEnded:
+      if (!client.stream) {
+        problem = event.client + " has sent no bytes";
+      } else if (!client.streamEnded) {
+        problem = "the server has not ended " + event.client + "'s stream";
+      }
       break;
   }
   trace(line("expect").add("line", event.line).add("ok", problem.empty()));

@@ -2,6 +2,8 @@
 
 #include <Poco/Logger.h>
 
+#include "wire_client.h"
+
 namespace spread::sim {
 
 namespace {
@@ -31,7 +33,16 @@ RunResult SimulationRun::execute() {
   // holds the probe topic that holds the topic it waits in: a cycle nothing would break.
   // Shutting the broker down answers them (kTopicClosed), after the verdict and the trace.
   if (result.violation) broker_->shutdown(core::Duration::zero(), [](core::CloseOutcome) {});
+  if (result.violation && streamsUsed_) drainAfterVerdict();
   return result;
+}
+
+void SimulationRun::drainAfterVerdict() {
+  quiet_ = true;
+  control_->setObserver(nullptr);
+  loaded_->transport().stop(core::Duration::zero(), [](transport::StopOutcome) {});
+  for (std::size_t tasks = 0; tasks < options_.stepsMax && executor_.runNext(); ++tasks) {
+  }
 }
 
 std::string SimulationRun::setUp(std::uint64_t seed) {
@@ -137,6 +148,7 @@ bool SimulationRun::step() {
   ++stats_.steps;
   checker_.escapedExceptions(executor_.escapedExceptions());
   checker_.refusedTasks(executor_.refusedTasks());
+  if (!openStreams_.empty()) readStreams();
   control_->takeGrownLinks(grownLinks_);
   for (ConnectionId id : grownLinks_) {
     if (checker_.isLive(id)) checker_.link(id, control_->linkState(id));
@@ -161,6 +173,37 @@ std::vector<ConnectionId> SimulationRun::liveConnections(const Client& client,
     if (!info.end && (topic.empty() || info.topic == topic)) out.push_back(id);
   }
   return out;
+}
+
+int SimulationRun::streamOf(const std::string& name, Client& client) {
+  if (!client.stream || client.streamEnded) {
+    client.stream = control_->openStream(client.link);
+    client.streamEnded = false;
+    client.streamBytes.clear();
+    openStreams_.emplace_back(name, &client);
+    streamsUsed_ = true;
+    trace(line("stream_open").add("client", name).add("stream", *client.stream));
+  }
+  return *client.stream;
+}
+
+void SimulationRun::readStreams() {
+  for (std::size_t i = 0; i < openStreams_.size();) {
+    auto& [name, client] = openStreams_[i];
+    std::string bytes = control_->streamTake(*client->stream);
+    if (!bytes.empty()) {
+      trace(line("stream_read").add("client", name).add("bytes", static_cast<std::uint64_t>(bytes.size())));
+      client->streamBytes += bytes;
+      client->heard += bytes;
+    }
+    if (control_->streamEnded(*client->stream)) {
+      client->streamEnded = true;
+      trace(line("stream_end").add("client", name));
+      openStreams_.erase(openStreams_.begin() + static_cast<std::ptrdiff_t>(i));
+      continue;
+    }
+    ++i;
+  }
 }
 
 void SimulationRun::skip(const Event& event, const std::string& why) {
@@ -247,6 +290,11 @@ void SimulationRun::apply(const Event& event) {
       shutdown(event.grace, false);
       break;
     case Event::Kind::kExpect: expect(event); break;
+    case Event::Kind::kRaw: control_->streamSend(streamOf(event.client, *client), event.text); break;
+    case Event::Kind::kFrame:
+      control_->streamSend(streamOf(event.client, *client),
+                           encodeClientFrame(event.opcode, event.text, event.closeCode, event.fin, event.masked));
+      break;
   }
 }
 

@@ -63,6 +63,11 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
     std::uint64_t read = 0;
     std::uint64_t published = 0;  // POSTs answered 204
     std::uint64_t rejected = 0;   // POSTs refused, and error frames read
+    // A byte-level client's stream (raw and frame lines), reopened when the server ended it.
+    std::optional<int> stream;
+    bool streamEnded = false;
+    std::string streamBytes;  // heard on the current stream
+    std::string heard;        // heard on all of them
   };
   struct ConnectionInfo {
     std::string client;
@@ -82,13 +87,22 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
   /// Fills in the first violation, where it happened, and the run's numbers.
   void judge(RunResult& result);
   TraceLine line(std::string_view event) const { return TraceLine(clock_.now(), event); }
-  void trace(const TraceLine& line) { trace_.write(line); }
+  void trace(const TraceLine& line) {
+    if (!quiet_) trace_.write(line);
+  }
   bool advanceTo(core::TimePoint until);
   bool step();
   void apply(const Event& event);
   void shutdown(core::Duration grace, bool implicit);
   void expect(const Event& event);
   std::vector<ConnectionId> liveConnections(const Client& client, const std::string& topic = {}) const;
+  /// The client's byte stream, opened now if it has none or the server ended it.
+  int streamOf(const std::string& name, Client& client);
+  /// Every byte-level client reads what has reached it, as a socket's reader would.
+  void readStreams();
+  /// After a verdict reached early: stops the transport and runs what is left, unheard, so
+  /// nothing the byte-level clients' server left in the executor outlives that server.
+  void drainAfterVerdict();
   void skip(const Event& event, const std::string& why);
 
   const Scenario& scenario_;
@@ -110,6 +124,9 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
   std::unique_ptr<transport::LoadedTransport> loaded_;
   plugins::sim::SimControl* control_ = nullptr;
   std::vector<ConnectionId> grownLinks_;  // reused every step
+  std::vector<std::pair<std::string, Client*>> openStreams_;  // byte-level clients still connected
+  bool streamsUsed_ = false;
+  bool quiet_ = false;  // drainAfterVerdict(): nothing more is traced
 
   std::map<std::string, Client> clients_;
   std::map<ConnectionId, ConnectionInfo> connections_;

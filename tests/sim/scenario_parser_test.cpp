@@ -144,7 +144,16 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"BadCloseCode", "0ms join a\n0ms expect a closed 99\n", 2,
                  "expected a close code from 1000 to 4999, got '99'"},
         BadInput{"UnknownExpectation", "0ms join a\n0ms expect a happy\n", 2,
-                 "expected received, published, rejected, closed, open or refused"},
+                 "expected received, published, rejected, closed, open, refused, got or ended"},
+        BadInput{"BadEscape", "0ms join a\n0ms raw a \"\\xZZ\"\n", 2, "expected two hex digits after \\x"},
+        BadInput{"EmptyRaw", "0ms join a\n0ms raw a \"\"\n", 2, "expected at least one byte to send"},
+        BadInput{"UnknownOpcode", "0ms join a\n0ms frame a shout \"x\"\n", 2,
+                 "expected an opcode (text, binary, continuation, close, ping, pong or 0-15), got 'shout'"},
+        BadInput{"OpcodeTooBig", "0ms join a\n0ms frame a 16\n", 2, "got '16'"},
+        BadInput{"BadFin", "0ms join a\n0ms frame a text \"x\" fin=2\n", 2, "expected fin=0 or fin=1, got '2'"},
+        BadInput{"BadFrameCode", "0ms join a\n0ms frame a close code=70000\n", 2,
+                 "expected code= from 0 to 65535, got '70000'"},
+        BadInput{"EmptyGot", "0ms join a\n0ms expect a got \"\"\n", 2, "expected at least one byte after 'got'"},
         BadInput{"UnknownOption", "0ms join a colour=red\n", 1,
                  "unknown option 'colour=': expected one of latency=, jitter=, window=, rate="},
         BadInput{"JoinedTwice", "0ms join a\n0ms join a\n", 2, "client 'a' already joined"},
@@ -162,6 +171,43 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"BytesWrapAround", "set queueBytes 18014398509481984KiB\n", 1,
                  "expected queueBytes as a positive byte count"}),
     [](const ::testing::TestParamInfo<BadInput>& info) { return std::string(info.param.name); });
+
+TEST(ScenarioParserTest, ReadsByteLevelClientLines) {
+  const Scenario s = parseOk(
+      "0ms join eve\n"
+      "1ms raw eve \"GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n\\x00\\xff\\t\"\n"
+      "2ms frame eve text \"hi\"\n"
+      "3ms frame eve close \"bye\" code=1000\n"
+      "4ms frame eve 5 \"odd\" fin=0 mask=0\n"
+      "5ms frame eve ping\n"
+      "6ms expect eve got \"HTTP/1.1 200\\r\\n\"\n"
+      "7ms expect eve ended\n");
+  ASSERT_EQ(s.events.size(), 8u);
+  EXPECT_EQ(s.events[1].kind, Event::Kind::kRaw);
+  EXPECT_EQ(s.events[1].text, std::string("GET / HTTP/1.1\r\nHost: x\r\n\r\n\0\xff\t", 30));
+  EXPECT_EQ(s.events[2].kind, Event::Kind::kFrame);
+  EXPECT_EQ(s.events[2].opcode, 1);
+  EXPECT_EQ(s.events[2].text, "hi");
+  EXPECT_EQ(s.events[3].opcode, 8);
+  EXPECT_EQ(s.events[3].closeCode, 1000);
+  EXPECT_EQ(s.events[4].opcode, 5);
+  EXPECT_FALSE(s.events[4].fin);
+  EXPECT_FALSE(s.events[4].masked);
+  EXPECT_EQ(s.events[5].opcode, 9);
+  EXPECT_EQ(s.events[5].text, "");
+  EXPECT_EQ(s.events[6].expect.kind, Expectation::Kind::kGot);
+  EXPECT_EQ(s.events[6].expect.bytes, "HTTP/1.1 200\r\n");
+  EXPECT_EQ(s.events[7].expect.kind, Expectation::Kind::kEnded);
+
+  // Written back, every byte survives: the shrinker writes scenarios this way.
+  const Scenario again = parseOk(formatScenario(s));
+  ASSERT_EQ(again.events.size(), s.events.size());
+  for (std::size_t i = 0; i < s.events.size(); ++i) {
+    Event expected = s.events[i];
+    expected.line = again.events[i].line;
+    EXPECT_EQ(again.events[i], expected) << formatEvent(s.events[i]);
+  }
+}
 
 TEST(ScenarioParserTest, UnreadableFileIsAnErrorOnLineZero) {
   ParseResult result = loadScenario("/nonexistent/dir/x.scn");

@@ -3,6 +3,7 @@
 #include <Poco/Exception.h>
 #include <Poco/Util/AbstractConfiguration.h>
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 #include <variant>
@@ -36,7 +37,10 @@ std::variant<std::chrono::milliseconds, std::string> readCloseTimeout(const Poco
 }  // namespace
 
 SimTransport::~SimTransport() {
-  if (context_ != nullptr) context_->executor.cancel(stopTimer_);
+  if (context_ != nullptr) {
+    context_->executor.cancel(stopTimer_);
+    context_->executor.cancel(streamsTimer_);
+  }
   // Sessions first: each refers to its entry's context, and says goodbye to the broker.
   for (auto& [id, entry] : entries_) entry.session.reset();
 }
@@ -54,7 +58,23 @@ transport::StartResult SimTransport::start(transport::TransportContext& context)
   context_ = &context;
   network_.emplace(SimNetwork{context.clock, context.executor, context.metrics,
                               context.session.sendWindowBytes, context.session.messageBytesMax,
-                              std::get<std::chrono::milliseconds>(closeTimeout), observer_, SplitMix(seed_), bugs_});
+                              std::get<std::chrono::milliseconds>(closeTimeout), observer_, SplitMix(seed_), bugs_, {}});
+  // The stack's keys as the daemon would set them: its defaults, with this run's close
+  // timeout (at least the 1 ms the daemon accepts; scripted connections may have 0), and
+  // room for every simulated client (they all come from one address).
+  streamConfig_->setInt(
+      "closeTimeoutMs",
+      std::max(1, static_cast<int>(std::get<std::chrono::milliseconds>(closeTimeout).count())));
+  streamConfig_->setString("connectionsPerAddressMax", "1000000");
+  streamContext_ = std::make_unique<transport::TransportContext>(
+      transport::TransportContext{context.broker, context.clock, context.executor, context.metrics, context.publisher,
+                                  context.session, *streamConfig_, context.logger});
+  streamNetwork_ = std::make_unique<websocket::MemoryNetwork>(context.executor);
+  try {
+    streamServer_ = std::make_unique<websocket::MemoryServer>(*streamContext_, *streamNetwork_);
+  } catch (const std::invalid_argument& error) {
+    return transport::StartResult::failure(std::string("the byte-level clients' server: ") + error.what());
+  }
   return transport::StartResult::success();
 }
 
@@ -113,12 +133,31 @@ void SimTransport::open(ConnectionId id) {
   if (observer_ != nullptr) observer_->onStarted(id);
 }
 
+std::size_t SimTransport::streamsOpen() const {
+  return streamServer_ ? streamServer_->stack().connectionsOpen().count() : 0;
+}
+
+void SimTransport::watchStreamsClose() {
+  streamsTimer_ = context_->executor.postAfter(std::chrono::milliseconds(1), [weak = std::weak_ptr(self_)] {
+    auto self = weak.lock();
+    if (!self) return;
+    SimTransport& transport = **self;
+    transport.streamsTimer_ = core::TimerId::kNone;
+    if (!transport.stopDone_ || transport.forcing_) return;
+    if (transport.streamsOpen() > 0) return transport.watchStreamsClose();
+    if (transport.serverOpen_ == 0) {
+      transport.context_->executor.cancel(transport.stopTimer_);
+      transport.finishStop(StopOutcome::kCompleted);
+    }
+  });
+}
+
 void SimTransport::serverDone(ConnectionId id) {
   // Only connections whose upgrade reached the server were counted as open.
   if (!entries_.at(id).session) return;
   --serverOpen_;
   context_->metrics.connectionClosed();
-  if (stopping_ && !forcing_ && serverOpen_ == 0) {
+  if (stopping_ && !forcing_ && serverOpen_ == 0 && streamsOpen() == 0) {
     context_->executor.cancel(stopTimer_);
     finishStop(StopOutcome::kCompleted);
   }
@@ -131,11 +170,13 @@ void SimTransport::stop(core::Duration deadline, transport::StopCallback done) {
   }
   stopping_ = true;
   draining_ = true;
+  streamServer_->beginDrain();
   stopDone_ = std::move(done);
-  if (serverOpen_ == 0) {
+  if (serverOpen_ == 0 && streamsOpen() == 0) {
     finishStop(StopOutcome::kCompleted);
     return;
   }
+  if (streamsOpen() > 0) watchStreamsClose();
   if (bugs_.slowStop) deadline += std::chrono::seconds(1);
   stopTimer_ = context_->executor.postAfter(deadline, [weak = std::weak_ptr(self_)] {
     if (auto self = weak.lock()) (*self)->forceStop();
@@ -158,6 +199,11 @@ void SimTransport::forceStop() {
 
 void SimTransport::finishStop(StopOutcome outcome) {
   if (!stopDone_) return;
+  // As the epoll transport's loops do when they stop: whatever the byte-level clients
+  // still hold (kept-alive HTTP connections, WebSockets past the deadline) is closed.
+  context_->executor.cancel(streamsTimer_);
+  streamsTimer_ = core::TimerId::kNone;
+  streamServer_->closeAll();
   transport::StopCallback done = std::move(stopDone_);
   stopDone_ = nullptr;
   done(outcome);
@@ -165,7 +211,7 @@ void SimTransport::finishStop(StopOutcome outcome) {
 
 transport::TransportStats SimTransport::stats() const {
   transport::TransportStats stats;
-  stats.connectionsOpen = serverOpen_;
+  stats.connectionsOpen = serverOpen_ + streamsOpen();
   for (const auto& [id, entry] : entries_) {
     if (entry.session && entry.session->state() == transport::Session::State::kOpen) ++stats.sessionsOpen;
   }
@@ -223,5 +269,22 @@ LinkState SimTransport::linkState(ConnectionId id) const {
   const SimConnection* connection = find(id);
   return connection == nullptr ? LinkState{} : connection->state();
 }
+
+}  // namespace spread::plugins::sim
+
+namespace spread::plugins::sim {
+
+int SimTransport::openStream(const LinkOptions& link) {
+  websocket::MemoryNetwork::LinkOptions options;
+  options.latency = link.latency;
+  options.clientReceiveBytes = link.windowBytes;
+  return streamNetwork_->connect(options);
+}
+
+void SimTransport::streamSend(int stream, std::string bytes) { streamNetwork_->clientSend(stream, std::move(bytes)); }
+
+std::string SimTransport::streamTake(int stream) { return streamNetwork_->clientTake(stream); }
+
+bool SimTransport::streamEnded(int stream) const { return streamNetwork_->clientSawEnd(stream); }
 
 }  // namespace spread::plugins::sim

@@ -1,10 +1,15 @@
 #pragma once
 
+#include <Poco/AutoPtr.h>
+#include <Poco/Util/MapConfiguration.h>
+
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "io/memory_network.h"
+#include "memory_server.h"
 #include "sim_connection.h"
 #include "spread/plugins/sim/sim_control.h"
 #include "spread/transport/session.h"
@@ -15,6 +20,12 @@ namespace spread::plugins::sim {
 /// The simulated transport: in-memory connections driving the same transport::Session
 /// the WebSocket plugin drives, on the executor and clock of its TransportContext. It
 /// serves nothing on a network; SimControl is how the simulator plays the clients.
+///
+/// Byte-level clients (openStream) reach the WebSocket transport's own protocol stack, a
+/// websocket::MemoryServer on the in-memory network, sharing this transport's broker,
+/// publisher, clock and executor: there every byte goes through the real HTTP parser,
+/// routes, frame codec, queues and timeouts. The scripted connections still run on
+/// SimConnection, the simplified copy of the WebSocket connection this stack will replace.
 ///
 /// Config keys (after the daemon strips "transport.sim."): closeTimeoutMs (default 2000),
 /// how long a closed connection waits for its client to read the close frame.
@@ -29,7 +40,10 @@ class SimTransport final : public transport::Transport, public SimControl {
   std::optional<std::string> checkConfig(const Poco::Util::AbstractConfiguration& config,
                                          const transport::SessionOptions& session) const override;
   transport::StartResult start(transport::TransportContext& context) override;
-  void beginDrain() override { draining_ = true; }
+  void beginDrain() override {
+    draining_ = true;
+    if (streamServer_) streamServer_->beginDrain();
+  }
   void stop(core::Duration deadline, transport::StopCallback done) override;
   transport::TransportStats stats() const override;
 
@@ -44,6 +58,10 @@ class SimTransport final : public transport::Transport, public SimControl {
   void setReadInterval(ConnectionId id, core::Duration interval) override;
   void leave(ConnectionId id) override;
   void cut(ConnectionId id) override;
+  int openStream(const LinkOptions& link) override;
+  void streamSend(int stream, std::string bytes) override;
+  std::string streamTake(int stream) override;
+  bool streamEnded(int stream) const override;
   LinkState linkState(ConnectionId id) const override;
   void takeGrownLinks(std::vector<ConnectionId>& out) override;
   const std::type_info& controlTypeSeenByPlugin() const override { return typeid(SimControl); }
@@ -63,6 +81,11 @@ class SimTransport final : public transport::Transport, public SimControl {
   void serverDone(ConnectionId id);
   void forceStop();
   void finishStop(transport::StopOutcome outcome);
+  /// WebSocket connections of the byte-level clients still open.
+  std::size_t streamsOpen() const;
+  /// While stopping with streams open: looks again every millisecond of virtual time
+  /// until the last one has closed (the stack has no callback for it).
+  void watchStreamsClose();
   SimConnection* find(ConnectionId id) const;
 
   transport::TransportContext* context_ = nullptr;
@@ -74,6 +97,13 @@ class SimTransport final : public transport::Transport, public SimControl {
   std::shared_ptr<SimTransport*> self_ = std::make_shared<SimTransport*>(this);
 
   std::map<ConnectionId, Entry> entries_;  // ordered, so a forced stop closes in id order
+
+  // The byte-level clients' server: the WebSocket transport's stack, made at start.
+  Poco::AutoPtr<Poco::Util::MapConfiguration> streamConfig_{new Poco::Util::MapConfiguration};
+  std::unique_ptr<transport::TransportContext> streamContext_;
+  std::unique_ptr<websocket::MemoryNetwork> streamNetwork_;
+  std::unique_ptr<websocket::MemoryServer> streamServer_;
+  core::TimerId streamsTimer_ = core::TimerId::kNone;
   ConnectionId nextId_ = 1;
   std::uint64_t nextRequestId_ = 1;
   std::size_t serverOpen_ = 0;

@@ -126,6 +126,19 @@ class SimControl {
   /// The client vanishes without a word (what a browser reports as 1006).
   virtual void cut(ConnectionId id) = 0;
 
+  /// A byte-level client: opens a connection to the server's real protocol stack (the
+  /// WebSocket transport's HTTP parser and routes, WebSocket codec, queues and timeouts,
+  /// on the in-memory network and this run's virtual time), with `link`'s latency and
+  /// receive window. Returns the stream's handle; what the client says and hears is
+  /// bytes, exactly as on a socket.
+  virtual int openStream(const LinkOptions& link) = 0;
+  /// The client sends `bytes`; they reach the server one latency later.
+  virtual void streamSend(int stream, std::string bytes) = 0;
+  /// Takes what has reached the client so far, opening its receive window.
+  virtual std::string streamTake(int stream) = 0;
+  /// The server has ended the stream (a close, or a half-close after its last answer).
+  virtual bool streamEnded(int stream) const = 0;
+
   virtual LinkState linkState(ConnectionId id) const = 0;
   /// Moves into `out` (cleared first) the connections whose link took more bytes since the
   /// last call, each at least once: the only links whose receive window can have filled
