@@ -1,12 +1,13 @@
 # Installs the library, its headers and a CMake package, so that another project can
-# find_package(spread CONFIG) and link spread::core (and spread::testing for its mocks).
+# find_package(spread CONFIG) and link spread::core, spread::env for the clocks and
+# executors (real and manual), and spread::testing for its mocks.
 include(CMakePackageConfigHelpers)
 
-install(TARGETS spread_core EXPORT spreadCoreTargets
+install(TARGETS spread_core spread_env EXPORT spreadCoreTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(DIRECTORY core/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY core/include/ core/env/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT spreadCoreTargets NAMESPACE spread:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/spread)
 
 if(TARGET spread_testing)

@@ -18,14 +18,8 @@ bool Shrinker::fails(const Scenario& candidate, RunResult* result) {
   return same;
 }
 
-ShrinkResult Shrinker::shrink(const Scenario& failing, const std::string& invariant) {
-  invariant_ = invariant;
-  runs_ = 0;
-  Scenario current = failing;
-  RunResult last;
-  fails(current, &last);
-
-  // ddmin: try dropping each of n chunks; on success keep the rest, else split finer.
+void Shrinker::ddmin(Scenario& current, RunResult& last) {
+  // Try dropping each of n chunks; on success keep the rest, else split finer.
   std::size_t n = 2;
   while (current.events.size() >= 2 && runs_ < runsMax_) {
     const std::size_t size = current.events.size();
@@ -48,7 +42,30 @@ ShrinkResult Shrinker::shrink(const Scenario& failing, const std::string& invari
       n = std::min(size, n * 2);
     }
   }
+}
 
+bool Shrinker::dropWholeClients(Scenario& current, RunResult& last) {
+  std::vector<std::string> names;
+  for (const Event& event : current.events) {
+    if (!event.client.empty() && std::find(names.begin(), names.end(), event.client) == names.end()) {
+      names.push_back(event.client);
+    }
+  }
+  bool dropped = false;
+  for (const std::string& name : names) {
+    if (runs_ >= runsMax_) break;
+    Scenario candidate = current;
+    std::erase_if(candidate.events, [&](const Event& event) { return event.client == name; });
+    if (candidate.events.empty() || candidate.events.size() == current.events.size()) continue;
+    if (fails(candidate, &last)) {
+      current = std::move(candidate);
+      dropped = true;
+    }
+  }
+  return dropped;
+}
+
+void Shrinker::simplifyLines(Scenario& current, RunResult& last) {
   // Smaller bursts, and fewer options on each line, make the scenario easier to read.
   for (std::size_t i = 0; i < current.events.size() && runs_ < runsMax_; ++i) {
     while (current.events[i].kind == Event::Kind::kBurst && current.events[i].count > 1) {
@@ -65,6 +82,25 @@ ShrinkResult Shrinker::shrink(const Scenario& failing, const std::string& invari
       if (candidate.events[i] == current.events[i]) continue;
       if (fails(candidate, &last)) current = std::move(candidate);
     }
+  }
+}
+
+ShrinkResult Shrinker::shrink(const Scenario& failing, const std::string& invariant) {
+  invariant_ = invariant;
+  runs_ = 0;
+  Scenario current = failing;
+  RunResult last;
+  fails(current, &last);
+
+  // ddmin, whole clients, then simpler lines, until a round changes nothing: a client's
+  // join line can only go with its other lines, which ddmin's contiguous chunks rarely
+  // hold together, and a line with fewer options can let others go.
+  for (bool changed = true; changed && runs_ < runsMax_;) {
+    const Scenario before = current;
+    ddmin(current, last);
+    dropWholeClients(current, last);
+    simplifyLines(current, last);
+    changed = current.events != before.events;
   }
 
   // Settings back to their defaults where the failure does not need them.

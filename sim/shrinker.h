@@ -17,8 +17,8 @@ struct ShrinkResult {
 };
 
 /// Makes a failing scenario smaller while it keeps failing the same invariant:
-/// delta debugging (ddmin) over the event list, then smaller bursts, fewer options and
-/// default settings. A candidate that
+/// delta debugging (ddmin) over the event list, dropping whole clients, smaller bursts and
+/// fewer options, in rounds until one changes nothing, then default settings. A candidate that
 /// no longer parses (a client used before it joined) counts as not failing. Bounded by
 /// `runsMax` simulations.
 class Shrinker {
@@ -32,6 +32,12 @@ class Shrinker {
  private:
   /// Runs `candidate` (after a write-and-read round trip); true if it fails the same way.
   bool fails(const Scenario& candidate, RunResult* result);
+  /// ddmin over the events of `current`, which it leaves the smallest it found.
+  void ddmin(Scenario& current, RunResult& last);
+  /// Tries removing every line of each client in turn; true if any client went.
+  bool dropWholeClients(Scenario& current, RunResult& last);
+  /// Halves bursts and clears options, line by line, while the failure stays.
+  void simplifyLines(Scenario& current, RunResult& last);
 
   RunOptions options_;
   std::size_t runsMax_;
