@@ -3,8 +3,8 @@
 #include <chrono>
 
 #include "chat_page.h"
-#include "http_syntax.h"
-#include "topic_query.h"
+#include "http/http_syntax.h"
+#include "http/topic_query.h"
 #include "upgrade_decision.h"
 
 namespace spread::plugins::websocket {

@@ -4,8 +4,8 @@
 #include <string_view>
 
 #include "client_socket.h"
-#include "http_answer.h"
-#include "http_request_parser.h"
+#include "http/http_answer.h"
+#include "http/http_request_parser.h"
 #include "route_context.h"
 #include "spread/transport/token_bucket.h"
 

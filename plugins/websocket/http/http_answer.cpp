@@ -1,4 +1,4 @@
-#include "http_answer.h"
+#include "http/http_answer.h"
 
 #include "spread/transport/publish_service.h"
 
