@@ -1,9 +1,9 @@
 // Writing a WebSocket frame header, as the server does once per message per subscriber:
-// the WebSocket plugin's own FrameHeader (plugins/websocket/frame_writer.h), the one its
+// the WebSocket plugin's own FrameHeader (plugins/websocket/ws/frame_writer.h), the one its
 // outbound queue builds for every queued frame.
 #include <benchmark/benchmark.h>
 
-#include "frame_writer.h"
+#include "ws/frame_writer.h"
 
 namespace spread::plugins::websocket {
 namespace {

@@ -1,11 +1,11 @@
 // Parsing POST /publish requests with the WebSocket plugin's own HTTP/1.1 parser
-// (plugins/websocket/http_request_parser.h), as its keep-alive connections will: one
+// (plugins/websocket/http/http_request_parser.h), as its keep-alive connections will: one
 // request per read, and a read holding several pipelined requests.
 #include <benchmark/benchmark.h>
 
 #include <string>
 
-#include "http_request_parser.h"
+#include "http/http_request_parser.h"
 
 namespace spread::plugins::websocket {
 namespace {

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "client_address.h"
+#include "admission/client_address.h"
 #include "http_connection.h"
 #include "io/network.h"
 #include "route_context.h"

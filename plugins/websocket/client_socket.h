@@ -3,8 +3,8 @@
 #include <span>
 #include <string_view>
 
-#include "client_address.h"
-#include "client_limits.h"
+#include "admission/client_address.h"
+#include "admission/client_limits.h"
 #include "io/network.h"
 
 namespace spread::plugins::websocket {

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "http_response.h"
+#include "http/http_response.h"
 #include "http_routes.h"
 #include "spread/transport/session.h"
 

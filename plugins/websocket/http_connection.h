@@ -8,8 +8,8 @@
 #include <string>
 
 #include "client_socket.h"
-#include "http_answer.h"
-#include "http_request_parser.h"
+#include "http/http_answer.h"
+#include "http/http_request_parser.h"
 #include "io/loop.h"
 #include "route_context.h"
 #include "spread/transport/publish_service.h"

@@ -1,10 +1,11 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "client_socket.h"
-#include "http_answer.h"
-#include "http_request_parser.h"
+#include "http/http_answer.h"
+#include "http/http_request_parser.h"
 #include "route_context.h"
 #include "spread/transport/token_bucket.h"
 
@@ -17,6 +18,11 @@ struct Route {
   HttpAnswer answer;  // kAnswer: the answer; kUpgrade: the 101 Switching Protocols
   std::string topic;  // kPublish and kUpgrade
 };
+
+/// The answer to every request other than POST /publish and GET /subscribe: the chat page,
+/// /healthz, /metrics, 405 with Allow for a known path, 404 otherwise. `path` is decoded.
+/// HEAD is answered as GET is (the response writer leaves the body out).
+HttpAnswer answerPlainRequest(RouteContext& context, std::string_view method, std::string_view path);
 
 /// The one path every request takes, the first on a connection included, whichever loop
 /// serves it. In order:

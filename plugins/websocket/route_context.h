@@ -2,7 +2,7 @@
 
 #include <atomic>
 
-#include "client_limits.h"
+#include "admission/client_limits.h"
 #include "in_flight_counter.h"
 #include "io/loop.h"
 #include "websocket_config.h"

@@ -3,7 +3,7 @@
 #include <atomic>
 #include <memory>
 
-#include "client_limits.h"
+#include "admission/client_limits.h"
 #include "http_connection.h"
 #include "in_flight_counter.h"
 #include "io/loop.h"

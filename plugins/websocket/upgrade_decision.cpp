@@ -1,7 +1,7 @@
 #include "upgrade_decision.h"
 
-#include "handshake.h"
-#include "topic_query.h"
+#include "http/topic_query.h"
+#include "ws/handshake.h"
 
 namespace spread::plugins::websocket {
 

@@ -3,8 +3,8 @@
 #include <optional>
 #include <string>
 
-#include "http_answer.h"
-#include "http_request_parser.h"
+#include "http/http_answer.h"
+#include "http/http_request_parser.h"
 #include "route_context.h"
 
 namespace spread::plugins::websocket {

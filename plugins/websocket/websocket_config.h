@@ -7,9 +7,9 @@
 #include <variant>
 #include <vector>
 
-#include "client_limits.h"
-#include "origin_policy.h"
-#include "trusted_proxies.h"
+#include "admission/client_limits.h"
+#include "admission/origin_policy.h"
+#include "admission/trusted_proxies.h"
 
 namespace Poco::Util {
 class AbstractConfiguration;

@@ -9,11 +9,11 @@
 #include <string>
 
 #include "client_socket.h"
-#include "frame_parser.h"
-#include "io/loop.h"
 #include "in_flight_counter.h"
-#include "outbound_queue.h"
+#include "io/loop.h"
 #include "strand.h"
+#include "ws/frame_parser.h"
+#include "ws/outbound_queue.h"
 #include "spread/core/clock.h"
 #include "spread/transport/connection.h"
 #include "spread/transport/metrics.h"

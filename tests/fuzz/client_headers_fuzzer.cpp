@@ -11,10 +11,10 @@
 #include <variant>
 #include <vector>
 
-#include "client_address.h"
+#include "admission/client_address.h"
+#include "admission/origin_policy.h"
+#include "admission/trusted_proxies.h"
 #include "fuzz_input.h"
-#include "origin_policy.h"
-#include "trusted_proxies.h"
 
 namespace {
 

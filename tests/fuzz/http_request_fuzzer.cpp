@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "fuzz_input.h"
-#include "http_request_parser.h"
+#include "http/http_request_parser.h"
 
 namespace {
 

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "frame.h"
-#include "frame_parser.h"
 #include "fuzz_input.h"
+#include "ws/frame.h"
+#include "ws/frame_parser.h"
 
 namespace {
 

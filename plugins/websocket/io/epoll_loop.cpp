@@ -1,4 +1,4 @@
-#include "epoll_loop.h"
+#include "io/epoll_loop.h"
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -9,7 +9,7 @@
 #include <chrono>
 #include <system_error>
 
-#include "socket_network.h"
+#include "io/socket_network.h"
 
 namespace spread::plugins::websocket {
 

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "loop.h"
+#include "io/loop.h"
 #include "spread/core/clock.h"
 
 namespace spread::plugins::websocket {

@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "epoll_loop.h"
+#include "io/epoll_loop.h"
 
 namespace spread::plugins::websocket {
 

@@ -2,8 +2,8 @@
 
 #include <memory>
 
-#include "loop_connection.h"
-#include "network.h"
+#include "io/loop_connection.h"
+#include "io/network.h"
 
 namespace spread::plugins::websocket {
 

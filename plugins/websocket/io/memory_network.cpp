@@ -1,4 +1,4 @@
-#include "memory_network.h"
+#include "io/memory_network.h"
 
 #include <algorithm>
 #include <cstring>

@@ -5,7 +5,7 @@
 #include <map>
 #include <string>
 
-#include "network.h"
+#include "io/network.h"
 #include "spread/core/clock.h"
 #include "spread/core/executor.h"
 

@@ -1,4 +1,4 @@
-#include "socket_network.h"
+#include "io/socket_network.h"
 
 #include <sys/socket.h>
 #include <unistd.h>

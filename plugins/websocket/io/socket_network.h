@@ -1,6 +1,6 @@
 #pragma once
 
-#include "network.h"
+#include "io/network.h"
 
 namespace spread::plugins::websocket {
 

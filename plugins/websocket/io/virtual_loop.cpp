@@ -1,4 +1,4 @@
-#include "virtual_loop.h"
+#include "io/virtual_loop.h"
 
 #include <utility>
 

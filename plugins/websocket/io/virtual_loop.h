@@ -6,8 +6,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "loop.h"
-#include "memory_network.h"
+#include "io/loop.h"
+#include "io/memory_network.h"
 #include "spread/core/clock.h"
 #include "spread/core/executor.h"
 

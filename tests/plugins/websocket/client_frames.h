@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "frame.h"
+#include "ws/frame.h"
 
 namespace spread::plugins::websocket::testing {
 

@@ -4,11 +4,11 @@
 // counts per address on a manual clock.
 #include <gtest/gtest.h>
 
-#include "client_address.h"
-#include "client_limits.h"
-#include "origin_policy.h"
+#include "admission/client_address.h"
+#include "admission/client_limits.h"
+#include "admission/origin_policy.h"
 #include "spread/core/manual_clock.h"
-#include "trusted_proxies.h"
+#include "admission/trusted_proxies.h"
 
 namespace spread::plugins::websocket {
 namespace {

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "client_frames.h"
-#include "frame_parser.h"
+#include "ws/frame_parser.h"
 
 namespace spread::plugins::websocket {
 namespace {

@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "client_frames.h"
-#include "frame_writer.h"
 #include "io/socket_network.h"
-#include "outbound_queue.h"
+#include "ws/frame_writer.h"
+#include "ws/outbound_queue.h"
 
 namespace spread::plugins::websocket {
 namespace {

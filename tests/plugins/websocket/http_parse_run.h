@@ -3,7 +3,7 @@
 #include <string_view>
 #include <vector>
 
-#include "http_request_parser.h"
+#include "http/http_request_parser.h"
 
 // Drives an HttpRequestParser over a whole byte stream for the parser's tests.
 namespace spread::plugins::websocket::testing {

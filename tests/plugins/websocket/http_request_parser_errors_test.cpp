@@ -6,8 +6,8 @@
 #include <ostream>
 #include <string>
 
+#include "http/http_request_parser.h"
 #include "http_parse_run.h"
-#include "http_request_parser.h"
 
 namespace spread::plugins::websocket {
 namespace {

@@ -5,8 +5,8 @@
 
 #include <string>
 
+#include "http/http_request_parser.h"
 #include "http_parse_run.h"
-#include "http_request_parser.h"
 
 namespace spread::plugins::websocket {
 namespace {

@@ -1,4 +1,4 @@
-#include "client_limits.h"
+#include "admission/client_limits.h"
 
 #include <algorithm>
 #include <utility>

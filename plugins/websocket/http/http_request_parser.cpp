@@ -1,10 +1,10 @@
-#include "http_request_parser.h"
+#include "http/http_request_parser.h"
 
 #include <cstring>
 #include <limits>
 #include <utility>
 
-#include "http_syntax.h"
+#include "http/http_syntax.h"
 
 namespace spread::plugins::websocket {
 

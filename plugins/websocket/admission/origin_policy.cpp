@@ -1,8 +1,8 @@
-#include "origin_policy.h"
+#include "admission/origin_policy.h"
 
 #include <optional>
 
-#include "http_syntax.h"
+#include "http/http_syntax.h"
 
 namespace spread::plugins::websocket {
 

@@ -6,8 +6,8 @@
 #include <variant>
 #include <vector>
 
-#include "client_address.h"
-#include "http_request_parser.h"
+#include "admission/client_address.h"
+#include "http/http_request_parser.h"
 
 namespace spread::plugins::websocket {
 

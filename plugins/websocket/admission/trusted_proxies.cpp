@@ -1,8 +1,8 @@
-#include "trusted_proxies.h"
+#include "admission/trusted_proxies.h"
 
 #include <charconv>
 
-#include "http_syntax.h"
+#include "http/http_syntax.h"
 
 namespace spread::plugins::websocket {
 

@@ -1,4 +1,4 @@
-#include "handshake.h"
+#include "ws/handshake.h"
 
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
@@ -7,7 +7,7 @@
 #include <iterator>
 #include <sstream>
 
-#include "http_syntax.h"
+#include "http/http_syntax.h"
 
 namespace spread::plugins::websocket {
 

@@ -1,4 +1,4 @@
-#include "frame_writer.h"
+#include "ws/frame_writer.h"
 
 namespace spread::plugins::websocket {
 

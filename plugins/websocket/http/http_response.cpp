@@ -1,4 +1,4 @@
-#include "http_response.h"
+#include "http/http_response.h"
 
 #include <Poco/Net/HTTPResponse.h>
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "frame.h"
+#include "ws/frame.h"
 #include "spread/transport/close_code.h"
 
 namespace spread::plugins::websocket {

@@ -1,4 +1,4 @@
-#include "outbound_queue.h"
+#include "ws/outbound_queue.h"
 
 #include <sys/uio.h>
 

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "route_context.h"
+#include "spread/transport/metrics.h"
 
 namespace spread::plugins::websocket {
 
@@ -25,10 +25,5 @@ struct HttpAnswer {
                                  int status, std::string_view error, std::string_view field = {});
   static HttpAnswer json(int status, std::string body);
 };
-
-/// The answer to every request other than POST /publish and GET /subscribe: the chat page,
-/// /healthz, /metrics, 405 with Allow for a known path, 404 otherwise. `path` is decoded.
-/// HEAD is answered as GET is (the response writer leaves the body out).
-HttpAnswer answerPlainRequest(RouteContext& context, std::string_view method, std::string_view path);
 
 }  // namespace spread::plugins::websocket

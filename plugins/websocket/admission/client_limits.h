@@ -5,7 +5,7 @@
 #include <optional>
 #include <unordered_map>
 
-#include "client_address.h"
+#include "admission/client_address.h"
 #include "spread/core/clock.h"
 #include "spread/transport/metrics.h"
 #include "spread/transport/token_bucket.h"

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "frame.h"
+#include "ws/frame.h"
 #include "spread/core/utf8.h"
 #include "spread/transport/close_code.h"
 

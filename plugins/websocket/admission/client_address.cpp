@@ -1,4 +1,4 @@
-#include "client_address.h"
+#include "admission/client_address.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

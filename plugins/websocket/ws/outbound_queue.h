@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "frame_writer.h"
 #include "io/network.h"
+#include "ws/frame_writer.h"
 #include "spread/core/fifo.h"
 #include "spread/core/message.h"
 #include "spread/transport/close_code.h"

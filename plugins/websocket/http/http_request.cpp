@@ -1,7 +1,7 @@
 // HttpRequest's header queries (declared in http_request_parser.h, next to the parser
 // that fills the struct).
-#include "http_request_parser.h"
-#include "http_syntax.h"
+#include "http/http_request_parser.h"
+#include "http/http_syntax.h"
 
 namespace spread::plugins::websocket {
 

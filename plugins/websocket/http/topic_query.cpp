@@ -1,4 +1,4 @@
-#include "topic_query.h"
+#include "http/topic_query.h"
 
 #include <Poco/Exception.h>
 #include <Poco/URI.h>

@@ -1,4 +1,4 @@
-#include "frame_parser.h"
+#include "ws/frame_parser.h"
 
 #include <algorithm>
 

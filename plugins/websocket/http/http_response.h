@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "http_answer.h"
+#include "http/http_answer.h"
 
 namespace spread::plugins::websocket {
 
