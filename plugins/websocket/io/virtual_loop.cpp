@@ -44,7 +44,7 @@ void VirtualLoop::adopt(std::shared_ptr<LoopConnection> connection) {
       return;
     }
     const int handle = connection->handle();
-    connections_[handle] = Entry{connection};
+    connections_[handle] = Entry{connection, std::nullopt, core::TimerId::kNone, false};
     network_.watch(handle, [this, handle] { scheduleTurn(handle); });
     // Writes requested before the adoption were dropped; flush whatever is queued now.
     guarded(*connection, [&] {
