@@ -12,7 +12,7 @@ constexpr std::int64_t kRefusingMax = 1024;
 
 }  // namespace
 
-ClientIntake::ClientIntake(RouteContext& context, HttpConnection::Options options)
+ClientIntake::ClientIntake(ServingContext& context, HttpConnection::Options options)
     : context_(context), options_(options), refusing_(std::make_shared<std::atomic<std::int64_t>>(0)) {}
 
 void ClientIntake::admit(Network& network, int handle, const ClientAddress& peer) {

@@ -7,7 +7,7 @@
 #include "admission/client_address.h"
 #include "http_connection.h"
 #include "io/network.h"
-#include "route_context.h"
+#include "serving_context.h"
 
 namespace spread::plugins::websocket {
 
@@ -19,13 +19,13 @@ namespace spread::plugins::websocket {
 /// costs a flood no more than a few descriptors. Called from one loop's thread.
 class ClientIntake {
  public:
-  ClientIntake(RouteContext& context, HttpConnection::Options options);
+  ClientIntake(ServingContext& context, HttpConnection::Options options);
 
   /// Takes ownership of `handle` on `network`, a connection from `peer`.
   void admit(Network& network, int handle, const ClientAddress& peer);
 
  private:
-  RouteContext& context_;
+  ServingContext& context_;
   const HttpConnection::Options options_;
   // Refused connections still being answered; shared with their tokens, which may outlive
   // the intake.

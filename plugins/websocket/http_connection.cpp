@@ -4,6 +4,7 @@
 
 #include "http/http_response.h"
 #include "http_routes.h"
+#include "websocket_connection.h"
 #include "spread/transport/session.h"
 
 namespace spread::plugins::websocket {
@@ -20,12 +21,12 @@ constexpr std::size_t kQueuedAnswerBytesMax = 64 * 1024;
 // A WebSocket on `socket`, bound to a new Session on `topic` that has already subscribed,
 // ready for `loop` to adopt, which writes `answer` (the 101) first. `early`: bytes the
 // client sent after its upgrade request.
-std::shared_ptr<WebSocketConnection> makeWebSocket(RouteContext& context, ClientSocket socket, std::string answer,
+std::shared_ptr<WebSocketConnection> makeWebSocket(ServingContext& context, ClientSocket socket, std::string answer,
                                                    std::string early, Loop& loop, std::string topic) {
   auto strand = std::make_shared<Strand>(context.transport.executor, context.tasks);
   auto connection = std::make_shared<WebSocketConnection>(std::move(socket), std::move(answer), std::move(early),
-                                                          loop, std::move(strand), context.connections);
-  connection->startSession(transport::Session::create(context.sessions, connection, std::move(topic)));
+                                                          loop, std::move(strand), context);
+  connection->startSession(transport::Session::create(context.transport, connection, std::move(topic)));
   return connection;
 }
 
@@ -43,9 +44,9 @@ HttpAnswer parseRefusal(transport::Metrics& metrics, const HttpParseError& error
 
 }  // namespace
 
-HttpConnection::HttpConnection(ClientSocket socket, Loop& loop, RouteContext& context, Options options,
+HttpConnection::HttpConnection(ClientSocket socket, Loop& loop, ServingContext& context, Options options,
                                std::optional<HttpAnswer> refusal)
-    : alive_(context.connections.liveConnections),
+    : alive_(context.liveConnections),
       socket_(std::move(socket)),
       handle_(socket_.handle()),
       loop_(loop),
@@ -56,7 +57,7 @@ HttpConnection::HttpConnection(ClientSocket socket, Loop& loop, RouteContext& co
       // The first request's head is due within headerTimeout of the connection opening.
       headStartedAt_(lastActive_),
       deadline_(lastActive_ + options.headerTimeout) {
-  publishes_ = transport::TokenBucket(context.sessions.options.publishRate(), lastActive_);
+  publishes_ = transport::TokenBucket(context.transport.session.publishRate(), lastActive_);
   if (refusal) respond(*refusal, false, 1);
 }
 

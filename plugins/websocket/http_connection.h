@@ -11,7 +11,7 @@
 #include "http/http_answer.h"
 #include "http/http_request_parser.h"
 #include "io/loop.h"
-#include "route_context.h"
+#include "serving_context.h"
 #include "spread/transport/publish_service.h"
 #include "spread/transport/token_bucket.h"
 
@@ -54,7 +54,7 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
 
   /// `refusal`: an answer to give at once instead of serving the client (a connection
   /// limit refused it); the connection then ends.
-  HttpConnection(ClientSocket socket, Loop& loop, RouteContext& context, Options options,
+  HttpConnection(ClientSocket socket, Loop& loop, ServingContext& context, Options options,
                  std::optional<HttpAnswer> refusal = std::nullopt);
 
   /// Keeps `token` until the socket is closed (whoever counts this connection counts it
@@ -103,7 +103,7 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
   ClientSocket socket_;
   const int handle_;
   Loop& loop_;
-  RouteContext& context_;
+  ServingContext& context_;
   const Options options_;
   HttpRequestParser parser_;
   HttpRequest request_;  // the request being answered; its storage is reused for the next

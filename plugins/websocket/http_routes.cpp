@@ -49,7 +49,7 @@ bool isJson(const std::string* contentType) {
   return http_syntax::equalsIgnoreCase(mediaType, "application/json");
 }
 
-HttpAnswer tooFast(RouteContext& context, Limit limit, core::Duration wait, const std::string& what) {
+HttpAnswer tooFast(ServingContext& context, Limit limit, core::Duration wait, const std::string& what) {
   const auto seconds = std::max<std::int64_t>(1, std::chrono::ceil<std::chrono::seconds>(wait).count());
   HttpAnswer answer = HttpAnswer::limitRefusal(context.transport.metrics, Rejection::kRateLimited, limit, 429,
                                                what + "; retry after " + std::to_string(seconds) + " s");
@@ -59,7 +59,7 @@ HttpAnswer tooFast(RouteContext& context, Limit limit, core::Duration wait, cons
 
 Route answer(HttpAnswer answer) { return Route{Route::Kind::kAnswer, std::move(answer), {}}; }
 
-Route routePublish(RouteContext& context, const HttpRequest& request, ClientSocket& socket,
+Route routePublish(ServingContext& context, const HttpRequest& request, ClientSocket& socket,
                    transport::TokenBucket& publishes) {
   transport::Metrics& metrics = context.transport.metrics;
   if (context.isDraining()) {
@@ -82,7 +82,7 @@ Route routePublish(RouteContext& context, const HttpRequest& request, ClientSock
   TopicQuery query = readTopic(request.target, context.transport.publisher.defaultTopic());
   if (query.error) return answer(HttpAnswer::refusal(metrics, Rejection::kBadTopic, 400, *query.error, "topic"));
   const core::TimePoint now = context.transport.clock.now();
-  if (const std::optional<core::Duration> wait = publishes.take(context.sessions.options.publishRate(), now)) {
+  if (const std::optional<core::Duration> wait = publishes.take(context.transport.session.publishRate(), now)) {
     return answer(tooFast(context, Limit::kPublishesPerSecond, *wait, "too many publishes on this connection"));
   }
   if (const std::optional<core::Duration> wait = socket.slot().takePublish()) {
@@ -93,7 +93,7 @@ Route routePublish(RouteContext& context, const HttpRequest& request, ClientSock
 
 }  // namespace
 
-Route routeRequest(RouteContext& context, const HttpRequest& request, ClientSocket& socket,
+Route routeRequest(ServingContext& context, const HttpRequest& request, ClientSocket& socket,
                    transport::TokenBucket& publishes) {
   transport::Metrics& metrics = context.transport.metrics;
   if (std::optional<std::string> problem = hostProblem(request)) {
@@ -128,7 +128,7 @@ Route routeRequest(RouteContext& context, const HttpRequest& request, ClientSock
   return answer(answerPlainRequest(context, request.method, target.path));
 }
 
-HttpAnswer answerPlainRequest(RouteContext& context, std::string_view method, std::string_view path) {
+HttpAnswer answerPlainRequest(ServingContext& context, std::string_view method, std::string_view path) {
   transport::Metrics& metrics = context.transport.metrics;
   auto only = [&](const char* allowed) {
     HttpAnswer answer = HttpAnswer::refusal(

@@ -6,7 +6,7 @@
 #include "client_socket.h"
 #include "http/http_answer.h"
 #include "http/http_request_parser.h"
-#include "route_context.h"
+#include "serving_context.h"
 #include "spread/transport/token_bucket.h"
 
 namespace spread::plugins::websocket {
@@ -22,7 +22,7 @@ struct Route {
 /// The answer to every request other than POST /publish and GET /subscribe: the chat page,
 /// /healthz, /metrics, 405 with Allow for a known path, 404 otherwise. `path` is decoded.
 /// HEAD is answered as GET is (the response writer leaves the body out).
-HttpAnswer answerPlainRequest(RouteContext& context, std::string_view method, std::string_view path);
+HttpAnswer answerPlainRequest(ServingContext& context, std::string_view method, std::string_view path);
 
 /// The one path every request takes, the first on a connection included, whichever loop
 /// serves it. In order:
@@ -37,7 +37,7 @@ HttpAnswer answerPlainRequest(RouteContext& context, std::string_view method, st
 ///   - GET /subscribe: decideUpgrade(), then the caller hands the socket to a WebSocket.
 ///   - anything else: answerPlainRequest().
 /// Loop-thread only: `socket` and `publishes` belong to the calling connection.
-Route routeRequest(RouteContext& context, const HttpRequest& request, ClientSocket& socket,
+Route routeRequest(ServingContext& context, const HttpRequest& request, ClientSocket& socket,
                    transport::TokenBucket& publishes);
 
 }  // namespace spread::plugins::websocket

@@ -21,7 +21,7 @@ constexpr auto kOutOfDescriptorsPause = std::chrono::milliseconds(100);
 
 }  // namespace
 
-Listener::Listener(Poco::Net::ServerSocket socket, RouteContext& context, HttpConnection::Options options)
+Listener::Listener(Poco::Net::ServerSocket socket, ServingContext& context, HttpConnection::Options options)
     : socket_(std::move(socket)),
       fd_(socket_.impl()->sockfd()),
       clock_(context.transport.clock),

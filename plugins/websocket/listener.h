@@ -17,7 +17,7 @@ namespace spread::plugins::websocket {
 /// Loop-thread only, like every LoopConnection.
 class Listener final : public LoopConnection {
  public:
-  Listener(Poco::Net::ServerSocket socket, RouteContext& context, HttpConnection::Options options);
+  Listener(Poco::Net::ServerSocket socket, ServingContext& context, HttpConnection::Options options);
 
   int handle() const override { return fd_; }
   void onAdopted() override {}

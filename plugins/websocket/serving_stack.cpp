@@ -19,16 +19,17 @@ HttpConnection::Options httpOptionsFrom(const WebSocketConfig& config) {
 
 ServingStack::ServingStack(transport::TransportContext& context, WebSocketConfig config, LoopPool& loops)
     : config_(std::move(config)),
-      sessions_{context.broker, context.clock, context.executor, context.metrics, context.publisher, context.session},
       clients_(config_.clients, context.clock, context.metrics),
-      environment_{context.clock,
-                   context.metrics,
-                   connectionsOpen_,
-                   liveConnections_,
-                   ConnectionOptions{context.session.messageBytesMax, context.session.sendWindowBytes,
-                                     config_.closeTimeout},
-                   &clients_},
       http_(httpOptionsFrom(config_)),
-      routes_{context, sessions_, config_, environment_, loops, clients_, tasks_, draining_} {}
+      context_{context,
+               config_,
+               ConnectionOptions{context.session.messageBytesMax, context.session.sendWindowBytes,
+                                 config_.closeTimeout},
+               loops,
+               clients_,
+               connectionsOpen_,
+               liveConnections_,
+               tasks_,
+               draining_} {}
 
 }  // namespace spread::plugins::websocket

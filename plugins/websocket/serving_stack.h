@@ -7,7 +7,7 @@
 #include "http_connection.h"
 #include "in_flight_counter.h"
 #include "io/loop.h"
-#include "route_context.h"
+#include "serving_context.h"
 #include "websocket_config.h"
 #include "websocket_connection.h"
 #include "spread/transport/session.h"
@@ -16,8 +16,8 @@
 namespace spread::plugins::websocket {
 
 /// What every client connection of the transport works with, built once from its
-/// configuration whichever network serves it: the sessions' context, the client limits,
-/// the connections' environment and the route context, and the counters stop() waits on.
+/// configuration whichever network serves it: the ServingContext, and the client limits,
+/// the draining flag and the counters stop() waits on that it refers to.
 /// The epoll transport (websocket_transport.h) and the in-memory server (memory_server.h)
 /// build the same one, so both run one protocol stack. Outlives every connection.
 class ServingStack {
@@ -28,7 +28,7 @@ class ServingStack {
   ServingStack& operator=(const ServingStack&) = delete;
 
   const WebSocketConfig& config() const { return config_; }
-  RouteContext& routes() { return routes_; }
+  ServingContext& context() { return context_; }
   const HttpConnection::Options& httpOptions() const { return http_; }
   ClientLimits& clients() { return clients_; }
 
@@ -47,11 +47,9 @@ class ServingStack {
   InFlightCounter connectionsOpen_;
   InFlightCounter tasks_;
   InFlightCounter liveConnections_;
-  transport::SessionContext sessions_;
   ClientLimits clients_;
-  ConnectionEnvironment environment_;
   HttpConnection::Options http_;
-  RouteContext routes_;
+  ServingContext context_;
 };
 
 }  // namespace spread::plugins::websocket

@@ -7,7 +7,7 @@ namespace spread::plugins::websocket {
 
 using transport::Rejection;
 
-UpgradeDecision decideUpgrade(RouteContext& context, const HttpRequest& request) {
+UpgradeDecision decideUpgrade(ServingContext& context, const HttpRequest& request) {
   transport::Metrics& metrics = context.transport.metrics;
   auto refuse = [&](Rejection why, int status, std::string_view error, std::string_view field) {
     return UpgradeDecision{HttpAnswer::refusal(metrics, why, status, error, field), {}, {}};

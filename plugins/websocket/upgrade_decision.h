@@ -5,7 +5,7 @@
 
 #include "http/http_answer.h"
 #include "http/http_request_parser.h"
-#include "route_context.h"
+#include "serving_context.h"
 
 namespace spread::plugins::websocket {
 
@@ -21,6 +21,6 @@ struct UpgradeDecision {
 /// topic; 426 without an upgrade or with a version other than 13; 400 for a malformed
 /// Sec-WebSocket-Key. Once the client has asked for a WebSocket, a refusal also ends the
 /// connection: it has no further use for it.
-UpgradeDecision decideUpgrade(RouteContext& context, const HttpRequest& request);
+UpgradeDecision decideUpgrade(ServingContext& context, const HttpRequest& request);
 
 }  // namespace spread::plugins::websocket

@@ -26,18 +26,18 @@ Rejection rejectionFor(CloseCode code) {
 }  // namespace
 
 WebSocketConnection::WebSocketConnection(ClientSocket socket, std::string handshakeAnswer, std::string leftover,
-                                         Loop& loop, std::shared_ptr<Strand> strand, ConnectionEnvironment& env)
-    : alive_(env.liveConnections),
+                                         Loop& loop, std::shared_ptr<Strand> strand, ServingContext& context)
+    : alive_(context.liveConnections),
       socket_(std::move(socket)),
       opening_(std::make_unique<Opening>(Opening{std::move(leftover), std::move(handshakeAnswer)})),
       loop_(loop),
       strand_(std::move(strand)),
-      env_(env),
-      parser_(env.options.messageBytesMax),
-      outbound_(env.options.sendWindowBytes) {
+      context_(context),
+      parser_(context.connection.messageBytesMax),
+      outbound_(context.connection.sendWindowBytes) {
   socket_.settleClient();
-  env_.openConnections.add();
-  env_.metrics.connectionOpened();
+  context_.openConnections.add();
+  context_.transport.metrics.connectionOpened();
 }
 
 WebSocketConnection::~WebSocketConnection() {
@@ -68,14 +68,13 @@ void WebSocketConnection::ping() { requestWrite(outbound_.pushFrame(Opcode::kPin
 void WebSocketConnection::close(CloseCode code, std::string_view reason) {
   // The close timeout runs from now, not from when the loop gets to the close.
   auto none = kNoCloseRequested;
-  closeRequestedAt_.compare_exchange_strong(none, env_.clock.now().time_since_epoch().count(),
+  closeRequestedAt_.compare_exchange_strong(none, context_.transport.clock.now().time_since_epoch().count(),
                                             std::memory_order_relaxed);
   requestWrite(outbound_.pushClose(code, reason));
 }
 
 std::optional<core::Duration> WebSocketConnection::admitPublish() {
-  if (env_.clients == nullptr) return std::nullopt;
-  return env_.clients->takePublishFrom(socket_.peer());
+  return context_.clients.takePublishFrom(socket_.peer());
 }
 
 void WebSocketConnection::requestWrite(bool wake) {
@@ -85,13 +84,13 @@ void WebSocketConnection::requestWrite(bool wake) {
 bool WebSocketConnection::wantsRead() const {
   if (!readOpen_ || finished_) return false;
   if (failed_) return true;  // discarding until the peer hangs up
-  return outbound_.bytesQueued() < env_.options.sendWindowBytes &&
-         inboundPending_.load(std::memory_order_relaxed) < env_.options.messageBytesMax;
+  return outbound_.bytesQueued() < context_.connection.sendWindowBytes &&
+         inboundPending_.load(std::memory_order_relaxed) < context_.connection.messageBytesMax;
 }
 
 void WebSocketConnection::taken(std::size_t bytes) {
   const std::size_t before = inboundPending_.fetch_sub(static_cast<std::uint32_t>(bytes), std::memory_order_relaxed);
-  if (before >= env_.options.messageBytesMax && before - bytes < env_.options.messageBytesMax) {
+  if (before >= context_.connection.messageBytesMax && before - bytes < context_.connection.messageBytesMax) {
     loop_.requestWrite(shared_from_this());  // the loop re-reads wantsRead() when it handles this
   }
 }
@@ -152,7 +151,7 @@ void WebSocketConnection::consume(std::string_view bytes) {
         break;
       case ParsedEvent::Kind::kFailure:
         failed_ = true;
-        env_.metrics.rejected(rejectionFor(event.failCode));
+        context_.transport.metrics.rejected(rejectionFor(event.failCode));
         wake |= outbound_.pushClose(event.failCode, event.payload);
         failure.emplace(event.failCode, std::move(event.payload));
         break;
@@ -177,9 +176,9 @@ void WebSocketConnection::consume(std::string_view bytes) {
 void WebSocketConnection::onWritable() {
   if (finished_) return;
   if (opening_ && !writeHandshakeAnswer()) return;
-  const core::TimePoint now = env_.clock.now();
+  const core::TimePoint now = context_.transport.clock.now();
   const OutboundQueue::WriteResult result = outbound_.writeTo(loop_.network(), socket_.handle(), [this, now](const core::Message& message) {
-    env_.metrics.delivered(now - message.acceptedAt());
+    context_.transport.metrics.delivered(now - message.acceptedAt());
   });
   if (result.failed) {
     finished_ = true;
@@ -215,8 +214,8 @@ void WebSocketConnection::settle() {
     // Read after the queue's lock showed the close, so a close() from the session is seen.
     const core::Duration::rep requested = closeRequestedAt_.load(std::memory_order_relaxed);
     const core::TimePoint from =
-        requested == kNoCloseRequested ? env_.clock.now() : core::TimePoint(core::Duration(requested));
-    deadline_ = from + env_.options.closeTimeout;
+        requested == kNoCloseRequested ? context_.transport.clock.now() : core::TimePoint(core::Duration(requested));
+    deadline_ = from + context_.connection.closeTimeout;
   }
   if (!closeWritten_) return;
   if (peerClosed_) {
@@ -240,8 +239,8 @@ void WebSocketConnection::closeSocket() {
   }
   // Counted as closed before the peer can see the end of the stream, so nobody who saw
   // it finds the connection still counted.
-  env_.metrics.connectionClosed();
-  env_.openConnections.remove();
+  context_.transport.metrics.connectionClosed();
+  context_.openConnections.remove();
   socket_.close();
 }
 

@@ -11,6 +11,7 @@
 #include "client_socket.h"
 #include "in_flight_counter.h"
 #include "io/loop.h"
+#include "serving_context.h"
 #include "strand.h"
 #include "ws/frame_parser.h"
 #include "ws/outbound_queue.h"
@@ -20,24 +21,6 @@
 #include "spread/transport/session.h"
 
 namespace spread::plugins::websocket {
-
-struct ConnectionOptions {
-  std::size_t messageBytesMax = 64 * 1024;
-  std::size_t sendWindowBytes = 256 * 1024;
-  core::Duration closeTimeout = std::chrono::seconds(2);
-};
-
-/// What a connection is built on. References outlive every connection.
-struct ConnectionEnvironment {
-  core::Clock& clock;
-  transport::Metrics& metrics;
-  InFlightCounter& openConnections;  // this connection counts until its socket is closed
-  // Every connection object, HTTP or WebSocket, counts here until it is destroyed: a
-  // session in an executor task can outlive its socket, and the transport must outlive it.
-  InFlightCounter& liveConnections;
-  ConnectionOptions options;
-  ClientLimits* clients = nullptr;   // the address's publish rate; none when null
-};
 
 /// One upgraded WebSocket client: a connection owned by one Loop, the frame
 /// parser for what it sends, and the queue of frames going to it. It feeds its Session
@@ -69,9 +52,9 @@ class WebSocketConnection final : public transport::Connection,
   /// `handshakeAnswer`: what the client is owed before any frame (its 101, after answers to
   /// requests it pipelined before the upgrade); written first once the loop adopts this.
   /// `leftover`: bytes read past the upgrade request; parsed first.
-  /// Counts itself in env.openConnections and Metrics::connectionOpened until closeSocket().
+  /// Counts itself in context.openConnections and Metrics::connectionOpened until closeSocket().
   WebSocketConnection(ClientSocket socket, std::string handshakeAnswer, std::string leftover, Loop& loop,
-                      std::shared_ptr<Strand> strand, ConnectionEnvironment& env);
+                      std::shared_ptr<Strand> strand, ServingContext& context);
   ~WebSocketConnection() override;
 
   /// Binds the session this connection feeds and starts it on the calling thread, so it has
@@ -126,7 +109,7 @@ class WebSocketConnection final : public transport::Connection,
   std::unique_ptr<Opening> opening_;
   Loop& loop_;
   const std::shared_ptr<Strand> strand_;
-  ConnectionEnvironment& env_;
+  ServingContext& context_;
   std::shared_ptr<transport::Session> session_;
   FrameParser parser_;
   OutboundQueue outbound_;

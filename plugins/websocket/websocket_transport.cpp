@@ -62,7 +62,7 @@ transport::StartResult WebSocketTransport::start(transport::TransportContext& co
     socket.setBlocking(false);
     endpoint_ = endpointFor(socket.address());
     loops_->start();
-    loops_->first().adopt(std::make_shared<Listener>(socket, stack_->routes(), stack_->httpOptions()));
+    loops_->first().adopt(std::make_shared<Listener>(socket, stack_->context(), stack_->httpOptions()));
   } catch (const Poco::Exception& error) {
     loops_.reset();
     stack_.reset();

@@ -1,11 +1,14 @@
 #pragma once
 
-// A broker, publish path and session context on virtual time, shared by the transport tests.
+// A broker, publish path and transport context on virtual time, shared by the transport tests.
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <Poco/AutoPtr.h>
+#include <Poco/Logger.h>
+#include <Poco/Util/MapConfiguration.h>
 #include <gmock/gmock.h>
 
 #include "spread/core/broker.h"
@@ -67,7 +70,9 @@ class SessionFixture : public ::testing::Test {
   core::Broker broker_{clock_, executor_, core::BrokerOptions{.topicsMax = 2, .topic = {.inboundMessagesMax = 8}}};
   Metrics metrics_;
   PublishService publisher_{broker_, metrics_, 50ms, "chat"};
-  SessionContext context_{broker_, clock_, executor_, metrics_, publisher_, smallLimits()};
+  Poco::AutoPtr<Poco::Util::MapConfiguration> config_{new Poco::Util::MapConfiguration};
+  TransportContext context_{broker_,      clock_,   executor_, metrics_, publisher_, smallLimits(),
+                            *config_, Poco::Logger::get("session-test")};
 };
 
 }  // namespace spread::transport

@@ -21,8 +21,8 @@ class SessionLimitsTest : public SessionFixture {
 };
 
 TEST_F(SessionLimitsTest, PublishingFasterThanTheConnectionsRateIsToldThenClosedWith1008) {
-  context_.options.publishesPerSecond = 1;
-  context_.options.publishBurst = 2;
+  context_.session.publishesPerSecond = 1;
+  context_.session.publishBurst = 2;
   FakeWire wire;
   auto session = openWith(wire);
   EXPECT_CALL(*wire.connection, sendText(HasSubstr("too many publishes on this connection")));
@@ -40,8 +40,8 @@ TEST_F(SessionLimitsTest, PublishingFasterThanTheConnectionsRateIsToldThenClosed
 }
 
 TEST_F(SessionLimitsTest, TheRateRefillsWithTime) {
-  context_.options.publishesPerSecond = 1;
-  context_.options.publishBurst = 1;
+  context_.session.publishesPerSecond = 1;
+  context_.session.publishBurst = 1;
   FakeWire wire;
   auto session = openWith(wire);
   EXPECT_CALL(*wire.connection, close(_, _)).Times(0);
@@ -72,7 +72,7 @@ TEST_F(SessionLimitsTest, TheConnectionsRateRefusesLikeTheSessionsOwn) {
 TEST_F(SessionLimitsTest, AnErrorReplyToAClientThatIsNotReadingEndsTheSessionInstead) {
   FakeWire wire;
   auto session = openWith(wire);
-  wire.queued = context_.options.sendWindowBytes;  // a window's worth it has not read
+  wire.queued = context_.session.sendWindowBytes;  // a window's worth it has not read
   EXPECT_CALL(*wire.connection, sendText(_)).Times(0);
   EXPECT_CALL(*wire.connection, close(CloseCode::kPolicyViolation, StrEq("too many unread replies")));
   session->onText("not json");
@@ -115,7 +115,7 @@ TEST_F(SessionLimitsTest, ThePumpHandsOverNoMoreThanTheWindowPlusOneMessage) {
   });
   auto session = openWith(wire);
   const std::string big(600, 'x');  // two of these pass the 1024-byte window
-  wire.queued = context_.options.sendWindowBytes;  // full: the four wait in the session's queue
+  wire.queued = context_.session.sendWindowBytes;  // full: the four wait in the session's queue
   for (int i = 0; i < 4; ++i) {
     publisher_.publish("chat", chat("ann", big), [](PublishResult result) { ASSERT_TRUE(result.ok()); });
   }
@@ -125,7 +125,7 @@ TEST_F(SessionLimitsTest, ThePumpHandsOverNoMoreThanTheWindowPlusOneMessage) {
   wire.queued = 0;  // the client read everything: one pump may move all four, but must not
   session->onWritable();
   EXPECT_EQ(wire.sent.size(), 2u);
-  EXPECT_LE(wire.queued, context_.options.sendWindowBytes + chat("ann", big).size());
+  EXPECT_LE(wire.queued, context_.session.sendWindowBytes + chat("ann", big).size());
 
   wire.queued = 0;
   session->onWritable();

@@ -35,16 +35,16 @@ void Session::pumpIfOwed() {
   }
 }
 
-std::shared_ptr<Session> Session::create(SessionContext& context, std::shared_ptr<Connection> connection,
+std::shared_ptr<Session> Session::create(TransportContext& context, std::shared_ptr<Connection> connection,
                                          std::string topic) {
   return std::shared_ptr<Session>(new Session(context, std::move(connection), std::move(topic)));
 }
 
-Session::Session(SessionContext& context, std::shared_ptr<Connection> connection, std::string topic)
+Session::Session(TransportContext& context, std::shared_ptr<Connection> connection, std::string topic)
     : context_(context),
       connection_(std::move(connection)),
       topic_(std::move(topic)),
-      publishes_(context.options.publishRate(), context.clock.now()) {}
+      publishes_(context.session.publishRate(), context.clock.now()) {}
 
 Session::~Session() {
   subscription_.unsubscribe();
@@ -83,7 +83,7 @@ void Session::start() {
     return;
   }
 
-  queue_ = std::make_shared<core::QueueSubscriber>(context_.options.queue);
+  queue_ = std::make_shared<core::QueueSubscriber>(context_.session.queue);
   // The wakeup runs on the fan-out thread. A free session is pumped right there, which
   // spares an executor task per subscriber and message; a busy one gets a task instead,
   // so the fan-out never waits for a session's lock.
@@ -143,7 +143,7 @@ void Session::onText(std::string text) {
 
 bool Session::admitPublishLocked() {
   const char* refusal = nullptr;
-  if (publishes_.take(context_.options.publishRate(), context_.clock.now())) {
+  if (publishes_.take(context_.session.publishRate(), context_.clock.now())) {
     context_.metrics.limitRefused(Limit::kPublishesPerSecond);
     refusal = "too many publishes on this connection";
   } else if (connection_->admitPublish()) {
@@ -160,7 +160,7 @@ bool Session::admitPublishLocked() {
 }
 
 void Session::replyLocked(std::string errorJson) {
-  if (connection_->bytesQueued() >= context_.options.sendWindowBytes) {
+  if (connection_->bytesQueued() >= context_.session.sendWindowBytes) {
     context_.metrics.rejected(Rejection::kUnreadReplies);
     context_.metrics.limitRefused(Limit::kSendWindow);
     endLocked(CloseFrame{CloseCode::kPolicyViolation, kReasonUnreadReplies});
@@ -189,11 +189,11 @@ void Session::pumpLocked() {
     endLocked(closeFrameFor(*ended));
     return;
   }
-  for (std::size_t queued = connection_->bytesQueued(); queued < context_.options.sendWindowBytes;
+  for (std::size_t queued = connection_->bytesQueued(); queued < context_.session.sendWindowBytes;
        queued = connection_->bytesQueued()) {
     // Only what the window has room for moves (the last message may pass it), so a
     // connection holds at most the window plus one message and its frame headers.
-    std::vector<core::MessagePtr> batch = queue_->popUpTo(kSendBatchMax, context_.options.sendWindowBytes - queued);
+    std::vector<core::MessagePtr> batch = queue_->popUpTo(kSendBatchMax, context_.session.sendWindowBytes - queued);
     if (!batch.empty()) connection_->send(batch);
     // A short batch emptied the queue or filled the window; the next delivery, or the
     // window opening again, wakes us, so asking once more would only take the queue's
@@ -205,9 +205,9 @@ void Session::pumpLocked() {
 
 void Session::schedulePingLocked() {
   const core::TimePoint now = context_.clock.now();
-  const core::TimePoint idleAt = lastHeard_ + context_.options.idleTimeout;
+  const core::TimePoint idleAt = lastHeard_ + context_.session.idleTimeout;
   const core::Duration untilIdle = std::max(core::Duration::zero(), idleAt - now);
-  pingTimer_ = context_.executor.postAfter(std::min(context_.options.pingInterval, untilIdle),
+  pingTimer_ = context_.executor.postAfter(std::min(context_.session.pingInterval, untilIdle),
                                            [weak = weak_from_this()] {
                                              if (auto self = weak.lock()) self->onPingTimer();
                                            });
@@ -220,7 +220,7 @@ void Session::onPingTimer() {
   Guard lock(*this);
   pingTimer_ = core::TimerId::kNone;
   if (state_ != State::kOpen) return;
-  if (context_.clock.now() - lastHeard_ >= context_.options.idleTimeout) {
+  if (context_.clock.now() - lastHeard_ >= context_.session.idleTimeout) {
     endLocked(CloseFrame{CloseCode::kGoingAway, kReasonIdle});
     return;
   }

@@ -121,9 +121,9 @@ void SimTransport::open(ConnectionId id) {
   if (bugs_.queueOffByOne) queueMax += 1;
   if (bugs_.earlyDrop && queueMax > 1) queueMax -= 1;
   options.queue.messagesMax = queueMax;
-  entry.context = std::make_unique<transport::SessionContext>(
-      transport::SessionContext{context_->broker, context_->clock, context_->executor, context_->metrics,
-                                context_->publisher, options});
+  // The transport's own context, but for this connection's queue size.
+  entry.context = std::make_unique<transport::TransportContext>(*context_);
+  entry.context->session = options;
   entry.session = transport::Session::create(*entry.context, entry.connection, entry.topic);
   entry.connection->attach(entry.session);
   ++serverOpen_;
@@ -269,10 +269,6 @@ LinkState SimTransport::linkState(ConnectionId id) const {
   const SimConnection* connection = find(id);
   return connection == nullptr ? LinkState{} : connection->state();
 }
-
-}  // namespace spread::plugins::sim
-
-namespace spread::plugins::sim {
 
 int SimTransport::openStream(const LinkOptions& link) {
   websocket::MemoryNetwork::LinkOptions options;

@@ -70,7 +70,7 @@ class SimTransport final : public transport::Transport, public SimControl {
   // Destroyed in reverse order: the session before the connection before the context the
   // session refers to.
   struct Entry {
-    std::unique_ptr<transport::SessionContext> context;
+    std::unique_ptr<transport::TransportContext> context;
     std::shared_ptr<SimConnection> connection;
     std::shared_ptr<transport::Session> session;
     std::size_t queueMessagesMax = 0;

@@ -16,18 +16,9 @@
 #include "spread/transport/publish_service.h"
 #include "spread/transport/session_options.h"
 #include "spread/transport/token_bucket.h"
+#include "spread/transport/transport.h"
 
 namespace spread::transport {
-
-/// What a session is built on. All references must outlive the session.
-struct SessionContext {
-  core::TopicRegistry& broker;
-  core::Clock& clock;
-  core::Executor& executor;
-  Metrics& metrics;
-  PublishService& publisher;
-  SessionOptions options;
-};
 
 /// The transport-agnostic life of one subscribed client: its bounded queue in the core,
 /// flow control toward its Connection, keepalive and idle timeout, client publishes, and
@@ -57,7 +48,9 @@ class Session : public std::enable_shared_from_this<Session> {
   /// Publishes from the client that may wait for room in a busy topic at once.
   static constexpr std::size_t kPublishesWaitingMax = 4;
 
-  static std::shared_ptr<Session> create(SessionContext& context, std::shared_ptr<Connection> connection,
+  /// `context`: what its transport was started with (the session reads its broker, clock,
+  /// executor, metrics, publisher and session options); it must outlive the session.
+  static std::shared_ptr<Session> create(TransportContext& context, std::shared_ptr<Connection> connection,
                                          std::string topic);
   ~Session();
 
@@ -89,7 +82,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<CloseCode> closeCode() const;
 
  private:
-  Session(SessionContext& context, std::shared_ptr<Connection> connection, std::string topic);
+  Session(TransportContext& context, std::shared_ptr<Connection> connection, std::string topic);
 
   // Holds mutex_; on release, pumps the session if a wakeup found the lock held and the
   // executor refused its task (see the wakeup in start()).
@@ -109,7 +102,7 @@ class Session : public std::enable_shared_from_this<Session> {
   /// returns false.
   bool admitPublishLocked();
 
-  SessionContext& context_;
+  TransportContext& context_;
   mutable std::mutex mutex_;
   const std::shared_ptr<Connection> connection_;
   const std::string topic_;

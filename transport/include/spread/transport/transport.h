@@ -23,7 +23,9 @@ class AbstractConfiguration;
 
 namespace spread::transport {
 
-/// Everything a transport is started with. References outlive the transport.
+/// Everything a transport is started with, and what each of its Sessions is built on (a
+/// transport may give a session a copy with other session options). References outlive the
+/// transport.
 struct TransportContext {
   core::TopicRegistry& broker;
   core::Clock& clock;
