@@ -285,12 +285,16 @@ void Checker::ended(ConnectionId id, const plugins::sim::ConnectionEnd& end) {
 }
 
 void Checker::link(ConnectionId id, const plugins::sim::LinkState& state) {
-  if (!state.known || state.ended || state.largestFrameBytes > state.windowBytes) return;
+  if (!state.known || state.ended) return;
   if (state.windowUsedBytes > state.windowBytes) {
     fail("queue-bound", id,
          "the receive window of " + conn(id) + " holds " + std::to_string(state.windowUsedBytes) +
              " bytes; it is " + std::to_string(state.windowBytes) + " bytes");
   }
+}
+
+void Checker::wireViolation(ConnectionId id, std::string_view problem) {
+  fail("wire", id, "the client of " + conn(id) + " read " + std::string(problem));
 }
 
 void Checker::shutdownBegan(core::TimePoint at, core::Duration grace) {

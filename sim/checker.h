@@ -49,6 +49,10 @@ struct Violation {
 ///                  and one whose queue refused a message is closed with 1008 "too slow to
 ///                  keep up" and nothing else (unless the shutdown deadline came first)
 ///  close-once      every connection ends exactly once, with a code and a reason
+///  wire            every frame a scripted client reads is one RFC 6455 allows a server to
+///                  send, in the form Spread promises (unmasked, unfragmented, shortest
+///                  length, UTF-8 text, a sendable close code), and each text frame carries
+///                  exactly what its session handed over next
 ///  shutdown-grace  shutdown completes within its grace period, with nothing left open
 ///  no-exception    no executor task lets an exception escape
 ///  no-refused-task the executor refuses no task or timer: the simulated network and the
@@ -82,6 +86,8 @@ class Checker {
                       core::TimePoint at = core::TimePoint{});
   void ended(ConnectionId id, const plugins::sim::ConnectionEnd& end);
   void link(ConnectionId id, const plugins::sim::LinkState& state);
+  /// The client of `id` read bytes that break `wire`; `problem` says how.
+  void wireViolation(ConnectionId id, std::string_view problem);
   void shutdownBegan(core::TimePoint at, core::Duration grace);
   void stopped(core::TimePoint at, std::uint64_t connectionsOpen);
   /// The executor's count of exceptions that escaped a task, after each task.

@@ -49,6 +49,14 @@ void SimulationRun::expect(const Event& event) {
         code = static_cast<int>(*latest->serverClose);
         reason = latest->serverCloseReason;
       }
+      // A session cut off before it could say goodbye: the close it owed (a stalled
+      // client's at the shutdown deadline).
+      if (latest != nullptr && !code && latest->subscriptionEnd && latest->end &&
+          latest->end->by == plugins::sim::ClosedBy::kServer && !latest->end->frameRead) {
+        const transport::CloseFrame owed = transport::closeFrameFor(*latest->subscriptionEnd);
+        code = static_cast<int>(owed.code);
+        reason = owed.reason;
+      }
       if (latest != nullptr && !code && latest->end) {
         code = static_cast<int>(latest->end->code);
         reason = latest->end->reason;
@@ -109,6 +117,7 @@ void SimulationRun::onSent(ConnectionId id, const core::MessagePtr& message) {
 
 void SimulationRun::onOpened(ConnectionId id) {
   opening_ = id;
+  if (id == 0) return;  // a byte-level client's session: no scripted connection to check
   ++stats_.connections;
   trace(line("open").add("conn", id));
 }
@@ -118,6 +127,11 @@ void SimulationRun::onRefused(ConnectionId id, int httpStatus) {
   trace(line("refused").add("conn", id).add("status", httpStatus));
   if (timeline_ != nullptr)
     timeline_->mark(id, clock_.now(), "refused", "refused " + std::to_string(httpStatus));
+}
+
+void SimulationRun::onWireViolation(ConnectionId id, std::string_view problem) {
+  checker_.wireViolation(id, problem);
+  trace(line("wire_violation").add("conn", id).add("problem", problem));
 }
 
 void SimulationRun::onRead(ConnectionId id, const core::MessagePtr& message) {
@@ -206,6 +220,7 @@ void SimulationRun::onOffered(std::uint64_t tag, const core::MessagePtr& message
 void SimulationRun::onEnded(std::uint64_t tag, core::CloseReason reason, std::uint64_t acceptedNow) {
   const auto id = static_cast<ConnectionId>(tag);
   checker_.queueEnded(id, reason, acceptedNow);
+  if (auto found = connections_.find(id); found != connections_.end()) found->second.subscriptionEnd = reason;
   trace(line("queue_end").add("conn", id).add("reason", core::toString(reason)));
 }
 

@@ -225,7 +225,7 @@ void SimulationRun::apply(const Event& event) {
           control_->connect(plugins::sim::ConnectRequest{event.client, event.topic, queue, client->link});
       if (!client->reading) control_->setReading(id, false);
       client->connections.push_back(id);
-      connections_[id] = ConnectionInfo{event.client, event.topic, event.line, false, std::nullopt, {}, std::nullopt};
+      connections_[id] = ConnectionInfo{event.client, event.topic, event.line, false, std::nullopt, {}, std::nullopt, std::nullopt};
       checker_.connected(id, event.topic, Checker::QueueBound{queue, scenario_.settings.queueBytes});
       trace(line("connect")
                 .add("conn", id)

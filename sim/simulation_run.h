@@ -40,6 +40,7 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
   void onOpened(ConnectionId id) override;
   void onStarted(ConnectionId) override { opening_ = 0; }
   void onRefused(ConnectionId id, int httpStatus) override;
+  void onWireViolation(ConnectionId id, std::string_view problem) override;
   void onSent(ConnectionId id, const core::MessagePtr& message) override;
   void onRead(ConnectionId id, const core::MessagePtr& message) override;
   void onTextRead(ConnectionId id, std::string_view text) override;
@@ -76,6 +77,9 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
     bool refused = false;
     std::optional<transport::CloseCode> serverClose;  // the code the server closed with
     std::string serverCloseReason;                    // and its reason
+    // How its subscription ended: the close its session owes the client, even if the link
+    // was cut (at the stop deadline) before the session could send it.
+    std::optional<core::CloseReason> subscriptionEnd;
     std::optional<plugins::sim::ConnectionEnd> end;
   };
 

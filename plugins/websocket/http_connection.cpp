@@ -26,7 +26,10 @@ std::shared_ptr<WebSocketConnection> makeWebSocket(ServingContext& context, Clie
   auto strand = std::make_shared<Strand>(context.transport.executor, context.tasks);
   auto connection = std::make_shared<WebSocketConnection>(std::move(socket), std::move(answer), std::move(early),
                                                           loop, std::move(strand), context);
-  connection->startSession(transport::Session::create(context.transport, connection, std::move(topic)));
+  transport::TransportContext& sessionContext =
+      context.observer != nullptr ? context.observer->sessionContext(connection->handle(), context.transport)
+                                  : context.transport;
+  connection->startSession(transport::Session::create(sessionContext, connection, std::move(topic)));
   return connection;
 }
 

@@ -7,6 +7,7 @@
 #include "admission/client_limits.h"
 #include "in_flight_counter.h"
 #include "io/loop.h"
+#include "serving_observer.h"
 #include "websocket_config.h"
 #include "spread/core/time.h"
 #include "spread/transport/transport.h"
@@ -39,6 +40,8 @@ struct ServingContext {
   InFlightCounter& liveConnections;
   InFlightCounter& tasks;  // strand tasks still to run on the executor
   const std::atomic<bool>& draining;
+  // Null but under a harness (the simulator): see ServingObserver.
+  ServingObserver* observer = nullptr;
 
   bool isDraining() const { return draining.load() || transport.publisher.draining(); }
 };

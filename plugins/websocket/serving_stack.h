@@ -40,6 +40,9 @@ class ServingStack {
   InFlightCounter& liveConnections() { return liveConnections_; }
   /// From now on, new subscriptions and publishes are answered 503.
   void beginDrain() { draining_.store(true); }
+  /// Reports every WebSocket's session to `observer` from now on; a harness's, never the
+  /// daemon's. REQUIRES: set before the first client connects.
+  void setObserver(ServingObserver* observer) { context_.observer = observer; }
 
  private:
   const WebSocketConfig config_;

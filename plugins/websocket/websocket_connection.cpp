@@ -29,6 +29,7 @@ WebSocketConnection::WebSocketConnection(ClientSocket socket, std::string handsh
                                          Loop& loop, std::shared_ptr<Strand> strand, ServingContext& context)
     : alive_(context.liveConnections),
       socket_(std::move(socket)),
+      acceptedHandle_(socket_.handle()),
       opening_(std::make_unique<Opening>(Opening{std::move(leftover), std::move(handshakeAnswer)})),
       loop_(loop),
       strand_(std::move(strand)),
@@ -52,20 +53,27 @@ void WebSocketConnection::startSession(std::shared_ptr<transport::Session> sessi
   // or writes a byte: a client that has read its 101 is subscribed. Posting the start to
   // the executor instead cost a hop between threads before every 101 (connecting 10,000
   // clients took 2.4 times as long).
+  if (context_.observer != nullptr) context_.observer->onSessionStarting(acceptedHandle_);
   session_->start();
+  if (context_.observer != nullptr) context_.observer->onSessionStarted(acceptedHandle_);
 }
 
 void WebSocketConnection::send(std::span<const core::MessagePtr> messages) {
+  if (context_.observer != nullptr) {
+    for (const core::MessagePtr& message : messages) context_.observer->onSent(acceptedHandle_, message);
+  }
   requestWrite(outbound_.pushMessages(messages));
 }
 
 void WebSocketConnection::sendText(std::string text) {
+  if (context_.observer != nullptr) context_.observer->onTextSent(acceptedHandle_, text);
   requestWrite(outbound_.pushFrame(Opcode::kText, std::move(text)));
 }
 
 void WebSocketConnection::ping() { requestWrite(outbound_.pushFrame(Opcode::kPing, {})); }
 
 void WebSocketConnection::close(CloseCode code, std::string_view reason) {
+  if (context_.observer != nullptr) context_.observer->onCloseRequested(acceptedHandle_, code, reason);
   // The close timeout runs from now, not from when the loop gets to the close.
   auto none = kNoCloseRequested;
   closeRequestedAt_.compare_exchange_strong(none, context_.transport.clock.now().time_since_epoch().count(),

@@ -99,6 +99,9 @@ class WebSocketConnection final : public transport::Connection,
 
   const InFlightCounter::Token alive_;  // first, so released after every other member
   ClientSocket socket_;  // settled on its client: peer() is what the address rate counts
+  // The handle it was accepted on, kept once the socket has closed: how a ServingObserver
+  // names the connection, even for a session's calls after the close.
+  const int acceptedHandle_;
   // Until the 101 is out: the client's bytes read past its upgrade request, and what it is
   // owed before any frame. Freed then, so an idle connection holds neither.
   struct Opening {

@@ -153,10 +153,17 @@ TEST_F(CheckerTest, QueueOverItsBoundBreaksQueueBound) {
 }
 
 TEST_F(CheckerTest, OverfullReceiveWindowBreaksQueueBound) {
-  checker_.link(kConn, plugins::sim::LinkState{true, false, 512, 512, 100, 0});
+  checker_.link(kConn, plugins::sim::LinkState{true, false, 512, 512});
   EXPECT_EQ(broken(), "none");
-  checker_.link(kConn, plugins::sim::LinkState{true, false, 600, 512, 100, 0});
+  checker_.link(kConn, plugins::sim::LinkState{true, false, 600, 512});
   EXPECT_EQ(broken(), "queue-bound");
+}
+
+TEST_F(CheckerTest, AWireViolationBreaksWire) {
+  publishAndQueue(1);
+  EXPECT_EQ(broken(), "none");
+  checker_.wireViolation(kConn, "a masked server frame (RFC 6455 5.1 forbids it)");
+  EXPECT_EQ(broken(), "wire");
 }
 
 TEST_F(CheckerTest, RefusalBelowTheBoundBreaksDropJustified) {

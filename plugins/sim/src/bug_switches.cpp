@@ -1,6 +1,6 @@
 #include <map>
 
-#include "sim_network.h"
+#include "client_world.h"
 
 namespace spread::plugins::sim {
 
@@ -18,7 +18,6 @@ const std::map<std::string, Switch, std::less<>>& switches() {
       {"window-ignored", &BugSwitches::windowIgnored},
       {"lost-close", &BugSwitches::lostClose},
       {"throw-in-task", &BugSwitches::throwInTask},
-      {"wrong-drop-code", &BugSwitches::wrongDropCode},
       {"reorder-publishes", &BugSwitches::reorderPublishes},
   };
   return all;

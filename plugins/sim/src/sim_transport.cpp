@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 #include <utility>
 #include <variant>
 
@@ -15,6 +16,8 @@ using transport::StopOutcome;
 namespace {
 constexpr const char* kCloseTimeoutKey = "closeTimeoutMs";
 constexpr int kCloseTimeoutMsDefault = 2000;
+// How often a stop looks whether the last WebSocket has closed.
+constexpr core::Duration kStopPollInterval = std::chrono::milliseconds(1);
 
 // The transport's keys, read once for checkConfig and start alike: the close timeout, or
 // a sentence naming the bad key.
@@ -37,12 +40,7 @@ std::variant<std::chrono::milliseconds, std::string> readCloseTimeout(const Poco
 }  // namespace
 
 SimTransport::~SimTransport() {
-  if (context_ != nullptr) {
-    context_->executor.cancel(stopTimer_);
-    context_->executor.cancel(streamsTimer_);
-  }
-  // Sessions first: each refers to its entry's context, and says goodbye to the broker.
-  for (auto& [id, entry] : entries_) entry.session.reset();
+  if (context_ != nullptr) context_->executor.cancel(stopTimer_);
 }
 
 std::optional<std::string> SimTransport::checkConfig(const Poco::Util::AbstractConfiguration& config,
@@ -56,231 +54,216 @@ transport::StartResult SimTransport::start(transport::TransportContext& context)
   auto closeTimeout = readCloseTimeout(context.config);
   if (auto* error = std::get_if<std::string>(&closeTimeout)) return transport::StartResult::failure(*error);
   context_ = &context;
-  network_.emplace(SimNetwork{context.clock, context.executor, context.metrics,
-                              context.session.sendWindowBytes, context.session.messageBytesMax,
-                              std::get<std::chrono::milliseconds>(closeTimeout), observer_, SplitMix(seed_), bugs_, {}});
   // The stack's keys as the daemon would set them: its defaults, with this run's close
-  // timeout (at least the 1 ms the daemon accepts; scripted connections may have 0), and
-  // room for every simulated client (they all come from one address).
-  streamConfig_->setInt(
+  // timeout (at least the 1 ms the daemon accepts), and room for every simulated client
+  // (a burst's POSTs are each a connection) and their publishes, all from one address.
+  serverConfig_->setInt(
       "closeTimeoutMs",
       std::max(1, static_cast<int>(std::get<std::chrono::milliseconds>(closeTimeout).count())));
-  streamConfig_->setString("connectionsPerAddressMax", "1000000");
-  streamContext_ = std::make_unique<transport::TransportContext>(
+  serverConfig_->setString("connectionsPerAddressMax", "1000000");
+  serverConfig_->setString("addressPublishesPerSecond", "0");
+  serverConfig_->setString("connectionsMax", "10000000");
+  serverContext_ = std::make_unique<transport::TransportContext>(
       transport::TransportContext{context.broker, context.clock, context.executor, context.metrics, context.publisher,
-                                  context.session, *streamConfig_, context.logger});
-  streamNetwork_ = std::make_unique<websocket::MemoryNetwork>(context.executor);
+                                  context.session, *serverConfig_, context.logger});
+  network_ = std::make_unique<websocket::MemoryNetwork>(context.clock, context.executor);
+  network_->seedJitter(seed_);
+  if (bugs_.windowIgnored) network_->ignoreReceiveWindows();
+  world_.emplace(ClientWorld{context.clock, context.executor, *network_, observer_, SplitMix(seed_), bugs_, nullptr});
   try {
-    streamServer_ = std::make_unique<websocket::MemoryServer>(*streamContext_, *streamNetwork_);
+    server_ = std::make_unique<websocket::MemoryServer>(*serverContext_, *network_);
   } catch (const std::invalid_argument& error) {
-    return transport::StartResult::failure(std::string("the byte-level clients' server: ") + error.what());
+    return transport::StartResult::failure(std::string("the simulated clients' server: ") + error.what());
   }
+  server_->stack().setObserver(this);
   return transport::StartResult::success();
 }
 
 void SimTransport::setObserver(SimObserver* observer) {
   observer_ = observer;
-  if (network_) network_->observer = observer;
+  if (world_) world_->observer = observer;
 }
 
 void SimTransport::setSeed(std::uint64_t seed) {
   seed_ = seed;
-  if (network_) network_->random = SplitMix(seed);
+  if (world_) world_->random = SplitMix(seed);
+  if (network_) network_->seedJitter(seed);
 }
 
 bool SimTransport::injectBug(std::string_view name) {
   if (!bugs_.enable(name)) return false;
-  if (network_) network_->bugs = bugs_;
+  if (world_) world_->bugs = bugs_;
+  if (network_ && bugs_.windowIgnored) network_->ignoreReceiveWindows();
   return true;
+}
+
+websocket::MemoryNetwork::LinkOptions SimTransport::linkFor(const LinkOptions& link) const {
+  websocket::MemoryNetwork::LinkOptions options;
+  options.latency = link.latency;
+  options.jitter = link.jitter;
+  options.clientReceiveBytes = link.windowBytes;
+  return options;
 }
 
 ConnectionId SimTransport::connect(ConnectRequest request) {
   const ConnectionId id = nextId_++;
-  Entry& entry = entries_[id];
-  entry.connection = std::make_shared<SimConnection>(id, request.link, *network_,
-                                                     [this](ConnectionId done) { serverDone(done); });
-  entry.topic = std::move(request.topic);
+  const int handle = network_->connect(linkFor(request.link));
+  Scripted& entry = scripted_[id];
+  entry.client = std::make_shared<ScriptedWebSocket>(id, handle, request.link, *world_);
   entry.queueMessagesMax = request.queueMessagesMax;
-  (void)context_->executor.postAfter(request.link.latency, [weak = std::weak_ptr(self_), id] {
-    if (auto self = weak.lock()) (*self)->open(id);
-  });
+  scriptedByHandle_.emplace(handle, id);
+  entry.client->open(request.topic);
   return id;
 }
 
-void SimTransport::open(ConnectionId id) {
-  Entry& entry = entries_.at(id);
-  if (entry.connection->serverDone()) return;
-  if (draining_ || stopping_) {
-    if (observer_ != nullptr) observer_->onRefused(id, 503);
-    context_->metrics.rejected(transport::Rejection::kDraining);
-    entry.connection->refuse(503);
-    return;
-  }
-  transport::SessionOptions options = context_->session;
-  std::size_t queueMax = entry.queueMessagesMax;
+ScriptedWebSocket* SimTransport::find(ConnectionId id) const {
+  auto found = scripted_.find(id);
+  return found == scripted_.end() ? nullptr : found->second.client.get();
+}
+
+SimTransport::Scripted* SimTransport::scriptedAt(int handle) {
+  auto found = scriptedByHandle_.find(handle);
+  return found == scriptedByHandle_.end() ? nullptr : &scripted_.at(found->second);
+}
+
+transport::TransportContext& SimTransport::sessionContext(int handle, transport::TransportContext& shared) {
+  Scripted* entry = scriptedAt(handle);
+  if (entry == nullptr) return shared;
+  std::size_t queueMax = entry->queueMessagesMax;
   if (bugs_.queueOffByOne) queueMax += 1;
   if (bugs_.earlyDrop && queueMax > 1) queueMax -= 1;
-  options.queue.messagesMax = queueMax;
-  // The transport's own context, but for this connection's queue size.
-  entry.context = std::make_unique<transport::TransportContext>(*context_);
-  entry.context->session = options;
-  entry.session = transport::Session::create(*entry.context, entry.connection, entry.topic);
-  entry.connection->attach(entry.session);
-  ++serverOpen_;
-  context_->metrics.connectionOpened();
-  if (observer_ != nullptr) observer_->onOpened(id);
-  entry.session->start();
-  if (observer_ != nullptr) observer_->onStarted(id);
+  entry->sessionContext = std::make_unique<transport::TransportContext>(shared);
+  entry->sessionContext->session.queue.messagesMax = queueMax;
+  return *entry->sessionContext;
 }
 
-std::size_t SimTransport::streamsOpen() const {
-  return streamServer_ ? streamServer_->stack().connectionsOpen().count() : 0;
+void SimTransport::onSessionStarting(int handle) {
+  if (observer_ == nullptr) return;
+  auto found = scriptedByHandle_.find(handle);
+  observer_->onOpened(found == scriptedByHandle_.end() ? 0 : found->second);
 }
 
-void SimTransport::watchStreamsClose() {
-  streamsTimer_ = context_->executor.postAfter(std::chrono::milliseconds(1), [weak = std::weak_ptr(self_)] {
-    auto self = weak.lock();
-    if (!self) return;
-    SimTransport& transport = **self;
-    transport.streamsTimer_ = core::TimerId::kNone;
-    if (!transport.stopDone_ || transport.forcing_) return;
-    if (transport.streamsOpen() > 0) return transport.watchStreamsClose();
-    if (transport.serverOpen_ == 0) {
-      transport.context_->executor.cancel(transport.stopTimer_);
-      transport.finishStop(StopOutcome::kCompleted);
-    }
-  });
+void SimTransport::onSessionStarted(int handle) {
+  auto found = scriptedByHandle_.find(handle);
+  if (observer_ != nullptr && found != scriptedByHandle_.end()) observer_->onStarted(found->second);
 }
 
-void SimTransport::serverDone(ConnectionId id) {
-  // Only connections whose upgrade reached the server were counted as open.
-  if (!entries_.at(id).session) return;
-  --serverOpen_;
-  context_->metrics.connectionClosed();
-  if (stopping_ && !forcing_ && serverOpen_ == 0 && streamsOpen() == 0) {
-    context_->executor.cancel(stopTimer_);
-    finishStop(StopOutcome::kCompleted);
-  }
+void SimTransport::onSent(int handle, const core::MessagePtr& message) {
+  Scripted* entry = scriptedAt(handle);
+  if (entry == nullptr) return;
+  if (observer_ != nullptr) observer_->onSent(scriptedByHandle_.at(handle), message);
+  entry->client->serverSent(message);
 }
 
-void SimTransport::stop(core::Duration deadline, transport::StopCallback done) {
-  if (stopping_ || context_ == nullptr) {
-    done(StopOutcome::kCompleted);
-    return;
-  }
-  stopping_ = true;
-  draining_ = true;
-  streamServer_->beginDrain();
-  stopDone_ = std::move(done);
-  if (serverOpen_ == 0 && streamsOpen() == 0) {
-    finishStop(StopOutcome::kCompleted);
-    return;
-  }
-  if (streamsOpen() > 0) watchStreamsClose();
-  if (bugs_.slowStop) deadline += std::chrono::seconds(1);
-  stopTimer_ = context_->executor.postAfter(deadline, [weak = std::weak_ptr(self_)] {
-    if (auto self = weak.lock()) (*self)->forceStop();
-  });
+void SimTransport::onTextSent(int handle, std::string_view text) {
+  if (Scripted* entry = scriptedAt(handle)) entry->client->serverSentText(text);
 }
 
-void SimTransport::forceStop() {
-  stopTimer_ = core::TimerId::kNone;
-  forcing_ = true;
-  for (auto& [id, entry] : entries_) {
-    // An upgrade still on its way is refused when it arrives: the transport is stopping.
-    if (!entry.session || entry.connection->serverDone()) continue;
-    if (entry.session)
-      entry.session->closeWith(transport::CloseCode::kGoingAway, transport::kReasonShuttingDown);
-    entry.connection->abort();
-  }
-  forcing_ = false;
-  finishStop(StopOutcome::kDeadlineExceeded);
-}
-
-void SimTransport::finishStop(StopOutcome outcome) {
-  if (!stopDone_) return;
-  // As the epoll transport's loops do when they stop: whatever the byte-level clients
-  // still hold (kept-alive HTTP connections, WebSockets past the deadline) is closed.
-  context_->executor.cancel(streamsTimer_);
-  streamsTimer_ = core::TimerId::kNone;
-  streamServer_->closeAll();
-  transport::StopCallback done = std::move(stopDone_);
-  stopDone_ = nullptr;
-  done(outcome);
-}
-
-transport::TransportStats SimTransport::stats() const {
-  transport::TransportStats stats;
-  stats.connectionsOpen = serverOpen_ + streamsOpen();
-  for (const auto& [id, entry] : entries_) {
-    if (entry.session && entry.session->state() == transport::Session::State::kOpen) ++stats.sessionsOpen;
-  }
-  return stats;
-}
-
-SimConnection* SimTransport::find(ConnectionId id) const {
-  auto found = entries_.find(id);
-  return found == entries_.end() ? nullptr : found->second.connection.get();
+void SimTransport::onCloseRequested(int handle, transport::CloseCode code, std::string_view reason) {
+  Scripted* entry = scriptedAt(handle);
+  if (entry == nullptr) return;
+  if (observer_ != nullptr) observer_->onCloseRequested(scriptedByHandle_.at(handle), code, reason);
+  entry->client->serverCloseRequested(code, reason);
 }
 
 void SimTransport::sendText(ConnectionId id, std::string text) {
-  if (SimConnection* connection = find(id)) connection->clientSendText(std::move(text));
+  if (ScriptedWebSocket* client = find(id)) client->sendText(text);
 }
 
 std::uint64_t SimTransport::post(std::string topic, std::string body, core::Duration latency) {
   const std::uint64_t requestId = nextRequestId_++;
   if (bugs_.reorderPublishes && requestId % 2 == 1) latency += std::chrono::milliseconds(1);
-  (void)context_->executor.postAfter(latency, [weak = std::weak_ptr(self_), requestId, topic = std::move(topic),
-                                         body = std::move(body)] {
-    auto self = weak.lock();
-    if (!self) return;
-    SimTransport& transport = **self;
-    transport.context_->publisher.publish(topic, body, [weak, requestId](transport::PublishResult result) {
-      if (auto alive = weak.lock(); alive && (*alive)->observer_ != nullptr) {
-        (*alive)->observer_->onPublishAnswered(requestId, result);
-      }
-    });
-  });
+  websocket::MemoryNetwork::LinkOptions link;
+  link.latency = latency;
+  auto publish = std::make_shared<ScriptedPublish>(requestId, network_->connect(link), *world_,
+                                                   [this](std::uint64_t done) { publishes_.erase(done); });
+  publish->send(topic, body);
+  publishes_.emplace(requestId, std::move(publish));
   return requestId;
 }
 
 void SimTransport::setReading(ConnectionId id, bool reading) {
-  if (SimConnection* connection = find(id)) connection->setReading(reading);
+  if (ScriptedWebSocket* client = find(id)) client->setReading(reading);
 }
 
 void SimTransport::setReadInterval(ConnectionId id, core::Duration interval) {
-  if (SimConnection* connection = find(id)) connection->setReadInterval(interval);
+  if (ScriptedWebSocket* client = find(id)) client->setReadInterval(interval);
 }
 
 void SimTransport::leave(ConnectionId id) {
-  if (SimConnection* connection = find(id)) connection->leave();
+  if (ScriptedWebSocket* client = find(id)) client->leave();
 }
 
 void SimTransport::cut(ConnectionId id) {
-  if (SimConnection* connection = find(id)) connection->cut();
+  if (ScriptedWebSocket* client = find(id)) client->cut();
+}
+
+int SimTransport::openStream(const LinkOptions& link) { return network_->connect(linkFor(link)); }
+
+void SimTransport::streamSend(int stream, std::string bytes) { network_->clientSend(stream, std::move(bytes)); }
+
+std::string SimTransport::streamTake(int stream) { return network_->clientTake(stream); }
+
+bool SimTransport::streamEnded(int stream) const { return network_->clientSawEnd(stream); }
+
+LinkState SimTransport::linkState(ConnectionId id) const {
+  const ScriptedWebSocket* client = find(id);
+  return client == nullptr ? LinkState{} : client->state();
 }
 
 void SimTransport::takeGrownLinks(std::vector<ConnectionId>& out) {
   out.clear();
-  if (network_) out.swap(network_->linksGrown);
+  if (!network_) return;
+  network_->takeWrittenTo(writtenTo_);
+  for (int handle : writtenTo_) {
+    if (auto found = scriptedByHandle_.find(handle); found != scriptedByHandle_.end()) out.push_back(found->second);
+  }
 }
 
-LinkState SimTransport::linkState(ConnectionId id) const {
-  const SimConnection* connection = find(id);
-  return connection == nullptr ? LinkState{} : connection->state();
+void SimTransport::stop(core::Duration deadline, transport::StopCallback done) {
+  if (stopDone_ || context_ == nullptr) {
+    done(StopOutcome::kCompleted);
+    return;
+  }
+  server_->beginDrain();
+  stopDone_ = std::move(done);
+  if (bugs_.slowStop) deadline += std::chrono::seconds(1);
+  stopDeadline_ = context_->clock.now() + deadline;
+  watchStop();
 }
 
-int SimTransport::openStream(const LinkOptions& link) {
-  websocket::MemoryNetwork::LinkOptions options;
-  options.latency = link.latency;
-  options.clientReceiveBytes = link.windowBytes;
-  return streamNetwork_->connect(options);
+void SimTransport::watchStop() {
+  if (server_->stack().connectionsOpen().count() == 0) return finishStop(StopOutcome::kCompleted);
+  const core::TimePoint now = context_->clock.now();
+  if (now >= stopDeadline_) {
+    // As the epoll transport does at its deadline: whatever is still open is closed.
+    server_->closeAll();
+    return finishStop(StopOutcome::kDeadlineExceeded);
+  }
+  stopTimer_ = context_->executor.postAfter(std::min(kStopPollInterval, stopDeadline_ - now),
+                                            [weak = std::weak_ptr(self_)] {
+                                              if (auto self = weak.lock()) {
+                                                (*self)->stopTimer_ = core::TimerId::kNone;
+                                                (*self)->watchStop();
+                                              }
+                                            });
 }
 
-void SimTransport::streamSend(int stream, std::string bytes) { streamNetwork_->clientSend(stream, std::move(bytes)); }
+void SimTransport::finishStop(StopOutcome outcome) {
+  // As the epoll transport's loops do when they stop: what is left (kept-alive HTTP
+  // connections) is closed.
+  server_->closeAll();
+  transport::StopCallback done = std::move(stopDone_);
+  stopDone_ = [](StopOutcome) {};  // stopped: a second stop() completes at once
+  done(outcome);
+}
 
-std::string SimTransport::streamTake(int stream) { return streamNetwork_->clientTake(stream); }
-
-bool SimTransport::streamEnded(int stream) const { return streamNetwork_->clientSawEnd(stream); }
+transport::TransportStats SimTransport::stats() const {
+  transport::TransportStats stats;
+  if (!server_) return stats;
+  stats.connectionsOpen = server_->stack().connectionsOpen().count();
+  stats.sessionsOpen = stats.connectionsOpen;
+  return stats;
+}
 
 }  // namespace spread::plugins::sim

@@ -7,29 +7,33 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
+#include "client_world.h"
 #include "io/memory_network.h"
 #include "memory_server.h"
-#include "sim_connection.h"
+#include "scripted_publish.h"
+#include "scripted_websocket.h"
+#include "serving_observer.h"
 #include "spread/plugins/sim/sim_control.h"
-#include "spread/transport/session.h"
 #include "spread/transport/transport.h"
 
 namespace spread::plugins::sim {
 
-/// The simulated transport: in-memory connections driving the same transport::Session
-/// the WebSocket plugin drives, on the executor and clock of its TransportContext. It
-/// serves nothing on a network; SimControl is how the simulator plays the clients.
+/// The simulated transport: the WebSocket transport's own protocol stack (a
+/// websocket::MemoryServer: HTTP parser, routes, frame codec, queues and timeouts) on the
+/// in-memory network and the run's virtual time, with the run's broker, publisher, clock
+/// and executor, and the simulator's clients on the other end of the network. Every client
+/// speaks bytes: scripted ones (connect, post) through ScriptedWebSocket and
+/// ScriptedPublish, byte-level ones (openStream) as the harness writes them.
 ///
-/// Byte-level clients (openStream) reach the WebSocket transport's own protocol stack, a
-/// websocket::MemoryServer on the in-memory network, sharing this transport's broker,
-/// publisher, clock and executor: there every byte goes through the real HTTP parser,
-/// routes, frame codec, queues and timeouts. The scripted connections still run on
-/// SimConnection, the simplified copy of the WebSocket connection this stack will replace.
+/// It watches the stack as a ServingObserver, to tell the harness what each session of a
+/// scripted client did (subscribed, handed over, asked to close) and to give each its own
+/// queue size.
 ///
 /// Config keys (after the daemon strips "transport.sim."): closeTimeoutMs (default 2000),
-/// how long a closed connection waits for its client to read the close frame.
-class SimTransport final : public transport::Transport, public SimControl {
+/// how long a closed connection waits for its client to read the close frame (at least 1).
+class SimTransport final : public transport::Transport, public SimControl, private websocket::ServingObserver {
  public:
   SimTransport() = default;
   ~SimTransport() override;
@@ -40,10 +44,7 @@ class SimTransport final : public transport::Transport, public SimControl {
   std::optional<std::string> checkConfig(const Poco::Util::AbstractConfiguration& config,
                                          const transport::SessionOptions& session) const override;
   transport::StartResult start(transport::TransportContext& context) override;
-  void beginDrain() override {
-    draining_ = true;
-    if (streamServer_) streamServer_->beginDrain();
-  }
+  void beginDrain() override { server_->beginDrain(); }
   void stop(core::Duration deadline, transport::StopCallback done) override;
   transport::TransportStats stats() const override;
 
@@ -67,50 +68,54 @@ class SimTransport final : public transport::Transport, public SimControl {
   const std::type_info& controlTypeSeenByPlugin() const override { return typeid(SimControl); }
 
  private:
-  // Destroyed in reverse order: the session before the connection before the context the
-  // session refers to.
-  struct Entry {
-    std::unique_ptr<transport::TransportContext> context;
-    std::shared_ptr<SimConnection> connection;
-    std::shared_ptr<transport::Session> session;
+  // websocket::ServingObserver: the stack's reports, by network handle.
+  transport::TransportContext& sessionContext(int handle, transport::TransportContext& shared) override;
+  void onSessionStarting(int handle) override;
+  void onSessionStarted(int handle) override;
+  void onSent(int handle, const core::MessagePtr& message) override;
+  void onTextSent(int handle, std::string_view text) override;
+  void onCloseRequested(int handle, transport::CloseCode code, std::string_view reason) override;
+
+  struct Scripted {
+    std::shared_ptr<ScriptedWebSocket> client;
     std::size_t queueMessagesMax = 0;
-    std::string topic;
+    // The session's own context (for its queue size), made when its upgrade arrives;
+    // kept until the transport goes, since the session may outlive its connection.
+    std::unique_ptr<transport::TransportContext> sessionContext;
   };
 
-  void open(ConnectionId id);
-  void serverDone(ConnectionId id);
-  void forceStop();
+  ScriptedWebSocket* find(ConnectionId id) const;
+  Scripted* scriptedAt(int handle);
+  websocket::MemoryNetwork::LinkOptions linkFor(const LinkOptions& link) const;
+  /// While stopping: looks again every millisecond of virtual time until the last
+  /// WebSocket has closed (the stack has no callback for it), or the deadline.
+  void watchStop();
   void finishStop(transport::StopOutcome outcome);
-  /// WebSocket connections of the byte-level clients still open.
-  std::size_t streamsOpen() const;
-  /// While stopping with streams open: looks again every millisecond of virtual time
-  /// until the last one has closed (the stack has no callback for it).
-  void watchStreamsClose();
-  SimConnection* find(ConnectionId id) const;
 
   transport::TransportContext* context_ = nullptr;
-  std::optional<SimNetwork> network_;
   SimObserver* observer_ = nullptr;
   std::uint64_t seed_ = 1;
   BugSwitches bugs_;
+  core::Duration closeTimeout_{};
   // Tasks hold a weak reference to this token, so a task outliving the transport is a no-op.
   std::shared_ptr<SimTransport*> self_ = std::make_shared<SimTransport*>(this);
 
-  std::map<ConnectionId, Entry> entries_;  // ordered, so a forced stop closes in id order
+  // Destroyed in reverse order: the server (closing its connections) first, then the
+  // clients and the sessions' contexts, and the network they all used last.
+  std::unique_ptr<websocket::MemoryNetwork> network_;
+  std::optional<ClientWorld> world_;
+  Poco::AutoPtr<Poco::Util::MapConfiguration> serverConfig_{new Poco::Util::MapConfiguration};
+  std::unique_ptr<transport::TransportContext> serverContext_;
+  std::map<ConnectionId, Scripted> scripted_;  // ordered, so every walk goes in id order
+  std::unordered_map<int, ConnectionId> scriptedByHandle_;
+  std::map<std::uint64_t, std::shared_ptr<ScriptedPublish>> publishes_;
+  std::unique_ptr<websocket::MemoryServer> server_;
 
-  // The byte-level clients' server: the WebSocket transport's stack, made at start.
-  Poco::AutoPtr<Poco::Util::MapConfiguration> streamConfig_{new Poco::Util::MapConfiguration};
-  std::unique_ptr<transport::TransportContext> streamContext_;
-  std::unique_ptr<websocket::MemoryNetwork> streamNetwork_;
-  std::unique_ptr<websocket::MemoryServer> streamServer_;
-  core::TimerId streamsTimer_ = core::TimerId::kNone;
   ConnectionId nextId_ = 1;
   std::uint64_t nextRequestId_ = 1;
-  std::size_t serverOpen_ = 0;
-  bool draining_ = false;
-  bool stopping_ = false;
-  bool forcing_ = false;
+  std::vector<int> writtenTo_;
   transport::StopCallback stopDone_;
+  core::TimePoint stopDeadline_{};
   core::TimerId stopTimer_ = core::TimerId::kNone;
 };
 

@@ -1,6 +1,7 @@
 #include "io/memory_network.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 
@@ -52,7 +53,23 @@ bool MemoryNetwork::readable(int handle) const {
 bool MemoryNetwork::writable(int handle) const {
   const Link* link = find(handle);
   if (link == nullptr || link->reset || link->serverClosed) return true;  // a write fails at once
-  return link->towardClient + link->clientInbox.size() < link->options.clientReceiveBytes;
+  return windowsIgnored_ || link->towardClient + link->clientUnread() < link->options.clientReceiveBytes;
+}
+
+core::Duration MemoryNetwork::towardClientDelay(Link& link) {
+  core::Duration delay = link.options.latency;
+  if (link.options.jitter > core::Duration::zero()) {
+    // SplitMix64: small, and the same seed draws the same delays on every platform.
+    std::uint64_t z = (jitterState_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    delay += core::Duration(static_cast<core::Duration::rep>(
+        z % (static_cast<std::uint64_t>(link.options.jitter.count()) + 1)));
+  }
+  const core::TimePoint now = clock_.now();
+  link.lastArrival = std::max(link.lastArrival, now + delay);
+  return link.lastArrival - now;
 }
 
 IoResult MemoryNetwork::read(int handle, std::span<char> into) {
@@ -73,8 +90,9 @@ IoResult MemoryNetwork::write(int handle, std::span<const iovec> parts) {
   if (link == nullptr || link->reset || link->serverClosed || link->serverEndSent) {
     return {IoResult::Status::kFailed, 0};
   }
-  const std::size_t held = link->towardClient + link->clientInbox.size();
+  const std::size_t held = link->towardClient + link->clientUnread();
   std::size_t room = held < link->options.clientReceiveBytes ? link->options.clientReceiveBytes - held : 0;
+  if (windowsIgnored_) room = SIZE_MAX;
   if (room == 0) {
     link->serverBlocked = true;
     return {IoResult::Status::kWouldBlock, 0};
@@ -88,7 +106,8 @@ IoResult MemoryNetwork::write(int handle, std::span<const iovec> parts) {
   }
   link->towardClient += bytes.size();
   const std::size_t written = bytes.size();
-  after(link->options.latency, [this, handle, bytes = std::move(bytes)]() mutable {
+  if (writtenTo_.empty() || writtenTo_.back() != handle) writtenTo_.push_back(handle);
+  after(towardClientDelay(*link), [this, handle, bytes = std::move(bytes)]() mutable {
     deliverToClient(handle, std::move(bytes), false);
   });
   return {IoResult::Status::kDone, written};
@@ -98,7 +117,7 @@ void MemoryNetwork::shutdownWrite(int handle) {
   Link* link = find(handle);
   if (link == nullptr || link->serverEndSent) return;
   link->serverEndSent = true;
-  after(link->options.latency, [this, handle] { deliverToClient(handle, {}, true); });
+  after(towardClientDelay(*link), [this, handle] { deliverToClient(handle, {}, true); });
 }
 
 void MemoryNetwork::close(int handle) {
@@ -111,8 +130,9 @@ void MemoryNetwork::close(int handle) {
   link->serverInbox.clear();
   if (!link->serverEndSent) {
     link->serverEndSent = true;
-    after(link->options.latency, [this, handle] { deliverToClient(handle, {}, true); });
+    after(towardClientDelay(*link), [this, handle] { deliverToClient(handle, {}, true); });
   }
+  forgetIfDone(handle, *link);
 }
 
 void MemoryNetwork::clientSend(int handle, std::string bytes) {
@@ -168,20 +188,82 @@ void MemoryNetwork::deliverToClient(int handle, std::string bytes, bool end) {
   if (link == nullptr) return;
   link->towardClient -= bytes.size();
   if (link->reset) return;
-  link->clientInbox += bytes;
+  if (link->clientUnread() == 0) {
+    link->clientInbox = std::move(bytes);  // the usual case, a reader that keeps up: no copy
+    link->clientTaken = 0;
+  } else {
+    link->clientInbox += bytes;
+  }
   if (end) link->serverEndArrived = true;
+  // Copied first: the client may release the link, and so this function, as it reads.
+  if (link->clientArrived) {
+    std::function<void()> arrived = link->clientArrived;
+    arrived();
+  }
 }
 
 std::string MemoryNetwork::clientTake(int handle) {
   Link* link = find(handle);
   if (link == nullptr) return {};
-  std::string taken = std::exchange(link->clientInbox, {});
+  std::string taken = std::exchange(link->clientInbox, {}).substr(std::exchange(link->clientTaken, 0));
   if (link->serverBlocked && !taken.empty()) {
     link->serverBlocked = false;
     notify(*link);
   }
   if (link->serverClosed && link->serverEndArrived) links_.erase(handle);  // both sides are done
   return taken;
+}
+
+void MemoryNetwork::clientWatch(int handle, std::function<void()> arrived) {
+  if (Link* link = find(handle)) link->clientArrived = std::move(arrived);
+}
+
+std::string_view MemoryNetwork::clientPeek(int handle) const {
+  const Link* link = find(handle);
+  return link == nullptr ? std::string_view() : std::string_view(link->clientInbox).substr(link->clientTaken);
+}
+
+void MemoryNetwork::clientConsume(int handle, std::size_t bytes) {
+  Link* link = find(handle);
+  if (link == nullptr || bytes == 0) return;
+  link->clientTaken += bytes;
+  // Dropping the taken front costs a copy of what is left: done once it is all taken, or
+  // once the taken part is the larger, so a reader taking frame by frame copies little.
+  if (link->clientTaken == link->clientInbox.size()) {
+    link->clientInbox.clear();
+    link->clientTaken = 0;
+  } else if (link->clientTaken > link->clientUnread()) {
+    link->clientInbox.erase(0, link->clientTaken);
+    link->clientTaken = 0;
+  }
+  if (link->serverBlocked) {
+    link->serverBlocked = false;
+    notify(*link);
+  }
+}
+
+void MemoryNetwork::clientRelease(int handle) {
+  Link* link = find(handle);
+  if (link == nullptr) return;
+  link->clientReleased = true;
+  link->clientArrived = nullptr;
+  forgetIfDone(handle, *link);
+}
+
+void MemoryNetwork::forgetIfDone(int handle, const Link& link) {
+  // Bytes still on their way in either direction find no link, and are dropped as a closed
+  // socket's would be.
+  if (link.clientReleased && link.serverClosed) links_.erase(handle);
+}
+
+std::size_t MemoryNetwork::clientHeldBytes(int handle) const {
+  const Link* link = find(handle);
+  return link == nullptr ? 0 : link->towardClient + link->clientUnread();
+}
+
+void MemoryNetwork::takeWrittenTo(std::vector<int>& out) {
+  out.clear();
+  out.swap(writtenTo_);
 }
 
 bool MemoryNetwork::clientSawEnd(int handle) const {

@@ -1,9 +1,12 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "io/network.h"
 #include "spread/core/clock.h"
@@ -28,11 +31,14 @@ class MemoryNetwork final : public Network {
     std::size_t clientReceiveBytes = 256 * 1024;         // the client's receive window
     std::size_t serverReceiveBytes = 256 * 1024;         // the server's receive buffer
     std::string peerAddress = "127.0.0.1";               // where the server sees it come from
+    // Extra delay of each server write, drawn from [0, jitter]; bytes still arrive in order,
+    // as on one TCP stream.
+    core::Duration jitter = core::Duration::zero();
   };
   /// The server's side of a new connection: take `handle`, which reads and writes here.
   using Accept = std::function<void(int handle, const std::string& peerAddress)>;
 
-  explicit MemoryNetwork(core::Executor& executor) : executor_(executor) {}
+  MemoryNetwork(core::Clock& clock, core::Executor& executor) : clock_(clock), executor_(executor) {}
 
   /// Where connections go once their opening reaches the server.
   void listen(Accept accept) { accept_ = std::move(accept); }
@@ -70,6 +76,29 @@ class MemoryNetwork final : public Network {
   /// The server has closed its side (it released the handle).
   bool serverClosed(int handle) const;
 
+  /// Calls `arrived` whenever bytes or the server's end reach the client (a simulated
+  /// client's "readable"). Null stops the calls.
+  void clientWatch(int handle, std::function<void()> arrived);
+  /// What has arrived for the client and it has not taken yet, without taking it.
+  std::string_view clientPeek(int handle) const;
+  /// Takes the first `bytes` of clientPeek(), opening the client's window by as much: a
+  /// client that reads one frame at a time takes one frame at a time.
+  void clientConsume(int handle, std::size_t bytes);
+  /// The client is done with the connection (after its close or its reset): the link is
+  /// forgotten once the server has closed its side too.
+  void clientRelease(int handle);
+  /// Bytes the server has written that the client has not taken: in flight plus unread.
+  std::size_t clientHeldBytes(int handle) const;
+
+  /// Seeds the jitter's random draws; the same seed gives the same delays.
+  void seedJitter(std::uint64_t seed) { jitterState_ = seed; }
+  /// Moves into `out` (cleared first) every handle the server wrote to since the last call:
+  /// the only links whose client's window can have filled further.
+  void takeWrittenTo(std::vector<int>& out);
+  /// A deliberate bug, for proving a harness's checks: from now on the server's writes
+  /// ignore the client's receive window.
+  void ignoreReceiveWindows() { windowsIgnored_ = true; }
+
   std::size_t connections() const { return links_.size(); }
 
  private:
@@ -85,11 +114,16 @@ class MemoryNetwork final : public Network {
     bool reset = false;
     // Server to client.
     std::size_t towardClient = 0;  // in flight
-    std::string clientInbox;       // arrived, not yet taken by the client
+    std::string clientInbox;       // arrived; from clientTaken on, not yet taken by the client
+    std::size_t clientTaken = 0;   // taken off the front, dropped when it is worth the copy
+    std::size_t clientUnread() const { return clientInbox.size() - clientTaken; }
     bool serverEndSent = false;
     bool serverEndArrived = false;
     bool serverClosed = false;
     bool serverBlocked = false;  // a write found the window full: say when it opens
+    core::TimePoint lastArrival{};  // of the latest server write, which the next never overtakes
+    std::function<void()> clientArrived;
+    bool clientReleased = false;
   };
 
   Link* find(int handle);
@@ -100,11 +134,20 @@ class MemoryNetwork final : public Network {
   void deliverToServer(int handle, std::string bytes, bool end);
   void deliverToClient(int handle, std::string bytes, bool end);
   void after(core::Duration delay, core::Task task);
+  /// When a server write (or end) sent now reaches the client: one latency plus jitter,
+  /// never before what was sent earlier.
+  core::Duration towardClientDelay(Link& link);
+  /// Forgets the link once both sides are done with it.
+  void forgetIfDone(int handle, const Link& link);
 
+  core::Clock& clock_;
   core::Executor& executor_;
   Accept accept_;
   std::map<int, Link> links_;
   int nextHandle_ = 1;
+  std::uint64_t jitterState_ = 1;
+  std::vector<int> writtenTo_;
+  bool windowsIgnored_ = false;
 };
 
 }  // namespace spread::plugins::websocket

@@ -57,20 +57,38 @@ void VirtualLoop::adopt(std::shared_ptr<LoopConnection> connection) {
 
 void VirtualLoop::requestWrite(std::shared_ptr<LoopConnection> connection) {
   if (stopped_) return;
-  post([this, connection = std::move(connection)] {
-    const int handle = connection->handle();
-    auto found = connections_.find(handle);
-    if (found == connections_.end() || found->second.connection != connection) return;
-    guarded(*connection, [&] { connection->onWritable(); });
-    update(handle);
-  });
+  writeRequests_.push_back(std::move(connection));
+  wake();
 }
 
 void VirtualLoop::scheduleTurn(int handle) {
   auto found = connections_.find(handle);
   if (found == connections_.end() || found->second.turnPosted) return;
   found->second.turnPosted = true;
-  post([this, handle] { turn(handle); });
+  turnsDue_.push_back(handle);
+  wake();
+}
+
+void VirtualLoop::wake() {
+  if (wakePosted_) return;
+  wakePosted_ = true;
+  post([this] { serveReady(); });
+}
+
+void VirtualLoop::serveReady() {
+  wakePosted_ = false;
+  servingWrites_.swap(writeRequests_);
+  servingTurns_.swap(turnsDue_);
+  for (std::shared_ptr<LoopConnection>& connection : servingWrites_) {
+    const int handle = connection->handle();
+    auto found = connections_.find(handle);
+    if (found == connections_.end() || found->second.connection != connection) continue;
+    guarded(*connection, [&] { connection->onWritable(); });
+    update(handle);
+  }
+  servingWrites_.clear();
+  for (int handle : servingTurns_) turn(handle);
+  servingTurns_.clear();
 }
 
 void VirtualLoop::turn(int handle) {
@@ -101,29 +119,54 @@ void VirtualLoop::update(int handle) {
     scheduleTurn(handle);
   }
   const std::optional<core::TimePoint> deadline = connection.deadline();
-  if (deadline && deadline != entry.deadline) {
+  // A deadline that moved later keeps its timer, which re-arms when it fires early: most
+  // deadlines move on every read and write, and re-arming each time would cost a cancel
+  // and a timer per byte batch.
+  if (!deadline) {
     executor_.cancel(entry.timer);
-    entry.deadline = deadline;
-    const core::Duration left = *deadline - clock_.now();
-    entry.timer = executor_.postAfter(left > core::Duration::zero() ? left : core::Duration::zero(),
-                                      [weak = std::weak_ptr<VirtualLoop*>(self_), this, handle, at = *deadline] {
-                                        if (weak.lock()) onTimer(handle, at);
-                                      });
+    entry.timer = core::TimerId::kNone;
+    entry.deadline.reset();
+  } else if (entry.timer == core::TimerId::kNone) {
+    // No timer: none was needed, or it fired for entry.deadline, which is not served twice.
+    if (deadline != entry.deadline) arm(entry, handle, *deadline);
+  } else if (*deadline < *entry.deadline) {
+    arm(entry, handle, *deadline);
   }
 }
 
-void VirtualLoop::onTimer(int handle, core::TimePoint deadline) {
+void VirtualLoop::arm(Entry& entry, int handle, core::TimePoint deadline) {
+  executor_.cancel(entry.timer);
+  entry.deadline = deadline;
+  const core::Duration left = deadline - clock_.now();
+  entry.timer = executor_.postAfter(left > core::Duration::zero() ? left : core::Duration::zero(),
+                                    [weak = std::weak_ptr<VirtualLoop*>(self_), this, handle, deadline] {
+                                      if (weak.lock()) onTimer(handle, deadline);
+                                    });
+}
+
+void VirtualLoop::onTimer(int handle, core::TimePoint armedFor) {
   auto found = connections_.find(handle);
-  if (found == connections_.end() || found->second.deadline != deadline) return;
-  found->second.timer = core::TimerId::kNone;
-  const std::shared_ptr<LoopConnection> connection = found->second.connection;
+  if (found == connections_.end() || found->second.deadline != armedFor) return;
+  Entry& entry = found->second;
+  entry.timer = core::TimerId::kNone;
+  entry.deadline.reset();
+  const std::shared_ptr<LoopConnection> connection = entry.connection;
+  const std::optional<core::TimePoint> deadline = connection->deadline();
+  if (!deadline) return;
+  if (*deadline > clock_.now()) {
+    arm(entry, handle, *deadline);  // it moved on since the timer was set
+    return;
+  }
   // As on the epoll loop, a deadline fires once: a handler that leaves it where it was is
   // not called again for it.
+  entry.deadline = deadline;
   guarded(*connection, [&] { connection->onDeadline(clock_.now()); });
   update(handle);
 }
 
 void VirtualLoop::closeAll() {
+  writeRequests_.clear();
+  turnsDue_.clear();
   auto connections = std::exchange(connections_, {});
   for (auto& [handle, entry] : connections) {
     executor_.cancel(entry.timer);

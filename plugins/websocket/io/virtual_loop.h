@@ -17,8 +17,10 @@ namespace spread::plugins::websocket {
 /// executor on its clock, so that under the simulator's ManualExecutor every handler runs
 /// in a repeatable order on virtual time. Like epoll it is level-triggered: after each
 /// handler it looks at what the connection wants and what its handle can do, and serves it
-/// again in a later task (one read and one write per turn, so connections take turns); a
-/// connection's deadline() becomes a timer. Single-threaded: every call, adopt() and
+/// again in a later wake (one read and one write per turn, so connections take turns); a
+/// connection's deadline() becomes a timer. As one epoll_wait returns every ready socket,
+/// one wake task serves every connection that became ready or asked to write since the
+/// last, in that order: a fan-out to a thousand connections costs one task, not a thousand. Single-threaded: every call, adopt() and
 /// requestWrite() included, on the executor's thread.
 class VirtualLoop final : public Loop {
  public:
@@ -48,13 +50,19 @@ class VirtualLoop final : public Loop {
 
   /// Posts `task` to run on the loop unless the loop is gone by then.
   void post(core::Task task);
+  /// Makes sure one wake is posted to serve what is ready.
+  void wake();
+  /// Serves the write requests and the turns due, in the order they came.
+  void serveReady();
   /// Serves `handle` once: a read if it wants one and can, then a write likewise.
   void turn(int handle);
   /// What epoll_ctl and the deadline set do for EpollLoop: closes a finished connection,
   /// schedules its next turn if it can make progress, and arms its deadline.
   void update(int handle);
   void scheduleTurn(int handle);
-  void onTimer(int handle, core::TimePoint deadline);
+  /// Sets the timer of `entry` for `deadline`, replacing any other.
+  void arm(Entry& entry, int handle, core::TimePoint deadline);
+  void onTimer(int handle, core::TimePoint armedFor);
   template <class Handler>
   void guarded(LoopConnection& connection, Handler&& handler);
 
@@ -62,6 +70,12 @@ class VirtualLoop final : public Loop {
   core::Clock& clock_;
   core::Executor& executor_;
   std::unordered_map<int, Entry> connections_;
+  // What the next wake serves: connections that asked to write, then handles due a turn.
+  std::vector<std::shared_ptr<LoopConnection>> writeRequests_;
+  std::vector<int> turnsDue_;
+  std::vector<std::shared_ptr<LoopConnection>> servingWrites_;  // reused, so a wake never allocates
+  std::vector<int> servingTurns_;
+  bool wakePosted_ = false;
   std::vector<char> scratch_;
   bool stopped_ = false;
   // Tasks hold a weak copy; they do nothing once the loop is destroyed.

@@ -56,7 +56,7 @@ class MemoryStack {
   transport::PublishService publisher_;
   Poco::AutoPtr<Poco::Util::MapConfiguration> config_;
   std::unique_ptr<transport::TransportContext> context_;
-  MemoryNetwork network_{executor_};
+  MemoryNetwork network_{clock_, executor_};
   std::unique_ptr<MemoryServer> server_;
 };
 

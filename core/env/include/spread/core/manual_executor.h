@@ -2,11 +2,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
+#include <deque>
 #include <mutex>
 #include <optional>
-#include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "spread/core/executor.h"
 #include "spread/core/manual_clock.h"
@@ -58,17 +58,55 @@ class ManualExecutor final : public Executor {
   std::size_t escapedExceptions() const { return escapedExceptions_; }
 
  private:
-  using Key = std::pair<TimePoint, std::uint64_t>;  // (due, sequence)
+  // A pending task's place in the due order. The task itself waits in its slot, so that
+  // cancel() destroys it at once (and what it holds) without searching the heap: a
+  // cancelled entry stays in the heap until it reaches the top, and is skipped there
+  // because its slot no longer holds its sequence.
+  struct Due {
+    TimePoint due;
+    std::uint64_t sequence;  // the order of posting: the tie-break between equal dues
+    std::uint32_t slot;
+  };
+  struct Slot {
+    std::uint64_t sequence = 0;  // 0 while free
+    Task task;
+  };
+  // The heap's order: the earliest due first, then the earliest posted.
+  struct Later {
+    bool operator()(const Due& a, const Due& b) const {
+      return a.due != b.due ? a.due > b.due : a.sequence > b.sequence;
+    }
+  };
 
-  TimerId schedule(TimePoint due, Task task);
-  std::optional<std::pair<Key, Task>> popDue(TimePoint limit);
+  // Tasks posted with one delay come due in the order they were posted (the clock never goes
+  // back), so each of the first few delays seen (0 for post(), a network's latency...) gets
+  // a FIFO of its own, and the heap holds only the rest. Most tasks then cost O(1).
+  struct Lane {
+    Duration delay;
+    std::deque<Due> queue;
+  };
+  static constexpr std::size_t kLanesMax = 4;
+
+  TimerId schedule(Duration delay, Task task);
+  /// Takes the earliest live task due at or before `limit`, with its due time.
+  std::optional<std::pair<TimePoint, Task>> popDue(TimePoint limit);
+  /// The earliest live entry: in the heap (nullptr) or at the front of a lane, after
+  /// dropping the cancelled entries in front of it. nullopt if none. REQUIRES: mutex_ held.
+  std::optional<std::pair<Due, Lane*>> earliest() const;
+  bool isLive(const Due& entry) const { return slots_[entry.slot].sequence == entry.sequence; }
+  /// Rebuilds the heap and lanes without cancelled entries. REQUIRES: mutex_ held.
+  void compact();
   void runTask(Task& task);
 
   ManualClock& clock_;
   mutable std::mutex mutex_;
   std::uint64_t nextSequence_ = 1;
-  std::map<Key, Task> tasks_;
-  std::unordered_map<std::uint64_t, Key> keysById_;
+  mutable std::vector<Due> heap_;
+  mutable std::vector<Lane> lanes_;
+  mutable std::size_t entries_ = 0;  // in the heap and lanes, cancelled ones included
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> freeSlots_;
+  std::size_t live_ = 0;
   std::size_t escapedExceptions_ = 0;
   bool refusing_ = false;
   std::uint64_t refusedTasks_ = 0;

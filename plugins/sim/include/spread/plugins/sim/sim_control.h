@@ -21,13 +21,13 @@ using ConnectionId = std::uint32_t;
 
 /// How one simulated client's network link behaves.
 struct LinkOptions {
-  /// One-way delay of every frame, in both directions.
+  /// One-way delay of every byte, in both directions.
   core::Duration latency = std::chrono::milliseconds(1);
-  /// Extra delay per server-to-client frame, drawn from [0, jitter]. Frames still arrive
+  /// Extra delay per server write, drawn from [0, jitter]. Bytes still arrive
   /// in order, as on one TCP stream.
   core::Duration jitter{};
   /// The client's receive window: bytes in flight plus bytes arrived but not yet read.
-  /// The server cannot hand the link more, so a client that stops reading fills it.
+  /// The server cannot write more, so a client that stops reading fills it.
   std::size_t windowBytes = 64 * 1024;
   /// Time the client takes to read one frame; zero reads each frame as it arrives.
   core::Duration readInterval{};
@@ -59,17 +59,22 @@ class SimObserver {
  public:
   virtual ~SimObserver();
 
-  /// The upgrade request reached the server and a session is about to start.
+  /// The upgrade request reached the server and a session is about to start (and
+  /// subscribe). `id` is 0 for a byte-level client's (openStream) session.
   virtual void onOpened(ConnectionId id) = 0;
   /// Session::start() returned (it may already have closed the connection).
   virtual void onStarted(ConnectionId id) = 0;
   /// The upgrade was refused with an HTTP status (503 while draining).
   virtual void onRefused(ConnectionId id, int httpStatus) = 0;
+  /// The client read bytes that break RFC 6455 or what Spread promises on the wire (see
+  /// readServerFrame), or a text frame other than the one the session handed over next.
+  /// The client then cuts the connection.
+  virtual void onWireViolation(ConnectionId id, std::string_view problem) = 0;
   /// The session handed `message` to the connection.
   virtual void onSent(ConnectionId id, const core::MessagePtr& message) = 0;
   /// The client application read `message`.
   virtual void onRead(ConnectionId id, const core::MessagePtr& message) = 0;
-  /// The client read a text frame the transport made itself (an error report).
+  /// The client read a text frame the session made itself (an error report).
   virtual void onTextRead(ConnectionId id, std::string_view text) = 0;
   /// Connection::close() was called; reported for every call, even repeated ones.
   virtual void onCloseRequested(ConnectionId id, transport::CloseCode code, std::string_view reason) = 0;
@@ -84,10 +89,8 @@ class SimObserver {
 struct LinkState {
   bool known = false;
   bool ended = false;
-  std::size_t windowUsedBytes = 0;  // in flight plus unread
+  std::size_t windowUsedBytes = 0;  // what the server wrote and the client has not read
   std::size_t windowBytes = 0;
-  std::size_t largestFrameBytes = 0;  // a single frame larger than the window may still pass
-  std::size_t outboundBytes = 0;      // Connection::bytesQueued()
 };
 
 /// The simulator's handle on the simulated transport: what clients and their network do.
@@ -110,13 +113,14 @@ class SimControl {
   /// an unknown name. Never used outside tests.
   virtual bool injectBug(std::string_view name) = 0;
 
-  /// The client opens GET /subscribe?topic=...; the request reaches the server one
-  /// latency later.
+  /// The client opens GET /subscribe?topic=... with a real upgrade request to the
+  /// WebSocket transport's stack (as openStream's clients do), and from then on speaks and
+  /// reads RFC 6455 frames; the request reaches the server one latency later.
   virtual ConnectionId connect(ConnectRequest request) = 0;
   /// The client sends a text frame (a publish to the connection's topic).
   virtual void sendText(ConnectionId id, std::string text) = 0;
-  /// A client POSTs /publish?topic=<topic>; it reaches the server `latency` later, and the
-  /// answer is reported with the returned request id.
+  /// A client POSTs /publish?topic=<topic> on a connection of its own; it reaches the
+  /// server `latency` later, and the answer is reported with the returned request id.
   virtual std::uint64_t post(std::string topic, std::string body, core::Duration latency) = 0;
   /// The client stops reading (a stalled reader) or resumes.
   virtual void setReading(ConnectionId id, bool reading) = 0;
