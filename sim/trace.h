@@ -9,6 +9,8 @@
 
 namespace spread::sim {
 
+inline constexpr std::uint64_t kTraceHashSeed = 0xcbf29ce484222325ull;
+
 /// One trace record as a JSON object on one line, fields in the order they were added:
 /// {"t":<virtual microseconds>,"ev":"<event>",...}.
 class TraceLine {
@@ -31,8 +33,11 @@ class TraceLine {
   std::string text_;
 };
 
-/// The run's trace: every line is hashed (FNV-1a, 64 bits), and written to `out` when one
-/// is given. Two runs with byte-identical traces have equal hashes.
+/// `hash` updated with one trace line (without its newline): 64 bits, eight bytes at a time.
+std::uint64_t hashTraceLine(std::uint64_t hash, std::string_view line);
+
+/// The run's trace: every line is hashed (hashTraceLine, from kTraceHashSeed), and written to
+/// `out` when one is given. Two runs with byte-identical traces have equal hashes.
 class Trace {
  public:
   explicit Trace(std::ostream* out = nullptr) : out_(out) {}
@@ -43,7 +48,7 @@ class Trace {
 
  private:
   std::ostream* out_;
-  std::uint64_t hash_ = 0xcbf29ce484222325ull;
+  std::uint64_t hash_ = kTraceHashSeed;
   std::uint64_t lines_ = 0;
 };
 

@@ -56,10 +56,13 @@ TEST(DeterminismTest, TraceHashIsTheHashOfTheWrittenTrace) {
   ParseResult parsed = loadScenario(std::string(SPREAD_SIM_SCENARIO_DIR) + "/chatroom.scn");
   ASSERT_TRUE(std::holds_alternative<Scenario>(parsed));
   const Traced run = traced(std::get<Scenario>(parsed));
-  // FNV-1a over the bytes written, newlines included: the hash compares whole traces.
-  std::uint64_t hash = 0xcbf29ce484222325ull;
-  for (unsigned char c : run.text) hash = (hash ^ c) * 0x100000001b3ull;
+  // The hash is over every line written, in order: it compares whole traces.
+  std::uint64_t hash = kTraceHashSeed;
+  std::istringstream lines(run.text);
+  for (std::string line; std::getline(lines, line);) hash = hashTraceLine(hash, line);
   EXPECT_EQ(hash, run.result.traceHash);
+  EXPECT_NE(hashTraceLine(kTraceHashSeed, "{\"ev\":\"a\"}"), hashTraceLine(kTraceHashSeed, "{\"ev\":\"b\"}"));
+  EXPECT_NE(hashTraceLine(kTraceHashSeed, "a"), hashTraceLine(kTraceHashSeed, std::string_view("a\0", 2)));
   EXPECT_EQ(static_cast<std::uint64_t>(std::count(run.text.begin(), run.text.end(), '\n')),
             run.result.traceLines);
 }

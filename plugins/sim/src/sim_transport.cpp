@@ -108,27 +108,28 @@ websocket::MemoryNetwork::LinkOptions SimTransport::linkFor(const LinkOptions& l
 ConnectionId SimTransport::connect(ConnectRequest request) {
   const ConnectionId id = nextId_++;
   const int handle = network_->connect(linkFor(request.link));
-  Scripted& entry = scripted_[id];
+  Scripted& entry = scripted_.emplace_back();
   entry.client = std::make_shared<ScriptedWebSocket>(id, handle, request.link, *world_);
   entry.queueMessagesMax = request.queueMessagesMax;
-  scriptedByHandle_.emplace(handle, id);
+  if (idByHandle_.size() <= static_cast<std::size_t>(handle)) idByHandle_.resize(static_cast<std::size_t>(handle) + 1);
+  idByHandle_[static_cast<std::size_t>(handle)] = id;
   entry.client->open(request.topic);
   return id;
 }
 
 ScriptedWebSocket* SimTransport::find(ConnectionId id) const {
-  auto found = scripted_.find(id);
-  return found == scripted_.end() ? nullptr : found->second.client.get();
+  return id >= 1 && id <= scripted_.size() ? scripted_[id - 1].client.get() : nullptr;
 }
 
-SimTransport::Scripted* SimTransport::scriptedAt(int handle) {
-  auto found = scriptedByHandle_.find(handle);
-  return found == scriptedByHandle_.end() ? nullptr : &scripted_.at(found->second);
+ConnectionId SimTransport::idAt(int handle) const {
+  const auto index = static_cast<std::size_t>(handle);
+  return handle >= 0 && index < idByHandle_.size() ? idByHandle_[index] : 0;
 }
 
 transport::TransportContext& SimTransport::sessionContext(int handle, transport::TransportContext& shared) {
-  Scripted* entry = scriptedAt(handle);
-  if (entry == nullptr) return shared;
+  const ConnectionId id = idAt(handle);
+  if (id == 0) return shared;
+  Scripted* entry = &scripted_[id - 1];
   std::size_t queueMax = entry->queueMessagesMax;
   if (bugs_.queueOffByOne) queueMax += 1;
   if (bugs_.earlyDrop && queueMax > 1) queueMax -= 1;
@@ -138,32 +139,30 @@ transport::TransportContext& SimTransport::sessionContext(int handle, transport:
 }
 
 void SimTransport::onSessionStarting(int handle) {
-  if (observer_ == nullptr) return;
-  auto found = scriptedByHandle_.find(handle);
-  observer_->onOpened(found == scriptedByHandle_.end() ? 0 : found->second);
+  if (observer_ != nullptr) observer_->onOpened(idAt(handle));
 }
 
 void SimTransport::onSessionStarted(int handle) {
-  auto found = scriptedByHandle_.find(handle);
-  if (observer_ != nullptr && found != scriptedByHandle_.end()) observer_->onStarted(found->second);
+  const ConnectionId id = idAt(handle);
+  if (observer_ != nullptr && id != 0) observer_->onStarted(id);
 }
 
 void SimTransport::onSent(int handle, const core::MessagePtr& message) {
-  Scripted* entry = scriptedAt(handle);
-  if (entry == nullptr) return;
-  if (observer_ != nullptr) observer_->onSent(scriptedByHandle_.at(handle), message);
-  entry->client->serverSent(message);
+  const ConnectionId id = idAt(handle);
+  if (id == 0) return;
+  if (observer_ != nullptr) observer_->onSent(id, message);
+  scripted_[id - 1].client->serverSent(message);
 }
 
 void SimTransport::onTextSent(int handle, std::string_view text) {
-  if (Scripted* entry = scriptedAt(handle)) entry->client->serverSentText(text);
+  if (const ConnectionId id = idAt(handle); id != 0) scripted_[id - 1].client->serverSentText(text);
 }
 
 void SimTransport::onCloseRequested(int handle, transport::CloseCode code, std::string_view reason) {
-  Scripted* entry = scriptedAt(handle);
-  if (entry == nullptr) return;
-  if (observer_ != nullptr) observer_->onCloseRequested(scriptedByHandle_.at(handle), code, reason);
-  entry->client->serverCloseRequested(code, reason);
+  const ConnectionId id = idAt(handle);
+  if (id == 0) return;
+  if (observer_ != nullptr) observer_->onCloseRequested(id, code, reason);
+  scripted_[id - 1].client->serverCloseRequested(code, reason);
 }
 
 void SimTransport::sendText(ConnectionId id, std::string text) {
@@ -216,7 +215,7 @@ void SimTransport::takeGrownLinks(std::vector<ConnectionId>& out) {
   if (!network_) return;
   network_->takeWrittenTo(writtenTo_);
   for (int handle : writtenTo_) {
-    if (auto found = scriptedByHandle_.find(handle); found != scriptedByHandle_.end()) out.push_back(found->second);
+    if (const ConnectionId id = idAt(handle); id != 0) out.push_back(id);
   }
 }
 

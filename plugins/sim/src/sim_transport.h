@@ -7,7 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
+#include <vector>
 
 #include "client_world.h"
 #include "io/memory_network.h"
@@ -85,7 +85,8 @@ class SimTransport final : public transport::Transport, public SimControl, priva
   };
 
   ScriptedWebSocket* find(ConnectionId id) const;
-  Scripted* scriptedAt(int handle);
+  /// The scripted connection on `handle`, or 0 for a byte-level client's or a publish's.
+  ConnectionId idAt(int handle) const;
   websocket::MemoryNetwork::LinkOptions linkFor(const LinkOptions& link) const;
   /// While stopping: looks again every millisecond of virtual time until the last
   /// WebSocket has closed (the stack has no callback for it), or the deadline.
@@ -106,8 +107,8 @@ class SimTransport final : public transport::Transport, public SimControl, priva
   std::optional<ClientWorld> world_;
   Poco::AutoPtr<Poco::Util::MapConfiguration> serverConfig_{new Poco::Util::MapConfiguration};
   std::unique_ptr<transport::TransportContext> serverContext_;
-  std::map<ConnectionId, Scripted> scripted_;  // ordered, so every walk goes in id order
-  std::unordered_map<int, ConnectionId> scriptedByHandle_;
+  std::vector<Scripted> scripted_;          // by id - 1 (ids are handed out in order)
+  std::vector<ConnectionId> idByHandle_;    // by network handle; 0 for other clients
   std::map<std::uint64_t, std::shared_ptr<ScriptedPublish>> publishes_;
   std::unique_ptr<websocket::MemoryServer> server_;
 

@@ -9,7 +9,9 @@ namespace spread::plugins::websocket {
 
 int MemoryNetwork::connect(LinkOptions link) {
   const int handle = nextHandle_++;
-  links_[handle].options = link;
+  links_.push_back(std::make_unique<Link>());
+  links_.back()->options = link;
+  ++linksOpen_;
   after(link.latency, [this, handle] {
     const Link* link = find(handle);
     if (link != nullptr && accept_) accept_(handle, link->options.peerAddress);
@@ -18,13 +20,13 @@ int MemoryNetwork::connect(LinkOptions link) {
 }
 
 MemoryNetwork::Link* MemoryNetwork::find(int handle) {
-  auto found = links_.find(handle);
-  return found == links_.end() ? nullptr : &found->second;
+  const auto index = static_cast<std::size_t>(handle - 1);
+  return handle > 0 && index < links_.size() ? links_[index].get() : nullptr;
 }
 
 const MemoryNetwork::Link* MemoryNetwork::find(int handle) const {
-  auto found = links_.find(handle);
-  return found == links_.end() ? nullptr : &found->second;
+  const auto index = static_cast<std::size_t>(handle - 1);
+  return handle > 0 && index < links_.size() ? links_[index].get() : nullptr;
 }
 
 void MemoryNetwork::after(core::Duration delay, core::Task task) {
@@ -107,9 +109,7 @@ IoResult MemoryNetwork::write(int handle, std::span<const iovec> parts) {
   link->towardClient += bytes.size();
   const std::size_t written = bytes.size();
   if (writtenTo_.empty() || writtenTo_.back() != handle) writtenTo_.push_back(handle);
-  after(towardClientDelay(*link), [this, handle, bytes = std::move(bytes)]() mutable {
-    deliverToClient(handle, std::move(bytes), false);
-  });
+  sendTowardClient(handle, *link, std::move(bytes), false);
   return {IoResult::Status::kDone, written};
 }
 
@@ -117,7 +117,7 @@ void MemoryNetwork::shutdownWrite(int handle) {
   Link* link = find(handle);
   if (link == nullptr || link->serverEndSent) return;
   link->serverEndSent = true;
-  after(towardClientDelay(*link), [this, handle] { deliverToClient(handle, {}, true); });
+  sendTowardClient(handle, *link, {}, true);
 }
 
 void MemoryNetwork::close(int handle) {
@@ -130,7 +130,7 @@ void MemoryNetwork::close(int handle) {
   link->serverInbox.clear();
   if (!link->serverEndSent) {
     link->serverEndSent = true;
-    after(towardClientDelay(*link), [this, handle] { deliverToClient(handle, {}, true); });
+    sendTowardClient(handle, *link, {}, true);
   }
   forgetIfDone(handle, *link);
 }
@@ -183,9 +183,19 @@ void MemoryNetwork::deliverToServer(int handle, std::string bytes, bool end) {
   notify(*link);
 }
 
-void MemoryNetwork::deliverToClient(int handle, std::string bytes, bool end) {
+void MemoryNetwork::sendTowardClient(int handle, Link& link, std::string bytes, bool end) {
+  // The bytes wait on the link, not in the task: a task holding only two words is no
+  // allocation, and they arrive in order, as the arrival times never decrease.
+  link.inFlight.push_back(InFlight{std::move(bytes), end});
+  after(towardClientDelay(link), [this, handle] { deliverToClient(handle); });
+}
+
+void MemoryNetwork::deliverToClient(int handle) {
   Link* link = find(handle);
   if (link == nullptr) return;
+  std::string bytes = std::move(link->inFlight.front().bytes);
+  const bool end = link->inFlight.front().end;
+  link->inFlight.pop_front();
   link->towardClient -= bytes.size();
   if (link->reset) return;
   if (link->clientUnread() == 0) {
@@ -210,7 +220,7 @@ std::string MemoryNetwork::clientTake(int handle) {
     link->serverBlocked = false;
     notify(*link);
   }
-  if (link->serverClosed && link->serverEndArrived) links_.erase(handle);  // both sides are done
+  if (link->serverClosed && link->serverEndArrived) forget(handle);  // both sides are done
   return taken;
 }
 
@@ -253,7 +263,14 @@ void MemoryNetwork::clientRelease(int handle) {
 void MemoryNetwork::forgetIfDone(int handle, const Link& link) {
   // Bytes still on their way in either direction find no link, and are dropped as a closed
   // socket's would be.
-  if (link.clientReleased && link.serverClosed) links_.erase(handle);
+  if (link.clientReleased && link.serverClosed) forget(handle);
+}
+
+void MemoryNetwork::forget(int handle) {
+  std::unique_ptr<Link>& link = links_[static_cast<std::size_t>(handle - 1)];
+  if (link == nullptr) return;
+  link.reset();
+  --linksOpen_;
 }
 
 std::size_t MemoryNetwork::clientHeldBytes(int handle) const {

@@ -2,8 +2,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
-#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -99,9 +100,13 @@ class MemoryNetwork final : public Network {
   /// ignore the client's receive window.
   void ignoreReceiveWindows() { windowsIgnored_ = true; }
 
-  std::size_t connections() const { return links_.size(); }
+  std::size_t connections() const { return linksOpen_; }
 
  private:
+  struct InFlight {
+    std::string bytes;
+    bool end = false;  // the server's end of stream, after the bytes
+  };
   struct Link {
     LinkOptions options;
     std::function<void()> ready;
@@ -113,7 +118,8 @@ class MemoryNetwork final : public Network {
     bool clientEndArrived = false;
     bool reset = false;
     // Server to client.
-    std::size_t towardClient = 0;  // in flight
+    std::size_t towardClient = 0;  // in flight: the bytes of inFlight
+    std::deque<InFlight> inFlight;
     std::string clientInbox;       // arrived; from clientTaken on, not yet taken by the client
     std::size_t clientTaken = 0;   // taken off the front, dropped when it is worth the copy
     std::size_t clientUnread() const { return clientInbox.size() - clientTaken; }
@@ -132,18 +138,25 @@ class MemoryNetwork final : public Network {
   /// Moves what the client has sent onto the wire as far as the server's buffer allows.
   void pumpTowardServer(int handle, Link& link);
   void deliverToServer(int handle, std::string bytes, bool end);
-  void deliverToClient(int handle, std::string bytes, bool end);
+  /// Sends `bytes` (and the end of the stream, if `end`) on their way to the client.
+  void sendTowardClient(int handle, Link& link, std::string bytes, bool end);
+  /// The first of what is in flight toward the client arrives.
+  void deliverToClient(int handle);
   void after(core::Duration delay, core::Task task);
   /// When a server write (or end) sent now reaches the client: one latency plus jitter,
   /// never before what was sent earlier.
   core::Duration towardClientDelay(Link& link);
   /// Forgets the link once both sides are done with it.
   void forgetIfDone(int handle, const Link& link);
+  void forget(int handle);
 
   core::Clock& clock_;
   core::Executor& executor_;
   Accept accept_;
-  std::map<int, Link> links_;
+  // By handle - 1: handles are handed out in order and never reused, so a link is found
+  // with one index; a forgotten one leaves a null behind (eight bytes per connection made).
+  std::vector<std::unique_ptr<Link>> links_;
+  std::size_t linksOpen_ = 0;
   int nextHandle_ = 1;
   std::uint64_t jitterState_ = 1;
   std::vector<int> writtenTo_;
