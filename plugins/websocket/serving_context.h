@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 
@@ -39,11 +38,12 @@ struct ServingContext {
   // session in an executor task can outlive its socket, and the transport must outlive it.
   InFlightCounter& liveConnections;
   InFlightCounter& tasks;  // strand tasks still to run on the executor
-  const std::atomic<bool>& draining;
   // Null but under a harness (the simulator): see ServingObserver.
   ServingObserver* observer = nullptr;
 
-  bool isDraining() const { return draining.load() || transport.publisher.draining(); }
+  /// The server is shutting down: new subscriptions and publishes are answered 503. One
+  /// state for the whole server, kept by the publish path every transport shares.
+  bool isDraining() const { return transport.publisher.draining(); }
 };
 
 }  // namespace spread::plugins::websocket

@@ -29,7 +29,6 @@ ServingStack::ServingStack(transport::TransportContext& context, WebSocketConfig
                clients_,
                connectionsOpen_,
                liveConnections_,
-               tasks_,
-               draining_} {}
+               tasks_} {}
 
 }  // namespace spread::plugins::websocket

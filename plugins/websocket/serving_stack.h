@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <memory>
 
 #include "admission/client_limits.h"
@@ -16,8 +15,8 @@
 namespace spread::plugins::websocket {
 
 /// What every client connection of the transport works with, built once from its
-/// configuration whichever network serves it: the ServingContext, and the client limits,
-/// the draining flag and the counters stop() waits on that it refers to.
+/// configuration whichever network serves it: the ServingContext, and the client limits
+/// and the counters stop() waits on that it refers to.
 /// The epoll transport (websocket_transport.h) and the in-memory server (memory_server.h)
 /// build the same one, so both run one protocol stack. Outlives every connection.
 class ServingStack {
@@ -39,14 +38,14 @@ class ServingStack {
   /// Connection objects, HTTP or WebSocket, not yet destroyed.
   InFlightCounter& liveConnections() { return liveConnections_; }
   /// From now on, new subscriptions and publishes are answered 503.
-  void beginDrain() { draining_.store(true); }
+  /// (The server's one draining state is the publish path's: this sets it.)
+  void beginDrain() { context_.transport.publisher.beginDrain(); }
   /// Reports every WebSocket's session to `observer` from now on; a harness's, never the
   /// daemon's. REQUIRES: set before the first client connects.
   void setObserver(ServingObserver* observer) { context_.observer = observer; }
 
  private:
   const WebSocketConfig config_;
-  std::atomic<bool> draining_{false};
   InFlightCounter connectionsOpen_;
   InFlightCounter tasks_;
   InFlightCounter liveConnections_;

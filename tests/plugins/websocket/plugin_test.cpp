@@ -89,6 +89,18 @@ TEST_F(PluginTest, LoadsStartsServesAndStops) {
 // and through it its connection, while stop() returns. Both read what the transport owns,
 // so stop() must wait for them; under TSan or ASan, a transport destroyed too early shows
 // up here as a race or a use after free (it did, once in about five runs, before the wait).
+TEST_F(PluginTest, DrainingTheTransportDrainsThePublishPathItServes) {
+  config_->setString("host", "127.0.0.1");
+  config_->setString("port", "0");
+  WebSocketTransport websocket;
+  auto ctx = context();
+  ASSERT_TRUE(websocket.start(ctx).ok);
+  EXPECT_FALSE(publisher_.draining());
+  websocket.beginDrain();
+  EXPECT_TRUE(publisher_.draining());
+  websocket.stop(std::chrono::seconds(1), [](transport::StopOutcome) {});
+}
+
 TEST_F(PluginTest, NothingOfTheTransportIsLeftRunningWhenStopReturns) {
   constexpr int kRounds = 20;
   constexpr int kSubscribers = 4;
@@ -96,7 +108,11 @@ TEST_F(PluginTest, NothingOfTheTransportIsLeftRunningWhenStopReturns) {
   config_->setString("port", "0");
   for (int round = 0; round < kRounds; ++round) {
     auto websocket = std::make_unique<WebSocketTransport>();
-    auto ctx = context();
+    // A stop drains the publish path for good (the server's one draining state), so each
+    // round serves a publish path of its own, as each run of the daemon does.
+    transport::PublishService publisher{broker_, metrics_, std::chrono::milliseconds(100), "chat"};
+    transport::TransportContext ctx{broker_, clock_, executor_, metrics_, publisher, {}, *config_,
+                                    Poco::Logger::get("plugin-test")};
     const transport::StartResult started = websocket->start(ctx);
     ASSERT_TRUE(started.ok) << started.error;
     const auto port = static_cast<std::uint16_t>(std::stoi(websocket->endpoint().substr(17)));

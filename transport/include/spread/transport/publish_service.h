@@ -52,6 +52,9 @@ class PublishService {
   /// An empty `topic` means the default topic.
   void publish(std::string_view topic, std::string_view body, PublishDone done);
 
+  /// The server is shutting down, for good: publishes are refused (kDraining), and every
+  /// transport on this publish path refuses new subscriptions too. This is the server's one
+  /// draining state; Transport::beginDrain() sets it as well.
   void beginDrain() { draining_.store(true); }
   bool draining() const { return draining_.load(); }
   const std::string& defaultTopic() const { return defaultTopic_; }

@@ -88,7 +88,9 @@ class Transport {
   virtual StartResult start(TransportContext& context) = 0;
 
   /// Refuses new connections and publishes from now on (HTTP 503, WebSocket error
-  /// frames); sessions already open keep receiving.
+  /// frames); sessions already open keep receiving. Draining is the server's, not one
+  /// transport's: it drains context.publisher (PublishService::beginDrain), which every
+  /// transport and the publish path read.
   virtual void beginDrain() = 0;
 
   /// Waits for open sessions to finish their goodbyes; at `deadline` from now closes the
