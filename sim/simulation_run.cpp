@@ -51,7 +51,7 @@ std::string SimulationRun::setUp(std::uint64_t seed) {
       clock_, executor_,
       // The default topic is reserved, as the daemon reserves broker.defaultTopic.
       core::BrokerOptions{s.topicsMax, core::TopicOptions{s.inboundMessagesMax, s.fanoutBatch}, s.topicLinger,
-                          kDefaultTopic});
+                          kDefaultTopic, &faults_});
   probe_ = std::make_unique<ProbeRegistry>(*broker_, *this);
   publisher_ = std::make_unique<transport::PublishService>(*probe_, metrics_, s.publishWait, kDefaultTopic);
   config_->setInt(
@@ -64,7 +64,8 @@ std::string SimulationRun::setUp(std::uint64_t seed) {
                                     s.idleTimeout,
                                     s.publishWait};
   context_ = std::make_unique<transport::TransportContext>(transport::TransportContext{
-      *probe_, clock_, executor_, metrics_, *publisher_, session, *config_, Poco::Logger::get("spread-sim")});
+      *probe_, clock_, executor_, metrics_, *publisher_, session, *config_, Poco::Logger::get("spread-sim"),
+      &faults_});
 
   transport::LoadResult loaded = transport::PluginLoader(options_.pluginDir).load("sim");
   if (auto* error = std::get_if<transport::PluginError>(&loaded))
@@ -73,7 +74,10 @@ std::string SimulationRun::setUp(std::uint64_t seed) {
   control_ = dynamic_cast<SimControl*>(&loaded_->transport());
   if (control_ == nullptr) return loaded_->path() + ": its transport does not implement SimControl";
   for (const std::string& bug : options_.bugs) {
-    if (!probe_->bugs().enable(bug) && !control_->injectBug(bug)) return "unknown bug '" + bug + "'";
+    // A bug in the real server code first, then at the probe, then in the sim transport.
+    if (!faults_.enable(bug) && !probe_->bugs().enable(bug) && !control_->injectBug(bug)) {
+      return "unknown bug '" + bug + "'";
+    }
   }
   control_->setSeed(seed);
   control_->setObserver(this);

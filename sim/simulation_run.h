@@ -15,6 +15,7 @@
 #include "scenario.h"
 #include "simulator.h"
 #include "spread/core/broker.h"
+#include "spread/core/injected_faults.h"
 #include "spread/core/manual_executor.h"
 #include "spread/plugins/sim/sim_control.h"
 #include "spread/transport/plugin_loader.h"
@@ -113,6 +114,9 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
   std::optional<Violation> expectationFailure_;
   int expectationLine_ = 0;
 
+  // Deliberate bugs in the broker, the sessions and the WebSocket stack (--inject-bug),
+  // handed to each through its options; before them all, so it outlives them.
+  core::InjectedFaults faults_;
   core::ManualClock clock_;
   core::ManualExecutor executor_{clock_};
   transport::Metrics metrics_;

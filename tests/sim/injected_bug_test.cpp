@@ -1,7 +1,8 @@
 // Proves the checks catch real broken runs end to end: each deliberate bug switched on
 // in the sim plugin (a lost or duplicated message, a double close, a queue one slot too
-// big or small, a late stop...) makes its scenario break the named invariant, and the
-// same scenario passes with the bug off.
+// big or small, a late stop...) or in the real server code (a topic that skips a
+// subscriber, a queue without its bound, an unflushed close) makes its scenario break the
+// named invariant, and the same scenario passes with the bug off.
 #include "sim_test_support.h"
 
 namespace spread::sim {
@@ -42,6 +43,17 @@ constexpr const char* kSlowReaderShutdown =
     "0ms subscribe a chat\n"
     "5ms burst a chat 20\n"
     "10ms shutdown grace=1s\n";
+
+// The shutdown comes while a stalled reader's session still queues most of a burst; the
+// reader resumes well within the grace period, so everything can be flushed.
+constexpr const char* kShutdownWhileQueued =
+    "set sendWindow 512\n"
+    "0ms join a window=512\n"
+    "0ms subscribe a chat queue=64\n"
+    "1ms stall a\n"
+    "5ms burst a chat 30 size=200\n"
+    "10ms shutdown grace=2s\n"
+    "20ms resume a\n";
 
 // One subscriber leaves while the other stays, well before the shutdown.
 constexpr const char* kTwoReadersOneLeaves =
@@ -90,7 +102,11 @@ INSTANTIATE_TEST_SUITE_P(Bugs, InjectedBugTest,
                                            BugCase{"throw-in-task", kBurst, "no-exception"},
                                            BugCase{"wrong-drop-code", kStalledReader, "drop-justified"},
                                            BugCase{"stop-offering", kTwoReadersOneLeaves, "no-loss"},
-                                           BugCase{"reorder-publishes", kBurst, "publisher-order"}),
+                                           BugCase{"reorder-publishes", kBurst, "publisher-order"},
+                                           // In the real server code (core::InjectedFaults).
+                                           BugCase{"topic-skips-subscriber", kTwoReadersOneLeaves, "no-loss"},
+                                           BugCase{"queue-forgets-bound", kStalledReader, "queue-bound"},
+                                           BugCase{"unflushed-close", kShutdownWhileQueued, "no-loss"}),
                          [](const ::testing::TestParamInfo<BugCase>& info) {
                            std::string name = info.param.bug;
                            for (char& c : name) c = c == '-' ? '_' : c;
