@@ -2,8 +2,6 @@
 
 #include <Poco/Logger.h>
 
-#include "wire_client.h"
-
 namespace spread::sim {
 
 namespace {
@@ -184,6 +182,7 @@ int SimulationRun::streamOf(const std::string& name, Client& client) {
     client.stream = control_->openStream(client.link);
     client.streamEnded = false;
     client.streamBytes.clear();
+    client.reference.emplace(scenario_.settings.messageBytesMax);
     openStreams_.emplace_back(name, &client);
     streamsUsed_ = true;
     trace(line("stream_open").add("client", name).add("stream", *client.stream));
@@ -202,6 +201,8 @@ void SimulationRun::readStreams() {
     }
     if (control_->streamEnded(*client->stream)) {
       client->streamEnded = true;
+      const HeardFrames heard = scanServerFrames(client->streamBytes);
+      checker_.streamEnded(*client->stream, heard.close, client->reference->answeredPingAfterFailure(heard));
       trace(line("stream_end").add("client", name));
       openStreams_.erase(openStreams_.begin() + static_cast<std::ptrdiff_t>(i));
       continue;
@@ -294,11 +295,22 @@ void SimulationRun::apply(const Event& event) {
       shutdown(event.grace, false);
       break;
     case Event::Kind::kExpect: expect(event); break;
-    case Event::Kind::kRaw: control_->streamSend(streamOf(event.client, *client), event.text); break;
-    case Event::Kind::kFrame:
-      control_->streamSend(streamOf(event.client, *client),
+    case Event::Kind::kRaw: {
+      const int stream = streamOf(event.client, *client);
+      client->reference->raw(event.text);
+      control_->streamSend(stream, event.text);
+      break;
+    }
+    case Event::Kind::kFrame: {
+      const int stream = streamOf(event.client, *client);
+      if (auto required = client->reference->frame(event.opcode, event.text, event.closeCode, event.fin,
+                                                   event.masked)) {
+        checker_.mustClose(stream, *required);
+      }
+      control_->streamSend(stream,
                            encodeClientFrame(event.opcode, event.text, event.closeCode, event.fin, event.masked));
       break;
+    }
   }
 }
 

@@ -22,6 +22,7 @@
 #include "spread/transport/publish_service.h"
 #include "timeline.h"
 #include "trace.h"
+#include "wire_client.h"
 
 namespace spread::sim {
 
@@ -68,6 +69,7 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
     std::optional<int> stream;
     bool streamEnded = false;
     std::string streamBytes;  // heard on the current stream
+    std::optional<StreamReference> reference;  // what the current stream's frames require
     std::string heard;        // heard on all of them
   };
   struct ConnectionInfo {

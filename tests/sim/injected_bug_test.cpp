@@ -1,8 +1,9 @@
 // Proves the checks catch real broken runs end to end: each deliberate bug switched on
 // in the sim plugin (a lost or duplicated message, a double close, a queue one slot too
 // big or small, a late stop...) or in the real server code (a topic that skips a
-// subscriber, a queue without its bound, an unflushed close) makes its scenario break the
-// named invariant, and the same scenario passes with the bug off.
+// subscriber, a queue without its bound, an unflushed close, a parser that takes bad
+// UTF-8) makes its scenario break the named invariant, and the same scenario passes with
+// the bug off.
 #include "sim_test_support.h"
 
 namespace spread::sim {
@@ -64,6 +65,14 @@ constexpr const char* kTwoReadersOneLeaves =
     "5ms burst a chat 10\n"
     "50ms leave b\n";
 
+// A byte-level client upgrades, sends text that is not UTF-8, then pings.
+constexpr const char* kBadTextThenPing =
+    "0ms join eve\n"
+    "1ms raw eve \"GET /subscribe?topic=chat HTTP/1.1\\r\\nHost: localhost\\r\\nUpgrade: websocket\\r\\n"
+    "Connection: Upgrade\\r\\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\\r\\nSec-WebSocket-Version: 13\\r\\n\\r\\n\"\n"
+    "2ms frame eve text \"\\xff\\xfe\"\n"
+    "3ms frame eve ping \"after\"\n";
+
 struct BugCase {
   const char* bug;
   const char* scenario;
@@ -71,6 +80,12 @@ struct BugCase {
 };
 
 void PrintTo(const BugCase& bug, std::ostream* out) { *out << bug.bug; }
+
+std::string testName(const ::testing::TestParamInfo<BugCase>& info) {
+  std::string name = info.param.bug;
+  for (char& c : name) c = c == '-' ? '_' : c;
+  return name;
+}
 
 class InjectedBugTest : public ::testing::TestWithParam<BugCase> {};
 
@@ -107,11 +122,14 @@ INSTANTIATE_TEST_SUITE_P(Bugs, InjectedBugTest,
                                            BugCase{"topic-skips-subscriber", kTwoReadersOneLeaves, "no-loss"},
                                            BugCase{"queue-forgets-bound", kStalledReader, "queue-bound"},
                                            BugCase{"unflushed-close", kShutdownWhileQueued, "no-loss"}),
-                         [](const ::testing::TestParamInfo<BugCase>& info) {
-                           std::string name = info.param.bug;
-                           for (char& c : name) c = c == '-' ? '_' : c;
-                           return name;
-                         });
+                         testName);
+
+// PENDING: the byte-level clients' server gets its TransportContext from
+// plugins/sim/src/sim_transport.cpp, which must pass `context.faults` on for this fault to
+// reach it (being rewritten elsewhere). Drop the DISABLED_ prefix once it does.
+INSTANTIATE_TEST_SUITE_P(DISABLED_ByteLevelBugs, InjectedBugTest,
+                         ::testing::Values(BugCase{"parser-accepts-bad-utf8", kBadTextThenPing, "protocol-close"}),
+                         testName);
 
 TEST(InjectedBugTest, UnknownBugIsASetupError) {
   RunOptions options = runOptions();
