@@ -328,6 +328,7 @@ void Checker::finish(std::int64_t connectionsOpenInMetrics) {
     fail("close-once", 0,
          "the metrics count " + std::to_string(connectionsOpenInMetrics) + " connections open after the run");
   }
+  checkStreamsEnded();
   for (const auto& [id, c] : connections_) {
     if (c.ends == 0) fail("close-once", id, conn(id) + " never ended");
     if (c.refusedDelivery && !c.closeCode && !c.endedByClient) {

@@ -13,6 +13,7 @@
 #include "spread/core/message.h"
 #include "spread/core/subscriber.h"
 #include "spread/plugins/sim/sim_control.h"
+#include "wire_client.h"
 
 namespace spread::sim {
 
@@ -58,6 +59,16 @@ struct Violation {
 ///  no-refused-task the executor refuses no task or timer: the simulated network and the
 ///                  scenario post without checking each answer, and this is where a
 ///                  refusal (a lost event) is caught
+///  protocol-close  a byte-level client that sends, after its upgrade request, a frame
+///                  RFC 6455 makes the server fail (StreamReference in wire_client.h says
+///                  which and with what code: 1002, 1003, 1007 or 1009) hears a close frame
+///                  with that code, and its stream ends. The server may have said goodbye
+///                  for its own reasons (a shutdown, an idle timeout, a policy) before it
+///                  read that frame, which the client cannot see; so a close with one of
+///                  those codes, or none, breaks it only when the server shows it read past
+///                  the frame: it answered a ping sent after it. A close with another
+///                  protocol code always does. Checked when the stream ends; finish()
+///                  checks that every such stream did
 ///
 /// Only the first violation is kept. Not thread-safe: the simulator is single-threaded.
 class Checker {
@@ -88,6 +99,14 @@ class Checker {
   void link(ConnectionId id, const plugins::sim::LinkState& state);
   /// The client of `id` read bytes that break `wire`; `problem` says how.
   void wireViolation(ConnectionId id, std::string_view problem);
+  /// protocol-close (checker_protocol.cpp). The byte-level client of `stream` sent, after
+  /// its upgrade request, a frame the server must fail with `required.code`; only a
+  /// stream's first such frame counts.
+  void mustClose(int stream, const RequiredClose& required);
+  /// The server ended `stream`: its client heard the close frame `close`, if any, and
+  /// `readPast` says whether the server answered a ping sent after the frame that required
+  /// a close (StreamReference::answeredPingAfterFailure).
+  void streamEnded(int stream, const std::optional<ServerClose>& close, bool readPast);
   void shutdownBegan(core::TimePoint at, core::Duration grace);
   void stopped(core::TimePoint at, std::uint64_t connectionsOpen);
   /// The executor's count of exceptions that escaped a task, after each task.
@@ -151,7 +170,16 @@ class Checker {
   std::map<std::string, std::uint64_t> issuedBy_;        // publisher + topic -> publishes issued
   std::map<std::string, std::uint64_t> lastAcceptedOf_;  // publisher + topic -> index of its latest accepted
 
+  // A byte-level client's stream, for protocol-close.
+  struct Stream {
+    std::optional<RequiredClose> required;
+    bool ended = false;
+  };
+  // At finish(): every stream that had to be closed for a bad frame has ended.
+  void checkStreamsEnded();
+
   std::map<ConnectionId, Connection> connections_;
+  std::map<int, Stream> streams_;
   std::map<std::string, std::shared_ptr<Log>> logs_;  // topic name -> its current topic's log
   std::optional<core::TimePoint> shutdownDeadline_;
   bool stopped_ = false;

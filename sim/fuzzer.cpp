@@ -67,6 +67,14 @@ void addHostileLine(SplitMix& rng, Event& event, const std::vector<std::string>&
   }
 }
 
+// Text that is not UTF-8 however it goes on, after a valid start: a stray continuation
+// byte, a byte UTF-8 never uses, an overlong form, a surrogate, a code point above U+10FFFF.
+std::string invalidUtf8(SplitMix& rng) {
+  static const char* const kBad[] = {"\x80", "\xff", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80"};
+  const std::string start = rng.chance(50) ? "{\"name\":\"h\",\"msg\":\"" : "";
+  return start + kBad[rng.below(std::size(kBad))] + (rng.chance(50) ? "\"}" : "");
+}
+
 struct Generator {
   SplitMix& rng;
   const Swarm& swarm;
@@ -233,6 +241,24 @@ Scenario Fuzzer::generate(std::uint64_t seed) {
     }
     g.events.push_back(event);
   }
+  if (swarm.earlyShutdown) {
+    // Sometimes a storm of large publishes lands just before the shutdown, so that it finds
+    // sessions with a backlog to flush. Its own stream of numbers, like the churn below.
+    SplitMix storm(seed ^ 0x5707Eull);
+    auto shutdown = std::find_if(g.events.begin(), g.events.end(),
+                                 [](const Event& e) { return e.kind == Event::Kind::kShutdown; });
+    if (shutdown != g.events.end() && storm.chance(50)) {
+      // Early enough that its publishes arrive (a link's latency is under 5 ms) before the
+      // shutdown refuses them.
+      const core::Duration at = shutdown->at - ms(5 + storm.below(3));
+      Event burst = g.make(Event::Kind::kBurst, std::max(ms(0), at), clients.front());
+      burst.topic = topics[storm.below(topics.size())];
+      burst.count = storm.between(40, 160);
+      // Under the message limit (the chat envelope adds a few dozen bytes), or none would land.
+      burst.size = std::min<std::uint64_t>(storm.between(1024, 4096), settings.messageBytesMax / 2);
+      g.events.push_back(burst);
+    }
+  }
   if (swarm.topicChurn) {
     // One more client keeps entering a room of its own, publishing there and leaving: it comes
     // back sometimes within the linger (the same topic) and sometimes after it (a new topic
@@ -274,6 +300,27 @@ Scenario Fuzzer::generate(std::uint64_t seed) {
         g.events.push_back(event);
         at += ms(hostile.below(30));
       }
+    }
+  }
+  if (swarm.hostileBytes) {
+    // A client that upgrades and sends text that is not UTF-8 straight away, then pings: a
+    // server that should have failed the connection but read on answers the ping. Its own
+    // stream of numbers again, so the other byte-level clients stay as they were.
+    SplitMix badText(seed ^ 0xBAD7E47ull);
+    if (badText.chance(50)) {
+      const std::string name = "h0";
+      g.events.push_back(g.make(Event::Kind::kJoin, ms(0), name));
+      const core::Duration at = ms(badText.below(60));
+      Event upgrade = g.make(Event::Kind::kRaw, at, name);
+      upgrade.text = "GET /subscribe?topic=" + topics[badText.below(topics.size())] + " HTTP/1.1\r\n" + kUpgradeHead;
+      Event text = g.make(Event::Kind::kFrame, at, name);
+      text.opcode = 1;
+      text.text = invalidUtf8(badText);
+      text.fin = !badText.chance(20);
+      Event ping = g.make(Event::Kind::kFrame, at, name);
+      ping.opcode = 9;
+      ping.text = "p" + std::to_string(badText.below(1000));
+      g.events.insert(g.events.end(), {upgrade, text, ping});
     }
   }
   std::stable_sort(g.events.begin(), g.events.end(),

@@ -1,7 +1,8 @@
 // spread-sim: replays scenario files against the real core and session logic on virtual
 // time, or fuzzes random scenarios and shrinks the first failure. See sim/README.md.
-// The hidden option --inject-bug NAME switches on a deliberate bug in the sim plugin; only
-// the tests use it, to prove the checks catch what they claim to.
+// The hidden option --inject-bug NAME switches on a deliberate bug in the real server code
+// (core::InjectedFaults), at the probe or in the sim plugin; only the tests use it, to
+// prove the checks catch what they claim to.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>

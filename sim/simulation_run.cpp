@@ -2,8 +2,6 @@
 
 #include <Poco/Logger.h>
 
-#include "wire_client.h"
-
 namespace spread::sim {
 
 namespace {
@@ -51,7 +49,7 @@ std::string SimulationRun::setUp(std::uint64_t seed) {
       clock_, executor_,
       // The default topic is reserved, as the daemon reserves broker.defaultTopic.
       core::BrokerOptions{s.topicsMax, core::TopicOptions{s.inboundMessagesMax, s.fanoutBatch}, s.topicLinger,
-                          kDefaultTopic});
+                          kDefaultTopic, &faults_});
   probe_ = std::make_unique<ProbeRegistry>(*broker_, *this);
   publisher_ = std::make_unique<transport::PublishService>(*probe_, metrics_, s.publishWait, kDefaultTopic);
   config_->setInt(
@@ -64,7 +62,8 @@ std::string SimulationRun::setUp(std::uint64_t seed) {
                                     s.idleTimeout,
                                     s.publishWait};
   context_ = std::make_unique<transport::TransportContext>(transport::TransportContext{
-      *probe_, clock_, executor_, metrics_, *publisher_, session, *config_, Poco::Logger::get("spread-sim")});
+      *probe_, clock_, executor_, metrics_, *publisher_, session, *config_, Poco::Logger::get("spread-sim"),
+      &faults_});
 
   transport::LoadResult loaded = transport::PluginLoader(options_.pluginDir).load("sim");
   if (auto* error = std::get_if<transport::PluginError>(&loaded))
@@ -73,7 +72,10 @@ std::string SimulationRun::setUp(std::uint64_t seed) {
   control_ = dynamic_cast<SimControl*>(&loaded_->transport());
   if (control_ == nullptr) return loaded_->path() + ": its transport does not implement SimControl";
   for (const std::string& bug : options_.bugs) {
-    if (!probe_->bugs().enable(bug) && !control_->injectBug(bug)) return "unknown bug '" + bug + "'";
+    // A bug in the real server code first, then at the probe, then in the sim transport.
+    if (!faults_.enable(bug) && !probe_->bugs().enable(bug) && !control_->injectBug(bug)) {
+      return "unknown bug '" + bug + "'";
+    }
   }
   control_->setSeed(seed);
   control_->setObserver(this);
@@ -180,6 +182,7 @@ int SimulationRun::streamOf(const std::string& name, Client& client) {
     client.stream = control_->openStream(client.link);
     client.streamEnded = false;
     client.streamBytes.clear();
+    client.reference.emplace(scenario_.settings.messageBytesMax);
     openStreams_.emplace_back(name, &client);
     streamsUsed_ = true;
     trace(line("stream_open").add("client", name).add("stream", *client.stream));
@@ -198,6 +201,8 @@ void SimulationRun::readStreams() {
     }
     if (control_->streamEnded(*client->stream)) {
       client->streamEnded = true;
+      const HeardFrames heard = scanServerFrames(client->streamBytes);
+      checker_.streamEnded(*client->stream, heard.close, client->reference->answeredPingAfterFailure(heard));
       trace(line("stream_end").add("client", name));
       openStreams_.erase(openStreams_.begin() + static_cast<std::ptrdiff_t>(i));
       continue;
@@ -290,11 +295,22 @@ void SimulationRun::apply(const Event& event) {
       shutdown(event.grace, false);
       break;
     case Event::Kind::kExpect: expect(event); break;
-    case Event::Kind::kRaw: control_->streamSend(streamOf(event.client, *client), event.text); break;
-    case Event::Kind::kFrame:
-      control_->streamSend(streamOf(event.client, *client),
+    case Event::Kind::kRaw: {
+      const int stream = streamOf(event.client, *client);
+      client->reference->raw(event.text);
+      control_->streamSend(stream, event.text);
+      break;
+    }
+    case Event::Kind::kFrame: {
+      const int stream = streamOf(event.client, *client);
+      if (auto required = client->reference->frame(event.opcode, event.text, event.closeCode, event.fin,
+                                                   event.masked)) {
+        checker_.mustClose(stream, *required);
+      }
+      control_->streamSend(stream,
                            encodeClientFrame(event.opcode, event.text, event.closeCode, event.fin, event.masked));
       break;
+    }
   }
 }
 

@@ -15,12 +15,14 @@
 #include "scenario.h"
 #include "simulator.h"
 #include "spread/core/broker.h"
+#include "spread/core/injected_faults.h"
 #include "spread/core/manual_executor.h"
 #include "spread/plugins/sim/sim_control.h"
 #include "spread/transport/plugin_loader.h"
 #include "spread/transport/publish_service.h"
 #include "timeline.h"
 #include "trace.h"
+#include "wire_client.h"
 
 namespace spread::sim {
 
@@ -68,6 +70,7 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
     std::optional<int> stream;
     bool streamEnded = false;
     std::string streamBytes;  // heard on the current stream
+    std::optional<StreamReference> reference;  // what the current stream's frames require
     std::string heard;        // heard on all of them
   };
   struct ConnectionInfo {
@@ -117,6 +120,9 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
   std::optional<Violation> expectationFailure_;
   int expectationLine_ = 0;
 
+  // Deliberate bugs in the broker, the sessions and the WebSocket stack (--inject-bug),
+  // handed to each through its options; before them all, so it outlives them.
+  core::InjectedFaults faults_;
   core::ManualClock clock_;
   core::ManualExecutor executor_{clock_};
   transport::Metrics metrics_;

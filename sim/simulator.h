@@ -17,7 +17,8 @@ class Timeline;
 struct RunOptions {
   /// Directory holding libspread_transport_sim.so.
   std::string pluginDir;
-  /// Deliberate bugs to switch on in the plugin (tests only).
+  /// Deliberate bugs to switch on (tests only), by name: in the real server code
+  /// (core::InjectedFaults), at the probe (ProbeBugs) or in the sim plugin.
   std::vector<std::string> bugs;
   /// Where to write the JSON-lines trace; null hashes it only.
   std::ostream* traceOut = nullptr;

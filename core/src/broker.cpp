@@ -72,7 +72,7 @@ TopicLookup Broker::topic(std::string_view name) {
     }
   }
   auto created = std::make_shared<TopicImpl>(std::string(name), options_.topic, clock_, executor_,
-                                             [link = link_] { link->topicQuiet(); });
+                                             [link = link_] { link->topicQuiet(); }, options_.faults);
   topics_.emplace(std::string(name), created);
   return TopicLookup{TopicLookup::Status::kCreated, std::move(created), {}};
 }

@@ -4,7 +4,8 @@
 
 namespace spread::core {
 
-QueueSubscriber::QueueSubscriber(QueueLimits limits) : limits_(limits) {}
+QueueSubscriber::QueueSubscriber(QueueLimits limits, const InjectedFaults* faults)
+    : limits_(limits), faults_(faults) {}
 
 Delivery QueueSubscriber::deliver(const MessagePtr& message) {
   std::shared_ptr<const Wakeup> wakeup;
@@ -13,8 +14,9 @@ Delivery QueueSubscriber::deliver(const MessagePtr& message) {
     if (closeReason_) return Delivery::kAccepted;  // late delivery after close: ignore it
     const std::size_t size = message->bytes().size();
     const bool empty = queue_.empty();
-    if (queue_.size() >= limits_.messagesMax) return Delivery::kFull;
-    if (!empty && bytes_ + size > limits_.bytesMax) return Delivery::kFull;
+    const bool full = queue_.size() >= limits_.messagesMax || (!empty && bytes_ + size > limits_.bytesMax);
+    // The injected fault is looked at only once the queue is full: it takes the message anyway.
+    if (full && !(faults_ != nullptr && faults_->queueForgetsBound)) return Delivery::kFull;
     queue_.push(message);
     bytes_ += size;
     if (empty) wakeup = wakeup_;

@@ -6,12 +6,13 @@
 namespace spread::core {
 
 TopicImpl::TopicImpl(std::string name, const TopicOptions& options, Clock& clock,
-                     Executor& executor, QuietCallback onQuiet)
+                     Executor& executor, QuietCallback onQuiet, const InjectedFaults* faults)
     : name_(std::move(name)),
       options_(options),
       clock_(clock),
       executor_(executor),
       onQuiet_(std::move(onQuiet)),
+      faults_(faults),
       subscribers_(std::make_shared<RecordList>()),
       quietSince_(clock.now()) {}
 
@@ -233,8 +234,13 @@ void TopicImpl::ownSubscribersLocked() {
 }
 
 void TopicImpl::fanOut(const MessagePtr& message, const RecordList& targets) {
-  for (const auto& record : targets) {
+  const bool skipping = faults_ != nullptr && faults_->topicSkipsSubscriber;
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const auto& record = targets[i];
     if (message->sequence() < record->firstSequence()) continue;  // accepted before it subscribed
+    // The injected fault: every second subscription misses everything after its third
+    // message, and is never told.
+    if (skipping && i % 2 == 1 && message->sequence() >= record->firstSequence() + 3) continue;
     // The snapshot may hold subscriptions that ended since it was taken; they are skipped
     // rather than counted as delivered.
     const std::optional<Delivery> delivery = record->deliver(message);

@@ -32,8 +32,9 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
     TimePoint quietSince;     // when it last lost its last subscriber, or was created
   };
 
+  /// `faults`: deliberate bugs for the simulator's tests (see InjectedFaults), or null.
   TopicImpl(std::string name, const TopicOptions& options, Clock& clock, Executor& executor,
-            QuietCallback onQuiet = {});
+            QuietCallback onQuiet = {}, const InjectedFaults* faults = nullptr);
 
   const std::string& name() const override { return name_; }
   PublishOutcome tryPublish(Payload payload) override;
@@ -105,6 +106,7 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   Clock& clock_;
   Executor& executor_;
   const QuietCallback onQuiet_;
+  const InjectedFaults* const faults_;
 
   mutable std::mutex mutex_;
   State state_ = State::kOpen;

@@ -34,7 +34,8 @@ WebSocketConnection::WebSocketConnection(ClientSocket socket, std::string handsh
       loop_(loop),
       strand_(std::move(strand)),
       context_(context),
-      parser_(context.connection.messageBytesMax),
+      parser_(context.connection.messageBytesMax,
+              context.transport.faults != nullptr && context.transport.faults->parserAcceptsBadUtf8),
       outbound_(context.connection.sendWindowBytes) {
   socket_.settleClient();
   context_.openConnections.add();

@@ -1,6 +1,7 @@
 // Proves each invariant of the Checker fires on a deliberately broken event sequence
 // (a lost, duplicated or late message, an overfull queue, an unjustified drop, a double
-// close, a late shutdown) and stays quiet on the correct sequence next to it.
+// close, a late shutdown, a bad frame answered with the wrong close) and stays quiet on
+// the correct sequence next to it.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -354,6 +355,58 @@ TEST_F(CheckerTest, StopWithConnectionsOpenBreaksShutdownGrace) {
   checker_.shutdownBegan(core::TimePoint{}, std::chrono::milliseconds(100));
   checker_.stopped(core::TimePoint{} + std::chrono::milliseconds(100), 1);
   EXPECT_EQ(broken(), "shutdown-grace");
+}
+
+// protocol-close: byte-level streams, on a checker of their own (no connection to end).
+class ProtocolCloseTest : public ::testing::Test {
+ protected:
+  static constexpr int kStream = 7;
+  const RequiredClose badText_{1007, "a text frame that is not UTF-8"};
+  std::string broken() const { return checker_.violation() ? checker_.violation()->invariant : "none"; }
+  Checker checker_;
+};
+
+TEST_F(ProtocolCloseTest, TheRequiredCloseAndAnEndAreClean) {
+  checker_.mustClose(kStream, badText_);
+  checker_.streamEnded(kStream, ServerClose{1007, "text is not valid UTF-8"}, false);
+  checker_.finish();
+  EXPECT_EQ(broken(), "none");
+}
+
+TEST_F(ProtocolCloseTest, AnotherProtocolCodeBreaksIt) {
+  checker_.mustClose(kStream, badText_);
+  checker_.streamEnded(kStream, ServerClose{1002, "unknown opcode 3"}, false);
+  EXPECT_EQ(broken(), "protocol-close");
+}
+
+TEST_F(ProtocolCloseTest, AGoodbyeOfTheServersOwnIsExcusedUnlessItReadPastTheFrame) {
+  // A shutdown may have closed the connection before the frame was read: nothing shows it was not.
+  checker_.mustClose(kStream, badText_);
+  checker_.streamEnded(kStream, ServerClose{1001, "server shutting down"}, false);
+  EXPECT_EQ(broken(), "none");
+  // The server answered a ping sent after the frame, so it read the frame and went on.
+  checker_.mustClose(kStream + 1, badText_);
+  checker_.streamEnded(kStream + 1, ServerClose{1001, "server shutting down"}, true);
+  EXPECT_EQ(broken(), "protocol-close");
+}
+
+TEST_F(ProtocolCloseTest, AnEndWithoutACloseFrameAfterReadingPastTheFrameBreaksIt) {
+  checker_.mustClose(kStream, badText_);
+  checker_.streamEnded(kStream, std::nullopt, true);
+  EXPECT_EQ(broken(), "protocol-close");
+}
+
+TEST_F(ProtocolCloseTest, AStreamThatNeverEndsBreaksItAtFinish) {
+  checker_.mustClose(kStream, badText_);
+  EXPECT_EQ(broken(), "none");
+  checker_.finish();
+  EXPECT_EQ(broken(), "protocol-close");
+}
+
+TEST_F(ProtocolCloseTest, AStreamWhoseFramesRequireNoCloseIsNotJudged) {
+  checker_.streamEnded(kStream, ServerClose{1002, "unknown opcode 3"}, true);
+  checker_.finish();
+  EXPECT_EQ(broken(), "none");
 }
 
 }  // namespace

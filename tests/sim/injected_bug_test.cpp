@@ -1,7 +1,9 @@
 // Proves the checks catch real broken runs end to end: each deliberate bug switched on
 // in the sim plugin (a lost or duplicated message, a double close, a queue one slot too
-// big or small, a late stop...) makes its scenario break the named invariant, and the
-// same scenario passes with the bug off.
+// big or small, a late stop...) or in the real server code (a topic that skips a
+// subscriber, a queue without its bound, an unflushed close, a parser that takes bad
+// UTF-8) makes its scenario break the named invariant, and the same scenario passes with
+// the bug off.
 #include "sim_test_support.h"
 
 namespace spread::sim {
@@ -43,6 +45,17 @@ constexpr const char* kSlowReaderShutdown =
     "5ms burst a chat 20\n"
     "10ms shutdown grace=1s\n";
 
+// The shutdown comes while a stalled reader's session still queues most of a burst; the
+// reader resumes well within the grace period, so everything can be flushed.
+constexpr const char* kShutdownWhileQueued =
+    "set sendWindow 512\n"
+    "0ms join a window=512\n"
+    "0ms subscribe a chat queue=64\n"
+    "1ms stall a\n"
+    "5ms burst a chat 30 size=200\n"
+    "10ms shutdown grace=2s\n"
+    "20ms resume a\n";
+
 // One subscriber leaves while the other stays, well before the shutdown.
 constexpr const char* kTwoReadersOneLeaves =
     "0ms join a\n"
@@ -52,6 +65,14 @@ constexpr const char* kTwoReadersOneLeaves =
     "5ms burst a chat 10\n"
     "50ms leave b\n";
 
+// A byte-level client upgrades, sends text that is not UTF-8, then pings.
+constexpr const char* kBadTextThenPing =
+    "0ms join eve\n"
+    "1ms raw eve \"GET /subscribe?topic=chat HTTP/1.1\\r\\nHost: localhost\\r\\nUpgrade: websocket\\r\\n"
+    "Connection: Upgrade\\r\\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\\r\\nSec-WebSocket-Version: 13\\r\\n\\r\\n\"\n"
+    "2ms frame eve text \"\\xff\\xfe\"\n"
+    "3ms frame eve ping \"after\"\n";
+
 struct BugCase {
   const char* bug;
   const char* scenario;
@@ -59,6 +80,12 @@ struct BugCase {
 };
 
 void PrintTo(const BugCase& bug, std::ostream* out) { *out << bug.bug; }
+
+std::string testName(const ::testing::TestParamInfo<BugCase>& info) {
+  std::string name = info.param.bug;
+  for (char& c : name) c = c == '-' ? '_' : c;
+  return name;
+}
 
 class InjectedBugTest : public ::testing::TestWithParam<BugCase> {};
 
@@ -90,12 +117,17 @@ INSTANTIATE_TEST_SUITE_P(Bugs, InjectedBugTest,
                                            BugCase{"throw-in-task", kBurst, "no-exception"},
                                            BugCase{"wrong-drop-code", kStalledReader, "drop-justified"},
                                            BugCase{"stop-offering", kTwoReadersOneLeaves, "no-loss"},
-                                           BugCase{"reorder-publishes", kBurst, "publisher-order"}),
-                         [](const ::testing::TestParamInfo<BugCase>& info) {
-                           std::string name = info.param.bug;
-                           for (char& c : name) c = c == '-' ? '_' : c;
-                           return name;
-                         });
+                                           BugCase{"reorder-publishes", kBurst, "publisher-order"},
+                                           // In the real server code (core::InjectedFaults).
+                                           BugCase{"topic-skips-subscriber", kTwoReadersOneLeaves, "no-loss"},
+                                           BugCase{"queue-forgets-bound", kStalledReader, "queue-bound"},
+                                           BugCase{"unflushed-close", kShutdownWhileQueued, "no-loss"}),
+                         testName);
+
+// Reached through a byte-level client's bytes.
+INSTANTIATE_TEST_SUITE_P(ByteLevelBugs, InjectedBugTest,
+                         ::testing::Values(BugCase{"parser-accepts-bad-utf8", kBadTextThenPing, "protocol-close"}),
+                         testName);
 
 TEST(InjectedBugTest, UnknownBugIsASetupError) {
   RunOptions options = runOptions();

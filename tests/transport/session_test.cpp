@@ -1,6 +1,7 @@
 // Proves the transport-agnostic session rules against a mocked Connection on virtual
 // time: flow control, slow-consumer eviction (1008), flush-then-1001 on shutdown,
-// keepalive and idle timeout, client publishes and their error replies.
+// keepalive and idle timeout, client publishes and their error replies; and what the
+// injected faults that live in the session's path break.
 #include "session_fixture.h"
 
 namespace spread::transport {
@@ -74,6 +75,46 @@ TEST_F(SessionTest, ShutdownFlushesAcceptedMessagesThenSays1001) {
   wire.queued = 0;
   session->onWritable();
   EXPECT_EQ(session->state(), Session::State::kClosing);
+}
+
+// The injected fault (core::InjectedFaults, read through the TransportContext) breaks the
+// test above: the queued message is thrown away and the 1001 goes out at once.
+TEST_F(SessionTest, WithTheUnflushedCloseFaultShutdownDropsWhatIsQueuedAndSays1001AtOnce) {
+  core::InjectedFaults faults;
+  faults.unflushedClose = true;
+  context_.faults = &faults;
+  FakeWire wire;
+  auto session = open(wire);
+  wire.queued = 4096;
+  publish("ann", "before shutdown");
+  EXPECT_CALL(*wire.connection, send(_)).Times(0);
+  EXPECT_CALL(*wire.connection, close(CloseCode::kGoingAway, StrEq("server shutting down"))).Times(1);
+
+  broker_.shutdown(5s, [](core::CloseOutcome) {});
+  executor_.runUntilIdle();
+  EXPECT_EQ(session->state(), Session::State::kClosing);
+  wire.queued = 0;
+  session->onWritable();
+  EXPECT_TRUE(wire.sent.empty());
+}
+
+// The session's queue in the core takes its faults from the context too: with the bound
+// forgotten, the stalled reader of the test two above is never dropped.
+TEST_F(SessionTest, WithTheQueueForgetsBoundFaultAStalledReaderIsNeverDropped) {
+  core::InjectedFaults faults;
+  faults.queueForgetsBound = true;
+  context_.faults = &faults;
+  FakeWire stalled;
+  auto slow = open(stalled);
+  stalled.queued = 4096;
+  EXPECT_CALL(*stalled.connection, close(_, _)).Times(0);
+
+  for (int i = 0; i < 6; ++i) publish("ann", "m" + std::to_string(i));  // queue bound is 4
+
+  stalled.queued = 0;
+  slow->onWritable();
+  EXPECT_EQ(stalled.sent.size(), 6u);
+  EXPECT_EQ(metrics_.slowConsumersDroppedCount(), 0u);
 }
 
 TEST_F(SessionTest, PingsOnTheIntervalAndClosesAnIdleClient) {

@@ -83,7 +83,7 @@ void Session::start() {
     return;
   }
 
-  queue_ = std::make_shared<core::QueueSubscriber>(context_.session.queue);
+  queue_ = std::make_shared<core::QueueSubscriber>(context_.session.queue, context_.faults);
   // The wakeup runs on the fan-out thread. A free session is pumped right there, which
   // spares an executor task per subscriber and message; a busy one gets a task instead,
   // so the fan-out never waits for a session's lock.
@@ -186,6 +186,16 @@ void Session::pumpLocked() {
     // An evicted reader is told at once; flushing its backlog would only delay that.
     queue_->discard();
     context_.metrics.slowConsumerDropped();
+    if (context_.faults != nullptr && context_.faults->wrongDropCode) {
+      endLocked(closeFrameFor(core::CloseReason::kGoingAway));  // the injected fault
+      return;
+    }
+    endLocked(closeFrameFor(*ended));
+    return;
+  }
+  if (ended == core::CloseReason::kGoingAway && context_.faults != nullptr && context_.faults->unflushedClose) {
+    // The injected fault: a close that must flush first drops the backlog instead.
+    queue_->discard();
     endLocked(closeFrameFor(*ended));
     return;
   }

@@ -134,6 +134,10 @@ void ScriptedWebSocket::readHandshake() {
     return;
   }
   answer_ = {};
+  if (answer->status == 0) {
+    noticeEnd();  // cut off before a whole answer: a dropped connection, not a refusal
+    return;
+  }
   if (answer->status == 101) {
     upgraded_ = true;
     return;

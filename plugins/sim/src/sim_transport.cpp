@@ -65,7 +65,7 @@ transport::StartResult SimTransport::start(transport::TransportContext& context)
   serverConfig_->setString("connectionsMax", "10000000");
   serverContext_ = std::make_unique<transport::TransportContext>(
       transport::TransportContext{context.broker, context.clock, context.executor, context.metrics, context.publisher,
-                                  context.session, *serverConfig_, context.logger});
+                                  context.session, *serverConfig_, context.logger, context.faults});
   network_ = std::make_unique<websocket::MemoryNetwork>(context.clock, context.executor);
   network_->seedJitter(seed_);
   if (bugs_.windowIgnored) network_->ignoreReceiveWindows();

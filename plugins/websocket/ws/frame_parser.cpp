@@ -145,7 +145,8 @@ bool FrameParser::consumePayload(std::string_view piece, std::vector<ParsedEvent
     ++maskOffset_;
   }
   payloadLeft_ -= piece.size();
-  if (!isControl(opcode_) && !utf8_.feed(std::string_view(target).substr(start))) {
+  // The injected fault is looked at only once the text has turned out invalid.
+  if (!isControl(opcode_) && !utf8_.feed(std::string_view(target).substr(start)) && !acceptsBadUtf8_) {
     return fail(CloseCode::kInvalidPayload, "text is not valid UTF-8", events);
   }
   return true;
@@ -169,7 +170,9 @@ bool FrameParser::finishFrame(std::vector<ParsedEvent>& events) {
     case Opcode::kContinuation: break;
   }
   if (!fin_) return true;
-  if (!utf8_.complete()) return fail(CloseCode::kInvalidPayload, "text ends inside a UTF-8 sequence", events);
+  if (!utf8_.complete() && !acceptsBadUtf8_) {
+    return fail(CloseCode::kInvalidPayload, "text ends inside a UTF-8 sequence", events);
+  }
   events.push_back({ParsedEvent::Kind::kText, std::move(message_)});
   message_.clear();
   inMessage_ = false;

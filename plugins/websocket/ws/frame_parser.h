@@ -43,7 +43,10 @@ struct ParsedEvent {
 /// Not thread-safe: one connection's I/O thread owns it.
 class FrameParser {
  public:
-  explicit FrameParser(std::size_t messageBytesMax) : messageBytesMax_(messageBytesMax) {}
+  /// `acceptsBadUtf8` is core::InjectedFaults::parserAcceptsBadUtf8, a deliberate bug for
+  /// the simulator's tests: text that is not UTF-8 then passes as text, with no 1007.
+  explicit FrameParser(std::size_t messageBytesMax, bool acceptsBadUtf8 = false)
+      : messageBytesMax_(messageBytesMax), acceptsBadUtf8_(acceptsBadUtf8) {}
 
   /// Consumes `bytes`, appending every event it completes to `events`, in stream order.
   void feed(std::string_view bytes, std::vector<ParsedEvent>& events);
@@ -63,6 +66,7 @@ class FrameParser {
   bool fail(transport::CloseCode code, std::string reason, std::vector<ParsedEvent>& events);
 
   const std::size_t messageBytesMax_;
+  const bool acceptsBadUtf8_;
   Stage stage_ = Stage::kHeader;
   std::uint64_t framesSeen_ = 0;
 

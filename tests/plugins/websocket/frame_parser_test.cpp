@@ -156,6 +156,28 @@ TEST(FrameParserTest, RefusesTextEndingInsideASequence) {
   expectFailure(parse(textFrame("\xE2\x82")), CloseCode::kInvalidPayload, "UTF-8");
 }
 
+// The injected fault (core::InjectedFaults::parserAcceptsBadUtf8) undoes the three tests
+// above: bad bytes, in one frame, across fragments or cut short, pass as text.
+TEST(FrameParserTest, WithTheAcceptsBadUtf8FaultPassesInvalidTextOnWithout1007) {
+  for (const std::string& bytes : {textFrame("\xFF"), clientFrame({Opcode::kText, "ok\xC0\xAF", false}) +
+                                                           clientFrame({Opcode::kContinuation, "!", true}),
+                                   textFrame("\xE2\x82")}) {
+    expectFailure(parse(bytes), CloseCode::kInvalidPayload, "UTF-8");
+    FrameParser faulty(kLimit, true);
+    std::vector<ParsedEvent> events;
+    faulty.feed(bytes + textFrame("next"), events);
+    ASSERT_EQ(events.size(), 2u);
+    EXPECT_EQ(events[0].kind, Kind::kText);
+    EXPECT_EQ(events[1].payload, "next");
+    EXPECT_FALSE(faulty.stopped());
+  }
+  FrameParser faulty(kLimit, true);
+  std::vector<ParsedEvent> events;
+  faulty.feed(textFrame("\xFF"), events);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].payload, "\xFF");
+}
+
 TEST(FrameParserTest, RefusesAnOversizedFrameFromItsHeaderAlone) {
   const std::string frame = textFrame(std::string(kLimit + 1, 'z'));
   // Only the header (2 + 2 length + 4 mask bytes) is fed: nothing is buffered to decide.

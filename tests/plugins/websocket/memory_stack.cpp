@@ -4,7 +4,8 @@
 
 namespace spread::plugins::websocket::testing {
 
-MemoryStack::MemoryStack(std::map<std::string, std::string> config, transport::SessionOptions session)
+MemoryStack::MemoryStack(std::map<std::string, std::string> config, transport::SessionOptions session,
+                         const core::InjectedFaults* faults)
     : broker_(clock_, executor_, core::BrokerOptions{}),
       session_(session),
       publisher_(broker_, metrics_, session_.publishWaitMax, "chat"),
@@ -13,7 +14,8 @@ MemoryStack::MemoryStack(std::map<std::string, std::string> config, transport::S
   config_->setString("connectionsPerAddressMax", "1000000");
   for (const auto& [key, value] : config) config_->setString(key, value);
   context_ = std::make_unique<transport::TransportContext>(transport::TransportContext{
-      broker_, clock_, executor_, metrics_, publisher_, session_, *config_, Poco::Logger::get("memory-stack")});
+      broker_, clock_, executor_, metrics_, publisher_, session_, *config_, Poco::Logger::get("memory-stack"),
+      faults});
   server_ = std::make_unique<MemoryServer>(*context_, network_);
 }
 

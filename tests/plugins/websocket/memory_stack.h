@@ -23,8 +23,10 @@ namespace spread::plugins::websocket::testing {
 
 class MemoryStack {
  public:
-  /// `config`: transport keys without the "transport.websocket." prefix.
-  explicit MemoryStack(std::map<std::string, std::string> config = {}, transport::SessionOptions session = {});
+  /// `config`: transport keys without the "transport.websocket." prefix. `faults`: the
+  /// deliberate bugs its transport context carries (see core::InjectedFaults), or none.
+  explicit MemoryStack(std::map<std::string, std::string> config = {}, transport::SessionOptions session = {},
+                       const core::InjectedFaults* faults = nullptr);
   ~MemoryStack();
 
   int connect(MemoryNetwork::LinkOptions link = {}) { return network_.connect(std::move(link)); }

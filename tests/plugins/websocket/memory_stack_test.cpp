@@ -1,6 +1,7 @@
 // The WebSocket transport's protocol stack on the in-memory network and virtual time: the
 // same HTTP parser, routes, WebSocket codec, queues and timeouts as on a real port, spoken
 // to in raw bytes, with no thread and no wall-clock wait.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "client_frames.h"
@@ -65,6 +66,32 @@ TEST(MemoryStackTest, InvalidUtf8InATextFrameClosesWith1007) {
   ASSERT_EQ(reply.frames.size(), 1u);
   EXPECT_EQ(reply.frames[0].opcode, Opcode::kClose);
   EXPECT_EQ(reply.frames[0].closeCode(), 1007);
+}
+
+// The injected fault reaches the parser through the transport context: the same bytes,
+// with a ping after them, are read on; the bad text goes on as a publish (refused: it is
+// no chat message) and the ping is answered, with no close.
+TEST(MemoryStackTest, WithTheAcceptsBadUtf8FaultInvalidTextIsReadOnWithout1007) {
+  core::InjectedFaults faults;
+  faults.parserAcceptsBadUtf8 = true;
+  MemoryStack stack({}, {}, &faults);
+  bool ended = true;
+  const Upgraded reply = parseUpgraded(
+      stack.exchange(kUpgrade + textFrame("\xFF\xFE") + clientFrame({Opcode::kPing, "p"}), 1s, &ended));
+  ASSERT_EQ(reply.answer.rfind("HTTP/1.1 101", 0), 0u) << reply.answer;
+  EXPECT_FALSE(ended);
+  // The pong leaves from the parser's own loop, the error reply from the session: either
+  // may come first.
+  std::vector<Opcode> opcodes;
+  for (const ServerFrame& frame : reply.frames) {
+    opcodes.push_back(frame.opcode);
+    if (frame.opcode == Opcode::kText) {
+      EXPECT_EQ(frame.payload.rfind("{\"error\":", 0), 0u) << frame.payload;
+    } else if (frame.opcode == Opcode::kPong) {
+      EXPECT_EQ(frame.payload, "p");
+    }
+  }
+  EXPECT_THAT(opcodes, ::testing::UnorderedElementsAre(Opcode::kText, Opcode::kPong));
 }
 
 TEST(MemoryStackTest, APostOverTheBodyLimitIsRefused413AndNotDelivered) {

@@ -13,6 +13,7 @@
 
 #include "spread/core/clock.h"
 #include "spread/core/executor.h"
+#include "spread/core/injected_faults.h"
 #include "spread/core/topic_registry.h"
 
 namespace spread::core {
@@ -39,6 +40,9 @@ struct BrokerOptions {
   /// A topic name that never counts against topicsMax and can always be created, so that it
   /// can never be locked out by other names. Empty: none. The daemon passes its default topic.
   std::string reservedTopic{};  // braces: designated initializers may leave it out silently
+  /// Deliberate bugs for the simulator's tests, handed to every topic; must outlive the
+  /// broker. Null (none) everywhere else: the daemon never sets it.
+  const InjectedFaults* faults = nullptr;
 };
 
 /// The topic registry behind TopicRegistry. Owns its topics; runs their fan-out on the

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "spread/core/fifo.h"
+#include "spread/core/injected_faults.h"
 #include "spread/core/subscriber.h"
 
 namespace spread::core {
@@ -28,7 +29,9 @@ class QueueSubscriber final : public Subscriber {
  public:
   using Wakeup = std::function<void()>;
 
-  explicit QueueSubscriber(QueueLimits limits);
+  /// `faults`: deliberate bugs for the simulator's tests (see InjectedFaults), or null;
+  /// it must outlive the subscriber.
+  explicit QueueSubscriber(QueueLimits limits, const InjectedFaults* faults = nullptr);
 
   Delivery deliver(const MessagePtr& message) override;
   void close(CloseReason reason) override;
@@ -56,6 +59,7 @@ class QueueSubscriber final : public Subscriber {
 
  private:
   const QueueLimits limits_;
+  const InjectedFaults* const faults_;
   mutable std::mutex mutex_;
   Fifo<MessagePtr> queue_;  // allocates nothing while the subscriber is idle
   std::size_t bytes_ = 0;

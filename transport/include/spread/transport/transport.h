@@ -8,6 +8,7 @@
 
 #include "spread/core/clock.h"
 #include "spread/core/executor.h"
+#include "spread/core/injected_faults.h"
 #include "spread/core/time.h"
 #include "spread/core/topic_registry.h"
 #include "spread/transport/metrics.h"
@@ -37,6 +38,10 @@ struct TransportContext {
   /// read as "port"), already accepted by Transport::checkConfig.
   const Poco::Util::AbstractConfiguration& config;
   Poco::Logger& logger;
+  /// Deliberate bugs for the simulator's tests (see core::InjectedFaults), read by each
+  /// Session and by the WebSocket protocol stack. Null everywhere else: the daemon never
+  /// sets it. Last, so that a context built with a brace list may leave it out.
+  const core::InjectedFaults* faults = nullptr;
 };
 
 struct StartResult {
