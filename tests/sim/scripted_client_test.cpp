@@ -446,6 +446,28 @@ TEST_F(ScriptedClientTest, AStalledClientFillsItsWindowAndTheServerWriteWaitsFor
   EXPECT_EQ(network_.write(handle_, "more").status, IoResult::Status::kWouldBlock);
 }
 
+TEST_F(ScriptedClientTest, AReadIntervalPacesReadsOneFramePerIntervalFromTimeZero) {
+  // The simulator's clock starts at the epoch: a run's first reads happen there, and a read
+  // at time zero is a read like any other.
+  ASSERT_EQ(clock_.now(), core::TimePoint{});
+  LinkOptions link = instantLink();
+  link.readInterval = 10ms;
+  auto client = upgraded(link);
+  std::vector<core::MessagePtr> sent;
+  for (std::uint64_t sequence = 1; sequence <= 3; ++sequence) {
+    sent.push_back(message(sequence, "m" + std::to_string(sequence)));
+    handOver(*client, sent.back());
+  }
+  settle();
+  EXPECT_EQ(observer_.reads.size(), 1u) << "the first frame is read as it arrives";
+  executor_.advanceBy(9ms);
+  EXPECT_EQ(observer_.reads.size(), 1u);
+  executor_.advanceBy(1ms);
+  EXPECT_EQ(observer_.reads.size(), 2u);
+  executor_.advanceBy(10ms);
+  EXPECT_EQ(observer_.reads, sent);
+}
+
 TEST_F(ScriptedClientTest, AReadIntervalPacesReadsLaterInARunToo) {
   clock_.advanceBy(5s);
   LinkOptions link = instantLink();
