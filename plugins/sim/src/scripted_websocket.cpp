@@ -151,9 +151,9 @@ void ScriptedWebSocket::readHandshake() {
 
 void ScriptedWebSocket::readFrames() {
   while (!ended_ && reading_ && readTimer_ == core::TimerId::kNone) {
-    if (link_.readInterval > core::Duration::zero()) {
-      const core::TimePoint due = lastReadAt_ + link_.readInterval;
-      if (world_.clock.now() < due && lastReadAt_ != core::TimePoint{}) {
+    if (link_.readInterval > core::Duration::zero() && lastReadAt_) {
+      const core::TimePoint due = *lastReadAt_ + link_.readInterval;
+      if (world_.clock.now() < due) {
         if (!world_.network.clientPeek(handle_).empty()) scheduleRead(due);
         break;
       }

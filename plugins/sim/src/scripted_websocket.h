@@ -92,7 +92,7 @@ class ScriptedWebSocket : public std::enable_shared_from_this<ScriptedWebSocket>
   std::string gathered_;  // the payload of the last frame gathered in partial_
   bool upgraded_ = false;
   bool reading_ = true;
-  core::TimePoint lastReadAt_{};
+  std::optional<core::TimePoint> lastReadAt_;  // none until the first frame is read
   core::TimerId readTimer_ = core::TimerId::kNone;
   std::uint64_t messagesRead_ = 0;
   bool dropNextRead_ = false;  // the drop-after-resume bug

@@ -45,6 +45,10 @@ class MemoryStack {
   std::string collect(int handle, core::Duration patience = std::chrono::seconds(60), bool* ended = nullptr);
 
   MemoryNetwork& network() { return network_; }
+  core::Broker& broker() { return broker_; }
+  /// Reports every WebSocket session to `observer` from now on (see ServingObserver).
+  /// REQUIRES: before the first client connects; `observer` outlives the stack.
+  void setObserver(ServingObserver* observer) { server_->stack().setObserver(observer); }
   core::ManualClock& clock() { return clock_; }
   transport::Metrics& metrics() { return metrics_; }
   MemoryServer& server() { return *server_; }
