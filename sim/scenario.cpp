@@ -84,7 +84,9 @@ std::string formatExpectation(const Expectation& expect) {
       const char* op = expect.compare == Expectation::Compare::kAtLeast  ? ">="
                        : expect.compare == Expectation::Compare::kAtMost ? "<="
                                                                          : "";
-      return what + std::string(op) + std::to_string(expect.count);
+      std::string out = what + std::string(op) + std::to_string(expect.count);
+      if (expect.rejection) out += " kind=" + std::string(toString(*expect.rejection));
+      return out;
     }
     case Expectation::Kind::kClosed:
       return "closed " + std::to_string(expect.code) + (expect.reason ? " " + quoted(*expect.reason) : "");
@@ -102,6 +104,10 @@ std::string formatEvent(const Event& event) {
   std::ostringstream out;
   out << (event.atEnd ? std::string("end") : formatDuration(event.at)) << ' ' << toString(event.kind);
   if (event.kind != Event::Kind::kShutdown) out << ' ' << event.client;
+  // The topic that picks one of the client's connections comes right after its name.
+  const bool picksConnection = event.kind == Event::Kind::kStall || event.kind == Event::Kind::kResume ||
+                               event.kind == Event::Kind::kSend || event.kind == Event::Kind::kExpect;
+  if (picksConnection && !event.topic.empty()) out << ' ' << event.topic;
   switch (event.kind) {
     case Event::Kind::kJoin:
       if (event.latency) out << " latency=" << formatDuration(*event.latency);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "rejection_kind.h"
 #include "spread/core/time.h"
 
 namespace spread::sim {
@@ -30,13 +31,15 @@ struct Settings {
   friend bool operator==(const Settings&, const Settings&) = default;
 };
 
-/// What an `expect` line asserts about a client, or about the run.
+/// What an `expect` line asserts about a client, or (when the event names a topic) about
+/// the client's latest connection to that topic.
 struct Expectation {
   enum class Kind { kReceived, kPublished, kRejected, kClosed, kOpen, kRefused, kGot, kEnded };
   enum class Compare { kEqual, kAtLeast, kAtMost };
   Kind kind = Kind::kReceived;
   Compare compare = Compare::kEqual;
   std::uint64_t count = 0;  // kReceived: messages read; kPublished/kRejected: publishes
+  std::optional<RejectionKind> rejection;  // kRejected: count only refusals of this kind
   int code = 0;             // kClosed: the close code of the client's latest connection
   std::optional<std::string> reason;  // kClosed: its reason too, when the line gives one
   std::string bytes;                  // kGot: bytes the client's streams must have heard
@@ -67,7 +70,9 @@ struct Event {
   core::Duration at{};  // virtual time since the start
   bool atEnd = false;   // `end expect ...`: checked once the run is over
   std::string client;
-  std::string topic;                      // subscribe, publish, burst; leave (optional)
+  std::string topic;                      // subscribe, publish, burst; optional for stall, resume,
+                                          // send and expect (the client's latest connection
+                                          // to that topic) and leave (all of them)
   std::string text;                       // send, publish, burst
   std::size_t count = 0;                  // burst
   core::Duration every{};                 // burst spacing

@@ -59,7 +59,9 @@ class LineParser {
                                                                             : std::string();
   }
   void skip() { ++next_; }
-  bool peekQuoted() const { return !done() && tokens_[next_].quoted; }
+  bool peekQuoted(std::size_t ahead = 0) const {
+    return next_ + ahead < tokens_.size() && tokens_[next_ + ahead].quoted;
+  }
   bool peekBare() const {
     return !done() && !tokens_[next_].quoted && tokens_[next_].text.find('=') == std::string::npos;
   }
@@ -128,6 +130,12 @@ void applySetting(Settings& settings, const std::string& name, const std::string
   }
 }
 
+bool isExpectationWord(const std::string& word) {
+  static const std::set<std::string> kWords{"received", "published", "rejected", "closed",
+                                            "open",     "refused",   "got",      "ended"};
+  return kWords.count(word) != 0;
+}
+
 Expectation parseExpectation(LineParser& p) {
   Expectation expect;
   const std::string what = p.bare("received, published, rejected, closed, open, refused, got or ended");
@@ -148,6 +156,15 @@ Expectation parseExpectation(LineParser& p) {
     auto value = parseUnsigned(count);
     if (!value) throw LineError{"expected a message count like 10, >=10 or <=10, got '" + count + "'"};
     expect.count = *value;
+    if (expect.kind == Expectation::Kind::kRejected) {
+      auto options = p.options({"kind"});
+      if (options.count("kind")) {
+        expect.rejection = rejectionKindNamed(options["kind"]);
+        if (!expect.rejection)
+          throw LineError{"unknown rejection kind '" + options["kind"] + "': expected " + rejectionKindNames()};
+      }
+      return expect;
+    }
   } else if (what == "closed") {
     expect.kind = Expectation::Kind::kClosed;
     const std::string code = p.bare("a close code");
@@ -244,11 +261,10 @@ class ScenarioReader {
       event.grace = options.count("grace") ? parseDuration(options["grace"], "grace") : kGraceDefault;
       return;
     }
-    // "expect client bob closed 1008" reads as "expect bob closed 1008".
-    static const std::set<std::string> kExpectations{"received", "published", "rejected", "closed",
-                                                     "open",     "refused",   "got",      "ended"};
+    // "expect client bob closed 1008" reads as "expect bob closed 1008", unless a client is
+    // called "client" and the next word is not a client (then it is that client's topic).
     if (event.kind == Kind::kExpect && p.peek() == "client" && !p.peek(1).empty() &&
-        kExpectations.count(p.peek(1)) == 0)
+        !isExpectationWord(p.peek(1)) && (joined_.count(p.peek(1)) != 0 || joined_.count("client") == 0))
       p.skip();
     event.client = p.bare("a client name");
     checkClientName(event.client);
@@ -259,6 +275,12 @@ class ScenarioReader {
       throw LineError{"client '" + event.client + "' is used before it joined: add a 'join " + event.client +
                       "' line first"};
     }
+    // stall|resume NAME [TOPIC] ..., send NAME [TOPIC] "text": a bare word there is a topic
+    // (send's text is always quoted, so "send alice hello" is still a missing quote).
+    const bool topicNext =
+        event.kind == Kind::kSend ? p.peekBare() && p.peekQuoted(1)
+                                  : (event.kind == Kind::kStall || event.kind == Kind::kResume) && p.peekBare();
+    if (topicNext) event.topic = subscribedTopic(event, p.bare("a topic"));
     switch (event.kind) {
       case Kind::kJoin: {
         auto options = p.options({"latency", "jitter", "window", "rate"});
@@ -272,6 +294,7 @@ class ScenarioReader {
       case Kind::kSubscribe: {
         event.topic = p.bare("a topic");
         checkTopic(event.topic);
+        subscribed_.insert({event.client, event.topic});
         auto options = p.options({"queue"});
         if (options.count("queue")) event.queue = parseCount(options["queue"], "queue (messages)");
         break;
@@ -312,7 +335,7 @@ class ScenarioReader {
         }
         p.options({});
         break;
-      case Kind::kExpect: event.expect = parseExpectation(p); break;
+      case Kind::kExpect: readExpectation(event, p); break;
       case Kind::kRaw:
         event.text = p.quoted("the bytes to send");
         if (event.text.empty()) throw LineError{"expected at least one byte to send"};
@@ -324,6 +347,49 @@ class ScenarioReader {
       case Kind::kDisconnect: p.options({}); break;
       case Kind::kShutdown: break;
     }
+  }
+
+  // expect NAME [TOPIC] WHAT ...: the word after the name is a topic unless it is one of
+  // the expectation words, so that "expect alice received 3" keeps its meaning; a topic
+  // spelled like one is still a topic when another expectation word follows it, as in
+  // "expect alice open open" (no expectation word is followed by another).
+  void readExpectation(Event& event, LineParser& p) {
+    const std::string next = p.peek();
+    const bool topicFollows =
+        !next.empty() && (isExpectationWord(p.peek(1)) || (!isExpectationWord(next) && !p.peek(1).empty()));
+    if (!next.empty() && !isExpectationWord(next) && !topicFollows) {
+      throw LineError{"expected received, published, rejected, closed, open, refused, got or ended after the "
+                      "client, got '" +
+                      next + "'"};
+    }
+    if (topicFollows) {
+      if (!isExpectationWord(p.peek(1))) {
+        throw LineError{"expected received, published, rejected, closed, open, refused, got or ended after the "
+                        "topic '" +
+                        next + "', got '" + p.peek(1) + "'"};
+      }
+      event.topic = p.bare("a topic");
+      checkTopic(event.topic);
+      if (p.peek() == "got" || p.peek() == "ended") {
+        throw LineError{"'" + p.peek() +
+                        "' takes no topic: it is about the bytes of a byte-level client, which has no "
+                        "subscribe line"};
+      }
+    }
+    event.expect = parseExpectation(p);
+    if (!event.topic.empty()) subscribedTopic(event, event.topic);
+  }
+
+  // A topic that picks one of the client's connections: it must have subscribed to it on
+  // an earlier line, so that a misspelt topic is a mistake here, not an empty count later.
+  std::string subscribedTopic(const Event& event, const std::string& topic) const {
+    checkTopic(topic);
+    if (subscribed_.count({event.client, topic}) == 0) {
+      throw LineError{"client '" + event.client + "' has not subscribed to '" + topic + "' before this " +
+                      std::string(toString(event.kind)) + " line: add a 'subscribe " + event.client + " " +
+                      topic + "' line first"};
+    }
+    return topic;
   }
 
   // frame NAME OPCODE "payload" [code=N] [fin=0] [mask=0]
@@ -358,6 +424,7 @@ class ScenarioReader {
 
   Scenario& scenario_;
   std::set<std::string> joined_;
+  std::set<std::pair<std::string, std::string>> subscribed_;  // client, topic
   core::Duration lastAt_{};
   bool sawEvent_ = false;
   bool sawEnd_ = false;

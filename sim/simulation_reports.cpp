@@ -24,22 +24,21 @@ std::string_view toString(transport::PublishResult::Status status) {
 void SimulationRun::expect(const Event& event) {
   const Client& client = clients_[event.client];
   const Expectation& e = event.expect;
-  const ConnectionInfo* latest =
-      client.connections.empty() ? nullptr : &connections_.at(client.connections.back());
+  // With a topic, the line is about the client's latest connection to that topic alone.
+  const bool picked = !event.topic.empty();
+  const ConnectionId pickedId = picked ? latestTo(client, event.topic) : 0;
+  const ConnectionInfo* latest = picked ? (pickedId == 0 ? nullptr : &connections_.at(pickedId))
+                                 : client.connections.empty() ? nullptr
+                                                              : &connections_.at(client.connections.back());
+  const std::string whose = event.client + "'s latest connection" + (picked ? " to " + event.topic : "");
+  static const Tally kNothing;
   std::string problem;
   switch (e.kind) {
     case Expectation::Kind::kReceived:
     case Expectation::Kind::kPublished:
-    case Expectation::Kind::kRejected: {
-      const std::uint64_t actual = e.kind == Expectation::Kind::kReceived    ? client.read
-                                   : e.kind == Expectation::Kind::kPublished ? client.published
-                                                                             : client.rejected;
-      const bool ok = e.compare == Expectation::Compare::kEqual     ? actual == e.count
-                      : e.compare == Expectation::Compare::kAtLeast ? actual >= e.count
-                                                                    : actual <= e.count;
-      if (!ok) problem = "the count is " + std::to_string(actual);
+    case Expectation::Kind::kRejected:
+      problem = countProblem(e, !picked ? client.tally : latest != nullptr ? latest->tally : kNothing);
       break;
-    }
     case Expectation::Kind::kClosed: {
       // The server's verdict when it gave one (a stalled client may not have read it yet),
       // otherwise how the connection ended.
@@ -69,18 +68,18 @@ void SimulationRun::expect(const Event& event) {
         }
       }
       if (!code) {
-        problem = event.client + "'s latest connection has not closed";
+        problem = whose + " has not closed";
       } else if (*code != e.code || (e.reason && reason != *e.reason)) {
-        problem = event.client + "'s latest connection closed with " + std::to_string(*code) + " \"" + reason + "\"";
+        problem = whose + " closed with " + std::to_string(*code) + " \"" + reason + "\"";
       }
       break;
     }
     case Expectation::Kind::kOpen:
-      if (liveConnections(client).empty()) problem = event.client + " has no open connection";
+      if (!picked && liveConnections(client).empty()) problem = event.client + " has no open connection";
+      if (picked && (latest == nullptr || latest->end)) problem = whose + " has ended";
       break;
     case Expectation::Kind::kRefused:
-      if (latest == nullptr || !latest->refused)
-        problem = event.client + "'s latest connection was not refused";
+      if (latest == nullptr || !latest->refused) problem = whose + " was not refused";
       break;
     case Expectation::Kind::kGot:
       if (client.heard.find(e.bytes) == std::string::npos) {
@@ -136,14 +135,19 @@ void SimulationRun::onWireViolation(ConnectionId id, std::string_view problem) {
 
 void SimulationRun::onRead(ConnectionId id, const core::MessagePtr& message) {
   checker_.read(id, message);
-  ++clients_[connections_[id].client].read;
+  ConnectionInfo& info = connections_[id];
+  ++info.tally.read;
+  ++clients_[info.client].tally.read;
   ++stats_.deliveries;
   trace(line("deliver").add("conn", id).add("seq", message->sequence()));
   if (timeline_ != nullptr) timeline_->delivered(id, message->sequence(), clock_.now());
 }
 
 void SimulationRun::onTextRead(ConnectionId id, std::string_view text) {
-  ++clients_[connections_[id].client].rejected;
+  const auto kind = static_cast<std::size_t>(rejectionKindOfErrorFrame(text));
+  ConnectionInfo& info = connections_[id];
+  ++info.tally.rejected[kind];
+  ++clients_[info.client].tally.rejected[kind];
   trace(line("text").add("conn", id).add("text", text));
 }
 
@@ -181,7 +185,9 @@ void SimulationRun::onEnded(ConnectionId id, const ConnectionEnd& end) {
 
 void SimulationRun::onPublishAnswered(std::uint64_t requestId, const transport::PublishResult& result) {
   const auto& [client, topic] = requests_[requestId];
-  ++(result.ok() ? clients_[client].published : clients_[client].rejected);
+  Tally& tally = clients_[client].tally;
+  ++(result.ok() ? tally.published : tally.rejected[static_cast<std::size_t>(rejectionKindOf(result.status))]);
+  frames_.postAnswered(requestId);
   TraceLine out =
       line("publish").add("client", client).add("topic", topic).add("status", toString(result.status));
   if (!result.ok()) out.add("error", result.error);
@@ -196,6 +202,7 @@ void SimulationRun::onTopicCreated(const std::string& topic) {
 
 void SimulationRun::onAccepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes) {
   checker_.accepted(topic, sequence, bytes);
+  creditFrame(topic, bytes);
   ++stats_.accepted;
   trace(line("accept").add("topic", topic).add("seq", sequence));
   if (timeline_ != nullptr) timeline_->accepted(topic, sequence, clock_.now());

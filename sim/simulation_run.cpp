@@ -230,7 +230,8 @@ void SimulationRun::apply(const Event& event) {
           control_->connect(plugins::sim::ConnectRequest{event.client, event.topic, queue, client->link});
       if (!client->reading) control_->setReading(id, false);
       client->connections.push_back(id);
-      connections_[id] = ConnectionInfo{event.client, event.topic, event.line, false, std::nullopt, {}, std::nullopt, std::nullopt};
+      connections_[id] = ConnectionInfo{event.client, event.topic, event.line, false, std::nullopt, {},
+                                        std::nullopt, std::nullopt, {}};
       checker_.connected(id, event.topic, Checker::QueueBound{queue, scenario_.settings.queueBytes});
       trace(line("connect")
                 .add("conn", id)
@@ -245,19 +246,29 @@ void SimulationRun::apply(const Event& event) {
     }
     case Event::Kind::kSend: {
       auto live = liveConnections(*client);
-      if (live.empty()) return skip(event, event.client + " has no open connection");
+      // With a topic, only the latest connection to it will do.
+      if (!event.topic.empty()) {
+        const ConnectionId id = latestTo(*client, event.topic);
+        live.clear();
+        if (id != 0 && !connections_.at(id).end) live.push_back(id);
+      }
+      if (live.empty())
+        return skip(event, event.client + " has no open connection" + (event.topic.empty() ? "" : " to " + event.topic));
       std::string text = event.text;
       if (event.size && text.size() < *event.size) text.append(*event.size - text.size(), '.');
       const std::string body = chatBody(event.client, text);
       checker_.published(event.client + " on connection " + std::to_string(live.front()),
                          connections_[live.front()].topic, body);
+      frames_.frameSent(live.front(), connections_[live.front()].topic, body);
       control_->sendText(live.front(), body);
       break;
     }
     case Event::Kind::kPublish: {
       const std::string body = chatBody(event.client, event.text);
       checker_.published(event.client + " over HTTP", event.topic, body);
-      requests_[control_->post(event.topic, body, client->link.latency)] = {event.client, event.topic};
+      const std::uint64_t request = control_->post(event.topic, body, client->link.latency);
+      requests_[request] = {event.client, event.topic};
+      frames_.postSent(request, event.topic, body);
       break;
     }
     case Event::Kind::kBurst:
@@ -268,12 +279,15 @@ void SimulationRun::apply(const Event& event) {
         (void)executor_.postAfter(event.every * static_cast<std::int64_t>(i), [this, body, topic = event.topic,
                                                                          name = event.client] {
           checker_.published(name + " over HTTP", topic, body);
-          requests_[control_->post(topic, body, clients_[name].link.latency)] = {name, topic};
+          const std::uint64_t request = control_->post(topic, body, clients_[name].link.latency);
+          requests_[request] = {name, topic};
+          frames_.postSent(request, topic, body);
         });
       }
       break;
     case Event::Kind::kStall:
     case Event::Kind::kResume:
+      if (!event.topic.empty()) return stallOne(event, *client);
       client->reading = event.kind == Event::Kind::kResume;
       if (event.rate) client->link.readInterval = readInterval(event.rate);
       for (ConnectionId id : liveConnections(*client)) {
@@ -312,6 +326,16 @@ void SimulationRun::apply(const Event& event) {
       break;
     }
   }
+}
+
+void SimulationRun::stallOne(const Event& event, const Client& client) {
+  const ConnectionId id = latestTo(client, event.topic);
+  if (id == 0 || connections_.at(id).end) return skip(event, event.client + " has no open connection to " + event.topic);
+  // The client's own reading state stays as it was: its other and later connections keep it.
+  const bool reading = event.kind == Event::Kind::kResume;
+  if (event.rate) control_->setReadInterval(id, readInterval(event.rate));
+  control_->setReading(id, reading);
+  if (timeline_ != nullptr) timeline_->mark(id, clock_.now(), reading ? "resume" : "stall", reading ? "resume" : "stall");
 }
 
 void SimulationRun::shutdown(core::Duration grace, bool implicit) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "checker.h"
+#include "frame_attribution.h"
 #include "probe_registry.h"
 #include "scenario.h"
 #include "simulator.h"
@@ -30,7 +31,8 @@ namespace spread::sim {
 /// broker, the probe in front of it, the loaded sim transport — and plays the scenario's
 /// clients against it. It hears what happens as the transport's observer and the probe's
 /// listener, and passes it on to the trace, the checker and the timeline.
-/// simulation_run.cpp drives the run; simulation_reports.cpp handles what it hears.
+/// simulation_run.cpp drives the run; simulation_reports.cpp handles what it hears;
+/// simulation_counts.cpp keeps the counts `expect` lines judge, per client and per connection.
 class SimulationRun final : public plugins::sim::SimObserver, public ProbeListener {
  public:
   SimulationRun(const Scenario& scenario, const RunOptions& options)
@@ -59,13 +61,18 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
   void onEnded(std::uint64_t tag, core::CloseReason reason, std::uint64_t acceptedNow) override;
 
  private:
+  /// What a client counted over all its connections and POSTs, or one connection alone.
+  struct Tally {
+    std::uint64_t read = 0;
+    std::uint64_t published = 0;        // POSTs answered 204, and text frames accepted
+    std::uint64_t publishedUnsure = 0;  // accepted frames that may be these or another's
+    RejectionCounts rejected{};         // POSTs refused and error frames read, by kind
+  };
   struct Client {
     plugins::sim::LinkOptions link;
     bool reading = true;
     std::vector<ConnectionId> connections;
-    std::uint64_t read = 0;
-    std::uint64_t published = 0;  // POSTs answered 204
-    std::uint64_t rejected = 0;   // POSTs refused, and error frames read
+    Tally tally;
     // A byte-level client's stream (raw and frame lines), reopened when the server ended it.
     std::optional<int> stream;
     bool streamEnded = false;
@@ -84,6 +91,7 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
     // was cut (at the stop deadline) before the session could send it.
     std::optional<core::CloseReason> subscriptionEnd;
     std::optional<plugins::sim::ConnectionEnd> end;
+    Tally tally;  // its own messages read, frames accepted and error frames read
   };
 
   /// Builds the world and loads the plugin; returns why it could not, or nothing.
@@ -103,6 +111,15 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
   void shutdown(core::Duration grace, bool implicit);
   void expect(const Event& event);
   std::vector<ConnectionId> liveConnections(const Client& client, const std::string& topic = {}) const;
+  /// The client's latest connection to `topic`, or 0 if it has none.
+  ConnectionId latestTo(const Client& client, const std::string& topic) const;
+  /// `stall|resume NAME TOPIC`: only the client's latest connection to the topic.
+  void stallOne(const Event& event, const Client& client);
+  /// Why a count expectation does not hold for `tally`, or empty.
+  static std::string countProblem(const Expectation& expect, const Tally& tally);
+  /// A topic accepted `bytes`: counts it for the connection that sent it as a text frame,
+  /// if one did (see FrameAttribution).
+  void creditFrame(const std::string& topic, const std::string& bytes);
   /// The client's byte stream, opened now if it has none or the server ended it.
   int streamOf(const std::string& name, Client& client);
   /// Every byte-level client reads what has reached it, as a socket's reader would.
@@ -141,6 +158,7 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
   std::map<std::string, Client> clients_;
   std::map<ConnectionId, ConnectionInfo> connections_;
   std::map<std::uint64_t, std::pair<std::string, std::string>> requests_;  // id -> client, topic
+  FrameAttribution frames_;
   ConnectionId opening_ = 0;
   // A session pumps during the fan-out when it can: what it sends while an offer is in
   // progress is reported once the offer is, so the checker sees queue, then send.

@@ -20,13 +20,13 @@ using test::VirtualBroker;
 TEST(InjectedFaultsTest, AllAreOffUntilEnabledByName) {
   InjectedFaults faults;
   EXPECT_FALSE(faults.topicSkipsSubscriber || faults.queueForgetsBound || faults.unflushedClose ||
-               faults.parserAcceptsBadUtf8);
+               faults.wrongDropCode || faults.parserAcceptsBadUtf8);
   EXPECT_FALSE(faults.enable("no-such-fault"));
   for (const std::string& name : InjectedFaults::names()) EXPECT_TRUE(faults.enable(name)) << name;
   EXPECT_TRUE(faults.topicSkipsSubscriber && faults.queueForgetsBound && faults.unflushedClose &&
-              faults.parserAcceptsBadUtf8);
+              faults.wrongDropCode && faults.parserAcceptsBadUtf8);
   EXPECT_THAT(InjectedFaults::names(), ElementsAre("parser-accepts-bad-utf8", "queue-forgets-bound",
-                                                   "topic-skips-subscriber", "unflushed-close"));
+                                                   "topic-skips-subscriber", "unflushed-close", "wrong-drop-code"));
 }
 
 // Two queues on one topic, five messages fanned out: what each queue holds.

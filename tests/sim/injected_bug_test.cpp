@@ -3,7 +3,8 @@
 // big or small, a late stop...) or in the real server code (a topic that skips a
 // subscriber, a queue without its bound, an unflushed close, a parser that takes bad
 // UTF-8) makes its scenario break the named invariant, and the same scenario passes with
-// the bug off.
+// the bug off. Then that `expect` lines hold and fail as they should, per client and per
+// connection: each is run right and wrong on the same run.
 #include "sim_test_support.h"
 
 namespace spread::sim {
@@ -163,6 +164,134 @@ TEST(ExpectationTest, AClosedExpectationWithAReasonTellsAnIdleTimeoutFromAShutdo
   EXPECT_EQ(wrong.violation->invariant, "expectation");
   EXPECT_NE(wrong.violation->detail.find("closed with 1001 \"idle timeout\""), std::string::npos)
       << wrong.violation->detail;
+}
+
+// alice reads chat and news on two connections and stalls news alone; she publishes
+// frames on both and is refused on chat twice, once for an empty message and once for a
+// full topic (bob's burst fills its inbound queue of 2, with no wait for room).
+constexpr const char* kTwoConnections =
+    "set inbound 2\n"
+    "set publishWait 0ms\n"
+    "0ms join alice\n"
+    "0ms join bob\n"
+    "0ms subscribe alice chat\n"
+    "0ms subscribe alice news\n"
+    "0ms subscribe bob chat\n"
+    "0ms subscribe bob news\n"
+    "5ms stall alice news\n"
+    "10ms publish bob chat \"one\"\n"
+    "10ms publish bob news \"two\"\n"
+    "20ms send alice chat \"on chat\"\n"
+    "20ms send alice news \"on news\"\n"
+    "21ms send alice news \"on news again\"\n"
+    "25ms send alice chat \"\"\n"
+    "30ms burst bob chat 4\n"
+    "30ms send alice chat \"crowded\"\n";
+
+struct ExpectCase {
+  const char* name;
+  const char* lines;   // appended to kTwoConnections
+  const char* detail;  // empty: the lines hold; else the failure names this
+};
+
+void PrintTo(const ExpectCase& c, std::ostream* out) { *out << c.name; }
+
+class PerConnectionExpectationTest : public ::testing::TestWithParam<ExpectCase> {};
+
+TEST_P(PerConnectionExpectationTest, HoldsOrFailsNamingTheCount) {
+  const RunResult result = runScenario(parsed(std::string(kTwoConnections) + GetParam().lines), runOptions());
+  if (std::string(GetParam().detail).empty()) {
+    EXPECT_TRUE(result.ok()) << result.describe("test.scn");
+    return;
+  }
+  ASSERT_TRUE(result.violation.has_value()) << GetParam().lines << " held";
+  EXPECT_EQ(result.violation->invariant, "expectation") << result.describe("test.scn");
+  EXPECT_NE(result.violation->detail.find(GetParam().detail), std::string::npos) << result.violation->detail;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Expectations, PerConnectionExpectationTest,
+    ::testing::Values(
+        // The stall stops news alone: chat reads "one", its own frame and two of bob's burst.
+        ExpectCase{"StalledConnectionReadsNothing", "40ms expect alice news received 0\n", ""},
+        ExpectCase{"StalledConnectionWrong", "40ms expect alice news received 1\n", "but the count is 0"},
+        ExpectCase{"OtherConnectionKeepsReading", "40ms expect alice chat received 4\n", ""},
+        ExpectCase{"OtherConnectionWrong", "40ms expect alice chat received 0\n", "but the count is 4"},
+        ExpectCase{"ClientTotal", "40ms expect alice received 4\n", ""},
+        ExpectCase{"ClientTotalWrong", "40ms expect alice received 5\n", "but the count is 4"},
+        // Resuming one connection resumes that one, at its own rate.
+        ExpectCase{"ResumedConnectionReadsItsBacklog", "45ms resume alice news\n50ms expect alice news received 3\n",
+                   ""},
+        ExpectCase{"ResumingAnotherLeavesItStalled", "45ms resume alice chat\n50ms expect alice news received 1\n",
+                   "but the count is 0"},
+        ExpectCase{"ResumedAtItsOwnRate", "45ms resume alice news rate=100\n50ms expect alice news received 1\n",
+                   ""},
+        ExpectCase{"ResumedAtItsOwnRateWrong",
+                   "45ms resume alice news rate=100\n50ms expect alice news received 3\n", "but the count is 1"},
+        ExpectCase{"WholeClientResumeReachesIt", "45ms resume alice\n50ms expect alice news received 3\n", ""},
+        // Accepted frames count as published, on the connection that sent them.
+        ExpectCase{"FramesPublishedOnChat", "40ms expect alice chat published 1\n", ""},
+        ExpectCase{"FramesPublishedOnChatWrong", "40ms expect alice chat published 2\n", "but the count is 1"},
+        ExpectCase{"FramesPublishedOnNews", "40ms expect alice news published 2\n", ""},
+        ExpectCase{"FramesPublishedOnNewsWrong", "40ms expect alice news published <=1\n", "but the count is 2"},
+        ExpectCase{"ClientPublishedCountsFrames", "40ms expect alice published 3\n", ""},
+        ExpectCase{"ClientPublishedCountsFramesWrong", "40ms expect alice published 0\n", "but the count is 3"},
+        ExpectCase{"PostsStillCount", "40ms expect bob published 4\n", ""},
+        // Refusals by kind: error frames read on a connection, POST answers for the client.
+        ExpectCase{"RejectedOnChat", "40ms expect alice chat rejected 2\n", ""},
+        ExpectCase{"RejectedBadRequest", "40ms expect alice chat rejected 1 kind=bad_request\n", ""},
+        ExpectCase{"RejectedBusy", "40ms expect alice chat rejected 1 kind=busy\n", ""},
+        ExpectCase{"RejectedBusyWrong", "40ms expect alice chat rejected 2 kind=busy\n",
+                   "but the count is 1 (bad_request 1, busy 1)"},
+        ExpectCase{"RejectedBadRequestWrong", "40ms expect alice chat rejected >=2 kind=bad_request\n",
+                   "but the count is 1 (bad_request 1, busy 1)"},
+        ExpectCase{"NothingRejectedOnNews", "40ms expect alice news rejected 0\n", ""},
+        ExpectCase{"NothingRejectedOnNewsWrong", "40ms expect alice news rejected >=1\n", "but the count is 0"},
+        ExpectCase{"PostsRejectedBusy", "40ms expect bob rejected 2 kind=busy\n", ""},
+        ExpectCase{"PostsRejectedBadRequestWrong", "40ms expect bob rejected 1 kind=bad_request\n",
+                   "but the count is 0 (busy 2)"},
+        ExpectCase{"PostsRejectedDraining",
+                   "60ms shutdown grace=100ms\n60ms publish alice chat \"late\"\n80ms expect alice rejected 1 "
+                   "kind=draining\n80ms expect alice rejected 3\n",
+                   ""},
+        ExpectCase{"PostsRejectedDrainingWrong",
+                   "60ms shutdown grace=100ms\n60ms publish alice chat \"late\"\n80ms expect alice rejected 0 "
+                   "kind=draining\n",
+                   "but the count is 1 (bad_request 1, busy 1, draining 1)"},
+        // Closed and open, per connection.
+        ExpectCase{"OneConnectionLeaves",
+                   "45ms leave alice news\n50ms expect alice news closed 1000\n50ms expect alice chat open\n", ""},
+        ExpectCase{"LeftConnectionIsNotOpen", "45ms leave alice news\n50ms expect alice news open\n",
+                   "alice's latest connection to news has ended"},
+        ExpectCase{"OtherConnectionHasNotClosed", "45ms leave alice news\n50ms expect alice chat closed 1000\n",
+                   "alice's latest connection to chat has not closed"},
+        // A frame on a topic goes out on that connection.
+        ExpectCase{"SendOnATopic", "45ms send alice news \"late news\"\n50ms expect alice news published 3\n",
+                   ""},
+        ExpectCase{"SendOnATopicWrong",
+                   "45ms send alice news \"late news\"\n50ms expect alice chat published 2\n",
+                   "but the count is 1"}),
+    [](const ::testing::TestParamInfo<ExpectCase>& info) { return std::string(info.param.name); });
+
+// Frames of the same bytes from two connections cannot be told apart: the count is a
+// range, and an expectation holds only if it holds all over it, never on a guess.
+TEST(ExpectationTest, FramesOfTheSameBytesFromTwoConnectionsGiveARange) {
+  const std::string twoOnChat =
+      "0ms join alice\n"
+      "0ms subscribe alice chat\n"
+      "0ms subscribe alice chat\n"
+      "10ms send alice \"same\"\n"
+      "10ms send alice chat \"same\"\n";
+  // Both are alice's, whichever connection sent which.
+  EXPECT_TRUE(runScenario(parsed(twoOnChat + "20ms expect alice published 2\n"), runOptions()).ok());
+  EXPECT_TRUE(runScenario(parsed(twoOnChat + "20ms expect alice chat published <=1\n"), runOptions()).ok());
+  const RunResult exact = runScenario(parsed(twoOnChat + "20ms expect alice chat published 1\n"), runOptions());
+  ASSERT_TRUE(exact.violation.has_value());
+  EXPECT_EQ(exact.violation->invariant, "expectation");
+  EXPECT_NE(exact.violation->detail.find("but the count is 0 to 1: 1 accepted text frame(s) had the bytes of a "
+                                         "frame from another connection"),
+            std::string::npos)
+      << exact.violation->detail;
 }
 
 }  // namespace

@@ -83,6 +83,118 @@ TEST(ScenarioParserTest, ExpectMayNameTheClientWithTheWordClient) {
   EXPECT_EQ(s.events[3].expect.count, 2u);
 }
 
+// A topic after the client's name picks the client's latest connection to it.
+TEST(ScenarioParserTest, ReadsATopicThatPicksOneConnection) {
+  const Scenario s = parseOk(
+      "0ms join alice\n"
+      "0ms subscribe alice chat\n"
+      "0ms subscribe alice news\n"
+      "1ms stall alice news\n"
+      "2ms resume alice news rate=50\n"
+      "3ms send alice news \"on news\" size=20\n"
+      "4ms expect alice news received >=2\n"
+      "5ms expect alice chat published 1\n"
+      "6ms expect alice chat rejected <=3 kind=busy\n"
+      "7ms expect alice news closed 1000 \"client left\"\n"
+      "8ms expect alice chat open\n"
+      "9ms expect alice chat refused\n"
+      "10ms expect client alice chat received 1\n");
+  ASSERT_EQ(s.events.size(), 13u);
+  const std::vector<std::string> topics{"news", "news", "news", "news", "chat", "chat", "news", "chat", "chat", "chat"};
+  for (std::size_t i = 3; i < s.events.size(); ++i) {
+    EXPECT_EQ(s.events[i].client, "alice") << formatEvent(s.events[i]);
+    EXPECT_EQ(s.events[i].topic, topics[i - 3]) << formatEvent(s.events[i]);
+  }
+  EXPECT_EQ(s.events[3].kind, Event::Kind::kStall);
+  EXPECT_EQ(s.events[4].kind, Event::Kind::kResume);
+  EXPECT_EQ(s.events[4].rate, 50u);
+  EXPECT_EQ(s.events[5].kind, Event::Kind::kSend);
+  EXPECT_EQ(s.events[5].text, "on news");
+  EXPECT_EQ(s.events[5].size, 20u);
+  EXPECT_EQ(s.events[6].expect.kind, Expectation::Kind::kReceived);
+  EXPECT_EQ(s.events[6].expect.compare, Expectation::Compare::kAtLeast);
+  EXPECT_EQ(s.events[7].expect.kind, Expectation::Kind::kPublished);
+  EXPECT_EQ(s.events[8].expect.kind, Expectation::Kind::kRejected);
+  EXPECT_EQ(s.events[8].expect.compare, Expectation::Compare::kAtMost);
+  EXPECT_EQ(s.events[8].expect.count, 3u);
+  EXPECT_EQ(s.events[8].expect.rejection, RejectionKind::kBusy);
+  EXPECT_EQ(s.events[9].expect.reason, "client left");
+  EXPECT_EQ(s.events[10].expect.kind, Expectation::Kind::kOpen);
+  EXPECT_EQ(s.events[11].expect.kind, Expectation::Kind::kRefused);
+  EXPECT_EQ(s.events[12].expect.kind, Expectation::Kind::kReceived);
+
+  // Written back, each line keeps its topic: the shrinker writes scenarios this way.
+  const Scenario again = parseOk(formatScenario(s));
+  ASSERT_EQ(again.events.size(), s.events.size());
+  for (std::size_t i = 0; i < s.events.size(); ++i) {
+    Event expected = s.events[i];
+    expected.line = again.events[i].line;
+    EXPECT_EQ(again.events[i], expected) << formatEvent(s.events[i]);
+  }
+  EXPECT_EQ(formatEvent(s.events[8]), "6ms expect alice chat rejected <=3 kind=busy");
+}
+
+// The lines a scenario wrote before topics could follow the client keep their meaning.
+TEST(ScenarioParserTest, WithoutATopicALineIsAboutTheWholeClient) {
+  const Scenario s = parseOk(
+      "0ms join alice\n"
+      "0ms subscribe alice chat\n"
+      "1ms stall alice\n"
+      "2ms resume alice rate=5\n"
+      "3ms send alice \"hi\"\n"
+      "4ms expect alice received 3\n"
+      "5ms expect alice rejected 2 kind=bad_request\n"
+      "6ms expect alice open\n");
+  ASSERT_EQ(s.events.size(), 8u);
+  for (std::size_t i = 2; i < s.events.size(); ++i) EXPECT_EQ(s.events[i].topic, "") << formatEvent(s.events[i]);
+  EXPECT_EQ(s.events[4].text, "hi");
+  EXPECT_EQ(s.events[6].expect.rejection, RejectionKind::kBadRequest);
+  EXPECT_FALSE(s.events[5].expect.rejection.has_value());
+}
+
+// The word after the client is a topic unless it is an expectation word; a topic spelled
+// like one is still read as a topic when an expectation word follows it.
+TEST(ScenarioParserTest, ATopicMayBeSpelledLikeAnExpectation) {
+  const Scenario s = parseOk(
+      "0ms join alice\n"
+      "0ms subscribe alice received\n"
+      "0ms subscribe alice open\n"
+      "1ms expect alice received received 2\n"
+      "2ms expect alice open open\n"
+      "3ms expect alice received 2\n"
+      "4ms stall alice received\n"
+      "5ms send alice open \"hi\"\n");
+  ASSERT_EQ(s.events.size(), 8u);
+  EXPECT_EQ(s.events[3].topic, "received");
+  EXPECT_EQ(s.events[3].expect.kind, Expectation::Kind::kReceived);
+  EXPECT_EQ(s.events[3].expect.count, 2u);
+  EXPECT_EQ(s.events[4].topic, "open");
+  EXPECT_EQ(s.events[4].expect.kind, Expectation::Kind::kOpen);
+  EXPECT_EQ(s.events[5].topic, "");
+  EXPECT_EQ(s.events[6].topic, "received");
+  EXPECT_EQ(s.events[7].topic, "open");
+  const Scenario again = parseOk(formatScenario(s));
+  ASSERT_EQ(again.events.size(), s.events.size());
+  for (std::size_t i = 0; i < s.events.size(); ++i) EXPECT_EQ(again.events[i].topic, s.events[i].topic);
+}
+
+// "expect client NAME ..." still skips the word client; a client called "client" may
+// name its own topics.
+TEST(ScenarioParserTest, TheWordClientBeforeAClientAndATopic) {
+  const Scenario s = parseOk(
+      "0ms join client\n"
+      "0ms join bob\n"
+      "0ms subscribe client chat\n"
+      "0ms subscribe bob chat\n"
+      "1ms expect client chat received 1\n"
+      "2ms expect client bob chat received 1\n");
+  ASSERT_EQ(s.events.size(), 6u);
+  EXPECT_EQ(s.events[4].client, "client");
+  EXPECT_EQ(s.events[4].topic, "chat");
+  EXPECT_EQ(s.events[5].client, "bob");
+  EXPECT_EQ(s.events[5].topic, "chat");
+}
+
 TEST(ScenarioParserTest, WrittenScenarioReadsBackTheSame) {
   const Scenario first = parseOk(
       "set seed 3\nset closeTimeout 250ms\n0ms join a latency=1500us rate=20\n0ms subscribe a chat queue=4\n"
@@ -159,8 +271,37 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"JoinedTwice", "0ms join a\n0ms join a\n", 2, "client 'a' already joined"},
         BadInput{"BadQueue", "0ms join a\n0ms subscribe a chat queue=many\n", 2,
                  "expected queue (messages) as a whole number"},
-        BadInput{"TrailingWord", "0ms join a\n0ms stall a now\n", 2,
+        BadInput{"TrailingWord", "0ms join a\n0ms disconnect a now\n", 2,
                  "unexpected 'now': expected the end of the line"},
+        // A topic after the client picks one connection; one never subscribed to is a mistake.
+        BadInput{"StallOfATopicNeverSubscribed", "0ms join a\n0ms subscribe a chat\n0ms stall a news\n", 3,
+                 "client 'a' has not subscribed to 'news' before this stall line: add a 'subscribe a news' line "
+                 "first"},
+        BadInput{"ResumeOfATopicNeverSubscribed", "0ms join a\n0ms resume a news rate=5\n", 2,
+                 "client 'a' has not subscribed to 'news' before this resume line"},
+        BadInput{"SendOnATopicNeverSubscribed", "0ms join a\n0ms send a news \"hi\"\n", 2,
+                 "client 'a' has not subscribed to 'news' before this send line"},
+        BadInput{"ExpectOnATopicNeverSubscribed", "0ms join a\n0ms subscribe a chat\n5ms expect a chta received 1\n",
+                 3, "client 'a' has not subscribed to 'chta' before this expect line"},
+        BadInput{"SubscribeLaterThanTheExpect", "0ms join a\n1ms expect a chat open\n2ms subscribe a chat\n", 2,
+                 "client 'a' has not subscribed to 'chat' before this expect line"},
+        BadInput{"BadTopicBeforeAnExpectation", "0ms join a\n0ms expect a bad/topic received 1\n", 2,
+                 "bad topic 'bad/topic'"},
+        BadInput{"TopicThenNoExpectation", "0ms join a\n0ms subscribe a chat\n0ms expect a chat happy 1\n", 3,
+                 "expected received, published, rejected, closed, open, refused, got or ended after the topic "
+                 "'chat', got 'happy'"},
+        BadInput{"GotTakesNoTopic", "0ms join a\n0ms subscribe a chat\n0ms expect a chat got \"x\"\n", 3,
+                 "'got' takes no topic"},
+        BadInput{"EndedTakesNoTopic", "0ms join a\n0ms subscribe a chat\n0ms expect a chat ended\n", 3,
+                 "'ended' takes no topic"},
+        BadInput{"UnknownRejectionKind", "0ms join a\n0ms expect a rejected 1 kind=slow\n", 2,
+                 "unknown rejection kind 'slow': expected bad_request, bad_topic, busy, draining or rate_limited"},
+        BadInput{"UnknownIsNoRejectionKindAScenarioNames", "0ms join a\n0ms expect a rejected 1 kind=unknown\n", 2,
+                 "unknown rejection kind 'unknown'"},
+        BadInput{"KindOnlyForRejected", "0ms join a\n0ms expect a published 1 kind=busy\n", 2,
+                 "unknown option 'kind='"},
+        BadInput{"KindGivenTwice", "0ms join a\n0ms expect a rejected 1 kind=busy kind=busy\n", 2,
+                 "option 'kind=' given twice"},
         BadInput{"BadClientName", "0ms join a/b\n", 1, "expected a client name"},
         BadInput{"MissingEvent", "0ms\n", 1, "expected an event after the time"},
         BadInput{"BadTime", "soon join a\n", 1, "expected a time (like 10ms) or 'end' as a duration"},

@@ -117,6 +117,23 @@ TEST_F(SessionTest, WithTheQueueForgetsBoundFaultAStalledReaderIsNeverDropped) {
   EXPECT_EQ(metrics_.slowConsumersDroppedCount(), 0u);
 }
 
+// With the wrong-drop-code fault, the slow reader of the test above that is dropped is told
+// 1001 "server shutting down", which is what the checker's drop-justified catches.
+TEST_F(SessionTest, WithTheWrongDropCodeFaultASlowReaderIsClosedWith1001) {
+  core::InjectedFaults faults;
+  faults.wrongDropCode = true;
+  context_.faults = &faults;
+  FakeWire stalled;
+  auto slow = open(stalled);
+  stalled.queued = 4096;
+  EXPECT_CALL(*stalled.connection, close(CloseCode::kGoingAway, StrEq("server shutting down"))).Times(1);
+
+  for (int i = 0; i < 6; ++i) publish("ann", "m" + std::to_string(i));  // queue bound is 4
+
+  EXPECT_EQ(slow->closeCode(), CloseCode::kGoingAway);
+  EXPECT_EQ(metrics_.slowConsumersDroppedCount(), 1u);
+}
+
 TEST_F(SessionTest, PingsOnTheIntervalAndClosesAnIdleClient) {
   FakeWire wire;
   auto session = open(wire);
