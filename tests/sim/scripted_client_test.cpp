@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "http/http_request_parser.h"
@@ -71,6 +72,42 @@ TEST_F(ScriptedClientTest, ItsTextFramesAreMaskedWithAFreshKeyEach) {
   EXPECT_EQ(one->payload, "one");
   EXPECT_EQ(two->payload, "two");
   EXPECT_NE(one->key, two->key);
+}
+
+TEST_F(ScriptedClientTest, LongMessagesGoSometimesInFragmentsThatReassembleToTheText) {
+  auto client = upgraded();
+  std::vector<std::string> texts;
+  for (int i = 0; i < 20; ++i) {
+    // Two-byte characters, so some cuts fall inside a UTF-8 sequence.
+    std::string text;
+    for (int c = 0; c < 150 + i; ++c) text += "\xc3\xa9";
+    text += std::to_string(i);
+    texts.push_back(text);
+    client->sendText(text);
+  }
+  client->sendText("short");
+  settle();
+  std::string bytes = serverRead();
+  std::vector<std::string> messages;
+  std::string partial;
+  int fragmented = 0;
+  bool inMessage = false;
+  while (std::optional<ClientFrame> frame = takeClientFrame(bytes)) {
+    ASSERT_TRUE(frame->masked);
+    ASSERT_EQ(frame->opcode, inMessage ? kOpContinuation : kOpText);
+    partial += frame->payload;
+    inMessage = !frame->fin;
+    if (frame->fin) {
+      messages.push_back(std::exchange(partial, {}));
+    } else if (frame->opcode == kOpText) {
+      ++fragmented;
+    }
+  }
+  EXPECT_TRUE(bytes.empty());
+  texts.push_back("short");
+  EXPECT_EQ(messages, texts);
+  EXPECT_GT(fragmented, 0) << "no long message was fragmented";
+  EXPECT_LT(fragmented, 20) << "every long message was fragmented";
 }
 
 TEST_F(ScriptedClientTest, A503AnswerIsRefusedAndEndsTheConnectionOnce) {

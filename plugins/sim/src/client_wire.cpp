@@ -25,7 +25,7 @@ ServerFrameRead violation(std::string problem) {
 }  // namespace
 
 std::string encodeMaskedFrame(int opcode, std::string_view payload, std::array<unsigned char, 4> key,
-                              std::optional<std::uint16_t> closeCode) {
+                              std::optional<std::uint16_t> closeCode, bool fin) {
   std::string body;
   if (closeCode) {
     body += static_cast<char>(*closeCode >> 8);
@@ -34,7 +34,7 @@ std::string encodeMaskedFrame(int opcode, std::string_view payload, std::array<u
   body += payload;
   std::string out;
   out.reserve(body.size() + 14);
-  out += static_cast<char>(0x80 | (opcode & 0x0f));
+  out += static_cast<char>((fin ? 0x80 : 0x00) | (opcode & 0x0f));
   if (body.size() < 126) {
     out += static_cast<char>(0x80 | body.size());
   } else if (body.size() <= 0xffff) {

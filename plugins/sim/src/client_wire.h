@@ -13,11 +13,12 @@ namespace spread::plugins::sim {
 /// the server's, so that a bug in the server's codec cannot hide on both sides. Reading is
 /// the reference model a scripted client checks every server frame against.
 
-enum ClientOpcode : int { kOpText = 0x1, kOpBinary = 0x2, kOpClose = 0x8, kOpPing = 0x9, kOpPong = 0xA };
+enum ClientOpcode : int { kOpContinuation = 0x0, kOpText = 0x1, kOpBinary = 0x2, kOpClose = 0x8, kOpPing = 0x9, kOpPong = 0xA };
 
-/// One masked client frame with FIN set: `payload` after `closeCode` when one is given.
+/// One masked client frame: `payload` after `closeCode` when one is given; FIN clear for
+/// every fragment of a message but its last.
 std::string encodeMaskedFrame(int opcode, std::string_view payload, std::array<unsigned char, 4> key,
-                              std::optional<std::uint16_t> closeCode = std::nullopt);
+                              std::optional<std::uint16_t> closeCode = std::nullopt, bool fin = true);
 
 /// A whole server frame taken off the front of what a client has received.
 struct ServerFrame {

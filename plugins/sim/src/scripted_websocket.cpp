@@ -16,6 +16,8 @@ namespace {
 // Any valid key does: the simulator has no caching proxy for an unpredictable one to
 // defeat, and a fixed one keeps runs repeatable.
 constexpr const char* kWebSocketKey = "c2ltdWxhdGVkIGNsaWVudA==";
+// Messages from this size on may be sent in fragments.
+constexpr std::size_t kFragmentedFromBytes = 256;
 }  // namespace
 
 ScriptedWebSocket::ScriptedWebSocket(ConnectionId id, int handle, LinkOptions link, ClientWorld& world)
@@ -47,7 +49,21 @@ void ScriptedWebSocket::sendText(const std::string& text) {
   if (ended_) return;
   // Sent even before the 101 has come back: the server reads frames pipelined behind the
   // upgrade request, as a client that writes on "open" at once relies on.
-  world_.network.clientSend(handle_, encodeMaskedFrame(kOpText, text, maskKey()));
+  if (text.size() < kFragmentedFromBytes || !world_.random.chance(50)) {
+    world_.network.clientSend(handle_, encodeMaskedFrame(kOpText, text, maskKey()));
+    return;
+  }
+  // Half the long messages go in two to four fragments, cut anywhere, even inside a UTF-8
+  // sequence, as RFC 6455 allows: the server must put them back together.
+  const std::size_t pieces = 2 + world_.random.below(3);
+  std::string frames;
+  for (std::size_t piece = 0, at = 0; piece < pieces; ++piece) {
+    const std::size_t end = piece + 1 == pieces ? text.size() : text.size() * (piece + 1) / pieces;
+    frames += encodeMaskedFrame(piece == 0 ? kOpText : kOpContinuation, std::string_view(text).substr(at, end - at),
+                                maskKey(), std::nullopt, piece + 1 == pieces);
+    at = end;
+  }
+  world_.network.clientSend(handle_, std::move(frames));
 }
 
 void ScriptedWebSocket::setReading(bool reading) {
