@@ -31,7 +31,7 @@ RunResult SimulationRun::execute() {
   // holds the probe topic that holds the topic it waits in: a cycle nothing would break.
   // Shutting the broker down answers them (kTopicClosed), after the verdict and the trace.
   if (result.violation) broker_->shutdown(core::Duration::zero(), [](core::CloseOutcome) {});
-  if (result.violation && streamsUsed_) drainAfterVerdict();
+  if (result.violation) drainAfterVerdict();
   return result;
 }
 
@@ -184,7 +184,6 @@ int SimulationRun::streamOf(const std::string& name, Client& client) {
     client.streamBytes.clear();
     client.reference.emplace(scenario_.settings.messageBytesMax);
     openStreams_.emplace_back(name, &client);
-    streamsUsed_ = true;
     trace(line("stream_open").add("client", name).add("stream", *client.stream));
   }
   return *client.stream;

@@ -125,7 +125,7 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
   /// Every byte-level client reads what has reached it, as a socket's reader would.
   void readStreams();
   /// After a verdict reached early: stops the transport and runs what is left, unheard, so
-  /// nothing the byte-level clients' server left in the executor outlives that server.
+  /// nothing the simulated server left in the executor outlives that server.
   void drainAfterVerdict();
   void skip(const Event& event, const std::string& why);
 
@@ -152,7 +152,6 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
   plugins::sim::SimControl* control_ = nullptr;
   std::vector<ConnectionId> grownLinks_;  // reused every step
   std::vector<std::pair<std::string, Client*>> openStreams_;  // byte-level clients still connected
-  bool streamsUsed_ = false;
   bool quiet_ = false;  // drainAfterVerdict(): nothing more is traced
 
   std::map<std::string, Client> clients_;
