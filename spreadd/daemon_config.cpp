@@ -145,6 +145,7 @@ void readDaemonKeys(SettingReader& reader, DaemonConfig& config) {
   config.broker.topicsMax = static_cast<std::size_t>(reader.integer("broker.topicsMax", 1, kMessagesMax));
   config.broker.topic.inboundMessagesMax =
       static_cast<std::size_t>(reader.integer("broker.inboundMessagesMax", 1, kMessagesMax));
+  config.broker.topic.deliveryDelayTarget = reader.milliseconds("broker.deliveryDelayTargetMs", 0, 60'000);
   config.broker.topicLinger = reader.milliseconds("broker.topicLingerMs", 0, kDayMs);
   config.defaultTopic = reader.text("broker.defaultTopic");
   if (auto problem = core::checkTopicName(config.defaultTopic)) {

@@ -13,8 +13,15 @@ TopicImpl::TopicImpl(std::string name, const TopicOptions& options, Clock& clock
       executor_(executor),
       onQuiet_(std::move(onQuiet)),
       faults_(faults),
+      pace_(options.deliveryDelayTarget),
       subscribers_(std::make_shared<RecordList>()),
       quietSince_(clock.now()) {}
+
+bool TopicImpl::hasRoomLocked() const {
+  if (inbound_.size() >= options_.inboundMessagesMax) return false;
+  if (inbound_.empty()) return true;
+  return pace_.admits(inbound_.size(), inbound_.front()->acceptedAt(), clock_.now());
+}
 
 void TopicImpl::notifyQuiet() const {
   if (onQuiet_) onQuiet_();
@@ -191,12 +198,14 @@ void TopicImpl::drain() {
     {
       std::lock_guard lock(mutex_);
       if (inbound_.empty()) {
+        pace_.onEmpty(clock_.now());
         drainScheduled_ = false;
         mustClose = state_ == State::kClosing;
         nobodyLeft = subscribers_->empty();
       } else {
         message = std::move(inbound_.front());
         inbound_.pop_front();
+        pace_.onTake(clock_.now());
         while (!waitingPublishes_.empty() && hasRoomLocked()) {
           WaitingPublish& first = waitingPublishes_.front();
           appendLocked(std::move(first.payload));  // this drain task will fan it out
@@ -371,6 +380,9 @@ TopicStats TopicImpl::stats() const {
   std::lock_guard lock(mutex_);
   stats.subscribers = subscribers_->size();
   stats.inbound = inbound_.size();
+  stats.deliveryDelayExpected =
+      inbound_.empty() ? pace_.perMessage()
+                       : pace_.expectedDelay(inbound_.size(), inbound_.front()->acceptedAt(), clock_.now());
   stats.waitingPublishes = waitingPublishes_.size();
   return stats;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "spread/core/broker.h"
+#include "delivery_pace.h"
 #include "spread/core/topic.h"
 #include "subscription_record.h"
 
@@ -82,7 +83,9 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   // REQUIRES: mutex_ held. Returns true if the caller must post the drain task (after
   // releasing the lock): at most one is pending or running at a time, which keeps order.
   bool claimDrainLocked();
-  bool hasRoomLocked() const { return inbound_.size() < options_.inboundMessagesMax; }
+  // REQUIRES: mutex_ held. Room for one more message: under the count bound, and within the
+  // delivery-delay target.
+  bool hasRoomLocked() const;
   // Posts the drain task; if the executor refuses it, abandons the topic.
   void postDrain();
   // The executor refused the fan-out: ends the topic at once, losing what is not fanned out
@@ -111,6 +114,7 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   mutable std::mutex mutex_;
   State state_ = State::kOpen;
   std::deque<MessagePtr> inbound_;
+  DeliveryPace pace_;
   std::deque<WaitingPublish> waitingPublishes_;
   std::vector<WaitingClose> waitingCloses_;
   // Copied on write, but only while a fan-out may be reading it (subscribersShared_: the

@@ -215,6 +215,8 @@ void HttpConnection::takePublishResult() {
     answer.status = 204;
   } else {
     answer = HttpAnswer::json(result->httpStatus(), result->errorJson());
+    // Busy is a moment's overload, not a fault: a client that waits a second finds room.
+    if (result->status == transport::PublishResult::Status::kBusy) answer.headers.emplace_back("Retry-After", "1");
   }
   respond(answer, pendingKeepAlive_, pendingVersionMinor_);
 }

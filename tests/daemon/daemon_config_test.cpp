@@ -64,6 +64,7 @@ TEST(DaemonConfigTest, DefaultsAloneGiveTheDocumentedValues) {
   EXPECT_EQ(config.broker.topic.inboundMessagesMax, 1024u);
   EXPECT_EQ(config.defaultTopic, "chat");
   EXPECT_EQ(config.broker.topicLinger, std::chrono::milliseconds(1000));
+  EXPECT_EQ(config.broker.topic.deliveryDelayTarget, std::chrono::milliseconds(50));
   EXPECT_EQ(config.broker.reservedTopic, "chat") << "the default topic can never be locked out";
   EXPECT_EQ(config.session.queue.messagesMax, 256u);
   EXPECT_EQ(config.session.queue.bytesMax, 1048576u);
@@ -125,6 +126,15 @@ TEST(DaemonConfigTest, TransportListIsTrimmedAndOrdered) {
   const auto config = readOk("spread.transports = b , a\n");
   EXPECT_THAT(config.transports, ElementsAre("b", "a"));
   EXPECT_THAT(config.transportSettings, SizeIs(2));
+}
+
+TEST(DaemonConfigTest, DeliveryDelayTargetZeroCountsOnlyAndOverAMinuteIsRefused) {
+  EXPECT_EQ(readOk("broker.deliveryDelayTargetMs = 0\n").broker.topic.deliveryDelayTarget,
+            std::chrono::milliseconds(0));
+  EXPECT_EQ(readOk("broker.deliveryDelayTargetMs = 60000\n").broker.topic.deliveryDelayTarget,
+            std::chrono::milliseconds(60000));
+  EXPECT_THAT(readErrors("broker.deliveryDelayTargetMs = 60001\n"),
+              ElementsAre(HasSubstr("server.properties:1: broker.deliveryDelayTargetMs: 60001 is out of range")));
 }
 
 TEST(DaemonConfigTest, TopicLingerZeroFreesAtOnceAndANegativeOneIsRefused) {

@@ -160,6 +160,45 @@ TEST(KeepAliveHttpTest, APublishThatMustWaitForRoomIsAnsweredOnceItIsAccepted) {
   EXPECT_EQ(receiveText(*subscriber), chat("third"));
 }
 
+TEST(KeepAliveHttpTest, APublishWithoutRoomIs503WithRetryAfterAndTheConnectionStays) {
+  TestServerOptions options;
+  options.broker.topic.inboundMessagesMax = 1;
+  // No wait: a waiting publish's deadline is an executor timer, and the test holds the executor.
+  options.session.publishWaitMax = 0ms;
+  options.executorThreads = 1;
+  TestServer server(options);
+  auto subscriber = server.subscribe();
+  KeptAliveClient publisher(server.port());
+
+  // Hold the only executor thread, so that nothing is fanned out: the inbound queue fills.
+  std::promise<void> running;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  server.executor().post([&running, released] {
+    running.set_value();
+    released.wait();
+  });
+  running.get_future().wait();
+
+  publisher.sendPublish(chat("accepted"));  // takes the only inbound place
+  ASSERT_TRUE(answered(publisher.read(), 204));
+  publisher.sendPublish(chat("refused"));  // finds no room
+  const std::optional<RawReply> refused = publisher.read();
+  release.set_value();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503) << refused->head;
+  EXPECT_NE(refused->head.find("\r\nRetry-After: 1"), std::string::npos) << refused->head;
+  EXPECT_EQ(refused->body, R"({"error":"the topic is busy; try again shortly"})");
+  EXPECT_FALSE(saysClose(*refused)) << refused->head;
+
+  // Nothing accepted was lost, and the same connection publishes again once there is room.
+  EXPECT_EQ(receiveText(*subscriber), chat("accepted"));
+  publisher.sendPublish(chat("later"));
+  ASSERT_TRUE(answered(publisher.read(), 204));
+  EXPECT_EQ(receiveText(*subscriber), chat("later"));
+  EXPECT_EQ(server.metrics().publishedCount(), 2u);
+}
+
 TEST(KeepAliveHttpTest, WhileDrainingAPublishIs503AndTheConnectionCloses) {
   TestServer server;
   KeptAliveClient publisher(server.port());

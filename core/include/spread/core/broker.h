@@ -26,6 +26,12 @@ struct TopicOptions {
   std::size_t inboundMessagesMax = 1024;
   /// Messages fanned out per executor task before the topic yields to other work.
   std::size_t fanoutBatchMax = 64;
+  /// The longest a newly accepted message may expect to wait for its fan-out, measured on the
+  /// broker's Clock (see DeliveryPace in the core's sources): a publish that would wait longer
+  /// is treated as if the inbound queue were full. A message that finds the queue empty is
+  /// always admitted. Zero (the library's default) bounds the queue by count only; the daemon
+  /// sets broker.deliveryDelayTargetMs.
+  Duration deliveryDelayTarget = Duration::zero();
 };
 
 struct BrokerOptions {

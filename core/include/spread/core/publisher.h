@@ -10,7 +10,8 @@ namespace spread::core {
 
 enum class PublishOutcome {
   kAccepted,     // queued for fan-out; it will reach every subscriber that keeps up
-  kBusy,         // the topic's inbound queue is full (tryPublish only)
+  kBusy,         // no room (tryPublish only): the topic's inbound queue is full, or a message
+                 // accepted now would wait past the topic's delivery-delay target
   kTimedOut,     // still no room when the publisher's deadline passed
   kTopicClosed,  // the topic is closing or closed; nothing was queued
 };

@@ -8,6 +8,7 @@
 #include "spread/core/publisher.h"
 #include "spread/core/subscriber.h"
 #include "spread/core/subscription.h"
+#include "spread/core/time.h"
 
 namespace spread::core {
 
@@ -37,6 +38,7 @@ struct TopicStats {
   std::uint64_t subscribers = 0;   // current
   std::uint64_t inbound = 0;       // accepted, not yet fanned out
   std::uint64_t waitingPublishes = 0;  // publish() calls waiting for room in the inbound queue
+  Duration deliveryDelayExpected{0};   // how long a message accepted now would wait for its fan-out
 };
 
 /// A named stream of messages of one kind, fanned out to every current subscriber.
