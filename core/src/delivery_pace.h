@@ -14,9 +14,9 @@ namespace spread::core {
 /// only while the wait it would join is within its target, so a publisher hears "busy"
 /// rather than "accepted" for a message that would be delivered late.
 ///
-/// One measurement runs from the drain taking a message to the drain coming back for the
-/// next (or finding none). So it holds the message's fan-out and, while others wait behind
-/// it, whatever kept the drain from the executor meanwhile (other topics, sessions' pumps,
+/// One measurement runs from the drain taking messages to the drain coming back for more
+/// (or finding none), divided by how many it took. So it holds their fan-out and, while
+/// others wait behind them, whatever kept the drain from the executor meanwhile (other topics, sessions' pumps,
 /// the I/O threads on the same cores): what a message behind it waits too. Until the first
 /// measurement the pace is unknown, and a message is admitted only into an empty queue, so
 /// a topic's first burst cannot queue seconds of work before anyone has measured it.
@@ -28,20 +28,21 @@ class DeliveryPace {
   /// then always true).
   explicit DeliveryPace(Duration target) : target_(target) {}
 
-  /// The drain took the next message at `now`: ends the running measurement, starts one.
-  void onTake(TimePoint now);
+  /// The drain took the next `count` messages at `now`: ends the running measurement,
+  /// starts one.
+  void onTake(TimePoint now, std::size_t count);
   /// The drain found the queue empty at `now`: ends the running measurement.
   void onEmpty(TimePoint now);
 
   /// The expected time until a message accepted now, behind `queued` others of which the
-  /// first was accepted at `oldestSince` (and behind the one being fanned out, if any), has
+  /// first was accepted at `oldestSince` (and behind those being fanned out, if any), has
   /// been fanned out.
   Duration expectedDelay(std::size_t queued, TimePoint oldestSince, TimePoint now) const;
 
-  /// Whether a message may join a queue of `queued`: always when nothing is queued (a message
-  /// that waits for no other is as early as it can be, and refusing it would refuse every
-  /// message of a topic whose single fan-out outlasts the target), otherwise when the pace is
-  /// known and the expected delay is within the target.
+  /// Whether a message may join a queue of `queued`: always when nothing is queued or being
+  /// fanned out (a message that waits for no other is as early as it can be, and refusing it
+  /// would refuse every message of a topic whose single fan-out outlasts the target),
+  /// otherwise when the pace is known and the expected delay is within the target.
   bool admits(std::size_t queued, TimePoint oldestSince, TimePoint now) const;
 
   Duration target() const { return target_; }
@@ -59,7 +60,7 @@ class DeliveryPace {
   const Duration target_;
   Duration perMessage_{0};
   bool measured_ = false;
-  bool measuring_ = false;
+  std::size_t inFlight_ = 0;  // taken by the drain and being fanned out: the running measurement
   TimePoint takenAt_{};
 };
 

@@ -7,22 +7,42 @@ namespace spread::core {
 QueueSubscriber::QueueSubscriber(QueueLimits limits, const InjectedFaults* faults)
     : limits_(limits), faults_(faults) {}
 
+bool QueueSubscriber::pushLocked(const MessagePtr& message) {
+  const std::size_t size = message->bytes().size();
+  const bool empty = queue_.empty();
+  const bool full = queue_.size() >= limits_.messagesMax || (!empty && bytes_ + size > limits_.bytesMax);
+  // The injected fault is looked at only once the queue is full: it takes the message anyway.
+  if (full && !(faults_ != nullptr && faults_->queueForgetsBound)) return false;
+  queue_.push(message);
+  bytes_ += size;
+  return true;
+}
+
 Delivery QueueSubscriber::deliver(const MessagePtr& message) {
+  return deliverAll(std::span<const MessagePtr>(&message, 1)).outcome;
+}
+
+BatchDelivery QueueSubscriber::deliverAll(std::span<const MessagePtr> messages) {
+  BatchDelivery result;
   std::shared_ptr<const Wakeup> wakeup;
   {
     std::lock_guard lock(mutex_);
-    if (closeReason_) return Delivery::kAccepted;  // late delivery after close: ignore it
-    const std::size_t size = message->bytes().size();
-    const bool empty = queue_.empty();
-    const bool full = queue_.size() >= limits_.messagesMax || (!empty && bytes_ + size > limits_.bytesMax);
-    // The injected fault is looked at only once the queue is full: it takes the message anyway.
-    if (full && !(faults_ != nullptr && faults_->queueForgetsBound)) return Delivery::kFull;
-    queue_.push(message);
-    bytes_ += size;
-    if (empty) wakeup = wakeup_;
+    // Late deliveries after the close are ignored, and count as taken.
+    if (closeReason_) return BatchDelivery{messages.size(), Delivery::kAccepted};
+    const bool wasEmpty = queue_.empty();
+    for (const MessagePtr& message : messages) {
+      if (!pushLocked(message)) {
+        result.outcome = Delivery::kFull;
+        break;
+      }
+      ++result.accepted;
+    }
+    if (wasEmpty && result.accepted > 0) wakeup = wakeup_;
   }
+  // Woken once for the lot, after they are all queued: a reader that pumps right here sends
+  // them together.
   if (wakeup) (*wakeup)();
-  return Delivery::kAccepted;
+  return result;
 }
 
 void QueueSubscriber::close(CloseReason reason) {

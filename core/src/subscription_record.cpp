@@ -10,13 +10,23 @@ SubscriptionRecord::SubscriptionRecord(std::shared_ptr<Subscriber> subscriber,
                                        std::weak_ptr<TopicImpl> topic)
     : subscriber_(std::move(subscriber)), topic_(std::move(topic)) {}
 
-std::optional<Delivery> SubscriptionRecord::deliver(const MessagePtr& message) {
+std::optional<BatchDelivery> SubscriptionRecord::deliverAll(std::span<const MessagePtr> messages) {
   std::lock_guard lock(deliveryMutex_);
   if (!active()) return std::nullopt;
   // A handler that unsubscribes itself makes end() let go of the subscriber mid-call;
   // this copy keeps it alive until the call returns.
   const std::shared_ptr<Subscriber> subscriber = subscriber_;
-  return subscriber->deliver(message);
+  BatchDelivery total;
+  while (total.accepted < messages.size() && active()) {
+    const BatchDelivery part = subscriber->deliverAll(messages.subspan(total.accepted));
+    total.accepted += part.accepted;
+    if (part.outcome != Delivery::kAccepted) {
+      total.outcome = part.outcome;
+      break;
+    }
+    if (part.accepted == 0) break;  // a subscriber that takes nothing and refuses nothing
+  }
+  return total;
 }
 
 bool SubscriptionRecord::end(CloseReason reason) {

@@ -21,9 +21,11 @@ class SubscriptionRecord final : public SubscriptionControl,
  public:
   SubscriptionRecord(std::shared_ptr<Subscriber> subscriber, std::weak_ptr<TopicImpl> topic);
 
-  /// Hands `message` to the subscriber and returns its answer; returns nullopt, without
-  /// calling it, if the subscription already ended.
-  std::optional<Delivery> deliver(const MessagePtr& message);
+  /// Hands `messages` to the subscriber (Subscriber::deliverAll, as often as it takes) and
+  /// returns how many it took and what stopped it; stops early, without offering the rest,
+  /// if the subscription ended meanwhile. Returns nullopt, without calling it, if the
+  /// subscription already ended.
+  std::optional<BatchDelivery> deliverAll(std::span<const MessagePtr> messages);
 
   /// Ends the subscription with `reason`. Returns false if it had already ended.
   /// Waits for a delivery in progress on another thread; callable from within one.

@@ -19,8 +19,17 @@ TopicImpl::TopicImpl(std::string name, const TopicOptions& options, Clock& clock
 
 bool TopicImpl::hasRoomLocked() const {
   if (inbound_.size() >= options_.inboundMessagesMax) return false;
-  if (inbound_.empty()) return true;
-  return pace_.admits(inbound_.size(), inbound_.front()->acceptedAt(), clock_.now());
+  const TimePoint now = clock_.now();
+  return pace_.admits(inbound_.size(), inbound_.empty() ? now : inbound_.front()->acceptedAt(), now);
+}
+
+void TopicImpl::admitWaitingLocked(std::vector<WaitingPublish>& admitted) {
+  while (!waitingPublishes_.empty() && hasRoomLocked()) {
+    WaitingPublish& first = waitingPublishes_.front();
+    appendLocked(std::move(first.payload));  // the running drain task fans it out
+    admitted.push_back(std::move(first));
+    waitingPublishes_.pop_front();
+  }
 }
 
 void TopicImpl::notifyQuiet() const {
@@ -189,8 +198,8 @@ TopicImpl::Activity TopicImpl::activity() const {
 }
 
 void TopicImpl::drain() {
-  for (std::size_t handled = 0; handled < options_.fanoutBatchMax; ++handled) {
-    MessagePtr message;
+  std::size_t handled = 0;
+  while (handled < options_.fanoutBatchMax) {
     std::shared_ptr<const RecordList> targets;
     std::vector<WaitingPublish> admitted;
     bool mustClose = false;
@@ -199,24 +208,29 @@ void TopicImpl::drain() {
       std::lock_guard lock(mutex_);
       if (inbound_.empty()) {
         pace_.onEmpty(clock_.now());
+        // Nothing queued or in flight: a publish that waited while the last batch went out
+        // has room now.
+        admitWaitingLocked(admitted);
+      }
+      if (inbound_.empty()) {
         drainScheduled_ = false;
         mustClose = state_ == State::kClosing;
         nobodyLeft = subscribers_->empty();
       } else {
-        message = std::move(inbound_.front());
-        inbound_.pop_front();
-        pace_.onTake(clock_.now());
-        while (!waitingPublishes_.empty() && hasRoomLocked()) {
-          WaitingPublish& first = waitingPublishes_.front();
-          appendLocked(std::move(first.payload));  // this drain task will fan it out
-          admitted.push_back(std::move(first));
-          waitingPublishes_.pop_front();
+        // Every message waiting, up to what is left of this task's share, goes out together:
+        // each subscriber takes them in one delivery, and its reader is woken once for them.
+        const std::size_t count = std::min(inbound_.size(), options_.fanoutBatchMax - handled);
+        for (std::size_t i = 0; i < count; ++i) {
+          batch_.push_back(std::move(inbound_.front()));
+          inbound_.pop_front();
         }
+        pace_.onTake(clock_.now(), count);
+        admitWaitingLocked(admitted);
         targets = subscribers_;
         subscribersShared_ = true;
       }
     }
-    if (!message) {
+    if (batch_.empty()) {
       if (mustClose) {
         finishClose();
       } else if (nobodyLeft) {
@@ -230,7 +244,9 @@ void TopicImpl::drain() {
       executor_.cancel(waiting.timer);
       waiting.done(PublishOutcome::kAccepted);
     }
-    fanOut(message, *targets);
+    fanOut(batch_, *targets);
+    handled += batch_.size();
+    batch_.clear();  // the messages live on in the subscribers' queues, not here
   }
   // Yield so that other topics' fan-out and timers get the executor too.
   postDrain();
@@ -242,21 +258,33 @@ void TopicImpl::ownSubscribersLocked() {
   subscribersShared_ = false;
 }
 
-void TopicImpl::fanOut(const MessagePtr& message, const RecordList& targets) {
+void TopicImpl::fanOut(std::span<const MessagePtr> batch, const RecordList& targets) {
   const bool skipping = faults_ != nullptr && faults_->topicSkipsSubscriber;
+  std::uint64_t delivered = 0;
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const auto& record = targets[i];
-    if (message->sequence() < record->firstSequence()) continue;  // accepted before it subscribed
+    // Not what was accepted before it subscribed. The batch is in sequence order, so what is
+    // the subscriber's is a suffix of it.
+    const auto acceptedBefore = [&record](const MessagePtr& message) {
+      return message->sequence() < record->firstSequence();
+    };
+    const auto first = std::partition_point(batch.begin(), batch.end(), acceptedBefore);
+    auto last = batch.end();
     // The injected fault: every second subscription misses everything after its third
     // message, and is never told.
-    if (skipping && i % 2 == 1 && message->sequence() >= record->firstSequence() + 3) continue;
+    if (skipping && i % 2 == 1) {
+      last = std::partition_point(first, batch.end(), [&record](const MessagePtr& message) {
+        return message->sequence() < record->firstSequence() + 3;
+      });
+    }
+    if (first == last) continue;
     // The snapshot may hold subscriptions that ended since it was taken; they are skipped
     // rather than counted as delivered.
-    const std::optional<Delivery> delivery = record->deliver(message);
+    const std::optional<BatchDelivery> delivery = record->deliverAll(std::span<const MessagePtr>(first, last));
     if (!delivery) continue;
-    switch (*delivery) {
+    delivered += delivery->accepted;
+    switch (delivery->outcome) {
       case Delivery::kAccepted:
-        delivered_.fetch_add(1, std::memory_order_relaxed);
         break;
       case Delivery::kFull:
         if (record->end(CloseReason::kSlowConsumer)) {
@@ -269,6 +297,7 @@ void TopicImpl::fanOut(const MessagePtr& message, const RecordList& targets) {
         break;
     }
   }
+  delivered_.fetch_add(delivered, std::memory_order_relaxed);
 }
 
 void TopicImpl::close(Duration deadline, CloseCallback done) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,9 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   // REQUIRES: mutex_ held. Room for one more message: under the count bound, and within the
   // delivery-delay target.
   bool hasRoomLocked() const;
+  // REQUIRES: mutex_ held. Queues waiting publishes, first come first, while there is room;
+  // moves them to `admitted`, to be told once the lock is released.
+  void admitWaitingLocked(std::vector<WaitingPublish>& admitted);
   // Posts the drain task; if the executor refuses it, abandons the topic.
   void postDrain();
   // The executor refused the fan-out: ends the topic at once, losing what is not fanned out
@@ -93,7 +97,8 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   void abandon();
   void notifyQuiet() const;
   void drain();
-  void fanOut(const MessagePtr& message, const RecordList& targets);
+  // Hands `batch` (in sequence order) to each of `targets`, as much of it as is theirs.
+  void fanOut(std::span<const MessagePtr> batch, const RecordList& targets);
   // REQUIRES: mutex_ held. Makes subscribers_ this topic's alone, copying it if a fan-out
   // may be reading it, so that it can be changed in place.
   void ownSubscribersLocked();
@@ -114,6 +119,9 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   mutable std::mutex mutex_;
   State state_ = State::kOpen;
   std::deque<MessagePtr> inbound_;
+  // What the running drain took to fan out; only the drain (one at a time) touches it, so
+  // it needs no lock, and it is reused so that a batch allocates nothing.
+  std::vector<MessagePtr> batch_;
   DeliveryPace pace_;
   std::deque<WaitingPublish> waitingPublishes_;
   std::vector<WaitingClose> waitingCloses_;

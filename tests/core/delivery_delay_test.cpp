@@ -129,7 +129,7 @@ TEST_F(DeliveryDelayTest, AWaitingPublishIsAdmittedInOrderAsTheBacklogShrinks) {
   env_.executor.runUntilIdle();
   EXPECT_EQ(outcomes, (std::vector<PublishOutcome>{PublishOutcome::kAccepted, PublishOutcome::kAccepted}));
   EXPECT_EQ(subscriber->texts, (std::vector<std::string>{"warm-up", "0", "1", "2", "3", "4", "w1", "w2"}));
-  for (Duration waited : subscriber->waited) EXPECT_LE(waited + milliseconds(10), kTarget);
+  for (std::size_t i = 0; i < subscriber->waited.size(); ++i) EXPECT_LE(subscriber->waited[i] + milliseconds(10), kTarget) << subscriber->texts[i];
 }
 
 TEST(DeliveryDelayWaitTest, AWaitingPublishTimesOutWhenTheBacklogOutlastsItsWait) {

@@ -34,6 +34,8 @@ class QueueSubscriber final : public Subscriber {
   explicit QueueSubscriber(QueueLimits limits, const InjectedFaults* faults = nullptr);
 
   Delivery deliver(const MessagePtr& message) override;
+  /// Takes what fits under one lock and wakes the reader at most once.
+  BatchDelivery deliverAll(std::span<const MessagePtr> messages) override;
   void close(CloseReason reason) override;
 
   /// Removes and returns up to `countMax` messages, oldest first, stopping once they hold
@@ -67,6 +69,9 @@ class QueueSubscriber final : public Subscriber {
   // Shared, so a delivery takes a reference under the lock and calls it outside without
   // copying the function (a copy allocates when its captures are large).
   std::shared_ptr<const Wakeup> wakeup_;
+
+  // REQUIRES: mutex_ held and not closed. Queues `message` if the bounds allow.
+  bool pushLocked(const MessagePtr& message);
 };
 
 }  // namespace spread::core
