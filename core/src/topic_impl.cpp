@@ -23,12 +23,20 @@ bool TopicImpl::hasRoomLocked() const {
   return pace_.admits(inbound_.size(), inbound_.empty() ? now : inbound_.front()->acceptedAt(), now);
 }
 
-void TopicImpl::admitWaitingLocked(std::vector<WaitingPublish>& admitted) {
-  while (!waitingPublishes_.empty() && hasRoomLocked()) {
-    WaitingPublish& first = waitingPublishes_.front();
-    appendLocked(std::move(first.payload));  // the running drain task fans it out
-    admitted.push_back(std::move(first));
-    waitingPublishes_.pop_front();
+void TopicImpl::admitWaiting() {
+  for (;;) {
+    WaitingPublish admitted;
+    {
+      std::lock_guard lock(mutex_);
+      if (waitingPublishes_.empty() || !hasRoomLocked()) return;
+      admitted = std::move(waitingPublishes_.front());
+      waitingPublishes_.pop_front();
+      appendLocked(std::move(admitted.payload));  // the running drain task fans it out
+    }
+    // Each is told before the next is queued, so a publisher hears of its acceptance while
+    // its message is the last one accepted.
+    executor_.cancel(admitted.timer);
+    admitted.done(PublishOutcome::kAccepted);
   }
 }
 
@@ -201,21 +209,19 @@ void TopicImpl::drain() {
   std::size_t handled = 0;
   while (handled < options_.fanoutBatchMax) {
     std::shared_ptr<const RecordList> targets;
-    std::vector<WaitingPublish> admitted;
+    bool waiting = false;
     bool mustClose = false;
     bool nobodyLeft = false;
     {
       std::lock_guard lock(mutex_);
       if (inbound_.empty()) {
         pace_.onEmpty(clock_.now());
-        // Nothing queued or in flight: a publish that waited while the last batch went out
-        // has room now.
-        admitWaitingLocked(admitted);
-      }
-      if (inbound_.empty()) {
-        drainScheduled_ = false;
-        mustClose = state_ == State::kClosing;
-        nobodyLeft = subscribers_->empty();
+        waiting = !waitingPublishes_.empty();
+        if (!waiting) {
+          drainScheduled_ = false;
+          mustClose = state_ == State::kClosing;
+          nobodyLeft = subscribers_->empty();
+        }
       } else {
         // Every message waiting, up to what is left of this task's share, goes out together:
         // each subscriber takes them in one delivery, and its reader is woken once for them.
@@ -225,10 +231,17 @@ void TopicImpl::drain() {
           inbound_.pop_front();
         }
         pace_.onTake(clock_.now(), count);
-        admitWaitingLocked(admitted);
         targets = subscribers_;
         subscribersShared_ = true;
       }
+    }
+    if (waiting) {
+      // Nothing queued or in flight, so there is room: publishes that waited while the last
+      // batch went out are queued now, and the drain (still claimed) takes them next. The
+      // turn counts against the task's share, so that it ends even if none is admitted.
+      admitWaiting();
+      ++handled;
+      continue;
     }
     if (batch_.empty()) {
       if (mustClose) {
@@ -240,10 +253,7 @@ void TopicImpl::drain() {
       }
       return;
     }
-    for (auto& waiting : admitted) {
-      executor_.cancel(waiting.timer);
-      waiting.done(PublishOutcome::kAccepted);
-    }
+    admitWaiting();
     fanOut(batch_, *targets);
     handled += batch_.size();
     batch_.clear();  // the messages live on in the subscribers' queues, not here

@@ -65,7 +65,7 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   using RecordList = std::vector<std::shared_ptr<SubscriptionRecord>>;
 
   struct WaitingPublish {
-    std::uint64_t id;
+    std::uint64_t id = 0;
     Payload payload;
     PublishCallback done;
     TimerId timer = TimerId::kNone;
@@ -87,9 +87,9 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   // REQUIRES: mutex_ held. Room for one more message: under the count bound, and within the
   // delivery-delay target.
   bool hasRoomLocked() const;
-  // REQUIRES: mutex_ held. Queues waiting publishes, first come first, while there is room;
-  // moves them to `admitted`, to be told once the lock is released.
-  void admitWaitingLocked(std::vector<WaitingPublish>& admitted);
+  // Called by the drain (which holds the claim) without the lock: queues waiting publishes,
+  // first come first, while there is room, and tells each.
+  void admitWaiting();
   // Posts the drain task; if the executor refuses it, abandons the topic.
   void postDrain();
   // The executor refused the fan-out: ends the topic at once, losing what is not fanned out

@@ -45,6 +45,29 @@ TEST_F(SessionTest, HoldsMessagesWhileTheSendWindowIsFullAndResumesWhenWritable)
   EXPECT_THAT(wire.sent, ::testing::ElementsAre(chat("ann", "one")));
 }
 
+TEST_F(SessionTest, AWindowTheWriterDrainedWhileTheSessionFilledItIsFilledAgainWithoutAWindowOpening) {
+  FakeWire wire;
+  auto session = open(wire);
+  wire.queued = 4096;  // full: the three messages wait in the session's queue
+  for (const char* msg : {"one", "two", "three"}) publish("ann", msg);
+  ASSERT_TRUE(wire.sent.empty());
+
+  // Nearly full: room for less than one message. While the session hands one over, the
+  // writer drains what was there before, so the window never went past full and the
+  // connection will report no window opening: the session must see the room itself.
+  wire.queued = 1000;
+  ON_CALL(*wire.connection, send(::testing::_)).WillByDefault([&wire](std::span<const core::MessagePtr> batch) {
+    std::size_t bytes = 0;
+    for (const auto& message : batch) {
+      wire.sent.push_back(message->bytes());
+      bytes += message->bytes().size();
+    }
+    wire.queued = bytes;
+  });
+  session->onWritable();
+  EXPECT_THAT(wire.sent, ::testing::ElementsAre(chat("ann", "one"), chat("ann", "two"), chat("ann", "three")));
+}
+
 TEST_F(SessionTest, SlowReaderIsClosedWith1008WhileOthersReceiveEverything) {
   FakeWire stalled, keeper;
   auto slow = open(stalled);

@@ -203,12 +203,16 @@ void Session::pumpLocked() {
        queued = connection_->bytesQueued()) {
     // Only what the window has room for moves (the last message may pass it), so a
     // connection holds at most the window plus one message and its frame headers.
-    std::vector<core::MessagePtr> batch = queue_->popUpTo(kSendBatchMax, context_.session.sendWindowBytes - queued);
+    const std::size_t budget = context_.session.sendWindowBytes - queued;
+    std::vector<core::MessagePtr> batch = queue_->popUpTo(kSendBatchMax, budget);
     if (!batch.empty()) connection_->send(batch);
-    // A short batch emptied the queue or filled the window; the next delivery, or the
-    // window opening again, wakes us, so asking once more would only take the queue's
-    // lock to find nothing.
-    if (batch.size() < kSendBatchMax) break;
+    // A batch short of both the count and the budget emptied the queue: the next delivery
+    // wakes us, so asking once more would only take the queue's lock to find nothing. One
+    // that reached the budget may not have filled the window after all, since the writer
+    // may have drained it meanwhile (and then has no window opening to report): look again.
+    std::size_t bytes = 0;
+    for (const core::MessagePtr& message : batch) bytes += message->bytes().size();
+    if (batch.size() < kSendBatchMax && bytes < budget) break;
   }
   if (ended && queue_->size() == 0) endLocked(closeFrameFor(*ended));
 }

@@ -11,7 +11,8 @@ namespace spread::transport {
 /// 2: Transport::checkConfig.
 /// 3: Executor::post returns whether it accepted the task, Executor::refusedTasks,
 ///    Subscriber::whenFinished, CloseReason::kAbandoned.
-inline constexpr std::uint32_t kTransportAbiVersion = 3;
+/// 4: Subscriber::deliverAll, TransportContext::faults, TopicStats::deliveryDelayExpected.
+inline constexpr std::uint32_t kTransportAbiVersion = 4;
 
 /// What a plugin's entry point returns. Plain C layout, so the loader can read the
 /// version before trusting anything else in it.
