@@ -209,6 +209,7 @@ void TopicImpl::drain() {
   std::size_t handled = 0;
   while (handled < options_.fanoutBatchMax) {
     std::shared_ptr<const RecordList> targets;
+    std::size_t taken = 0;
     bool waiting = false;
     bool mustClose = false;
     bool nobodyLeft = false;
@@ -225,12 +226,12 @@ void TopicImpl::drain() {
       } else {
         // Every message waiting, up to what is left of this task's share, goes out together:
         // each subscriber takes them in one delivery, and its reader is woken once for them.
-        const std::size_t count = std::min(inbound_.size(), options_.fanoutBatchMax - handled);
-        for (std::size_t i = 0; i < count; ++i) {
+        taken = std::min(inbound_.size(), options_.fanoutBatchMax - handled);
+        for (std::size_t i = 0; i < taken; ++i) {
           batch_.push_back(std::move(inbound_.front()));
           inbound_.pop_front();
         }
-        pace_.onTake(clock_.now(), count);
+        pace_.onTake(clock_.now(), taken);
         targets = subscribers_;
         subscribersShared_ = true;
       }
@@ -243,7 +244,9 @@ void TopicImpl::drain() {
       ++handled;
       continue;
     }
-    if (batch_.empty()) {
+    if (taken == 0) {
+      // The claim is released: another drain may be filling batch_ already, so not a look
+      // at it from here on.
       if (mustClose) {
         finishClose();
       } else if (nobodyLeft) {
@@ -255,7 +258,7 @@ void TopicImpl::drain() {
     }
     admitWaiting();
     fanOut(batch_, *targets);
-    handled += batch_.size();
+    handled += taken;
     batch_.clear();  // the messages live on in the subscribers' queues, not here
   }
   // Yield so that other topics' fan-out and timers get the executor too.

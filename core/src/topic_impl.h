@@ -119,8 +119,9 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   mutable std::mutex mutex_;
   State state_ = State::kOpen;
   std::deque<MessagePtr> inbound_;
-  // What the running drain took to fan out; only the drain (one at a time) touches it, so
-  // it needs no lock, and it is reused so that a batch allocates nothing.
+  // What the running drain took to fan out; only the drain holding the claim touches it
+  // (never after letting the claim go), so it needs no lock, and it is reused so that a
+  // batch allocates nothing.
   std::vector<MessagePtr> batch_;
   DeliveryPace pace_;
   std::deque<WaitingPublish> waitingPublishes_;
