@@ -7,8 +7,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "embedded_defaults.h"
 
@@ -58,7 +60,7 @@ TEST(DaemonConfigTest, DefaultsAloneGiveTheDocumentedValues) {
   const auto& config = std::get<DaemonConfig>(result);
   EXPECT_THAT(config.transports, ElementsAre("websocket"));
   EXPECT_EQ(config.pluginDir, "");
-  EXPECT_EQ(config.executorThreads, 2u);
+  EXPECT_EQ(config.executorThreads, std::max(1u, std::thread::hardware_concurrency()));  // 0: one per core
   EXPECT_EQ(config.shutdownGrace, std::chrono::milliseconds(5000));
   EXPECT_EQ(config.broker.topicsMax, 1024u);
   EXPECT_EQ(config.broker.topic.inboundMessagesMax, 1024u);
@@ -83,13 +85,18 @@ TEST(DaemonConfigTest, DefaultsAloneGiveTheDocumentedValues) {
   EXPECT_EQ(websocket.name, "websocket");
   std::vector<std::pair<std::string, std::string>> keys;
   for (const auto& [key, setting] : websocket.keys) keys.emplace_back(key, setting.value);
-  EXPECT_THAT(keys, ElementsAre(Pair("host", "localhost"), Pair("port", "8000"), Pair("ioThreads", "1"),
+  EXPECT_THAT(keys, ElementsAre(Pair("host", "localhost"), Pair("port", "8000"), Pair("ioThreads", "0"),
                                 Pair("connectionsMax", "10000"), Pair("connectionsPerAddressMax", "256"),
                                 Pair("addressPublishesPerSecond", "5000"), Pair("addressPublishBurst", "10000"),
                                 Pair("trustedProxies", ""), Pair("allowedOrigins", ""), Pair("headerBytesMax", "8192"),
                                 Pair("bodyBytesMax", "65536"), Pair("headerTimeoutMs", "10000"),
                                 Pair("bodyTimeoutMs", "10000"), Pair("httpIdleTimeoutMs", "30000"),
                                 Pair("closeTimeoutMs", "2000")));
+}
+
+TEST(DaemonConfigTest, ZeroExecutorThreadsIsOnePerCore) {
+  EXPECT_EQ(readOk("spread.executorThreads = 0\n").executorThreads, std::max(1u, std::thread::hardware_concurrency()));
+  EXPECT_EQ(readOk("spread.executorThreads = 3\n").executorThreads, 3u);
 }
 
 TEST(DaemonConfigTest, FileOverridesDefaultsAndKeepsItsLines) {
@@ -150,7 +157,7 @@ TEST(DaemonConfigTest, LogLevelsAreCaseInsensitive) {
 }
 
 TEST(DaemonConfigTest, EveryErrorIsReportedWithFileLineAndKey) {
-  EXPECT_THAT(readErrors("spread.executorThreads = 0\n"
+  EXPECT_THAT(readErrors("spread.executorThreads = 257\n"
                          "nonsense = 1\n"
                          "session.pingIntervalMs = 10s\n"
                          "logging.level = verbose\n"
@@ -159,7 +166,7 @@ TEST(DaemonConfigTest, EveryErrorIsReportedWithFileLineAndKey) {
                          "transport.websocket = 1\n"
                          "= orphan\n"
                          "broker.topicsMax = 99999999999999999999999\n"),
-              ElementsAre(HasSubstr("server.properties:1: spread.executorThreads: 0 is out of range"),
+              ElementsAre(HasSubstr("server.properties:1: spread.executorThreads: 257 is out of range"),
                           HasSubstr("server.properties:2: nonsense: is not a known key"),
                           HasSubstr("server.properties:3: session.pingIntervalMs: '10s' is not a number"),
                           HasSubstr("server.properties:4: logging.level: 'verbose' is not a log level"),

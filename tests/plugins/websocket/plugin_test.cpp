@@ -12,8 +12,10 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Util/MapConfiguration.h>
 
+#include <algorithm>
 #include <future>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "client_frames.h"
@@ -218,6 +220,17 @@ TEST_F(PluginTest, KeysOfThePocoServerAreAcceptedWithAWarning) {
   const std::vector<std::string>& warnings = std::get<WebSocketConfig>(parsed).warnings;
   ASSERT_EQ(warnings.size(), 2u);
   for (const std::string& warning : warnings) EXPECT_NE(warning.find("no longer does anything"), std::string::npos);
+}
+
+TEST_F(PluginTest, ZeroIoThreadsIsOneLoopPerTwoCoresAndAtLeastOne) {
+  config_->setString("ioThreads", "0");
+  auto parsed = parseConfig(*config_);
+  ASSERT_TRUE(std::holds_alternative<WebSocketConfig>(parsed)) << std::get<std::string>(parsed);
+  EXPECT_EQ(std::get<WebSocketConfig>(parsed).ioThreads, std::max(1u, std::thread::hardware_concurrency() / 2));
+  config_->setString("ioThreads", "3");
+  parsed = parseConfig(*config_);
+  ASSERT_TRUE(std::holds_alternative<WebSocketConfig>(parsed)) << std::get<std::string>(parsed);
+  EXPECT_EQ(std::get<WebSocketConfig>(parsed).ioThreads, 3u);
 }
 
 TEST_F(PluginTest, StartFailsWhenThePortIsTaken) {
