@@ -16,10 +16,11 @@ namespace spread::core {
 ///
 /// One measurement runs from the drain taking messages to the drain coming back for more
 /// (or finding none), divided by how many it took. So it holds their fan-out and, while
-/// others wait behind them, whatever kept the drain from the executor meanwhile (other topics, sessions' pumps,
-/// the I/O threads on the same cores): what a message behind it waits too. Until the first
-/// measurement the pace is unknown, and a message is admitted only into an empty queue, so
-/// a topic's first burst cannot queue seconds of work before anyone has measured it.
+/// others wait behind them, whatever kept the drain from the executor meanwhile (other
+/// topics, sessions' pumps, the I/O threads on the same cores): what a message behind them
+/// waits too. Until the first measurement the pace is unknown, and a message is admitted
+/// only when nothing is queued or being fanned out, so a topic's first burst cannot queue
+/// seconds of work before anyone has measured it.
 ///
 /// Not thread-safe: the topic calls it under its lock.
 class DeliveryPace {

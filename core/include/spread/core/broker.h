@@ -24,13 +24,14 @@ struct TopicOptions {
   /// Messages a topic holds between acceptance and fan-out. Beyond it, tryPublish()
   /// answers kBusy and publish() waits.
   std::size_t inboundMessagesMax = 1024;
-  /// Messages fanned out per executor task before the topic yields to other work.
+  /// Messages fanned out per executor task before the topic yields to other work; also the
+  /// most handed to one subscriber in one Subscriber::deliverAll call.
   std::size_t fanoutBatchMax = 64;
   /// The longest a newly accepted message may expect to wait for its fan-out, measured on the
   /// broker's Clock (see DeliveryPace in the core's sources): a publish that would wait longer
-  /// is treated as if the inbound queue were full. A message that finds the queue empty is
-  /// always admitted. Zero (the library's default) bounds the queue by count only; the daemon
-  /// sets broker.deliveryDelayTargetMs.
+  /// is treated as if the inbound queue were full. A message that finds nothing queued or
+  /// being fanned out is always admitted. Zero (the library's default) bounds the queue by
+  /// count only; the daemon sets broker.deliveryDelayTargetMs.
   Duration deliveryDelayTarget = Duration::zero();
 };
 

@@ -45,6 +45,7 @@ class Subscriber {
   /// take them together: a queue wakes its reader once for the lot rather than once a
   /// message. The default takes one, through deliver().
   virtual BatchDelivery deliverAll(std::span<const MessagePtr> messages);
+
   virtual void close(CloseReason reason) = 0;
 
   /// Calls `finished` exactly once, when this subscriber will run nothing more on behalf of
