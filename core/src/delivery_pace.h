@@ -46,10 +46,8 @@ class DeliveryPace {
   /// otherwise when the pace is known and the expected delay is within the target.
   bool admits(std::size_t queued, TimePoint oldestSince, TimePoint now) const;
 
-  Duration target() const { return target_; }
   /// The measured time per message (zero before the first measurement).
   Duration perMessage() const { return perMessage_; }
-  bool measured() const { return measured_; }
 
  private:
   // The weight of a new measurement in the moving average: 1/8, so one pause of the thread

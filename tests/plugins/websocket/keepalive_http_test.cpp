@@ -119,6 +119,34 @@ TEST(KeepAliveHttpTest, APublishersLaterRequestsAreServedByTheLoopsInOrder) {
   EXPECT_EQ(server.metrics().publishedCount(), static_cast<std::uint64_t>(kPublishes));
 }
 
+/// Holds an executor thread from construction until release() (or the end of the scope, so
+/// that a failed assertion does not leave the server's shutdown waiting for it).
+class ExecutorHold {
+ public:
+  explicit ExecutorHold(core::Executor& executor) {
+    std::promise<void> running;
+    std::shared_future<void> released = release_.get_future().share();
+    executor.post([&running, released] {
+      running.set_value();
+      released.wait();
+    });
+    running.get_future().wait();
+  }
+  ~ExecutorHold() { release(); }
+  ExecutorHold(const ExecutorHold&) = delete;
+  ExecutorHold& operator=(const ExecutorHold&) = delete;
+
+  void release() {
+    if (released_) return;
+    released_ = true;
+    release_.set_value();
+  }
+
+ private:
+  std::promise<void> release_;
+  bool released_ = false;
+};
+
 TEST(KeepAliveHttpTest, APublishThatMustWaitForRoomIsAnsweredOnceItIsAccepted) {
   TestServerOptions options;
   options.broker.topic.inboundMessagesMax = 1;
@@ -132,14 +160,7 @@ TEST(KeepAliveHttpTest, APublishThatMustWaitForRoomIsAnsweredOnceItIsAccepted) {
   ASSERT_EQ(receiveText(*subscriber), chat("first"));
 
   // Hold the only executor thread, so that nothing is fanned out: the inbound queue fills.
-  std::promise<void> running;
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  server.executor().post([&running, released] {
-    running.set_value();
-    released.wait();
-  });
-  running.get_future().wait();
+  ExecutorHold hold(server.executor());
 
   publisher.sendPublish(chat("second"));  // takes the only inbound place
   ASSERT_TRUE(answered(publisher.read(), 204));
@@ -152,7 +173,7 @@ TEST(KeepAliveHttpTest, APublishThatMustWaitForRoomIsAnsweredOnceItIsAccepted) {
     std::this_thread::yield();
   }
   ASSERT_EQ(topic->stats().waitingPublishes, 1u);
-  release.set_value();
+  hold.release();
   const std::optional<RawReply> third = publisher.read();
   ASSERT_TRUE(third);
   EXPECT_EQ(third->status, 204) << third->body;
@@ -171,20 +192,13 @@ TEST(KeepAliveHttpTest, APublishWithoutRoomIs503WithRetryAfterAndTheConnectionSt
   KeptAliveClient publisher(server.port());
 
   // Hold the only executor thread, so that nothing is fanned out: the inbound queue fills.
-  std::promise<void> running;
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  server.executor().post([&running, released] {
-    running.set_value();
-    released.wait();
-  });
-  running.get_future().wait();
+  ExecutorHold hold(server.executor());
 
   publisher.sendPublish(chat("accepted"));  // takes the only inbound place
   ASSERT_TRUE(answered(publisher.read(), 204));
   publisher.sendPublish(chat("refused"));  // finds no room
   const std::optional<RawReply> refused = publisher.read();
-  release.set_value();
+  hold.release();
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 503) << refused->head;
   EXPECT_NE(refused->head.find("\r\nRetry-After: 1"), std::string::npos) << refused->head;
