@@ -94,7 +94,13 @@ bool WebSocketConnection::wantsRead() const {
   if (!readOpen_ || finished_) return false;
   if (failed_) return true;  // discarding until the peer hangs up
   return outbound_.bytesQueued() < context_.connection.sendWindowBytes &&
-         inboundPending_.load(std::memory_order_relaxed) < context_.connection.messageBytesMax;
+         inboundPending_.load(std::memory_order_relaxed) < context_.connection.messageBytesMax &&
+         !readingHeld_.load(std::memory_order_relaxed);
+}
+
+void WebSocketConnection::holdReading(bool held) {
+  readingHeld_.store(held, std::memory_order_relaxed);
+  if (!held) loop_.requestWrite(shared_from_this());  // the loop re-reads wantsRead() when it handles this
 }
 
 void WebSocketConnection::taken(std::size_t bytes) {

@@ -42,7 +42,7 @@ namespace spread::plugins::websocket {
 /// replies past the window end the session (1008). Reading stops while that queue is at the
 /// window, or while the client's messages not yet taken by its session reach
 /// messageBytesMax, so a client that provokes replies and does not read them stops being
-/// read. At most, this object holds: the send window plus one message, one pong, one close
+/// read; and while the session holds it (its client's publishes wait for a busy topic). At most, this object holds: the send window plus one message, one pong, one close
 /// frame, the frame parser's partial message (messageBytesMax), and messageBytesMax plus one
 /// read of messages waiting for the session.
 class WebSocketConnection final : public transport::Connection,
@@ -69,6 +69,7 @@ class WebSocketConnection final : public transport::Connection,
   void ping() override;
   void close(transport::CloseCode code, std::string_view reason) override;
   std::size_t bytesQueued() const override { return outbound_.bytesQueued(); }
+  void holdReading(bool held) override;
   /// The client address's publish rate (transport.websocket.addressPublishesPerSecond).
   std::optional<core::Duration> admitPublish() override;
 
@@ -131,6 +132,9 @@ class WebSocketConnection final : public transport::Connection,
   // Bytes of the client's messages posted to the session and not yet taken by it; written
   // by the loop and the executor.
   std::atomic<std::uint32_t> inboundPending_{0};
+  // The session holds reading while its client's publishes wait for a busy topic; set by
+  // the executor, read by the loop.
+  std::atomic<bool> readingHeld_{false};
   // When the session asked to close (clock ticks), so the close timeout counts from then;
   // kNoCloseRequested until it does. Closes found on the loop count from when it settles.
   static constexpr core::Duration::rep kNoCloseRequested = std::numeric_limits<core::Duration::rep>::min();

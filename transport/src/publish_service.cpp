@@ -41,6 +41,11 @@ PublishService::PublishService(core::TopicRegistry& broker, Metrics& metrics, co
       nameBytesMax_(nameBytesMax) {}
 
 void PublishService::publish(std::string_view topicName, std::string_view body, PublishDone done) {
+  publish(topicName, body, waitMax_, std::move(done));
+}
+
+void PublishService::publish(std::string_view topicName, std::string_view body, core::Duration waitMax,
+                             PublishDone done) {
   using Status = PublishResult::Status;
   auto refuse = [&](Status status, Rejection why, std::string error, std::string field = {}) {
     metrics_.rejected(why);
@@ -73,7 +78,7 @@ void PublishService::publish(std::string_view topicName, std::string_view body, 
   }
 
   core::TypedTopic<transport::ChatMessage> topic(std::move(found));
-  topic.publish(decoded.value(), waitMax_, [this, done = std::move(done)](core::PublishOutcome outcome) {
+  topic.publish(decoded.value(), waitMax, [this, done = std::move(done)](core::PublishOutcome outcome) {
     switch (outcome) {
       case core::PublishOutcome::kAccepted:
         metrics_.published();

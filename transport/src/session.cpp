@@ -122,23 +122,69 @@ void Session::onText(std::string text) {
   {
     Guard lock(*this);
     if (state_ != State::kOpen) return;
-    lastHeard_ = context_.clock.now();
+    const core::TimePoint now = context_.clock.now();
+    lastHeard_ = now;
     if (!admitPublishLocked()) return;
-    if (publishesWaiting_ >= kPublishesWaitingMax) {
+    const std::size_t cost = text.size() + kHeldPublishOverheadBytes;
+    if (heldBytes_ + cost > heldBytesMax(context_.session)) {
       context_.metrics.rejected(Rejection::kBusy);
       replyLocked(errorJson("too many of your messages are waiting for room in the topic; slow down"));
       return;
     }
-    ++publishesWaiting_;
+    held_.push_back(HeldPublish{std::move(text), now});
+    heldBytes_ += cost;
   }
-  // Outside the lock: the result may arrive inline, and reporting it takes the lock.
-  context_.publisher.publish(topic_, text, [weak = weak_from_this()](PublishResult result) {
-    auto self = weak.lock();
-    if (!self) return;
-    Guard lock(*self);
-    --self->publishesWaiting_;
-    if (!result.ok() && self->state_ == State::kOpen) self->replyLocked(result.errorJson());
-  });
+  submitHeld();
+}
+
+void Session::submitHeld() {
+  for (;;) {
+    HeldPublish next;
+    core::Duration waitMax{};
+    {
+      Guard lock(*this);
+      // Whoever is submitting comes back here when its publish returns, and takes this turn.
+      if (submitting_) return;
+      if (held_.empty() || publishesWaiting_ >= kPublishesWaitingMax) {
+        updateReadHoldLocked();
+        return;
+      }
+      next = std::move(held_.front());
+      held_.pop_front();
+      heldBytes_ -= next.text.size() + kHeldPublishOverheadBytes;
+      ++publishesWaiting_;
+      submitting_ = true;
+      // The wait counts from arrival: time spent held behind earlier publishes is spent.
+      waitMax = std::max(core::Duration::zero(),
+                         next.arrivedAt + context_.session.publishWaitMax - context_.clock.now());
+    }
+    // Outside the lock: the result may arrive inline, and reporting it takes the lock. The
+    // callback keeps the session alive, so that what a client sent before it hung up still
+    // reaches the topic; the topic lets go of it within publishWaitMax, or when it closes.
+    context_.publisher.publish(topic_, next.text, waitMax,
+                               [self = shared_from_this()](PublishResult result) { self->onPublished(result); });
+    Guard lock(*this);
+    submitting_ = false;
+  }
+}
+
+void Session::onPublished(const PublishResult& result) {
+  {
+    Guard lock(*this);
+    --publishesWaiting_;
+    if (!result.ok() && state_ == State::kOpen) replyLocked(result.errorJson());
+  }
+  submitHeld();
+}
+
+void Session::updateReadHoldLocked() {
+  // Once the session has ended the client's texts are ignored, and its close must be read.
+  const bool hold = !held_.empty() && state_ == State::kOpen;
+  if (hold == readingHeld_) return;
+  readingHeld_ = hold;
+  // A client we stopped reading could not be heard meanwhile: its idleness counts from now.
+  if (!hold) lastHeard_ = context_.clock.now();
+  connection_->holdReading(hold);
 }
 
 bool Session::admitPublishLocked() {
@@ -234,7 +280,9 @@ void Session::onPingTimer() {
   Guard lock(*this);
   pingTimer_ = core::TimerId::kNone;
   if (state_ != State::kOpen) return;
-  if (context_.clock.now() - lastHeard_ >= context_.session.idleTimeout) {
+  // A client whose reading we hold is not idle, only unheard; the hold ends within
+  // publishWaitMax of its last message, and idleness counts from then.
+  if (!readingHeld_ && context_.clock.now() - lastHeard_ >= context_.session.idleTimeout) {
     endLocked(CloseFrame{CloseCode::kGoingAway, kReasonIdle});
     return;
   }
@@ -263,6 +311,7 @@ void Session::endLocked(CloseFrame farewell) {
   subscription_.unsubscribe();
   closeCode_ = farewell.code;
   connection_->close(farewell.code, farewell.reason);
+  updateReadHoldLocked();
 }
 
 }  // namespace spread::transport

@@ -39,6 +39,12 @@ class Connection {
   /// window, and end with 1008 rather than queue an error reply beyond it.
   virtual std::size_t bytesQueued() const = 0;
 
+  /// Stop reading the client's frames (`held`), or read again. A session holds reading
+  /// while its client's publishes queue up behind a busy topic, so that a client sending
+  /// faster than the topic admits is slowed by TCP instead of refused. A held connection
+  /// may still deliver what it had read before the hold took effect.
+  virtual void holdReading(bool held) = 0;
+
   /// A publish rate the transport keeps for this client beyond the session's own (the
   /// client address's, say): nullopt lets one publish through, otherwise how long until one
   /// would be. Called on executor threads. A transport without such a rate keeps the default.

@@ -12,7 +12,8 @@ namespace spread::transport {
 /// 3: Executor::post returns whether it accepted the task, Executor::refusedTasks,
 ///    Subscriber::whenFinished, CloseReason::kAbandoned.
 /// 4: Subscriber::deliverAll, TransportContext::faults, TopicStats::deliveryDelayExpected.
-inline constexpr std::uint32_t kTransportAbiVersion = 4;
+/// 5: Connection::holdReading.
+inline constexpr std::uint32_t kTransportAbiVersion = 5;
 
 /// What a plugin's entry point returns. Plain C layout, so the loader can read the
 /// version before trusting anything else in it.

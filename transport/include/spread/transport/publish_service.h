@@ -49,8 +49,13 @@ class PublishService {
   PublishService(core::TopicRegistry& broker, Metrics& metrics, core::Duration waitMax,
                  std::string defaultTopic, std::size_t nameBytesMax = 64);
 
-  /// An empty `topic` means the default topic.
+  /// An empty `topic` means the default topic. A publish that finds no room waits up to
+  /// the service's waitMax.
   void publish(std::string_view topic, std::string_view body, PublishDone done);
+  /// The same, waiting up to `waitMax` instead: what is left of a deadline the caller set
+  /// when the message arrived (zero: refused at once if there is no room).
+  void publish(std::string_view topic, std::string_view body, core::Duration waitMax, PublishDone done);
+  core::Duration waitMax() const { return waitMax_; }
 
   /// The server is shutting down, for good: publishes are refused (kDraining), and every
   /// transport on this publish path refuses new subscriptions too. This is the server's one

@@ -1,7 +1,8 @@
 #pragma once
 
-#include <cstdint>
 #include <atomic>
+#include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,18 +36,33 @@ namespace spread::transport {
 /// A session ends exactly once, telling its Connection why through close() — except after
 /// onDisconnected(), when there is nobody left to tell.
 ///
+/// A client's publishes go to its topic in the order it sent them. At most
+/// kPublishesWaitingMax of them wait for room in a busy topic at once; the ones behind those
+/// are held here, and while any is held the session holds its connection's reading
+/// (Connection::holdReading), so a client that sends faster than the topic admits is slowed
+/// by TCP rather than refused. Each publish may wait options.publishWaitMax from the moment
+/// it arrived, held or not; past that it is refused with an error message.
+///
 /// What a client may make the session hold is bounded: its publishes are rate limited
 /// (options.publishesPerSecond, then Connection::admitPublish(); over either, an error
-/// message and then 1008), at most kPublishesWaitingMax of them wait for room in a busy topic at once
-/// (more are refused with an error message), and an error reply that would go to a
-/// connection already holding a send window's worth of unread bytes ends the session with
-/// 1008 instead, so a client that provokes replies and never reads them cannot grow them.
+/// message and then 1008); held publishes are bounded by heldBytesMax() (what a connection
+/// can have read before the hold took effect; more are refused with an error message); and
+/// an error reply that would go to a connection already holding a send window's worth of
+/// unread bytes ends the session with 1008 instead, so a client that provokes replies and
+/// never reads them cannot grow them.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   enum class State { kNew, kOpen, kClosing, kClosed };
 
   /// Publishes from the client that may wait for room in a busy topic at once.
   static constexpr std::size_t kPublishesWaitingMax = 4;
+  /// What a held publish counts besides its text, as the WebSocket connection counts it.
+  static constexpr std::size_t kHeldPublishOverheadBytes = 64;
+  /// The most the held publishes may count: a message being read when the hold came, plus
+  /// one 64 KiB read of the smallest frames (6 bytes each, so 64 KiB counts about 700 KiB).
+  static std::size_t heldBytesMax(const SessionOptions& options) {
+    return options.messageBytesMax + 768 * 1024;
+  }
 
   /// `context`: what its transport was started with (the session reads its broker, clock,
   /// executor, metrics, publisher and session options); it must outlive the session.
@@ -101,6 +117,17 @@ class Session : public std::enable_shared_from_this<Session> {
   /// The session's and the connection's rates; on refusal replies, ends the session and
   /// returns false.
   bool admitPublishLocked();
+  /// Hands held publishes to the topic while fewer than kPublishesWaitingMax wait there.
+  /// Takes the lock itself; one caller at a time submits, the others leave it the work.
+  void submitHeld();
+  void onPublished(const PublishResult& result);
+  /// Holds the connection's reading exactly while publishes are held and the session is open.
+  void updateReadHoldLocked();
+
+  struct HeldPublish {
+    std::string text;
+    core::TimePoint arrivedAt;
+  };
 
   TransportContext& context_;
   mutable std::mutex mutex_;
@@ -110,6 +137,10 @@ class Session : public std::enable_shared_from_this<Session> {
   core::SubscriptionHandle subscription_;
   State state_ = State::kNew;
   std::uint32_t publishesWaiting_ = 0;
+  std::deque<HeldPublish> held_;
+  std::size_t heldBytes_ = 0;
+  bool submitting_ = false;
+  bool readingHeld_ = false;
   std::atomic<bool> pumpOwed_{false};
   std::optional<CloseCode> closeCode_;
   core::TimePoint lastHeard_{};

@@ -23,6 +23,7 @@ class MockConnection : public transport::Connection {
   MOCK_METHOD(void, ping, (), (override));
   MOCK_METHOD(void, close, (transport::CloseCode code, std::string_view reason), (override));
   MOCK_METHOD(std::size_t, bytesQueued, (), (const, override));
+  MOCK_METHOD(void, holdReading, (bool held), (override));
   MOCK_METHOD(std::optional<core::Duration>, admitPublish, (), (override));
 };
 
