@@ -145,12 +145,16 @@ void Session::submitHeld() {
       Guard lock(*this);
       // Whoever is submitting comes back here when its publish returns, and takes this turn.
       if (submitting_) return;
-      if (held_.empty() || publishesWaiting_ >= kPublishesWaitingMax) {
+      const bool turnsTaken = publishesWaiting_ >= kPublishesWaitingMax && state_ != State::kClosed;
+      if (heldHead_ == held_.size() || turnsTaken) {
         updateReadHoldLocked();
         return;
       }
-      next = std::move(held_.front());
-      held_.pop_front();
+      next = std::move(held_[heldHead_++]);
+      if (heldHead_ == held_.size()) {
+        held_ = {};
+        heldHead_ = 0;
+      }
       heldBytes_ -= next.text.size() + kHeldPublishOverheadBytes;
       ++publishesWaiting_;
       submitting_ = true;
@@ -158,11 +162,10 @@ void Session::submitHeld() {
       waitMax = std::max(core::Duration::zero(),
                          next.arrivedAt + context_.session.publishWaitMax - context_.clock.now());
     }
-    // Outside the lock: the result may arrive inline, and reporting it takes the lock. The
-    // callback keeps the session alive, so that what a client sent before it hung up still
-    // reaches the topic; the topic lets go of it within publishWaitMax, or when it closes.
-    context_.publisher.publish(topic_, next.text, waitMax,
-                               [self = shared_from_this()](PublishResult result) { self->onPublished(result); });
+    // Outside the lock: the result may arrive inline, and reporting it takes the lock.
+    context_.publisher.publish(topic_, next.text, waitMax, [weak = weak_from_this()](PublishResult result) {
+      if (auto self = weak.lock()) self->onPublished(result);
+    });
     Guard lock(*this);
     submitting_ = false;
   }
@@ -179,7 +182,7 @@ void Session::onPublished(const PublishResult& result) {
 
 void Session::updateReadHoldLocked() {
   // Once the session has ended the client's texts are ignored, and its close must be read.
-  const bool hold = !held_.empty() && state_ == State::kOpen;
+  const bool hold = heldHead_ != held_.size() && state_ == State::kOpen;
   if (hold == readingHeld_) return;
   readingHeld_ = hold;
   // A client we stopped reading could not be heard meanwhile: its idleness counts from now.
@@ -291,11 +294,16 @@ void Session::onPingTimer() {
 }
 
 void Session::onDisconnected() {
-  Guard lock(*this);
-  if (state_ == State::kClosed) return;
-  state_ = State::kClosed;
-  context_.executor.cancel(pingTimer_);
-  subscription_.unsubscribe();
+  {
+    Guard lock(*this);
+    if (state_ == State::kClosed) return;
+    state_ = State::kClosed;
+    context_.executor.cancel(pingTimer_);
+    subscription_.unsubscribe();
+  }
+  // What the client sent before it hung up still goes to the topic, in order, though nobody
+  // is left to hear how it went: once closed, held publishes go in without waiting their turn.
+  submitHeld();
 }
 
 void Session::closeWith(CloseCode code, std::string_view reason) {

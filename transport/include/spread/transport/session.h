@@ -2,11 +2,11 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "spread/core/clock.h"
 #include "spread/core/executor.h"
@@ -137,7 +137,10 @@ class Session : public std::enable_shared_from_this<Session> {
   core::SubscriptionHandle subscription_;
   State state_ = State::kNew;
   std::uint32_t publishesWaiting_ = 0;
-  std::deque<HeldPublish> held_;
+  // In arrival order from heldHead_; freed whenever it empties, so that an idle session
+  // holds no allocation for it (a std::deque would allocate a block even when empty).
+  std::vector<HeldPublish> held_;
+  std::size_t heldHead_ = 0;
   std::size_t heldBytes_ = 0;
   bool submitting_ = false;
   bool readingHeld_ = false;
