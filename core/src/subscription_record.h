@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 
+#include "spread/core/compact_mutex.h"
 #include "spread/core/subscriber.h"
 #include "spread/core/subscription.h"
 
@@ -52,7 +53,7 @@ class SubscriptionRecord final : public SubscriptionControl,
   std::shared_ptr<Subscriber> subscriber_;  // guarded by deliveryMutex_; null once ended
   const std::weak_ptr<TopicImpl> topic_;
   // Recursive so that a handler may unsubscribe itself from inside deliver().
-  std::recursive_mutex deliveryMutex_;
+  CompactRecursiveMutex deliveryMutex_;
   std::atomic<State> state_{State::kActive};
   std::uint64_t firstSequence_ = 0;
 };

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "in_flight_counter.h"
+#include "spread/core/compact_mutex.h"
 #include "spread/core/executor.h"
 #include "spread/core/fifo.h"
 
@@ -33,7 +34,7 @@ class Strand : public std::enable_shared_from_this<Strand> {
 
   core::Executor& executor_;
   InFlightCounter& inFlight_;
-  std::mutex mutex_;
+  core::CompactMutex mutex_;
   core::Fifo<Event> events_;  // allocates nothing while the connection is idle
   bool scheduled_ = false;
 };

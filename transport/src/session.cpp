@@ -35,9 +35,14 @@ void Session::pumpIfOwed() {
   }
 }
 
+struct Session::Allocated : Session {
+  Allocated(TransportContext& context, std::shared_ptr<Connection> connection, std::string topic)
+      : Session(context, std::move(connection), std::move(topic)) {}
+};
+
 std::shared_ptr<Session> Session::create(TransportContext& context, std::shared_ptr<Connection> connection,
                                          std::string topic) {
-  return std::shared_ptr<Session>(new Session(context, std::move(connection), std::move(topic)));
+  return std::make_shared<Allocated>(context, std::move(connection), std::move(topic));
 }
 
 Session::Session(TransportContext& context, std::shared_ptr<Connection> connection, std::string topic)

@@ -62,6 +62,8 @@ class QueueSubscriber final : public Subscriber {
  private:
   const QueueLimits limits_;
   const InjectedFaults* const faults_;
+  // A std::mutex, not a CompactMutex: the fan-out and the session's pump contend for it,
+  // and with the server on one core the compact lock raised flat-out fan-out latency 1.6x.
   mutable std::mutex mutex_;
   Fifo<MessagePtr> queue_;  // allocates nothing while the subscriber is idle
   std::size_t bytes_ = 0;

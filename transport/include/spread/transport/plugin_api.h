@@ -12,7 +12,7 @@ namespace spread::transport {
 /// 3: Executor::post returns whether it accepted the task, Executor::refusedTasks,
 ///    Subscriber::whenFinished, CloseReason::kAbandoned.
 /// 4: Subscriber::deliverAll, TransportContext::faults, TopicStats::deliveryDelayExpected.
-/// 5: Connection::holdReading.
+/// 5: Connection::holdReading; Session's and Strand's locks are CompactMutex.
 inline constexpr std::uint32_t kTransportAbiVersion = 5;
 
 /// What a plugin's entry point returns. Plain C layout, so the loader can read the

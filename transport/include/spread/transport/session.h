@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "spread/core/clock.h"
+#include "spread/core/compact_mutex.h"
 #include "spread/core/executor.h"
 #include "spread/core/queue_subscriber.h"
 #include "spread/core/topic_registry.h"
@@ -99,6 +100,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   Session(TransportContext& context, std::shared_ptr<Connection> connection, std::string topic);
+  // Lets create() allocate the session and its control block together (make_shared cannot
+  // call a private constructor itself).
+  struct Allocated;
 
   // Holds mutex_; on release, pumps the session if a wakeup found the lock held and the
   // executor refused its task (see the wakeup in start()).
@@ -129,26 +133,27 @@ class Session : public std::enable_shared_from_this<Session> {
     core::TimePoint arrivedAt;
   };
 
+  // Ordered widest first, so that a session (one per connection) carries no padding.
   TransportContext& context_;
-  mutable std::mutex mutex_;
   const std::shared_ptr<Connection> connection_;
   const std::string topic_;
   std::shared_ptr<core::QueueSubscriber> queue_;
   core::SubscriptionHandle subscription_;
-  State state_ = State::kNew;
-  std::uint32_t publishesWaiting_ = 0;
   // In arrival order from heldHead_; freed whenever it empties, so that an idle session
   // holds no allocation for it (a std::deque would allocate a block even when empty).
   std::vector<HeldPublish> held_;
-  std::size_t heldHead_ = 0;
   std::size_t heldBytes_ = 0;
-  bool submitting_ = false;
-  bool readingHeld_ = false;
-  std::atomic<bool> pumpOwed_{false};
-  std::optional<CloseCode> closeCode_;
   core::TimePoint lastHeard_{};
   core::TimerId pingTimer_ = core::TimerId::kNone;
   TokenBucket publishes_;
+  mutable core::CompactMutex mutex_;
+  State state_ = State::kNew;
+  std::uint32_t publishesWaiting_ = 0;
+  std::uint32_t heldHead_ = 0;
+  std::optional<CloseCode> closeCode_;
+  bool submitting_ = false;
+  bool readingHeld_ = false;
+  std::atomic<bool> pumpOwed_{false};
 };
 
 }  // namespace spread::transport
