@@ -6,7 +6,6 @@
 #include <mutex>
 #include <optional>
 
-#include "spread/core/compact_mutex.h"
 #include "spread/core/subscriber.h"
 #include "spread/core/subscription.h"
 
@@ -53,7 +52,7 @@ class SubscriptionRecord final : public SubscriptionControl,
   std::shared_ptr<Subscriber> subscriber_;  // guarded by deliveryMutex_; null once ended
   const std::weak_ptr<TopicImpl> topic_;
   // Recursive so that a handler may unsubscribe itself from inside deliver().
-  CompactRecursiveMutex deliveryMutex_;
+  std::recursive_mutex deliveryMutex_;
   std::atomic<State> state_{State::kActive};
   std::uint64_t firstSequence_ = 0;
 };

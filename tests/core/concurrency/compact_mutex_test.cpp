@@ -1,7 +1,6 @@
-// The four-byte mutex and its recursive form, with real threads: they exclude each other,
-// a waiter asleep on a held lock is woken by its unlock, and the recursive one lets its
-// owner in again and nobody else until the last unlock. Built under ThreadSanitizer too,
-// which checks that what the lock guards is ordered by it.
+// The four-byte mutex, with real threads: it excludes, and a waiter asleep on a held lock
+// is woken by its unlock. Built under ThreadSanitizer too, which checks that what the lock
+// guards is ordered by it.
 #include <future>
 #include <mutex>
 #include <thread>
@@ -18,7 +17,6 @@ namespace {
 using test::kAwaitMax;
 
 static_assert(sizeof(CompactMutex) == 4, "the point of it is its size");
-static_assert(sizeof(CompactRecursiveMutex) <= 16);
 
 constexpr int kThreads = 4;
 constexpr int kRoundsEach = 20000;
@@ -69,30 +67,6 @@ TEST(CompactMutexTest, AThreadAsleepOnTheLockIsWokenByTheUnlock) {
   // The waiter may or may not be asleep yet; either way the unlock must let it through.
   mutex.unlock();
   ASSERT_EQ(waiter.wait_for(kAwaitMax), std::future_status::ready) << "the waiter was never woken";
-}
-
-TEST(CompactRecursiveMutexTest, ThreadsTakingItInTurnNeverOverlap) {
-  EXPECT_EQ(countUnderContention<CompactRecursiveMutex>(), kThreads * kRoundsEach);
-}
-
-TEST(CompactRecursiveMutexTest, ItsOwnerMayTakeItAgainAndOthersWaitForTheLastUnlock) {
-  CompactRecursiveMutex mutex;
-  auto otherTries = [&] {
-    return std::async(std::launch::async, [&] {
-             const bool took = mutex.try_lock();
-             if (took) mutex.unlock();
-             return took;
-           }).get();
-  };
-  mutex.lock();
-  ASSERT_TRUE(mutex.try_lock());
-  mutex.lock();
-  mutex.unlock();
-  EXPECT_FALSE(otherTries()) << "taken three times, released once";
-  mutex.unlock();
-  EXPECT_FALSE(otherTries()) << "released twice";
-  mutex.unlock();
-  EXPECT_TRUE(otherTries()) << "released as often as taken";
 }
 
 }  // namespace
