@@ -12,8 +12,10 @@ install(EXPORT spreadCoreTargets NAMESPACE spread:: DESTINATION ${CMAKE_INSTALL_
 
 if(TARGET spread_testing)
   install(TARGETS spread_testing EXPORT spreadTestingTargets)
-  # MockConnection mocks a transport interface, and the package installs no transport.
-  install(DIRECTORY tests/mocks/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} PATTERN mock_connection.h EXCLUDE)
+  # MockConnection and MockAuthenticator mock transport interfaces, and the package installs
+  # no transport.
+  install(DIRECTORY tests/mocks/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+          PATTERN mock_connection.h EXCLUDE PATTERN mock_authenticator.h EXCLUDE)
   install(EXPORT spreadTestingTargets NAMESPACE spread:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/spread)
 endif()
 

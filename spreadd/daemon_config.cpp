@@ -170,6 +170,16 @@ void readDaemonKeys(SettingReader& reader, DaemonConfig& config) {
   session.publishBurst = static_cast<double>(reader.integer("session.publishBurst", 1, 100'000'000));
   session.nameBytesMax = static_cast<std::size_t>(reader.integer("session.nameBytesMax", 1, 64 << 10));
 
+  const std::string mode = reader.text("auth.mode");
+  if (mode != "none" && mode != "jwt") reader.fail("auth.mode", "'" + mode + "' is not an auth mode (none or jwt)");
+  config.auth.jwt = mode == "jwt";
+  if (const Setting* secret = reader.find("auth.jwt.hmacSecretFile")) config.auth.hmacSecretFile = *secret;
+  if (const Setting* key = reader.find("auth.jwt.publicKeyFile")) config.auth.publicKeyFile = *key;
+  config.auth.leeway = reader.milliseconds("auth.jwt.leewayMs", 0, 3'600'000);
+  if (config.auth.jwt && config.auth.hmacSecretFile.value.empty() && config.auth.publicKeyFile.value.empty()) {
+    reader.fail("auth.mode", "is jwt, but neither auth.jwt.hmacSecretFile nor auth.jwt.publicKeyFile names a key");
+  }
+
   const std::string level = reader.text("logging.level");
   if (auto priority = parseLogLevel(level)) {
     config.logPriority = *priority;

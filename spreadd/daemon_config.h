@@ -37,6 +37,14 @@ struct TransportSettings {
   std::vector<std::pair<std::string, Setting>> keys;  // in file order, one per key
 };
 
+/// The auth.* keys: who may subscribe and publish.
+struct AuthSettings {
+  bool jwt = false;       // auth.mode = jwt; otherwise none
+  Setting hmacSecretFile;  // as written; empty: none
+  Setting publicKeyFile;   // as written; empty: none
+  core::Duration leeway{};
+};
+
 /// Every daemon setting, validated. Built by readDaemonConfig() only.
 struct DaemonConfig {
   std::vector<std::string> transports;  // plugin names, in start order
@@ -46,6 +54,7 @@ struct DaemonConfig {
   core::BrokerOptions broker;
   std::string defaultTopic;
   transport::SessionOptions session;
+  AuthSettings auth;
   int logPriority = 0;  // a Poco::Message::Priority, or 0 for "none"
   std::string logPattern;
   Setting logFile;                                   // the path as written, and where; an empty path means the console

@@ -29,6 +29,7 @@
 #include "property_file.h"
 #include "server_runtime.h"
 #include "shutdown_sequence.h"
+#include "token_checking.h"
 #include "transport_set.h"
 
 namespace spread::daemon {
@@ -223,6 +224,11 @@ int SpreaddApplication::main(const std::vector<std::string>& args) {
   std::string source;
   std::optional<DaemonConfig> config = readConfig(source);
   if (!config || !setUpLogging(*config)) return EXIT_CONFIG;
+  auto authenticator = makeAuthenticator(*config, [this](const std::string& path) { return fromStartDirectory(path); });
+  if (auto* error = std::get_if<ConfigError>(&authenticator)) {
+    printError(error->message());
+    return EXIT_CONFIG;
+  }
   // Loading a plugin starts no thread and needs no runtime, so --check-config checks the
   // plugins too, and a missing one is reported before anything needs shutting down.
   auto loaded = TransportSet::load(*config, resolvePluginDir(config->pluginDir));
@@ -249,13 +255,15 @@ int SpreaddApplication::main(const std::vector<std::string>& args) {
     if (!rewritePidFile()) return EXIT_CONFIG;
   }
   Poco::Logger::get("spreadd").information("configuration read from " + source);
-  return serve(*config, std::get<TransportSet>(loaded));
+  return serve(*config, std::get<TransportSet>(loaded),
+               std::get<std::unique_ptr<transport::auth::Authenticator>>(authenticator).get());
 }
 
-int SpreaddApplication::serve(const DaemonConfig& config, TransportSet& transports) {
+int SpreaddApplication::serve(const DaemonConfig& config, TransportSet& transports,
+                              const transport::auth::Authenticator* authenticator) {
   Poco::Logger& logger = Poco::Logger::get("spreadd");
   ServerRuntime runtime(config);
-  if (auto error = transports.start(runtime, config)) {
+  if (auto error = transports.start(runtime, config, authenticator)) {
     reportError(config, *error);
     if (!shutDown(runtime, transports, config.shutdownGrace, logger).clean()) {
       transports.abandon();

@@ -62,7 +62,7 @@ class SpreaddApplication final : public Poco::Util::ServerApplication {
   bool setUpLogging(DaemonConfig& config) const;
   std::string resolvePluginDir(const std::string& configured) const;
   std::string fromStartDirectory(const std::string& path) const;
-  int serve(const DaemonConfig& config, TransportSet& transports);
+  int serve(const DaemonConfig& config, TransportSet& transports, const transport::auth::Authenticator* authenticator);
   [[noreturn]] void exitAbandoningTransports(int status);
   // In the detached server: replaces the launcher's pid in --pidfile's file by its own.
   bool rewritePidFile() const;

@@ -78,12 +78,13 @@ std::vector<std::string> TransportSet::checkConfig(const DaemonConfig& config) c
   return errors;
 }
 
-std::optional<std::string> TransportSet::start(ServerRuntime& runtime, const DaemonConfig& config) {
+std::optional<std::string> TransportSet::start(ServerRuntime& runtime, const DaemonConfig& config,
+                                               const transport::auth::Authenticator* authenticator) {
   for (auto& entry : entries_) {
     const std::string& name = entry->settings.name;
     entry->context = std::make_unique<transport::TransportContext>(transport::TransportContext{
         runtime.broker(), runtime.clock(), runtime.executor(), runtime.metrics(), runtime.publisher(), config.session,
-        *entry->config, Poco::Logger::get("spread.transport." + name)});
+        *entry->config, Poco::Logger::get("spread.transport." + name), nullptr, authenticator});
     transport::StartResult result;
     if (auto thrown = exceptionFrom([&] { result = entry->loaded->transport().start(*entry->context); })) {
       return "transport '" + name + "': start() threw " + *thrown;

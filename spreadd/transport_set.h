@@ -47,7 +47,10 @@ class TransportSet {
   /// message names one of the transport's keys, it is located as "<file>:<line>: <key>: ...".
   /// Transports started before the failure stay started (shut them down as usual).
   /// REQUIRES: checkConfig(config) returned no error, so a failure here is a resource.
-  std::optional<std::string> start(ServerRuntime& runtime, const DaemonConfig& config);
+  /// `authenticator`: what checks clients' tokens, or null (auth.mode = none); it must
+  /// outlive the transports.
+  std::optional<std::string> start(ServerRuntime& runtime, const DaemonConfig& config,
+                                   const transport::auth::Authenticator* authenticator);
 
   /// (name, endpoint) of each started transport, in start order.
   std::vector<std::pair<std::string, std::string>> endpoints() const;

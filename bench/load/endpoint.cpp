@@ -14,7 +14,7 @@
 
 namespace spread::bench {
 
-Endpoint Endpoint::fromUrl(const std::string& url, std::string_view topic) {
+Endpoint Endpoint::fromUrl(const std::string& url, std::string_view topic, std::string_view token) {
   Poco::URI uri;
   try {
     uri = Poco::URI(url);
@@ -38,10 +38,11 @@ Endpoint Endpoint::fromUrl(const std::string& url, std::string_view topic) {
   std::string base = uri.getPath();
   while (!base.empty() && base.back() == '/') base.pop_back();
   std::string query;
-  if (!topic.empty()) {
+  for (auto [name, value] : {std::pair{"topic", topic}, std::pair{"token", token}}) {
+    if (value.empty()) continue;
     std::string encoded;
-    Poco::URI::encode(std::string(topic), "&=+#?/", encoded);
-    query = "?topic=" + encoded;
+    Poco::URI::encode(std::string(value), "&=+#?/", encoded);
+    query += (query.empty() ? "?" : "&") + std::string(name) + "=" + encoded;
   }
   endpoint.publishTarget = base + "/publish" + query;
   endpoint.subscribeTarget = base + "/subscribe" + query;

@@ -15,8 +15,8 @@ struct Endpoint {
   std::string subscribeTarget;
 
   /// Parses an http:// URL (Poco::URI) and resolves its host to an IPv4 address. Throws
-  /// std::runtime_error naming the problem.
-  static Endpoint fromUrl(const std::string& url, std::string_view topic);
+  /// std::runtime_error naming the problem. A `token` goes in every request as ?token=.
+  static Endpoint fromUrl(const std::string& url, std::string_view topic, std::string_view token = {});
 };
 
 /// Socket sizes for a client that means to back up quickly; 0 keeps the kernel's. On

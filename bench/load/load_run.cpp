@@ -25,7 +25,7 @@ double usToMs(std::uint64_t us) { return static_cast<double>(us) / 1000.0; }
 
 LoadRun::LoadRun(const BenchOptions& options)
     : options_(options),
-      endpoint_(Endpoint::fromUrl(options.url, options.topic)),
+      endpoint_(Endpoint::fromUrl(options.url, options.topic, options.token)),
       subscribers_(loop_, endpoint_, options.subscribers, options.publishers, options.connectConcurrency),
       statusEnabled_(options.status == StatusLine::kOn ||
                      (options.status == StatusLine::kAuto && options.durationS >= kStatusDurationMinS)),

@@ -13,6 +13,8 @@ std::string usage() {
   return "usage: spread-bench --url http://HOST:PORT/ [options]\n"
          "       spread-bench churn --url http://HOST:PORT/ --server-pid PID [options]  (see churn --help)\n"
          "  --topic T                 subscribe and publish on topic T (default: server's default)\n"
+         "  --token JWT               for a server with auth.mode = jwt: sent with every request;\n"
+         "                            its sub must be \"bench\", the name the messages carry\n"
          "  --subscribers N           WebSocket subscribers (default 10)\n"
          "  --publishers P            publishers (default 1)\n"
          "  --publish-via http|ws     POST /publish with keep-alive, or WebSocket text frames\n"
@@ -41,6 +43,7 @@ std::variant<BenchOptions, std::string> parseOptions(int argc, char** argv) {
   const ValuedOptions valued = {
       {"--url", [&](std::string_view v) { options.url = v; return !v.empty(); }},
       {"--topic", [&](std::string_view v) { options.topic = v; return true; }},
+      {"--token", [&](std::string_view v) { options.token = v; return !v.empty(); }},
       {"--subscribers", count(options.subscribers, 0)},
       {"--publishers", count(options.publishers, 0)},
       {"--publish-via", [&](std::string_view v) {

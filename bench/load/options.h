@@ -14,6 +14,7 @@ enum class StatusLine { kAuto, kOn, kOff };
 struct BenchOptions {
   std::string url = "http://127.0.0.1:8000/";  // the server's base URL
   std::string topic;                            // empty: the server's default topic
+  std::string token;                            // auth.mode = jwt: sent as ?token= (sub "bench")
   std::uint32_t subscribers = 10;
   std::uint32_t publishers = 1;
   PublishVia publishVia = PublishVia::kHttp;

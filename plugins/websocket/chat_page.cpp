@@ -25,7 +25,10 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
   #status[data-state="open"] { background: #1f7a3a; }
   #status[data-state="closed"] { background: #a12a2a; }
   #name-dialog { position: static; border: 0; margin: 0; padding: .6rem 1rem; background: #e3e8ef; width: auto; }
-  #name-dialog form { display: flex; gap: .5rem; align-items: center; }
+  #name-dialog form, #token-dialog form { display: flex; gap: .5rem; align-items: center; }
+  #token-dialog { position: static; border: 0; margin: 0; padding: .6rem 1rem; background: #fbeed5; width: auto; }
+  #token-dialog p { margin: 0 0 .4rem; }
+  #token { flex: 1; }
   #whoami { padding: .4rem 1rem; font-size: .9rem; }
   #whoami[hidden] { display: none; }
   #messages { list-style: none; margin: 0; padding: .5rem 1rem; flex: 1; overflow-y: auto; }
@@ -50,6 +53,14 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
     <button id="join" type="submit">Join</button>
   </form>
 </dialog>
+<dialog id="token-dialog">
+  <p id="token-problem" role="alert">This server needs a token.</p>
+  <form id="token-form" method="dialog">
+    <label for="token">Token</label>
+    <input id="token" name="token" autocomplete="off" spellcheck="false" required>
+    <button id="use-token" type="submit">Use token</button>
+  </form>
+</dialog>
 <p id="whoami" hidden>Chatting as <strong id="whoami-name"></strong> <button id="rename" type="button">change</button></p>
 <ul id="messages" aria-live="polite"></ul>
 <form id="composer">
@@ -63,10 +74,16 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
   const byId = (id) => document.getElementById(id);
   const topic = new URLSearchParams(location.search).get('topic');
   const query = topic ? '?topic=' + encodeURIComponent(topic) : '';
-  const socketUrl = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/subscribe' + query;
+  const socketBase = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/subscribe';
   const publishUrl = '/publish' + query;
   const messagesKept = 500;
   let attempt = 0;
+  // With auth.mode = jwt: the token, from the URL fragment (#token=…, which never reaches a
+  // server log) or pasted; kept for this tab only. Null when the server needs none.
+  let token = null;
+  let tokenMode = false;
+  let socket = null;
+  let retry = null;
 
   function setStatus(state, text) {
     const status = byId('status');
@@ -93,10 +110,68 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
     if (atBottom) list.scrollTop = list.scrollHeight;
   }
 
+  function socketUrl() {
+    const params = new URLSearchParams();
+    if (topic) params.set('topic', topic);
+    if (token) params.set('token', token);
+    const text = params.toString();
+    return socketBase + (text ? '?' + text : '');
+  }
+
+  function askForToken(problem) {
+    if (socket) socket.close();
+    clearTimeout(retry);
+    setStatus('closed', 'needs a token');
+    byId('token-problem').textContent = problem;
+    byId('token-dialog').open = true;
+    byId('name-dialog').open = false;
+    byId('whoami').hidden = true;
+    byId('token').focus();
+  }
+
+  // Asks the server what this page's token allows: {ok} to go on, or why not.
+  async function checkAccess() {
+    const headers = token ? { Authorization: 'Bearer ' + token } : {};
+    const response = await fetch('/auth' + query, { headers, cache: 'no-store' });
+    let body = {};
+    try { body = await response.json(); } catch { /* not JSON */ }
+    if (response.status !== 200) return { problem: body.error || 'HTTP ' + response.status };
+    if (body.mode === 'none') return { ok: true, mode: 'none' };
+    if (!body.subscribe) return { problem: 'Your token does not allow reading topic ' + body.topic + '.' };
+    return { ok: true, mode: 'jwt', sub: body.sub };
+  }
+
+  async function start() {
+    let access;
+    try { access = await checkAccess(); } catch (error) {
+      setStatus('closed', 'cannot reach the server');
+      retry = setTimeout(start, 2000);
+      return;
+    }
+    if (!access.ok) {
+      tokenMode = true;
+      askForToken(access.problem);
+      return;
+    }
+    tokenMode = access.mode === 'jwt';
+    if (tokenMode) {
+      // The token names the user: the name dialog has nothing to ask.
+      byId('token-dialog').open = false;
+      byId('name-dialog').open = false;
+      byId('name').value = access.sub;
+      byId('whoami-name').textContent = access.sub;
+      byId('whoami').hidden = false;
+      byId('rename').hidden = true;
+    }
+    connect();
+  }
+
   function connect() {
     setStatus('connecting', attempt === 0 ? 'connecting…' : 'reconnecting (attempt ' + attempt + ')…');
-    const socket = new WebSocket(socketUrl);
+    socket = new WebSocket(socketUrl());
+    let opened = false;
     socket.addEventListener('open', () => {
+      opened = true;
       attempt = 0;
       setStatus('open', 'connected');
     });
@@ -107,14 +182,31 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
       else if (data && typeof data.name === 'string' && typeof data.msg === 'string') addMessage(data.name, data.msg);
     });
     socket.addEventListener('close', (event) => {
+      if (event.code === 1008 && event.reason === 'token expired') {
+        askForToken('Your token expired. Paste a fresh one to go on.');
+        return;
+      }
       // Exponential backoff with jitter, so a restarted server is not stampeded.
       const delay = Math.min(30000, 500 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
       attempt += 1;
       const why = event.code + (event.reason ? ' ' + event.reason : '');
       setStatus('closed', 'disconnected (' + why + '); retrying in ' + Math.ceil(delay / 1000) + ' s');
-      setTimeout(connect, delay);
+      // A refused upgrade tells the page nothing; with a token, /auth says why before the
+      // next try.
+      retry = setTimeout(tokenMode && !opened ? start : connect, delay);
     });
   }
+
+  byId('token-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    token = byId('token').value.trim();
+    if (!token) return;
+    sessionStorage.setItem('spread-token', token);
+    byId('token').value = '';
+    byId('token-dialog').open = false;
+    attempt = 0;
+    start();
+  });
 
   function currentName() { return byId('name').value.trim(); }
 
@@ -147,10 +239,13 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
     if (!msg.trim()) return;
     byId('send').disabled = true;
     try {
+      const headers = { 'Content-Type': 'application/json' };
+      if (token) headers.Authorization = 'Bearer ' + token;
       const response = await fetch(publishUrl, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ name, msg }),
+        headers,
+        // With a token, the server writes the name the token gives.
+        body: JSON.stringify(tokenMode ? { msg } : { name, msg }),
       });
       if (response.status === 204) {
         byId('message').value = '';
@@ -168,7 +263,13 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
     }
   });
 
-  connect();
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  if (fragment.get('token')) {
+    sessionStorage.setItem('spread-token', fragment.get('token'));
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  token = sessionStorage.getItem('spread-token');
+  start();
 })();
 </script>
 </body>

@@ -22,14 +22,16 @@ constexpr std::size_t kQueuedAnswerBytesMax = 64 * 1024;
 // ready for `loop` to adopt, which writes `answer` (the 101) first. `early`: bytes the
 // client sent after its upgrade request.
 std::shared_ptr<WebSocketConnection> makeWebSocket(ServingContext& context, ClientSocket socket, std::string answer,
-                                                   std::string early, Loop& loop, std::string topic) {
+                                                   std::string early, Loop& loop, std::string topic,
+                                                   std::unique_ptr<transport::auth::Grant> grant) {
   auto strand = std::make_shared<Strand>(context.transport.executor, context.tasks);
   auto connection = std::make_shared<WebSocketConnection>(std::move(socket), std::move(answer), std::move(early),
                                                           loop, std::move(strand), context);
   transport::TransportContext& sessionContext =
       context.observer != nullptr ? context.observer->sessionContext(connection->handle(), context.transport)
                                   : context.transport;
-  connection->startSession(transport::Session::create(sessionContext, connection, std::move(topic)));
+  connection->startSession(
+      transport::Session::create(sessionContext, connection, std::move(topic), std::move(grant)));
   return connection;
 }
 
@@ -155,7 +157,7 @@ void HttpConnection::handle(HttpRequest& request) {
   switch (route.kind) {
     case Route::Kind::kAnswer:
       return respond(route.answer, request.keepAlive(), request.versionMinor, request.method == "HEAD");
-    case Route::Kind::kPublish: return publish(route.topic, request);
+    case Route::Kind::kPublish: return publish(route, request);
     case Route::Kind::kUpgrade: return upgrade(route, request.versionMinor);
   }
 }
@@ -172,20 +174,25 @@ void HttpConnection::upgrade(Route& route, int versionMinor) {
   writePending_ = false;
   Loop& loop = context_.loops.next();
   loop.adopt(makeWebSocket(context_, std::move(socket_), std::move(owed), parser_.takeBuffered(), loop,
-                           std::move(route.topic)));
+                           std::move(route.topic), std::move(route.grant)));
   // This loop drops the socket from its poll set before it polls again.
   handedOff_ = true;
   finished_ = true;
 }
 
-void HttpConnection::publish(const std::string& topic, HttpRequest& request) {
+void HttpConnection::publish(const Route& route, HttpRequest& request) {
   awaitingPublish_ = true;
   pendingKeepAlive_ = request.keepAlive();
   pendingVersionMinor_ = request.versionMinor;
-  context_.transport.publisher.publish(topic, request.body,
-                                       [self = shared_from_this()](transport::PublishResult result) {
-                                         self->onPublished(std::move(result));
-                                       });
+  transport::PublishService& publisher = context_.transport.publisher;
+  auto reported = [self = shared_from_this()](transport::PublishResult result) {
+    self->onPublished(std::move(result));
+  };
+  if (route.grant != nullptr) {
+    publisher.publishAs(route.grant->subject, route.topic, request.body, publisher.waitMax(), std::move(reported));
+  } else {
+    publisher.publish(route.topic, request.body, std::move(reported));
+  }
   // Most publishes are answered during the call; the rest arrive through onWritable().
   takePublishResult();
 }

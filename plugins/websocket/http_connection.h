@@ -82,7 +82,7 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
   /// Tells a client waiting on "Expect: 100-continue" to send its body.
   void answerExpectContinue();
   void handle(HttpRequest& request);
-  void publish(const std::string& topic, HttpRequest& request);
+  void publish(const Route& route, HttpRequest& request);
   /// Hands the socket to a new WebSocket connection, which answers 101.
   void upgrade(Route& route, int versionMinor);
   /// From whichever thread the topic answers on.

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "admission/access_check.h"
 #include "chat_page.h"
 #include "http/http_syntax.h"
 #include "http/topic_query.h"
@@ -57,7 +58,7 @@ HttpAnswer tooFast(ServingContext& context, Limit limit, core::Duration wait, co
   return answer;
 }
 
-Route answer(HttpAnswer answer) { return Route{Route::Kind::kAnswer, std::move(answer), {}}; }
+Route answer(HttpAnswer answer) { return Route{Route::Kind::kAnswer, std::move(answer), {}, {}}; }
 
 Route routePublish(ServingContext& context, const HttpRequest& request, ClientSocket& socket,
                    transport::TokenBucket& publishes) {
@@ -88,7 +89,10 @@ Route routePublish(ServingContext& context, const HttpRequest& request, ClientSo
   if (const std::optional<core::Duration> wait = socket.slot().takePublish()) {
     return answer(tooFast(context, Limit::kAddressPublishesPerSecond, *wait, "too many publishes from this address"));
   }
-  return Route{Route::Kind::kPublish, {}, std::move(query.topic)};
+  // After the rates: checking a signature costs more than anything above.
+  AccessDecision access = checkAccess(context, request, Access::kPublish, query.topic);
+  if (access.refusal) return answer(std::move(*access.refusal));
+  return Route{Route::Kind::kPublish, {}, std::move(query.topic), std::move(access.grant)};
 }
 
 }  // namespace
@@ -119,11 +123,14 @@ Route routeRequest(ServingContext& context, const HttpRequest& request, ClientSo
   if (target.path == "/subscribe" && request.method == "GET") {
     UpgradeDecision decision = decideUpgrade(context, request);
     if (decision.refusal) return answer(std::move(*decision.refusal));
-    Route route{Route::Kind::kUpgrade, {}, std::move(decision.topic)};
+    Route route{Route::Kind::kUpgrade, {}, std::move(decision.topic), std::move(decision.grant)};
     route.answer.status = 101;
     route.answer.headers = {
         {"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Accept", std::move(decision.accept)}};
     return route;
+  }
+  if (target.path == "/auth" && (request.method == "GET" || request.method == "HEAD")) {
+    return answer(describeAccess(context, request));
   }
   return answer(answerPlainRequest(context, request.method, target.path));
 }
@@ -139,7 +146,7 @@ HttpAnswer answerPlainRequest(ServingContext& context, std::string_view method, 
   };
   if (path == "/publish") return only("POST");
   if (path == "/subscribe") return only("GET");
-  const bool known = path == "/" || path == "/healthz" || path == "/metrics";
+  const bool known = path == "/" || path == "/healthz" || path == "/metrics" || path == "/auth";
   if (known && method != "GET" && method != "HEAD") return only("GET, HEAD");
 
   if (path == "/") {

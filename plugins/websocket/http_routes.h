@@ -3,10 +3,13 @@
 #include <string>
 #include <string_view>
 
+#include <memory>
+
 #include "client_socket.h"
 #include "http/http_answer.h"
 #include "http/http_request_parser.h"
 #include "serving_context.h"
+#include "spread/transport/auth/grant.h"
 #include "spread/transport/token_bucket.h"
 
 namespace spread::plugins::websocket {
@@ -17,6 +20,8 @@ struct Route {
   Kind kind = Kind::kAnswer;
   HttpAnswer answer;  // kAnswer: the answer; kUpgrade: the 101 Switching Protocols
   std::string topic;  // kPublish and kUpgrade
+  // kPublish and kUpgrade, when tokens are in use: what the client's token allows.
+  std::unique_ptr<transport::auth::Grant> grant;
 };
 
 /// The answer to every request other than POST /publish and GET /subscribe: the chat page,
@@ -32,8 +37,8 @@ HttpAnswer answerPlainRequest(ServingContext& context, std::string_view method, 
 ///     connectionsPerAddressMax from now on (503 and the end of the connection over it);
 ///   - POST /publish: 503 while draining; 403 for an Origin not allowed; 415 without
 ///     Content-Type: application/json; 400 for a bad topic; 429 with Retry-After when the
-///     connection's own rate (`publishes`) or its address's rate is spent. Otherwise the
-///     caller publishes the body to `topic`.
+///     connection's own rate (`publishes`) or its address's rate is spent; with tokens in
+///     use, 401 or 403 (checkAccess()). Otherwise the caller publishes the body to `topic`.
 ///   - GET /subscribe: decideUpgrade(), then the caller hands the socket to a WebSocket.
 ///   - anything else: answerPlainRequest().
 /// Loop-thread only: `socket` and `publishes` belong to the calling connection.

@@ -1,5 +1,6 @@
 #include "upgrade_decision.h"
 
+#include "admission/access_check.h"
 #include "http/topic_query.h"
 #include "ws/handshake.h"
 
@@ -10,7 +11,7 @@ using transport::Rejection;
 UpgradeDecision decideUpgrade(ServingContext& context, const HttpRequest& request) {
   transport::Metrics& metrics = context.transport.metrics;
   auto refuse = [&](Rejection why, int status, std::string_view error, std::string_view field) {
-    return UpgradeDecision{HttpAnswer::refusal(metrics, why, status, error, field), {}, {}};
+    return UpgradeDecision{HttpAnswer::refusal(metrics, why, status, error, field), {}, {}, {}};
   };
   auto header = [&request](std::string_view name) -> std::string_view {
     const std::string* value = request.header(name);
@@ -48,7 +49,13 @@ UpgradeDecision decideUpgrade(ServingContext& context, const HttpRequest& reques
     decision.refusal->close = true;
     return decision;
   }
-  return UpgradeDecision{std::nullopt, std::move(query.topic), std::move(*accept)};
+  AccessDecision access = checkAccess(context, request, Access::kSubscribe, query.topic);
+  if (access.refusal) {
+    UpgradeDecision decision{std::move(access.refusal), {}, {}, {}};
+    decision.refusal->close = true;
+    return decision;
+  }
+  return UpgradeDecision{std::nullopt, std::move(query.topic), std::move(*accept), std::move(access.grant)};
 }
 
 }  // namespace spread::plugins::websocket

@@ -67,7 +67,7 @@ std::variant<std::string, CodecError> requiredString(const Poco::JSON::Object& o
 
 }  // namespace
 
-Decoded<ChatMessage> ChatCodec::decode(std::string_view bytes) {
+Decoded<ChatMessage> ChatCodec::decode(std::string_view bytes, Name name) {
   // Poco 1.11's parser refuses a top-level scalar ("42", "null", "\"text\"") with the
   // baffling "Attempt to set value on an empty stack", so the shape is checked first.
   const std::size_t start = bytes.find_first_not_of(" \t\r\n");
@@ -93,6 +93,7 @@ Decoded<ChatMessage> ChatCodec::decode(std::string_view bytes) {
   const auto object = parsed.extract<Poco::JSON::Object::Ptr>();
   ChatMessage message;
   for (auto [field, target] : {std::pair{"name", &message.name}, std::pair{"msg", &message.msg}}) {
+    if (name == Name::kOptional && target == &message.name && !object->has(field)) continue;
     auto text = requiredString(*object, field);
     if (auto* error = std::get_if<CodecError>(&text)) return std::move(*error);
     *target = std::move(std::get<std::string>(text));

@@ -25,6 +25,8 @@ std::string_view toString(Rejection rejection) {
     case Rejection::kTimeout: return "timeout";
     case Rejection::kHeadTooLarge: return "head_too_large";
     case Rejection::kUnreadReplies: return "unread_replies";
+    case Rejection::kUnauthorized: return "unauthorized";
+    case Rejection::kForbidden: return "forbidden";
     case Rejection::kCount: break;
   }
   return "unknown";

@@ -13,6 +13,7 @@ int PublishResult::httpStatus() const {
     case Status::kAccepted: return 204;
     case Status::kBadRequest:
     case Status::kBadTopic: return 400;
+    case Status::kForbidden: return 403;
     case Status::kBusy:
     case Status::kDraining: return 503;
   }
@@ -46,6 +47,11 @@ void PublishService::publish(std::string_view topicName, std::string_view body, 
 
 void PublishService::publish(std::string_view topicName, std::string_view body, core::Duration waitMax,
                              PublishDone done) {
+  publishAs({}, topicName, body, waitMax, std::move(done));
+}
+
+void PublishService::publishAs(std::string_view author, std::string_view topicName, std::string_view body,
+                               core::Duration waitMax, PublishDone done) {
   using Status = PublishResult::Status;
   auto refuse = [&](Status status, Rejection why, std::string error, std::string field = {}) {
     metrics_.rejected(why);
@@ -53,10 +59,24 @@ void PublishService::publish(std::string_view topicName, std::string_view body, 
   };
   if (draining()) return refuse(Status::kDraining, Rejection::kDraining, "the server is shutting down");
 
-  auto decoded = transport::ChatCodec::decode(body);
+  auto decoded = transport::ChatCodec::decode(body, author.empty() ? ChatCodec::Name::kRequired
+                                                                    : ChatCodec::Name::kOptional);
   if (!decoded.ok()) {
     return refuse(Status::kBadRequest, Rejection::kBadRequest, decoded.error().message(),
                   decoded.error().field);
+  }
+  if (!author.empty()) {
+    std::string& name = decoded.value().name;
+    if (name.empty()) {
+      name = author;
+    } else if (name != author) {
+      std::string error = "field 'name': ";
+      appendJsonString(error, name);
+      error += " is not yours: your token names you ";
+      appendJsonString(error, author);
+      return refuse(Status::kForbidden, Rejection::kForbidden, error + "; leave 'name' out or send your own",
+                    "name");
+    }
   }
   if (decoded.value().name.size() > nameBytesMax_) {
     metrics_.limitRefused(Limit::kNameBytesMax);

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <utility>
 
+#include "spread/transport/auth/authenticator.h"
+#include "spread/transport/auth/token_refresh.h"
+
 namespace spread::transport {
 
 namespace {
@@ -36,24 +39,28 @@ void Session::pumpIfOwed() {
 }
 
 struct Session::Allocated : Session {
-  Allocated(TransportContext& context, std::shared_ptr<Connection> connection, std::string topic)
-      : Session(context, std::move(connection), std::move(topic)) {}
+  Allocated(TransportContext& context, std::shared_ptr<Connection> connection, std::string topic,
+            std::unique_ptr<auth::Grant> grant)
+      : Session(context, std::move(connection), std::move(topic), std::move(grant)) {}
 };
 
 std::shared_ptr<Session> Session::create(TransportContext& context, std::shared_ptr<Connection> connection,
-                                         std::string topic) {
-  return std::make_shared<Allocated>(context, std::move(connection), std::move(topic));
+                                         std::string topic, std::unique_ptr<auth::Grant> grant) {
+  return std::make_shared<Allocated>(context, std::move(connection), std::move(topic), std::move(grant));
 }
 
-Session::Session(TransportContext& context, std::shared_ptr<Connection> connection, std::string topic)
+Session::Session(TransportContext& context, std::shared_ptr<Connection> connection, std::string topic,
+                 std::unique_ptr<auth::Grant> grant)
     : context_(context),
       connection_(std::move(connection)),
       topic_(std::move(topic)),
+      grant_(std::move(grant)),
       publishes_(context.session.publishRate(), context.clock.now()) {}
 
 Session::~Session() {
   subscription_.unsubscribe();
   context_.executor.cancel(pingTimer_);
+  context_.executor.cancel(expiryTimer_);
 }
 
 // Even a reader holds the lock a refused wakeup may count on, so it pays like any holder:
@@ -121,6 +128,7 @@ void Session::start() {
   }
   subscription_ = subscribed.handle;
   schedulePingLocked();
+  scheduleExpiryLocked();
 }
 
 void Session::onText(std::string text) {
@@ -130,6 +138,17 @@ void Session::onText(std::string text) {
     const core::TimePoint now = context_.clock.now();
     lastHeard_ = now;
     if (!admitPublishLocked()) return;
+    if (grant_ != nullptr) {
+      if (std::optional<std::string> token = auth::readTokenRefresh(text)) {
+        refreshTokenLocked(*token);
+        return;
+      }
+      if (!grant_->publish.allows(topic_)) {
+        context_.metrics.rejected(Rejection::kForbidden);
+        replyLocked(errorJson("your token does not allow publishing to topic '" + topic_ + "'", "token"));
+        return;
+      }
+    }
     const std::size_t cost = text.size() + kHeldPublishOverheadBytes;
     if (heldBytes_ + cost > heldBytesMax(context_.session)) {
       context_.metrics.rejected(Rejection::kBusy);
@@ -146,6 +165,7 @@ void Session::submitHeld() {
   for (;;) {
     HeldPublish next;
     core::Duration waitMax{};
+    std::string author;
     {
       Guard lock(*this);
       // Whoever is submitting comes back here when its publish returns, and takes this turn.
@@ -166,11 +186,17 @@ void Session::submitHeld() {
       // The wait counts from arrival: time spent held behind earlier publishes is spent.
       waitMax = std::max(core::Duration::zero(),
                          next.arrivedAt + context_.session.publishWaitMax - context_.clock.now());
+      if (grant_ != nullptr) author = grant_->subject;
     }
     // Outside the lock: the result may arrive inline, and reporting it takes the lock.
-    context_.publisher.publish(topic_, next.text, waitMax, [weak = weak_from_this()](PublishResult result) {
+    auto reported = [weak = weak_from_this()](PublishResult result) {
       if (auto self = weak.lock()) self->onPublished(result);
-    });
+    };
+    if (author.empty()) {
+      context_.publisher.publish(topic_, next.text, waitMax, std::move(reported));
+    } else {
+      context_.publisher.publishAs(author, topic_, next.text, waitMax, std::move(reported));
+    }
     Guard lock(*this);
     submitting_ = false;
   }
@@ -213,14 +239,14 @@ bool Session::admitPublishLocked() {
   return false;
 }
 
-void Session::replyLocked(std::string errorJson) {
+void Session::replyLocked(std::string json) {
   if (connection_->bytesQueued() >= context_.session.sendWindowBytes) {
     context_.metrics.rejected(Rejection::kUnreadReplies);
     context_.metrics.limitRefused(Limit::kSendWindow);
     endLocked(CloseFrame{CloseCode::kPolicyViolation, kReasonUnreadReplies});
     return;
   }
-  connection_->sendText(std::move(errorJson));
+  connection_->sendText(std::move(json));
 }
 
 void Session::onHeard() {
@@ -298,12 +324,43 @@ void Session::onPingTimer() {
   schedulePingLocked();
 }
 
+void Session::scheduleExpiryLocked() {
+  if (grant_ == nullptr || !grant_->validFor || state_ != State::kOpen) return;
+  context_.executor.cancel(expiryTimer_);
+  expiryTimer_ = context_.executor.postAfter(*grant_->validFor, [weak = weak_from_this()] {
+    auto self = weak.lock();
+    if (!self) return;
+    Guard lock(*self);
+    self->expiryTimer_ = core::TimerId::kNone;
+    self->endLocked(CloseFrame{CloseCode::kPolicyViolation, kReasonTokenExpired});
+  });
+  // Refused: the executor has stopped, as it does only when the server stops.
+  if (expiryTimer_ == core::TimerId::kNone) endLocked(CloseFrame{CloseCode::kGoingAway, kReasonShuttingDown});
+}
+
+void Session::refreshTokenLocked(std::string_view token) {
+  auto refuse = [&](const std::string& why) {
+    context_.metrics.rejected(Rejection::kUnauthorized);
+    replyLocked(errorJson("the fresh token was refused: " + why, "token"));
+  };
+  if (context_.auth == nullptr) return refuse("this server does not check tokens");
+  auto checked = context_.auth->authenticate(token);
+  if (auto* failure = std::get_if<auth::AuthFailure>(&checked)) return refuse(failure->reason);
+  auth::Grant& fresh = std::get<auth::Grant>(checked);
+  if (fresh.subject != grant_->subject) return refuse("it names another subject than the token it replaces");
+  if (!fresh.subscribe.allows(topic_)) return refuse("it does not allow subscribing to topic '" + topic_ + "'");
+  *grant_ = std::move(fresh);
+  scheduleExpiryLocked();
+  replyLocked(R"({"token":"accepted"})");
+}
+
 void Session::onDisconnected() {
   {
     Guard lock(*this);
     if (state_ == State::kClosed) return;
     state_ = State::kClosed;
     context_.executor.cancel(pingTimer_);
+    context_.executor.cancel(expiryTimer_);
     subscription_.unsubscribe();
   }
   // What the client sent before it hung up still goes to the topic, in order, though nobody
@@ -321,6 +378,8 @@ void Session::endLocked(CloseFrame farewell) {
   state_ = State::kClosing;
   context_.executor.cancel(pingTimer_);
   pingTimer_ = core::TimerId::kNone;
+  context_.executor.cancel(expiryTimer_);
+  expiryTimer_ = core::TimerId::kNone;
   subscription_.unsubscribe();
   closeCode_ = farewell.code;
   connection_->close(farewell.code, farewell.reason);

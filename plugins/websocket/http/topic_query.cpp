@@ -7,21 +7,27 @@
 
 namespace spread::plugins::websocket {
 
-TopicQuery readTopic(std::string_view target, const std::string& defaultTopic) {
-  // Most requests name no topic; they need no URI parsing at all.
-  if (target.find('?') == std::string_view::npos) return {defaultTopic, std::nullopt};
+QueryParameter readQueryParameter(std::string_view target, std::string_view wanted) {
+  // Most requests have no query at all; they need no URI parsing.
+  if (target.find('?') == std::string_view::npos) return {};
   Poco::URI::QueryParameters parameters;
   try {
     parameters = Poco::URI(std::string(target)).getQueryParameters();
   } catch (const Poco::Exception& error) {
-    return {{}, "malformed query string: " + error.message()};
+    return {std::nullopt, "malformed query string: " + error.message()};
   }
-  for (const auto& [name, value] : parameters) {
-    if (name != "topic") continue;
-    if (std::optional<std::string> problem = core::checkTopicName(value)) return {{}, *problem};
-    return {value, std::nullopt};
+  for (auto& [name, value] : parameters) {
+    if (name == wanted) return {std::move(value), std::nullopt};
   }
-  return {defaultTopic, std::nullopt};
+  return {};
+}
+
+TopicQuery readTopic(std::string_view target, const std::string& defaultTopic) {
+  QueryParameter topic = readQueryParameter(target, "topic");
+  if (topic.error) return {{}, std::move(topic.error)};
+  if (!topic.value) return {defaultTopic, std::nullopt};
+  if (std::optional<std::string> problem = core::checkTopicName(*topic.value)) return {{}, *problem};
+  return {std::move(*topic.value), std::nullopt};
 }
 
 TargetPath readPath(std::string_view target) {

@@ -17,6 +17,14 @@ struct TopicQuery {
 /// From a request target as sent ("/publish?topic=a").
 TopicQuery readTopic(std::string_view target, const std::string& defaultTopic);
 
+/// One query parameter of a request target, decoded: absent (`value` empty and no error),
+/// its first value, or `error` naming what is malformed.
+struct QueryParameter {
+  std::optional<std::string> value;
+  std::optional<std::string> error;
+};
+QueryParameter readQueryParameter(std::string_view target, std::string_view name);
+
 /// The decoded path of a request target, or `error` naming what is malformed.
 struct TargetPath {
   std::string path;

@@ -5,32 +5,12 @@
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { test } = require('node:test');
-const { chromium } = require('playwright-core');
+const { openBrowser } = require('./browser');
 const { Daemon, publish, startDaemon, waitForSubscribers } = require('./harness');
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ACTION_TIMEOUT_MS = 15000;
-
-async function openBrowser(t) {
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/install-deps.sh --with-test-clients`);
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'spread-e2e-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 60000,
-    viewport: { width: 900, height: 600 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  t.after(async () => {
-    await context.close();
-    fs.rmSync(profile, { recursive: true, force: true });
-  });
-  return context;
-}
 
 /** Opens the chat page, waits for its socket, and joins as `name`. */
 async function joinChat(context, daemon, name) {

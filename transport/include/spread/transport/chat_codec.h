@@ -12,8 +12,12 @@ namespace spread::transport {
 /// non-empty strings of valid UTF-8; extra fields are ignored. Encoding writes exactly
 /// {"name":"…","msg":"…"}, escaping as JSON requires.
 struct ChatCodec {
+  /// kOptional: a message may leave "name" out (its publisher's token names it); decoded
+  /// with an empty name then.
+  enum class Name { kRequired, kOptional };
+
   static std::string encode(const ChatMessage& message);
-  static core::Decoded<ChatMessage> decode(std::string_view bytes);
+  static core::Decoded<ChatMessage> decode(std::string_view bytes, Name name = Name::kRequired);
 };
 
 /// Appends `text` to `out` as a JSON string literal, quotes included.

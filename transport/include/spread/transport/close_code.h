@@ -33,5 +33,6 @@ inline constexpr std::string_view kReasonShuttingDown = "server shutting down";
 inline constexpr std::string_view kReasonIdle = "idle timeout";
 inline constexpr std::string_view kReasonRateExceeded = "publish rate exceeded";
 inline constexpr std::string_view kReasonUnreadReplies = "too many unread replies";
+inline constexpr std::string_view kReasonTokenExpired = "token expired";
 
 }  // namespace spread::transport

@@ -32,6 +32,8 @@ enum class Rejection : std::size_t {
   kTimeout,               // a request head or body not complete by its deadline
   kHeadTooLarge,          // a request head over its size or field count limit
   kUnreadReplies,         // a client provoking replies (errors) faster than it reads them
+  kUnauthorized,          // no token, or one that does not verify (auth.mode = jwt)
+  kForbidden,             // a token that does not allow the topic, or a name not its holder's
   kCount,
 };
 

@@ -16,13 +16,14 @@ std::string errorJson(std::string_view error, std::string_view field = {});
 
 /// What became of one publish request, in terms every transport can report.
 struct PublishResult {
-  enum class Status { kAccepted, kBadRequest, kBadTopic, kBusy, kDraining };
+  enum class Status { kAccepted, kBadRequest, kBadTopic, kForbidden, kBusy, kDraining };
   Status status = Status::kAccepted;
   std::string error;  // a sentence naming the problem; empty when accepted
   std::string field;  // the offending JSON field, when there is one
 
   bool ok() const { return status == Status::kAccepted; }
-  /// 204, 400 (bad request or topic) or 503 (busy, draining or the topic closed).
+  /// 204, 400 (bad request or topic), 403 (a name not the publisher's) or 503 (busy,
+  /// draining or the topic closed).
   int httpStatus() const;
   /// {"error":"…","field":"…"}: the body of an HTTP error and of a WebSocket error frame.
   std::string errorJson() const;
@@ -55,6 +56,10 @@ class PublishService {
   /// The same, waiting up to `waitMax` instead: what is left of a deadline the caller set
   /// when the message arrived (zero: refused at once if there is no room).
   void publish(std::string_view topic, std::string_view body, core::Duration waitMax, PublishDone done);
+  /// The same for a publisher whose name a verified token gives (`author`, never empty):
+  /// a message without "name" gets `author`, one with another name is refused (kForbidden).
+  void publishAs(std::string_view author, std::string_view topic, std::string_view body, core::Duration waitMax,
+                 PublishDone done);
   core::Duration waitMax() const { return waitMax_; }
 
   /// The server is shutting down, for good: publishes are refused (kDraining), and every

@@ -13,6 +13,7 @@
 #include "spread/core/executor.h"
 #include "spread/core/queue_subscriber.h"
 #include "spread/core/topic_registry.h"
+#include "spread/transport/auth/grant.h"
 #include "spread/transport/connection.h"
 #include "spread/transport/metrics.h"
 #include "spread/transport/publish_service.h"
@@ -51,6 +52,12 @@ namespace spread::transport {
 /// an error reply that would go to a connection already holding a send window's worth of
 /// unread bytes ends the session with 1008 instead, so a client that provokes replies and
 /// never reads them cannot grow them.
+///
+/// A session opened with a token's Grant (auth.mode = jwt) publishes only where the grant
+/// allows and under its subject's name, and ends with 1008 "token expired" when the token
+/// does. Before then the client may send {"token":"…"}: a fresh token for the same subject
+/// that still allows the topic replaces the grant (answered {"token":"accepted"}); a
+/// refused one is answered with an error message and changes nothing.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   enum class State { kNew, kOpen, kClosing, kClosed };
@@ -67,8 +74,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   /// `context`: what its transport was started with (the session reads its broker, clock,
   /// executor, metrics, publisher and session options); it must outlive the session.
+  /// `grant`: what the client's token allows, already checked for subscribing to `topic`;
+  /// null when tokens are not in use.
   static std::shared_ptr<Session> create(TransportContext& context, std::shared_ptr<Connection> connection,
-                                         std::string topic);
+                                         std::string topic, std::unique_ptr<auth::Grant> grant = nullptr);
   ~Session();
 
   /// Subscribes to the topic and starts the keepalive. If the topic can't be had (too
@@ -99,7 +108,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<CloseCode> closeCode() const;
 
  private:
-  Session(TransportContext& context, std::shared_ptr<Connection> connection, std::string topic);
+  Session(TransportContext& context, std::shared_ptr<Connection> connection, std::string topic,
+          std::unique_ptr<auth::Grant> grant);
   // Lets create() allocate the session and its control block together (make_shared cannot
   // call a private constructor itself).
   struct Allocated;
@@ -114,10 +124,14 @@ class Session : public std::enable_shared_from_this<Session> {
   void pumpLocked();
   void schedulePingLocked();
   void onPingTimer();
+  /// Ends the session when the grant's token expires, if it does.
+  void scheduleExpiryLocked();
+  /// A client's {"token":"…"}: replaces the grant, or says why not.
+  void refreshTokenLocked(std::string_view token);
   void endLocked(CloseFrame farewell);
-  /// Tells the client why its message was refused, unless it has not read what it was
-  /// already sent: then the session ends with 1008 instead.
-  void replyLocked(std::string errorJson);
+  /// Tells the client why its message was refused (or that its fresh token was taken),
+  /// unless it has not read what it was already sent: then the session ends with 1008 instead.
+  void replyLocked(std::string json);
   /// The session's and the connection's rates; on refusal replies, ends the session and
   /// returns false.
   bool admitPublishLocked();
@@ -145,6 +159,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t heldBytes_ = 0;
   core::TimePoint lastHeard_{};
   core::TimerId pingTimer_ = core::TimerId::kNone;
+  std::unique_ptr<auth::Grant> grant_;
+  core::TimerId expiryTimer_ = core::TimerId::kNone;
   TokenBucket publishes_;
   mutable core::CompactMutex mutex_;
   State state_ = State::kNew;

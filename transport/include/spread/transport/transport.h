@@ -22,6 +22,10 @@ class AbstractConfiguration;
 }
 }  // namespace Poco
 
+namespace spread::transport::auth {
+class Authenticator;
+}
+
 namespace spread::transport {
 
 /// Everything a transport is started with, and what each of its Sessions is built on (a
@@ -42,6 +46,8 @@ struct TransportContext {
   /// Session and by the WebSocket protocol stack. Null everywhere else: the daemon never
   /// sets it. Last, so that a context built with a brace list may leave it out.
   const core::InjectedFaults* faults = nullptr;
+  /// Checks clients' tokens (auth.mode = jwt); null when every client may do anything.
+  const auth::Authenticator* auth = nullptr;
 };
 
 struct StartResult {
