@@ -25,6 +25,7 @@ std::string_view toString(Rejection rejection) {
     case Rejection::kTimeout: return "timeout";
     case Rejection::kHeadTooLarge: return "head_too_large";
     case Rejection::kUnreadReplies: return "unread_replies";
+    case Rejection::kPrivateEndpoint: return "private_endpoint";
     case Rejection::kCount: break;
   }
   return "unknown";

@@ -32,6 +32,7 @@ enum class Rejection : std::size_t {
   kTimeout,               // a request head or body not complete by its deadline
   kHeadTooLarge,          // a request head over its size or field count limit
   kUnreadReplies,         // a client provoking replies (errors) faster than it reads them
+  kPrivateEndpoint,       // /metrics (or an admin route) asked for by a client not on this machine
   kCount,
 };
 
