@@ -2,7 +2,9 @@
 
 #include <chrono>
 
+#include "admin_routes.h"
 #include "admission/access_check.h"
+#include "admission/private_access.h"
 #include "chat_page.h"
 #include "http/http_syntax.h"
 #include "http/topic_query.h"
@@ -59,6 +61,30 @@ HttpAnswer tooFast(ServingContext& context, Limit limit, core::Duration wait, co
 }
 
 Route answer(HttpAnswer answer) { return Route{Route::Kind::kAnswer, std::move(answer), {}, {}}; }
+
+// A private path on the public port: 404 once an admin listener serves it, and otherwise
+// 403 for anyone not on this machine. nullopt: the client may have it.
+std::optional<HttpAnswer> refusePrivate(ServingContext& context, const HttpRequest& request,
+                                        const ClientSocket& socket, const std::string& path) {
+  transport::Metrics& metrics = context.transport.metrics;
+  if (context.config.adminPort) {
+    return HttpAnswer::refusal(metrics, Rejection::kNotFound, 404,
+                               "no such path: " + path + " (it is served on the admin listener only)", "path");
+  }
+  const PrivateAccess access = judgePrivateAccess(context.config.trustedProxies, socket.peer(), request);
+  if (access.allowed()) return std::nullopt;
+  const std::string remedy = "; set " + std::string(kConfigPrefix) +
+                             "adminPort to serve it on a private listener instead";
+  if (access.verdict == PrivateAccess::Verdict::kUnnamed) {
+    return HttpAnswer::refusal(metrics, Rejection::kPrivateEndpoint, 403,
+                               path + " is served only to clients on this machine (loopback), and the trusted "
+                                      "proxy " + access.client.toString() +
+                                   " did not say which client this request is from" + remedy);
+  }
+  return HttpAnswer::refusal(metrics, Rejection::kPrivateEndpoint, 403,
+                             path + " is served only to clients on this machine (loopback), not to " +
+                                 access.client.toString() + remedy);
+}
 
 Route routePublish(ServingContext& context, const HttpRequest& request, ClientSocket& socket,
                    transport::TokenBucket& publishes) {
@@ -119,6 +145,11 @@ Route routeRequest(ServingContext& context, const HttpRequest& request, ClientSo
   }
   const TargetPath target = readPath(request.target);
   if (target.error) return answer(HttpAnswer::refusal(metrics, Rejection::kBadRequest, 400, *target.error, "path"));
+  if (isPrivatePath(target.path)) {
+    if (std::optional<HttpAnswer> refusal = refusePrivate(context, request, socket, target.path)) {
+      return answer(std::move(*refusal));
+    }
+  }
   if (target.path == "/publish" && request.method == "POST") return routePublish(context, request, socket, publishes);
   if (target.path == "/subscribe" && request.method == "GET") {
     UpgradeDecision decision = decideUpgrade(context, request);
@@ -159,16 +190,8 @@ HttpAnswer answerPlainRequest(ServingContext& context, std::string_view method, 
                       {"Referrer-Policy", "no-referrer"}};
     return answer;
   }
-  if (path == "/healthz") {
-    return context.isDraining() ? HttpAnswer::json(503, R"({"status":"draining"})")
-                                : HttpAnswer::json(200, R"({"status":"serving"})");
-  }
-  if (path == "/metrics") {
-    HttpAnswer answer;
-    answer.contentType = "text/plain; version=0.0.4";
-    answer.body = context.transport.metrics.renderPrometheus(context.transport.broker, context.transport.executor);
-    return answer;
-  }
+  if (path == "/healthz") return healthAnswer(context.transport);
+  if (path == "/metrics") return metricsAnswer(context.transport);
   return HttpAnswer::refusal(metrics, Rejection::kNotFound, 404, "no such path: " + std::string(path), "path");
 }
 

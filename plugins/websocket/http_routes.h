@@ -26,7 +26,8 @@ struct Route {
 
 /// The answer to every request other than POST /publish and GET /subscribe: the chat page,
 /// /healthz, /metrics, 405 with Allow for a known path, 404 otherwise. `path` is decoded.
-/// HEAD is answered as GET is (the response writer leaves the body out).
+/// HEAD is answered as GET is (the response writer leaves the body out). It does not judge
+/// who may read a private path: routeRequest() does that first.
 HttpAnswer answerPlainRequest(ServingContext& context, std::string_view method, std::string_view path);
 
 /// The one path every request takes, the first on a connection included, whichever loop
@@ -40,6 +41,9 @@ HttpAnswer answerPlainRequest(ServingContext& context, std::string_view method, 
 ///     connection's own rate (`publishes`) or its address's rate is spent; with tokens in
 ///     use, 401 or 403 (checkAccess()). Otherwise the caller publishes the body to `topic`.
 ///   - GET /subscribe: decideUpgrade(), then the caller hands the socket to a WebSocket.
+///   - a private path (admin_routes.h: /metrics): 404 when transport.websocket.adminPort
+///     is set (the admin listener serves it instead); otherwise 403 unless the client is
+///     loopback (behind a trusted proxy, the client it names: private_access.h);
 ///   - anything else: answerPlainRequest().
 /// Loop-thread only: `socket` and `publishes` belong to the calling connection.
 Route routeRequest(ServingContext& context, const HttpRequest& request, ClientSocket& socket,

@@ -95,6 +95,14 @@ std::variant<WebSocketConfig, std::string> parseConfig(const Poco::Util::Abstrac
       if (result.host.empty()) error = std::string(kConfigPrefix) + "host: must not be empty";
     } else if (key == "port") {
       if (!(error = whole(key, 0, 65535, value))) result.port = static_cast<std::uint16_t>(value);
+    } else if (key == "adminPort") {
+      // Empty is the shipped default: no admin listener.
+      if (!config.getRawString(key).empty() && !(error = whole(key, 0, 65535, value))) {
+        result.adminPort = static_cast<std::uint16_t>(value);
+      }
+    } else if (key == "adminHost") {
+      result.adminHost = config.getRawString(key);
+      if (result.adminHost.empty()) error = std::string(kConfigPrefix) + "adminHost: must not be empty";
     } else if (key == "ioThreads") {
       error = size(key, 0, 256, result.ioThreads);
       // 0: one loop per two cores, at least one. Measured on 2 cores, a second loop halved
@@ -131,9 +139,10 @@ std::variant<WebSocketConfig, std::string> parseConfig(const Poco::Util::Abstrac
                                 "(ioThreads); remove the key");
     } else {
       error = std::string(kConfigPrefix) + key +
-              ": unknown key (known: host, port, ioThreads, bodyBytesMax, headerBytesMax, closeTimeoutMs, "
-              "headerTimeoutMs, bodyTimeoutMs, httpIdleTimeoutMs, connectionsMax, connectionsPerAddressMax, "
-              "addressPublishesPerSecond, addressPublishBurst, allowedOrigins, trustedProxies)";
+              ": unknown key (known: host, port, adminHost, adminPort, ioThreads, bodyBytesMax, headerBytesMax, "
+              "closeTimeoutMs, headerTimeoutMs, bodyTimeoutMs, httpIdleTimeoutMs, connectionsMax, "
+              "connectionsPerAddressMax, addressPublishesPerSecond, addressPublishBurst, allowedOrigins, "
+              "trustedProxies)";
     }
     if (error) return *error;
   }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -34,6 +35,10 @@ struct WebSocketConfig {
   ClientLimitsOptions clients;            // connectionsMax, connectionsPerAddressMax, address rates
   OriginPolicy allowedOrigins;            // who may upgrade or publish from a browser page
   TrustedProxies trustedProxies;          // whose X-Forwarded-For / Forwarded is believed
+  // The private listener for /metrics and the admin routes (admin_listener.h); none when
+  // unset, and then the main port serves them to loopback clients only. 0 picks a free port.
+  std::optional<std::uint16_t> adminPort;
+  std::string adminHost = "127.0.0.1";    // the admin listener's interface
   /// Keys that are accepted but no longer do anything, one sentence each, for the log.
   std::vector<std::string> warnings;
 };

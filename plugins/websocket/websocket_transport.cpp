@@ -7,6 +7,7 @@
 
 #include <chrono>
 
+#include "admin_listener.h"
 #include "io/epoll_loop_pool.h"
 #include "listener.h"
 #include "serving_stack.h"
@@ -50,7 +51,9 @@ transport::StartResult WebSocketTransport::start(transport::TransportContext& co
   logger_ = &context.logger;
   for (const std::string& warning : config.warnings) logger_->warning(warning);
 
-  const std::string where = config.host + ":" + std::to_string(config.port);
+  std::string where = config.host + ":" + std::to_string(config.port);
+  // Which port a bind failure is about, for the error to name its key.
+  std::string portKey = "port";
   try {
     loops_ = std::make_unique<EpollLoopPool>(config.ioThreads, context.clock);
     stack_ = std::make_unique<ServingStack>(context, std::move(config), *loops_);
@@ -61,20 +64,29 @@ transport::StartResult WebSocketTransport::start(transport::TransportContext& co
     socket.listen(kListenBacklog);
     socket.setBlocking(false);
     endpoint_ = endpointFor(socket.address());
+    if (const std::optional<std::uint16_t> adminPort = stack_->config().adminPort) {
+      portKey = "adminPort";
+      where = stack_->config().adminHost + ":" + std::to_string(*adminPort);
+      admin_ = std::make_unique<AdminListener>(context, stack_->config().adminHost, *adminPort);
+      portKey = "port";
+    }
     loops_->start();
     loops_->first().adopt(std::make_shared<Listener>(socket, stack_->context(), stack_->httpOptions()));
   } catch (const Poco::Exception& error) {
+    admin_.reset();
     loops_.reset();
     stack_.reset();
-    return transport::StartResult::failure(std::string(kConfigPrefix) + "port: cannot listen on " + where +
+    return transport::StartResult::failure(std::string(kConfigPrefix) + portKey + ": cannot listen on " + where +
                                            ": " + error.displayText());
   } catch (const std::exception& error) {
+    admin_.reset();
     loops_.reset();
     stack_.reset();
     return transport::StartResult::failure("websocket transport cannot start on " + where + ": " + error.what());
   }
   running_ = true;
   logger_->information("websocket transport listening on " + endpoint_);
+  if (admin_) logger_->information("admin listener on " + endpointFor(admin_->address()));
   return transport::StartResult::success();
 }
 
@@ -92,6 +104,12 @@ void WebSocketTransport::stop(core::Duration deadline, transport::StopCallback d
   // HTTP keeps answering (503, as the stack drains) while the WebSockets say goodbye.
   const bool completed = stack_->connectionsOpen().waitForZero(until);
   if (!completed) loops_->closeAll();
+  // The admin listener served /healthz (503) and /metrics through the drain; its threads
+  // read the transport context, so it goes before this transport reports itself done.
+  if (admin_) {
+    admin_->stop();
+    admin_.reset();
+  }
   // Stopping the loops closes every socket they own, the listener included, so new
   // connections are refused rather than left waiting.
   loops_->stop();

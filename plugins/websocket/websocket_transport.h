@@ -8,6 +8,7 @@
 
 namespace spread::plugins::websocket {
 
+class AdminListener;
 class EpollLoopPool;
 class ServingStack;
 
@@ -23,7 +24,9 @@ class ServingStack;
 /// (so load balancers and clients see the drain instead of a hang), closes the rest at
 /// once, closes the listening socket, joins its threads and waits for its executor tasks
 /// and for every connection object (a session in a task holds its connection) to be gone,
-/// then calls done; after that nothing of this transport runs.
+/// then calls done; after that nothing of this transport runs. With
+/// transport.websocket.adminPort set, start() also opens the admin listener
+/// (admin_listener.h), which serves through the drain and is stopped with the loops.
 class WebSocketTransport final : public transport::Transport {
  public:
   WebSocketTransport();
@@ -44,6 +47,7 @@ class WebSocketTransport final : public transport::Transport {
   // Declared first, so destroyed last: the loops' connections work with it.
   std::unique_ptr<ServingStack> stack_;
   std::unique_ptr<EpollLoopPool> loops_;
+  std::unique_ptr<AdminListener> admin_;  // null without transport.websocket.adminPort
   std::string endpoint_;
   Poco::Logger* logger_ = nullptr;
   bool running_ = false;

@@ -85,7 +85,8 @@ TEST(DaemonConfigTest, DefaultsAloneGiveTheDocumentedValues) {
   EXPECT_EQ(websocket.name, "websocket");
   std::vector<std::pair<std::string, std::string>> keys;
   for (const auto& [key, setting] : websocket.keys) keys.emplace_back(key, setting.value);
-  EXPECT_THAT(keys, ElementsAre(Pair("host", "localhost"), Pair("port", "8000"), Pair("ioThreads", "0"),
+  EXPECT_THAT(keys, ElementsAre(Pair("host", "localhost"), Pair("port", "8000"), Pair("adminPort", ""),
+                                Pair("adminHost", "127.0.0.1"), Pair("ioThreads", "0"),
                                 Pair("connectionsMax", "10000"), Pair("connectionsPerAddressMax", "256"),
                                 Pair("addressPublishesPerSecond", "5000"), Pair("addressPublishBurst", "10000"),
                                 Pair("trustedProxies", ""), Pair("allowedOrigins", ""), Pair("headerBytesMax", "8192"),

@@ -27,6 +27,7 @@ std::string_view toString(Rejection rejection) {
     case Rejection::kUnreadReplies: return "unread_replies";
     case Rejection::kUnauthorized: return "unauthorized";
     case Rejection::kForbidden: return "forbidden";
+    case Rejection::kPrivateEndpoint: return "private_endpoint";
     case Rejection::kCount: break;
   }
   return "unknown";

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 
@@ -47,6 +48,13 @@ std::optional<ClientAddress> ClientAddress::parse(std::string_view text) {
 
 bool ClientAddress::isV4() const {
   return std::memcmp(bytes_.data(), kV4MappedPrefix.data(), kV4MappedPrefix.size()) == 0;
+}
+
+bool ClientAddress::isLoopback() const {
+  if (isV4()) return bytes_[12] == 127;
+  // ::1 is fifteen zero bytes and a one.
+  return std::all_of(bytes_.begin(), bytes_.end() - 1, [](std::uint8_t byte) { return byte == 0; }) &&
+         bytes_.back() == 1;
 }
 
 std::string ClientAddress::toString() const {

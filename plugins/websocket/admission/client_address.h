@@ -26,6 +26,9 @@ class ClientAddress {
   static std::optional<ClientAddress> parse(std::string_view text);
 
   bool isV4() const;
+  /// True for this machine's own addresses as a connection shows them: 127.0.0.0/8 (dotted
+  /// or IPv4-mapped, ::ffff:127.x.y.z) and ::1.
+  bool isLoopback() const;
   /// Dotted IPv4 for IPv4 (mapped) addresses, RFC 5952 text for IPv6.
   std::string toString() const;
   /// True if the first `prefixBits` bits (counted on the 128-bit form) equal `network`'s.

@@ -61,6 +61,14 @@ std::vector<std::optional<ClientAddress>> xForwardedForHops(const HttpRequest& r
   return hops;
 }
 
+// Every hop the proxies recorded, oldest first: the Forwarded header's if there is one, as
+// it is the standard and a proxy that writes it means it; X-Forwarded-For's otherwise.
+std::vector<std::optional<ClientAddress>> recordedHops(const HttpRequest& request) {
+  std::vector<std::optional<ClientAddress>> hops = forwardedHops(request);
+  if (hops.empty()) hops = xForwardedForHops(request);
+  return hops;
+}
+
 }  // namespace
 
 std::variant<TrustedProxies, std::string> TrustedProxies::parse(std::string_view list) {
@@ -102,8 +110,7 @@ bool TrustedProxies::trusts(const ClientAddress& address) const {
 
 ClientAddress TrustedProxies::clientOf(const ClientAddress& peer, const HttpRequest& request) const {
   if (!trusts(peer)) return peer;
-  std::vector<std::optional<ClientAddress>> hops = forwardedHops(request);
-  if (hops.empty()) hops = xForwardedForHops(request);
+  const std::vector<std::optional<ClientAddress>> hops = recordedHops(request);
   ClientAddress client = peer;
   for (auto hop = hops.rbegin(); hop != hops.rend(); ++hop) {
     if (!*hop) break;
@@ -111,6 +118,18 @@ ClientAddress TrustedProxies::clientOf(const ClientAddress& peer, const HttpRequ
     if (!trusts(client)) break;
   }
   return client;
+}
+
+std::optional<ClientAddress> TrustedProxies::namedClientOf(const ClientAddress& peer,
+                                                           const HttpRequest& request) const {
+  if (!trusts(peer)) return peer;
+  const std::vector<std::optional<ClientAddress>> hops = recordedHops(request);
+  for (auto hop = hops.rbegin(); hop != hops.rend(); ++hop) {
+    if (!*hop) return std::nullopt;
+    if (!trusts(**hop)) return **hop;
+  }
+  if (hops.empty()) return std::nullopt;
+  return *hops.front();
 }
 
 }  // namespace spread::plugins::websocket

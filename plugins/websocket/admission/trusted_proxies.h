@@ -34,6 +34,14 @@ class TrustedProxies {
   /// last address that was believed.
   ClientAddress clientOf(const ClientAddress& peer, const HttpRequest& request) const;
 
+  /// The client a request stands for when that must be known, not guessed: as clientOf(),
+  /// but nullopt when `peer` is trusted and the proxies do not say who the client is (no
+  /// forwarding header, or a hop that is not an address before the walk reached a client
+  /// that is not trusted). If every hop is trusted, the oldest is where the request began.
+  /// clientOf() falls back to the last address believed, which is fine for counting but
+  /// would let a proxy on this machine pass for the client.
+  std::optional<ClientAddress> namedClientOf(const ClientAddress& peer, const HttpRequest& request) const;
+
  private:
   struct Range {
     ClientAddress network;

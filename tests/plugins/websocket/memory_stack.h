@@ -51,6 +51,8 @@ class MemoryStack {
   void setObserver(ServingObserver* observer) { server_->stack().setObserver(observer); }
   core::ManualClock& clock() { return clock_; }
   transport::Metrics& metrics() { return metrics_; }
+  /// What the stack's transport was started with (broker, executor, metrics, publisher).
+  transport::TransportContext& context() { return *context_; }
   MemoryServer& server() { return *server_; }
 
  private:

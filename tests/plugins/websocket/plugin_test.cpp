@@ -196,6 +196,11 @@ INSTANTIATE_TEST_SUITE_P(
                       BadConfig{"httpIdleTimeoutMs", "soon",
                                 "transport.websocket.httpIdleTimeoutMs: must be a whole number"},
                       BadConfig{"host", "", "transport.websocket.host: must not be empty"},
+                      BadConfig{"adminPort", "65536",
+                                "transport.websocket.adminPort: must be a whole number from 0 to 65535, not '65536'"},
+                      BadConfig{"adminPort", "metrics", "transport.websocket.adminPort: must be a whole number"},
+                      BadConfig{"adminHost", "", "transport.websocket.adminHost: must not be empty"},
+                      BadConfig{"adminport", "9000", "transport.websocket.adminport: unknown key"},
                       // Found by tests/fuzz/config_fuzzer: this overflowed the stack.
                       BadConfig{".port", "1", "transport.websocket.: a key starts with '.'"}),
     [](const auto& info) { return "Case" + std::to_string(info.index); });

@@ -34,6 +34,7 @@ enum class Rejection : std::size_t {
   kUnreadReplies,         // a client provoking replies (errors) faster than it reads them
   kUnauthorized,          // no token, or one that does not verify (auth.mode = jwt)
   kForbidden,             // a token that does not allow the topic, or a name not its holder's
+  kPrivateEndpoint,       // /metrics (or an admin route) asked for by a client not on this machine
   kCount,
 };
 
