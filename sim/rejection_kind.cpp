@@ -8,8 +8,8 @@ namespace spread::sim {
 
 namespace {
 
-constexpr std::array<std::string_view, kRejectionKinds> kNames{"bad_request", "bad_topic", "busy",
-                                                               "draining",    "rate_limited", "unknown"};
+constexpr std::array<std::string_view, kRejectionKinds> kNames{
+    "bad_request", "bad_topic", "busy", "draining", "rate_limited", "unauthorized", "forbidden", "unknown"};
 
 // The error and field of {"error":"…","field":"…"}, or nothing for any other text.
 std::optional<std::pair<std::string, std::string>> errorAndField(std::string_view text) {
@@ -59,6 +59,8 @@ RejectionKind rejectionKindOf(transport::PublishResult::Status status) {
     case Status::kBadTopic: return RejectionKind::kBadTopic;
     case Status::kBusy: return RejectionKind::kBusy;
     case Status::kDraining: return RejectionKind::kDraining;
+    case Status::kUnauthorized: return RejectionKind::kUnauthorized;
+    case Status::kForbidden: return RejectionKind::kForbidden;
     case Status::kAccepted: break;
   }
   return RejectionKind::kUnknown;
@@ -72,6 +74,12 @@ RejectionKind rejectionKindOfErrorFrame(std::string_view text) {
   if (!parsed) return RejectionKind::kUnknown;
   const auto& [error, field] = *parsed;
   if (field == "topic") return RejectionKind::kBadTopic;
+  if (field == "token") {
+    return error.starts_with("the fresh token was refused: ") ? RejectionKind::kUnauthorized
+                                                              : RejectionKind::kForbidden;
+  }
+  if (field == "name" && error.find(" is not yours: your token names you ") != std::string::npos)
+    return RejectionKind::kForbidden;
   if (field == "name" || field == "msg") return RejectionKind::kBadRequest;
   if (!field.empty()) return RejectionKind::kUnknown;
   if (error.starts_with("body ") || error.starts_with("malformed JSON: ")) return RejectionKind::kBadRequest;

@@ -114,6 +114,7 @@ std::string formatEvent(const Event& event) {
       if (event.jitter) out << " jitter=" << formatDuration(*event.jitter);
       if (event.window) out << " window=" << *event.window;
       if (event.rate) out << " rate=" << *event.rate;
+      if (event.token) out << " token=" << *event.token;
       break;
     case Event::Kind::kSubscribe:
       out << ' ' << event.topic;
@@ -173,6 +174,7 @@ std::string formatScenario(const Scenario& scenario, const std::string& header) 
   set("topicsMax", s.topicsMax != d.topicsMax, std::to_string(s.topicsMax));
   set("topicLinger", s.topicLinger != d.topicLinger, formatDuration(s.topicLinger));
   set("closeTimeout", s.closeTimeout != d.closeTimeout, formatDuration(s.closeTimeout));
+  set("tokens", s.tokens != d.tokens, s.tokens ? "on" : "off");
   for (const Event& event : scenario.events) out << formatEvent(event) << '\n';
   return out.str();
 }

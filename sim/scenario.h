@@ -27,6 +27,8 @@ struct Settings {
   std::size_t topicsMax = 1024;
   core::Duration topicLinger = std::chrono::seconds(1);
   core::Duration closeTimeout = std::chrono::seconds(2);
+  /// The server checks tokens (auth.mode = jwt); each client carries the one its join gave.
+  bool tokens = false;
 
   friend bool operator==(const Settings&, const Settings&) = default;
 };
@@ -82,6 +84,7 @@ struct Event {
   std::optional<core::Duration> jitter;   // join
   std::optional<std::size_t> window;      // join
   std::optional<std::uint64_t> rate;      // join, resume: messages read per second
+  std::optional<std::string> token;       // join: "none", "forged", "forever" or a lifetime ("50ms")
   core::Duration grace{};                 // shutdown
   Expectation expect;
   // frame: the opcode's number, the close code to put before the text, FIN, and whether

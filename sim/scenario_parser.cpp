@@ -122,11 +122,14 @@ void applySetting(Settings& settings, const std::string& name, const std::string
     settings.topicLinger = parseDuration(value, "topicLinger");
   } else if (name == "closeTimeout") {
     settings.closeTimeout = parseDuration(value, "closeTimeout");
+  } else if (name == "tokens") {
+    if (value != "on" && value != "off") throw LineError{"expected tokens on or off, got '" + value + "'"};
+    settings.tokens = value == "on";
   } else {
     throw LineError{
         "unknown setting '" + name +
         "': expected one of seed, queueBytes, sendWindow, messageBytesMax, pingInterval, idleTimeout, "
-        "publishWait, fanoutBatch, inbound, topicsMax, topicLinger, closeTimeout"};
+        "publishWait, fanoutBatch, inbound, topicsMax, topicLinger, closeTimeout, tokens"};
   }
 }
 
@@ -283,12 +286,22 @@ class ScenarioReader {
     if (topicNext) event.topic = subscribedTopic(event, p.bare("a topic"));
     switch (event.kind) {
       case Kind::kJoin: {
-        auto options = p.options({"latency", "jitter", "window", "rate"});
+        auto options = p.options({"latency", "jitter", "window", "rate", "token"});
         if (options.count("latency")) event.latency = parseDuration(options["latency"], "latency");
         if (options.count("jitter")) event.jitter = parseDuration(options["jitter"], "jitter");
         if (options.count("window")) event.window = parseBytes(options["window"], "window");
         if (options.count("rate"))
           event.rate = parseCount(options["rate"], "rate (messages read per second)", 1'000'000'000);
+        if (options.count("token")) {
+          if (!scenario_.settings.tokens) throw LineError{"token= needs 'set tokens on' before the first event"};
+          const std::string& token = options["token"];
+          if (token == "none" || token == "forged" || token == "forever") {
+            event.token = token;
+          } else {
+            // Spelled as formatDuration() writes it, so that a scenario reads back as it was.
+            event.token = formatDuration(parseDuration(token, "token (none, forged, forever or a lifetime)"));
+          }
+        }
         break;
       }
       case Kind::kSubscribe: {

@@ -116,6 +116,7 @@ ShrinkResult Shrinker::shrink(const Scenario& failing, const std::string& invari
       +[](Settings& s, const Settings& d) { s.topicsMax = d.topicsMax; },
       +[](Settings& s, const Settings& d) { s.topicLinger = d.topicLinger; },
       +[](Settings& s, const Settings& d) { s.closeTimeout = d.closeTimeout; },
+      +[](Settings& s, const Settings& d) { s.tokens = d.tokens; },
   };
   for (auto reset : resetters) {
     if (runs_ >= runsMax_) break;

@@ -13,6 +13,8 @@ std::string_view toString(transport::PublishResult::Status status) {
     case Status::kAccepted: return "accepted";
     case Status::kBadRequest: return "bad_request";
     case Status::kBadTopic: return "bad_topic";
+    case Status::kUnauthorized: return "unauthorized";
+    case Status::kForbidden: return "forbidden";
     case Status::kBusy: return "busy";
     case Status::kDraining: return "draining";
   }

@@ -61,9 +61,10 @@ std::string SimulationRun::setUp(std::uint64_t seed) {
                                     s.pingInterval,
                                     s.idleTimeout,
                                     s.publishWait};
+  if (s.tokens) tokens_ = std::make_unique<SimTokens>(clock_);
   context_ = std::make_unique<transport::TransportContext>(transport::TransportContext{
       *probe_, clock_, executor_, metrics_, *publisher_, session, *config_, Poco::Logger::get("spread-sim"),
-      &faults_});
+      &faults_, tokens_ ? &tokens_->authenticator() : nullptr});
 
   transport::LoadResult loaded = transport::PluginLoader(options_.pluginDir).load("sim");
   if (auto* error = std::get_if<transport::PluginError>(&loaded))
@@ -222,11 +223,12 @@ void SimulationRun::apply(const Event& event) {
       client->link = plugins::sim::LinkOptions{
           event.latency.value_or(kLatencyDefault), event.jitter.value_or(core::Duration::zero()),
           event.window.value_or(kWindowDefault), readInterval(event.rate)};
+      if (tokens_) client->token = tokens_->tokenFor(event.client, event.token.value_or("forever"), clock_.now());
       break;
     case Event::Kind::kSubscribe: {
       const std::size_t queue = event.queue.value_or(kQueueDefault);
       const ConnectionId id =
-          control_->connect(plugins::sim::ConnectRequest{event.client, event.topic, queue, client->link});
+          control_->connect(plugins::sim::ConnectRequest{event.client, event.topic, queue, client->link, client->token});
       if (!client->reading) control_->setReading(id, false);
       client->connections.push_back(id);
       connections_[id] = ConnectionInfo{event.client, event.topic, event.line, false, std::nullopt, {},
@@ -265,7 +267,7 @@ void SimulationRun::apply(const Event& event) {
     case Event::Kind::kPublish: {
       const std::string body = chatBody(event.client, event.text);
       checker_.published(event.client + " over HTTP", event.topic, body);
-      const std::uint64_t request = control_->post(event.topic, body, client->link.latency);
+      const std::uint64_t request = control_->post(event.topic, body, client->link.latency, client->token);
       requests_[request] = {event.client, event.topic};
       frames_.postSent(request, event.topic, body);
       break;
@@ -278,7 +280,7 @@ void SimulationRun::apply(const Event& event) {
         (void)executor_.postAfter(event.every * static_cast<std::int64_t>(i), [this, body, topic = event.topic,
                                                                          name = event.client] {
           checker_.published(name + " over HTTP", topic, body);
-          const std::uint64_t request = control_->post(topic, body, clients_[name].link.latency);
+          const std::uint64_t request = control_->post(topic, body, clients_[name].link.latency, clients_[name].token);
           requests_[request] = {name, topic};
           frames_.postSent(request, topic, body);
         });

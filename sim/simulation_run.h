@@ -14,6 +14,7 @@
 #include "frame_attribution.h"
 #include "probe_registry.h"
 #include "scenario.h"
+#include "sim_tokens.h"
 #include "simulator.h"
 #include "spread/core/broker.h"
 #include "spread/core/injected_faults.h"
@@ -70,6 +71,7 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
   };
   struct Client {
     plugins::sim::LinkOptions link;
+    std::string token;  // with `set tokens on`: what it carries, minted at its join; may be empty
     bool reading = true;
     std::vector<ConnectionId> connections;
     Tally tally;
@@ -147,6 +149,7 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
   std::unique_ptr<ProbeRegistry> probe_;
   std::unique_ptr<transport::PublishService> publisher_;
   Poco::AutoPtr<Poco::Util::MapConfiguration> config_{new Poco::Util::MapConfiguration};
+  std::unique_ptr<SimTokens> tokens_;  // with `set tokens on`
   std::unique_ptr<transport::TransportContext> context_;
   std::unique_ptr<transport::LoadedTransport> loaded_;
   plugins::sim::SimControl* control_ = nullptr;

@@ -73,6 +73,22 @@ TEST(ScenarioParserTest, AClosedExpectationMayNameTheReasonAndIsWrittenBackTheSa
   EXPECT_EQ(again.events[2].expect, s.events[2].expect);
 }
 
+TEST(ScenarioParserTest, TokensAndEachClientsTokenAreReadAndWrittenBackTheSame) {
+  const Scenario s = parseOk(
+      "set tokens on\n0ms join a token=1000us\n0ms join b token=forged\n0ms join c token=none\n0ms join d\n");
+  EXPECT_TRUE(s.settings.tokens);
+  ASSERT_EQ(s.events.size(), 4u);
+  EXPECT_EQ(s.events[0].token, "1ms");
+  EXPECT_EQ(s.events[1].token, "forged");
+  EXPECT_EQ(s.events[2].token, "none");
+  EXPECT_FALSE(s.events[3].token.has_value());
+  const std::string text = formatScenario(s);
+  EXPECT_NE(text.find("set tokens on\n"), std::string::npos) << text;
+  const Scenario again = parseOk(text);
+  EXPECT_EQ(again.settings, s.settings);
+  EXPECT_EQ(again.events, s.events);
+}
+
 TEST(ScenarioParserTest, ExpectMayNameTheClientWithTheWordClient) {
   const Scenario s = parseOk(
       "0ms join bob\n0ms join client\n5ms expect client bob closed 1008\n6ms expect client received 2\n");
@@ -295,7 +311,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"EndedTakesNoTopic", "0ms join a\n0ms subscribe a chat\n0ms expect a chat ended\n", 3,
                  "'ended' takes no topic"},
         BadInput{"UnknownRejectionKind", "0ms join a\n0ms expect a rejected 1 kind=slow\n", 2,
-                 "unknown rejection kind 'slow': expected bad_request, bad_topic, busy, draining or rate_limited"},
+                 "unknown rejection kind 'slow': expected bad_request, bad_topic, busy, draining, rate_limited, "
+                 "unauthorized or forbidden"},
+        BadInput{"TokenWithoutTokensOn", "0ms join a token=5s\n", 1,
+                 "token= needs 'set tokens on' before the first event"},
+        BadInput{"TokenNotALifetime", "set tokens on\n0ms join a token=soon\n", 2, "token (none, forged, forever or a lifetime)"},
+        BadInput{"TokensNeitherOnNorOff", "set tokens maybe\n", 1, "expected tokens on or off, got 'maybe'"},
         BadInput{"UnknownIsNoRejectionKindAScenarioNames", "0ms join a\n0ms expect a rejected 1 kind=unknown\n", 2,
                  "unknown rejection kind 'unknown'"},
         BadInput{"KindOnlyForRejected", "0ms join a\n0ms expect a published 1 kind=busy\n", 2,

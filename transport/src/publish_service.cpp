@@ -13,6 +13,7 @@ int PublishResult::httpStatus() const {
     case Status::kAccepted: return 204;
     case Status::kBadRequest:
     case Status::kBadTopic: return 400;
+    case Status::kUnauthorized: return 401;
     case Status::kForbidden: return 403;
     case Status::kBusy:
     case Status::kDraining: return 503;

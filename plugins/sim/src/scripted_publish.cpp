@@ -13,6 +13,8 @@ transport::PublishResult publishResultFor(int status, const std::string& error) 
   result.error = error;
   switch (status) {
     case 204: result.status = Status::kAccepted; break;
+    case 401: result.status = Status::kUnauthorized; break;
+    case 403: result.status = Status::kForbidden; break;
     // The server names a bad topic in the field of its JSON error; the route reads the
     // topic from the query before anything else can fail.
     case 400: result.status = error.find("topic") != std::string::npos ? Status::kBadTopic : Status::kBadRequest; break;
@@ -34,13 +36,15 @@ ScriptedPublish::ScriptedPublish(std::uint64_t requestId, int handle, ClientWorl
 
 ScriptedPublish::~ScriptedPublish() { world_.network.clientRelease(handle_); }
 
-void ScriptedPublish::send(const std::string& topic, const std::string& body) {
+void ScriptedPublish::send(const std::string& topic, const std::string& body, const std::string& token) {
   world_.network.clientWatch(handle_, [weak = weak_from_this()] {
     if (auto self = weak.lock()) self->arrived();
   });
   world_.network.clientSend(handle_, "POST /publish?topic=" + topic +
                                          " HTTP/1.1\r\nHost: spread.sim\r\nContent-Type: application/json\r\n"
-                                         "Connection: close\r\nContent-Length: " +
+                                         "Connection: close\r\n" +
+                                         (token.empty() ? "" : "Authorization: Bearer " + token + "\r\n") +
+                                         "Content-Length: " +
                                          std::to_string(body.size()) + "\r\n\r\n" + body);
 }
 

@@ -19,7 +19,7 @@ class ScriptedPublish : public std::enable_shared_from_this<ScriptedPublish> {
   ScriptedPublish(std::uint64_t requestId, int handle, ClientWorld& world, std::function<void(std::uint64_t)> done);
   ~ScriptedPublish();
 
-  void send(const std::string& topic, const std::string& body);
+  void send(const std::string& topic, const std::string& body, const std::string& token = {});
 
  private:
   void arrived();

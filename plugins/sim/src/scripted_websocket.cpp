@@ -28,15 +28,15 @@ ScriptedWebSocket::~ScriptedWebSocket() {
   if (!released_) world_.network.clientRelease(handle_);
 }
 
-void ScriptedWebSocket::open(const std::string& topic) {
+void ScriptedWebSocket::open(const std::string& topic, const std::string& token) {
   world_.network.clientWatch(handle_, [weak = weak_from_this()] {
     if (auto self = weak.lock()) self->arrived();
   });
   world_.network.clientSend(handle_, "GET /subscribe?topic=" + topic +
                                          " HTTP/1.1\r\nHost: spread.sim\r\nUpgrade: websocket\r\n"
                                          "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-                                         "Sec-WebSocket-Key: " +
-                                         kWebSocketKey + "\r\n\r\n");
+                                         "Sec-WebSocket-Key: " + kWebSocketKey + "\r\n" +
+                                         (token.empty() ? "" : "Authorization: Bearer " + token + "\r\n") + "\r\n");
 }
 
 std::array<unsigned char, 4> ScriptedWebSocket::maskKey() {

@@ -34,8 +34,9 @@ class ScriptedWebSocket : public std::enable_shared_from_this<ScriptedWebSocket>
   ScriptedWebSocket(ConnectionId id, int handle, LinkOptions link, ClientWorld& world);
   ~ScriptedWebSocket();
 
-  /// Sends the upgrade request for GET /subscribe?topic=`topic`.
-  void open(const std::string& topic);
+  /// Sends the upgrade request for GET /subscribe?topic=`topic`, with `token` as a bearer
+  /// token if there is one.
+  void open(const std::string& topic, const std::string& token = {});
 
   // The client's actions.
   /// A text frame: a publish to the connection's topic.

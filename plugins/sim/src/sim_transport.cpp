@@ -65,7 +65,7 @@ transport::StartResult SimTransport::start(transport::TransportContext& context)
   serverConfig_->setString("connectionsMax", "10000000");
   serverContext_ = std::make_unique<transport::TransportContext>(
       transport::TransportContext{context.broker, context.clock, context.executor, context.metrics, context.publisher,
-                                  context.session, *serverConfig_, context.logger, context.faults});
+                                  context.session, *serverConfig_, context.logger, context.faults, context.auth});
   network_ = std::make_unique<websocket::MemoryNetwork>(context.clock, context.executor);
   network_->seedJitter(seed_);
   if (bugs_.windowIgnored) network_->ignoreReceiveWindows();
@@ -113,7 +113,7 @@ ConnectionId SimTransport::connect(ConnectRequest request) {
   entry.queueMessagesMax = request.queueMessagesMax;
   if (idByHandle_.size() <= static_cast<std::size_t>(handle)) idByHandle_.resize(static_cast<std::size_t>(handle) + 1);
   idByHandle_[static_cast<std::size_t>(handle)] = id;
-  entry.client->open(request.topic);
+  entry.client->open(request.topic, request.token);
   return id;
 }
 
@@ -169,14 +169,14 @@ void SimTransport::sendText(ConnectionId id, std::string text) {
   if (ScriptedWebSocket* client = find(id)) client->sendText(text);
 }
 
-std::uint64_t SimTransport::post(std::string topic, std::string body, core::Duration latency) {
+std::uint64_t SimTransport::post(std::string topic, std::string body, core::Duration latency, std::string token) {
   const std::uint64_t requestId = nextRequestId_++;
   if (bugs_.reorderPublishes && requestId % 2 == 1) latency += std::chrono::milliseconds(1);
   websocket::MemoryNetwork::LinkOptions link;
   link.latency = latency;
   auto publish = std::make_shared<ScriptedPublish>(requestId, network_->connect(link), *world_,
                                                    [this](std::uint64_t done) { publishes_.erase(done); });
-  publish->send(topic, body);
+  publish->send(topic, body, token);
   publishes_.emplace(requestId, std::move(publish));
   return requestId;
 }

@@ -54,7 +54,7 @@ class SimTransport final : public transport::Transport, public SimControl, priva
   bool injectBug(std::string_view name) override;
   ConnectionId connect(ConnectRequest request) override;
   void sendText(ConnectionId id, std::string text) override;
-  std::uint64_t post(std::string topic, std::string body, core::Duration latency) override;
+  std::uint64_t post(std::string topic, std::string body, core::Duration latency, std::string token = {}) override;
   void setReading(ConnectionId id, bool reading) override;
   void setReadInterval(ConnectionId id, core::Duration interval) override;
   void leave(ConnectionId id) override;

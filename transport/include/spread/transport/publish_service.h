@@ -16,14 +16,14 @@ std::string errorJson(std::string_view error, std::string_view field = {});
 
 /// What became of one publish request, in terms every transport can report.
 struct PublishResult {
-  enum class Status { kAccepted, kBadRequest, kBadTopic, kForbidden, kBusy, kDraining };
+  enum class Status { kAccepted, kBadRequest, kBadTopic, kUnauthorized, kForbidden, kBusy, kDraining };
   Status status = Status::kAccepted;
   std::string error;  // a sentence naming the problem; empty when accepted
   std::string field;  // the offending JSON field, when there is one
 
   bool ok() const { return status == Status::kAccepted; }
-  /// 204, 400 (bad request or topic), 403 (a name not the publisher's) or 503 (busy,
-  /// draining or the topic closed).
+  /// 204, 400 (bad request or topic), 401 (no valid token), 403 (a name or topic the
+  /// token does not allow) or 503 (busy, draining or the topic closed).
   int httpStatus() const;
   /// {"error":"…","field":"…"}: the body of an HTTP error and of a WebSocket error frame.
   std::string errorJson() const;

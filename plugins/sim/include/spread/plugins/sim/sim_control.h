@@ -38,6 +38,7 @@ struct ConnectRequest {
   std::string topic;   // GET /subscribe?topic=<topic>
   std::size_t queueMessagesMax = 256;
   LinkOptions link;
+  std::string token;   // sent as `Authorization: Bearer <token>` when not empty
 };
 
 enum class ClosedBy { kServer, kClient };
@@ -120,8 +121,9 @@ class SimControl {
   /// The client sends a text frame (a publish to the connection's topic).
   virtual void sendText(ConnectionId id, std::string text) = 0;
   /// A client POSTs /publish?topic=<topic> on a connection of its own; it reaches the
-  /// server `latency` later, and the answer is reported with the returned request id.
-  virtual std::uint64_t post(std::string topic, std::string body, core::Duration latency) = 0;
+  /// server `latency` later, and the answer is reported with the returned request id. A
+  /// `token` goes as `Authorization: Bearer <token>` when not empty.
+  virtual std::uint64_t post(std::string topic, std::string body, core::Duration latency, std::string token = {}) = 0;
   /// The client stops reading (a stalled reader) or resumes.
   virtual void setReading(ConnectionId id, bool reading) = 0;
   virtual void setReadInterval(ConnectionId id, core::Duration interval) = 0;
