@@ -105,7 +105,7 @@ transport::StartResult WebSocketTransport::start(transport::TransportContext& co
       bindingTls = true;
       tlsSocket = listenOn(settings.host, *settings.tls.port);
       endpoints.push_back(endpointFor("https", tlsSocket->address()));
-      tls_ = std::make_unique<TlsNetwork>(std::move(*tlsContext));
+      tls_ = std::make_unique<TlsNetwork>(std::move(*tlsContext), logger_);
     }
     loops_->start();
     if (plainSocket) {

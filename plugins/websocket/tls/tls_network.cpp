@@ -1,5 +1,6 @@
 #include "tls/tls_network.h"
 
+#include <Poco/Logger.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
@@ -25,7 +26,7 @@ struct TlsNetwork::Connection {
   bool handshakeFailed = false;  // counted once
 };
 
-TlsNetwork::TlsNetwork(TlsContextPtr context) : context_(std::move(context)) {}
+TlsNetwork::TlsNetwork(TlsContextPtr context, Poco::Logger* logger) : logger_(logger), context_(std::move(context)) {}
 
 TlsNetwork::~TlsNetwork() = default;
 
@@ -64,6 +65,7 @@ TlsNetwork::Connection* TlsNetwork::find(int handle) const {
 
 IoResult TlsNetwork::failure(Connection& connection, int returned) {
   const int error = SSL_get_error(connection.ssl, returned);
+  const unsigned long code = ERR_peek_last_error();  // read before the queue is cleared
   // The queue is per thread and shared by every connection of this loop: a failure left in
   // it would be reported again by the next connection's SSL_get_error.
   ERR_clear_error();
@@ -79,6 +81,11 @@ IoResult TlsNetwork::failure(Connection& connection, int returned) {
   if (!SSL_is_init_finished(connection.ssl) && !connection.handshakeFailed) {
     connection.handshakeFailed = true;
     handshakesFailed_.fetch_add(1, std::memory_order_relaxed);
+    if (logger_ != nullptr && logger_->debug()) {
+      char reason[256] = "the connection ended";
+      if (code != 0) ERR_error_string_n(code, reason, sizeof reason);
+      logger_->debug(std::string("TLS handshake failed: ") + reason);
+    }
   }
   return {IoResult::Status::kFailed, 0};
 }

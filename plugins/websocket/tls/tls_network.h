@@ -12,6 +12,10 @@
 
 struct ssl_st;
 
+namespace Poco {
+class Logger;
+}
+
 namespace spread::plugins::websocket {
 
 /// The Network of TLS over real, non-blocking sockets: handles are file descriptors, each
@@ -41,7 +45,8 @@ class TlsNetwork final : public Network {
  public:
   static constexpr std::size_t kRecordPlaintextBytesMax = 16 * 1024;
 
-  explicit TlsNetwork(TlsContextPtr context);
+  /// `logger`, if given, hears of each failed handshake at debug level.
+  explicit TlsNetwork(TlsContextPtr context, Poco::Logger* logger = nullptr);
   ~TlsNetwork() override;  // frees the OpenSSL state of handles never closed
   TlsNetwork(const TlsNetwork&) = delete;
   TlsNetwork& operator=(const TlsNetwork&) = delete;
@@ -68,6 +73,7 @@ class TlsNetwork final : public Network {
   /// Turns OpenSSL's verdict on a call that moved nothing into an IoResult.
   IoResult failure(Connection& connection, int returned);
 
+  Poco::Logger* const logger_;
   mutable std::mutex mutex_;
   TlsContextPtr context_;
   std::unordered_map<int, std::unique_ptr<Connection>> connections_;
