@@ -3,7 +3,7 @@
 # receives over wss; a plain HTTP request and a TLS 1.1 handshake on the TLS port are refused
 # while the server carries on; SIGHUP swaps the certificate for new connections while an open
 # one keeps working, and a bad one is refused with its key named; --check-config finds a key
-# that does not match its certificate.
+# that does not match its certificate; spread-bench's subscribers speak wss too.
 import asyncio
 import json
 import os
@@ -142,6 +142,22 @@ class TlsTest(DaemonTestCase):
         await asyncio.to_thread(self.wait_for_log, "TLS credentials not reloaded")
         self.assertIn("transport.websocket.tls.privateKeyFile", self.daemon.stderr_text())
         self.assertEqual(self.served_certificate(trusting_both), self.second.der)
+
+
+    @unittest.skipUnless(os.environ.get("SPREAD_BENCH"), "set SPREAD_BENCH to spread-bench (ctest does)")
+    async def test_spread_bench_subscribes_over_wss_and_counts_every_delivery(self):
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [os.environ["SPREAD_BENCH"], "--url", self.daemon.url,
+             "--tls-url", self.daemon.tls_url, "--ca-file", self.first.certificate,
+             "--subscribers", "20", "--publishers", "1", "--rate", "200", "--duration", "1", "--quiet"],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        figures = json.loads(done.stdout)
+        self.assertEqual(figures["subscribers_connected"], 20, figures)
+        self.assertGreater(figures["deliveries"], 0, figures)
+        self.assertEqual(figures["deliveries"], 20 * figures["publishes"], figures)
+        self.assertEqual(figures["lost"], 0, figures)
 
 
 class TlsConfigCheckTest(unittest.TestCase):
