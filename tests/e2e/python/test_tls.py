@@ -26,7 +26,12 @@ CURL_TIMEOUT_S = 10
 LOG_TIMEOUT_S = 10
 
 
-class TlsTest(DaemonTestCase):
+class TlsCase(DaemonTestCase):
+    """A spreadd with a TLS listener beside the plain one, serving the first certificate
+    from files a test may rewrite; `extra` adds config keys."""
+
+    extra = {}
+
     @classmethod
     def setUpClass(cls):
         cls.files = tempfile.TemporaryDirectory(prefix="spread-e2e-tls-")
@@ -42,7 +47,8 @@ class TlsTest(DaemonTestCase):
         self.certificate = os.path.join(self.files.name, "served-certificate.pem")
         self.key = os.path.join(self.files.name, "served-key.pem")
         self.serve(self.first)
-        self.overrides = {"transport.websocket.tls.port": 0,
+        self.overrides = {**self.extra,
+                          "transport.websocket.tls.port": 0,
                           "transport.websocket.tls.certificateFile": self.certificate,
                           "transport.websocket.tls.privateKeyFile": self.key,
                           # The reload's outcome is awaited in the log.
@@ -87,6 +93,9 @@ class TlsTest(DaemonTestCase):
                 return
             time.sleep(0.05)  # polling the log file, which offers nothing to wait on
         raise AssertionError("no %r in the log within %d s%s" % (text, LOG_TIMEOUT_S, self.daemon.describe()))
+
+
+class TlsTest(TlsCase):
 
     async def test_curl_publishes_over_https_and_websockets_receives_over_wss(self):
         subscriber = await self.wss(self.first.client_context())
@@ -158,6 +167,35 @@ class TlsTest(DaemonTestCase):
         self.assertGreater(figures["deliveries"], 0, figures)
         self.assertEqual(figures["deliveries"], 20 * figures["publishes"], figures)
         self.assertEqual(figures["lost"], 0, figures)
+
+
+class TlsBoundsTest(TlsCase):
+    """The bounds of the plain port hold on the TLS port: a client that stalls its handshake
+    is closed at the request head's deadline, and one over the limit per address is closed
+    without the handshake its 503 would cost."""
+
+    HEADER_TIMEOUT_MS = 500
+    extra = {"transport.websocket.headerTimeoutMs": HEADER_TIMEOUT_MS,
+             "transport.websocket.connectionsPerAddressMax": 1}
+
+    def stall_while_another_is_refused(self):
+        """Returns how long the server kept a connection that stalled in its handshake."""
+        with socket.create_connection(("127.0.0.1", self.daemon.tls_port), timeout=RECEIVE_TIMEOUT_S) as stalled:
+            opened = time.monotonic()
+            stalled.sendall(b"\x16\x03\x01")  # the start of a ClientHello, and no more
+            # Meanwhile the address is at its limit: a second client is closed unanswered.
+            with self.assertRaises((ssl.SSLError, ConnectionError)):
+                self.served_certificate(self.first.client_context())
+            self.assertEqual(stalled.recv(4096), b"")  # the server hangs up; the timeout bounds the wait
+            return time.monotonic() - opened
+
+    async def test_a_stalled_handshake_is_closed_at_the_head_deadline_and_the_limit_holds_meanwhile(self):
+        waited = await asyncio.to_thread(self.stall_while_another_is_refused)
+        self.assertGreaterEqual(waited, self.HEADER_TIMEOUT_MS / 1000 * 0.9)
+        self.assertLess(waited, RECEIVE_TIMEOUT_S)
+        # Its place is given back (the server uncounts before it closes): the next client is served.
+        served = await asyncio.to_thread(self.served_certificate, self.first.client_context())
+        self.assertEqual(served, self.first.der)
 
 
 class TlsConfigCheckTest(unittest.TestCase):
