@@ -39,6 +39,12 @@ namespace spread::plugins::websocket {
 /// sealed record. REQUIRES: a byte reported unwritten is offered again unchanged (true of
 /// any writer that keeps its unwritten bytes, as TCP writers do).
 ///
+/// Two stalls are left to the connection's deadlines rather than handled: a handshake
+/// reply that does not fit the socket's send buffer (impossible for a fresh connection;
+/// OpenSSL sends it with the next read or write), and a close_notify that arrives with
+/// data while the client keeps its TCP side open (read() returns the data; the end shows
+/// when the client hangs up, or the idle timeout ends the connection).
+///
 /// Thread-safe: each handle is used by one loop at a time, as the loops guarantee; the map
 /// from handles to connections is locked for lookups only.
 class TlsNetwork final : public Network {
