@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -60,13 +61,37 @@ std::string executablePath() {
 
 SpreaddApplication::SpreaddApplication() : startDirectory_(Poco::Path::current()) { setUnixOptions(true); }
 
-void SpreaddApplication::blockTerminationSignals() {
+namespace {
+
+// The signals spreadd waits for: the three ServerApplication::waitForTerminationRequest()
+// waits for, and SIGHUP, which asks for the credentials to be reloaded.
+sigset_t waitedSignals() {
   sigset_t signals;
   sigemptyset(&signals);
-  // The set ServerApplication::waitForTerminationRequest() waits for.
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGQUIT);
+  sigaddset(&signals, SIGHUP);
+  return signals;
+}
+
+// Waits for a termination signal, reloading the transports' credentials on each SIGHUP
+// meanwhile (a SIGHUP that arrives during a reload is kept pending and served next).
+void waitForTermination(TransportSet& transports, Poco::Logger& logger) {
+  const sigset_t signals = waitedSignals();
+  for (;;) {
+    int received = 0;
+    if (sigwait(&signals, &received) != 0) continue;
+    if (received != SIGHUP) return;
+    logger.information("SIGHUP: reloading credentials");
+    transports.reloadCredentials();
+  }
+}
+
+}  // namespace
+
+void SpreaddApplication::blockTerminationSignals() {
+  const sigset_t signals = waitedSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 }
 
@@ -157,7 +182,8 @@ void SpreaddApplication::displayHelp() const {
       "Without --config, spreadd reads etc/server.properties from the directory it is started in "
       "if that file exists, and otherwise runs on its built-in defaults (which are that file as "
       "shipped). Once every transport is listening it prints 'spreadd: listening <transport> "
-      "<endpoint>' for each, then 'spreadd: ready'. SIGINT, SIGTERM or SIGQUIT shut it down "
+      "<endpoint>' for each URL it serves, then 'spreadd: ready'. SIGHUP reloads the TLS certificate and key "
+      "for new connections. SIGINT, SIGTERM or SIGQUIT shut it down "
       "gracefully within spread.shutdownGraceMs; it then prints 'spreadd: stopped' and exits 0. "
       "With --daemon it checks everything first, then detaches; the command returns once the "
       "server is ready (0), or with the server's own error and exit status.");
@@ -272,15 +298,23 @@ int SpreaddApplication::serve(const DaemonConfig& config, TransportSet& transpor
     transports.unload();
     return EXIT_UNAVAILABLE;
   }
-  for (const auto& [name, endpoint] : transports.endpoints()) {
-    std::cout << "spreadd: listening " << name << " " << endpoint << "\n";
-    logger.information("listening " + name + " " + endpoint);
+  for (const auto& [name, endpoints] : transports.endpoints()) {
+    // One line per URL: a transport may listen on several (plain and TLS).
+    std::size_t at = 0;
+    while (at < endpoints.size()) {
+      const std::size_t end = std::min(endpoints.find(' ', at), endpoints.size());
+      const std::string endpoint = endpoints.substr(at, end - at);
+      at = end + 1;
+      if (endpoint.empty()) continue;
+      std::cout << "spreadd: listening " << name << " " << endpoint << "\n";
+      logger.information("listening " + name + " " + endpoint);
+    }
   }
   std::cout << "spreadd: ready" << std::endl;
   logger.information("ready");
   if (detachment_) detachment_->ready();
 
-  waitForTerminationRequest();
+  waitForTermination(transports, logger);
 
   logger.information("shutting down");
   if (!shutDown(runtime, transports, config.shutdownGrace, logger).clean()) {

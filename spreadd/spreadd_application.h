@@ -13,8 +13,9 @@
 namespace spread::daemon {
 
 /// spreadd: reads its configuration, loads and starts the configured transports over one
-/// broker, prints its readiness, waits for SIGINT, SIGTERM or SIGQUIT, then shuts down
-/// gracefully (see shutdown_sequence.h). Shaped like Poco's Util SampleServer.
+/// broker, prints its readiness, waits for SIGINT, SIGTERM or SIGQUIT (reloading the
+/// transports' credentials on each SIGHUP meanwhile), then shuts down gracefully (see
+/// shutdown_sequence.h). Shaped like Poco's Util SampleServer.
 ///
 /// REQUIRES: the termination signals are blocked (blockTerminationSignals()) before run(),
 /// so that every thread the server starts inherits the mask and only sigwait() sees them.
@@ -40,7 +41,7 @@ class SpreaddApplication final : public Poco::Util::ServerApplication {
  public:
   SpreaddApplication();
 
-  /// Blocks SIGINT, SIGTERM and SIGQUIT in the calling thread. Call first thing in main().
+  /// Blocks SIGINT, SIGTERM, SIGQUIT and SIGHUP in the calling thread. Call first thing in main().
   static void blockTerminationSignals();
 
   /// Runs spreadd on its command line and returns the exit status above. Use it instead of

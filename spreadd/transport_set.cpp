@@ -103,6 +103,16 @@ std::vector<std::pair<std::string, std::string>> TransportSet::endpoints() const
   return list;
 }
 
+void TransportSet::reloadCredentials() {
+  for (auto& entry : entries_) {
+    if (!entry->started) continue;
+    if (auto thrown = exceptionFrom([&] { entry->loaded->transport().reloadCredentials(); })) {
+      Poco::Logger::get("spreadd").error("transport '" + entry->settings.name + "': reloadCredentials() threw " +
+                                         *thrown);
+    }
+  }
+}
+
 void TransportSet::beginDrain() {
   for (auto& entry : entries_) {
     if (!entry->started) continue;

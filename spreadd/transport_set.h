@@ -55,6 +55,9 @@ class TransportSet {
   /// (name, endpoint) of each started transport, in start order.
   std::vector<std::pair<std::string, std::string>> endpoints() const;
 
+  /// reloadCredentials() on every started transport (each logs its own outcome).
+  void reloadCredentials();
+
   /// beginDrain() on every started transport.
   void beginDrain();
 

@@ -12,17 +12,26 @@
 #include <cerrno>
 #include <stdexcept>
 
+#include "tls_stream.h"
+
 namespace spread::bench {
 
-Endpoint Endpoint::fromUrl(const std::string& url, std::string_view topic, std::string_view token) {
+Endpoint Endpoint::fromUrl(const std::string& url, std::string_view topic, const std::string& caFile,
+                           std::string_view token) {
   Poco::URI uri;
   try {
     uri = Poco::URI(url);
   } catch (const Poco::Exception& error) {
     throw std::runtime_error("--url '" + url + "' is not a URL: " + error.displayText());
   }
-  if (uri.getScheme() != "http") throw std::runtime_error("--url '" + url + "': only http:// is supported");
   Endpoint endpoint;
+  if (uri.getScheme() == "https") {
+    if (caFile.empty()) throw std::runtime_error("'" + url + "' is https: name the certificate to trust with --ca-file");
+    endpoint.tls = tlsClientContext(caFile);
+  } else if (uri.getScheme() != "http") {
+    throw std::runtime_error("'" + url + "': only http:// and https:// are supported");
+  }
+  endpoint.host = uri.getHost();
   addrinfo hints{};
   hints.ai_family = AF_INET;
   hints.ai_socktype = SOCK_STREAM;

@@ -2,8 +2,11 @@
 
 #include <netinet/in.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
+
+struct ssl_ctx_st;
 
 namespace spread::bench {
 
@@ -13,10 +16,14 @@ struct Endpoint {
   std::string hostHeader;     // "127.0.0.1:8000"
   std::string publishTarget;  // "/publish" or "/publish?topic=T"
   std::string subscribeTarget;
+  std::string host;                       // as the URL names it, for TLS's name check
+  std::shared_ptr<ssl_ctx_st> tls;        // set for an https:// URL: WebSockets go over TLS
 
-  /// Parses an http:// URL (Poco::URI) and resolves its host to an IPv4 address. Throws
+  /// Parses an http:// URL, or an https:// one with `caFile` (PEM, the certificates to
+  /// trust), with Poco::URI, and resolves its host to an IPv4 address. Throws
   /// std::runtime_error naming the problem. A `token` goes in every request as ?token=.
-  static Endpoint fromUrl(const std::string& url, std::string_view topic, std::string_view token = {});
+  static Endpoint fromUrl(const std::string& url, std::string_view topic, const std::string& caFile = {},
+                          std::string_view token = {});
 };
 
 /// Socket sizes for a client that means to back up quickly; 0 keeps the kernel's. On

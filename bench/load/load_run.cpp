@@ -25,8 +25,11 @@ double usToMs(std::uint64_t us) { return static_cast<double>(us) / 1000.0; }
 
 LoadRun::LoadRun(const BenchOptions& options)
     : options_(options),
-      endpoint_(Endpoint::fromUrl(options.url, options.topic, options.token)),
-      subscribers_(loop_, endpoint_, options.subscribers, options.publishers, options.connectConcurrency),
+      endpoint_(Endpoint::fromUrl(options.url, options.topic, {}, options.token)),
+      subscriberEndpoint_(options.tlsUrl.empty()
+                              ? endpoint_
+                              : Endpoint::fromUrl(options.tlsUrl, options.topic, options.caFile, options.token)),
+      subscribers_(loop_, subscriberEndpoint_, options.subscribers, options.publishers, options.connectConcurrency),
       statusEnabled_(options.status == StatusLine::kOn ||
                      (options.status == StatusLine::kAuto && options.durationS >= kStatusDurationMinS)),
       startedUs_(nowUs()) {

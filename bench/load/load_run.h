@@ -50,6 +50,7 @@ class LoadRun final : public PublisherListener, public EventHandler {
 
   const BenchOptions& options_;
   const Endpoint endpoint_;
+  const Endpoint subscriberEndpoint_;  // endpoint_, or the TLS one of --tls-url
   EventLoop loop_;
   SubscriberSet subscribers_;
   std::vector<std::unique_ptr<Publisher>> publishers_;

@@ -12,6 +12,8 @@ namespace spread::bench {
 std::string usage() {
   return "usage: spread-bench --url http://HOST:PORT/ [options]\n"
          "       spread-bench churn --url http://HOST:PORT/ --server-pid PID [options]  (see churn --help)\n"
+         "  --tls-url https://H:P/    subscribers connect over wss to this TLS port (publishers keep --url)\n"
+         "  --ca-file FILE            the PEM certificate --tls-url's server is trusted by\n"
          "  --topic T                 subscribe and publish on topic T (default: server's default)\n"
          "  --token JWT               for a server with auth.mode = jwt: sent with every request;\n"
          "                            its sub must be \"bench\", the name the messages carry\n"
@@ -42,6 +44,8 @@ std::variant<BenchOptions, std::string> parseOptions(int argc, char** argv) {
   };
   const ValuedOptions valued = {
       {"--url", [&](std::string_view v) { options.url = v; return !v.empty(); }},
+      {"--tls-url", [&](std::string_view v) { options.tlsUrl = v; return !v.empty(); }},
+      {"--ca-file", [&](std::string_view v) { options.caFile = v; return !v.empty(); }},
       {"--topic", [&](std::string_view v) { options.topic = v; return true; }},
       {"--token", [&](std::string_view v) { options.token = v; return !v.empty(); }},
       {"--subscribers", count(options.subscribers, 0)},
@@ -77,6 +81,9 @@ std::variant<BenchOptions, std::string> parseOptions(int argc, char** argv) {
     return stop->problem + (stop->unknown ? "\n" + usage() : "");
   }
   if (options.url.rfind("http://", 0) != 0) return "--url must start with http:// (got '" + options.url + "')";
+  if (!options.tlsUrl.empty() && (options.tlsUrl.rfind("https://", 0) != 0 || options.caFile.empty())) {
+    return "--tls-url must start with https:// and come with --ca-file (got '" + options.tlsUrl + "')";
+  }
   if (!options.idle && options.publishers == 0 && options.subscribers == 0) {
     return "nothing to do: --publishers and --subscribers are both 0";
   }

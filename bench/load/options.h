@@ -13,6 +13,8 @@ enum class StatusLine { kAuto, kOn, kOff };
 /// spread-bench's command line. Defaults make a short, small run.
 struct BenchOptions {
   std::string url = "http://127.0.0.1:8000/";  // the server's base URL
+  std::string tlsUrl;                           // subscribers connect here (wss) instead of url
+  std::string caFile;                           // the certificate tlsUrl's server is trusted by
   std::string topic;                            // empty: the server's default topic
   std::string token;                            // auth.mode = jwt: sent as ?token= (sub "bench")
   std::uint32_t subscribers = 10;

@@ -15,6 +15,8 @@ namespace {
 constexpr std::size_t kReadBytes = 256 * 1024;
 constexpr std::size_t kPayloadMax = 16 * 1024 * 1024;
 constexpr std::size_t kHandshakeBytesMax = 16 * 1024;
+// Reads of what TLS holds decrypted after a readiness; each takes at least one record.
+constexpr int kPendingReadsMax = 64;
 
 // Every client on the thread reads into this one buffer (spread-bench is single-threaded).
 char* sharedReadBuffer() {
@@ -42,6 +44,7 @@ void WsClient::start(SocketLimits limits) {
 }
 
 void WsClient::abandon() {
+  tls_.reset();
   if (fd_ >= 0) {
     loop_.remove(fd_);
     ::close(fd_);
@@ -93,6 +96,10 @@ void WsClient::onEvents(std::uint32_t events) {
     finishConnect();
     return;
   }
+  if (state_ == State::kTlsHandshaking) {
+    continueTls();
+    return;
+  }
   if ((events & EPOLLOUT) != 0) flush();
   if (state_ == State::kEnded) return;
   // A paused client still learns that the server hung up: it reads again to see how.
@@ -100,6 +107,12 @@ void WsClient::onEvents(std::uint32_t events) {
   if (reading_ && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
     if (state_ == State::kHandshaking) readHandshake();
     else if (state_ == State::kOpen) readFrames();
+    // SSL_read hands out one record at a time: what OpenSSL holds decrypted is taken now,
+    // since no readiness will announce it.
+    for (int i = 0; i < kPendingReadsMax && tls_ && reading_ && tls_->pending(); ++i) {
+      if (state_ == State::kHandshaking) readHandshake();
+      else if (state_ == State::kOpen) readFrames();
+    }
   }
 }
 
@@ -111,6 +124,27 @@ void WsClient::finishConnect() {
     end(EndKind::kConnectFailed, error, std::strerror(error));
     return;
   }
+  if (endpoint_.tls) {
+    tls_ = std::make_unique<TlsStream>(endpoint_.tls.get(), fd_, endpoint_.host);
+    state_ = State::kTlsHandshaking;
+    continueTls();
+    return;
+  }
+  sendUpgrade();
+}
+
+void WsClient::continueTls() {
+  std::string detail;
+  switch (tls_->handshake(detail)) {
+    case TlsStream::Step::kDone: return sendUpgrade();
+    case TlsStream::Step::kWantRead: interest_ = EPOLLIN; break;
+    case TlsStream::Step::kWantWrite: interest_ = EPOLLOUT; break;
+    case TlsStream::Step::kFailed: return end(EndKind::kHandshakeRejected, 0, detail);
+  }
+  loop_.modify(fd_, interest_, *this);
+}
+
+void WsClient::sendUpgrade() {
   state_ = State::kHandshaking;
   out_ = "GET " + endpoint_.subscribeTarget + " HTTP/1.1\r\nHost: " + endpoint_.hostHeader +
          "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -118,9 +152,17 @@ void WsClient::finishConnect() {
   flush();
 }
 
+ssize_t WsClient::receive(char* into, std::size_t size) {
+  return tls_ ? tls_->read(into, size) : ::read(fd_, into, size);
+}
+
+ssize_t WsClient::transmit(const char* from, std::size_t size) {
+  return tls_ ? tls_->write(from, size) : ::send(fd_, from, size, MSG_NOSIGNAL);
+}
+
 void WsClient::readHandshake() {
   char* buffer = sharedReadBuffer();
-  const ssize_t got = ::read(fd_, buffer, kReadBytes);
+  const ssize_t got = receive(buffer, kReadBytes);
   if (got <= 0) {
     if (got < 0 && (errno == EAGAIN || errno == EINTR)) return;
     end(got == 0 ? EndKind::kEof : EndKind::kError, got == 0 ? 0 : errno, "during the upgrade");
@@ -153,7 +195,7 @@ void WsClient::readHandshake() {
 
 void WsClient::readFrames() {
   char* buffer = sharedReadBuffer();
-  const ssize_t got = ::read(fd_, buffer, kReadBytes);
+  const ssize_t got = receive(buffer, kReadBytes);
   if (got <= 0) {
     if (got < 0 && (errno == EAGAIN || errno == EINTR)) return;
     end(got == 0 ? EndKind::kEof : EndKind::kError, got == 0 ? 0 : errno,
@@ -223,7 +265,7 @@ std::size_t WsClient::handleFrames(std::string_view data, std::int64_t receivedA
 
 void WsClient::flush() {
   while (!out_.empty() && fd_ >= 0) {
-    const ssize_t wrote = ::send(fd_, out_.data(), out_.size(), MSG_NOSIGNAL);
+    const ssize_t wrote = transmit(out_.data(), out_.size());
     if (wrote < 0) {
       if (errno == EAGAIN || errno == EINTR) break;
       if (state_ != State::kEnded) end(EndKind::kError, errno, std::strerror(errno));

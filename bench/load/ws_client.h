@@ -1,11 +1,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "endpoint.h"
 #include "event_loop.h"
+#include "tls_stream.h"
 
 namespace spread::bench {
 
@@ -32,7 +34,7 @@ class WsListener {
 };
 
 /// One client WebSocket on a non-blocking socket in an EventLoop: connect, upgrade
-/// (GET endpoint.subscribeTarget), then frames. Answers pings and close frames itself.
+/// (GET endpoint.subscribeTarget), then frames; over TLS first when the endpoint is https. Answers pings and close frames itself.
 /// Incoming frames are parsed straight out of a receive buffer shared by every client on
 /// the thread, so an idle connection holds no buffer. It can also misbehave on purpose,
 /// for `spread-bench churn`: stop reading, flood pings, vanish without a close frame.
@@ -77,9 +79,14 @@ class WsClient final : public EventHandler {
   std::size_t unsentBytes() const { return out_.size(); }
 
  private:
-  enum class State { kIdle, kConnecting, kHandshaking, kOpen, kEnded };
+  enum class State { kIdle, kConnecting, kTlsHandshaking, kHandshaking, kOpen, kEnded };
 
   void finishConnect();
+  void continueTls();
+  void sendUpgrade();
+  // read(2) and send(2), or their TLS equivalents.
+  ssize_t receive(char* into, std::size_t size);
+  ssize_t transmit(const char* from, std::size_t size);
   void readHandshake();
   void readFrames();
   // Parses frames from `data`; returns how many bytes it consumed, or npos once ended.
@@ -104,6 +111,7 @@ class WsClient final : public EventHandler {
   std::string out_;        // bytes not yet written
   std::string in_;         // an incomplete frame or handshake, carried to the next read
   std::string fragments_;  // a fragmented text message being reassembled
+  std::unique_ptr<TlsStream> tls_;
 };
 
 }  // namespace spread::bench

@@ -26,7 +26,9 @@ void ClientIntake::admit(Network& network, int handle, const ClientAddress& peer
   if (refusal != ClientLimits::Refusal::kNone) {
     const bool total = refusal == ClientLimits::Refusal::kConnectionsMax;
     const std::size_t limit = total ? config.clients.connectionsMax : config.clients.connectionsPerAddressMax;
-    if (refusing_->load() >= kRefusingMax) {
+    // Where the client must speak first (TLS), an answer would cost a whole handshake: a
+    // flood would then be refused at the server's expense.
+    if (refusing_->load() >= kRefusingMax || !network.writesBeforeFirstRead()) {
       metrics.rejected(Rejection::kTooManyConnections);
       metrics.limitRefused(total ? Limit::kConnectionsMax : Limit::kConnectionsPerAddressMax);
       network.close(handle);

@@ -26,6 +26,8 @@ class ClientSocket {
   ~ClientSocket() { close(); }
 
   int handle() const { return handle_; }
+  /// What the handle reads and writes through (plain sockets, TLS, or the in-memory one).
+  Network& network() const { return *network_; }
   bool open() const { return handle_ >= 0; }
   const ClientAddress& peer() const { return peer_; }
   ClientLimits::Slot& slot() { return slot_; }

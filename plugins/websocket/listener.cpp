@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <chrono>
 
-#include "io/socket_network.h"
+#include <unistd.h>
 
 namespace spread::plugins::websocket {
 
@@ -21,10 +21,12 @@ constexpr auto kOutOfDescriptorsPause = std::chrono::milliseconds(100);
 
 }  // namespace
 
-Listener::Listener(Poco::Net::ServerSocket socket, ServingContext& context, HttpConnection::Options options)
+Listener::Listener(Poco::Net::ServerSocket socket, ServingContext& context, HttpConnection::Options options,
+                   Network& network)
     : socket_(std::move(socket)),
       fd_(socket_.impl()->sockfd()),
       clock_(context.transport.clock),
+      network_(network),
       intake_(context, options) {}
 
 void Listener::onReadable(std::span<char>) {
@@ -35,8 +37,11 @@ void Listener::onReadable(std::span<char>) {
     if (fd >= 0) {
       const int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      intake_.admit(SocketNetwork::instance(), fd,
-                    ClientAddress::fromSockaddr(reinterpret_cast<const sockaddr*>(&address)));
+      if (!network_.attach(fd)) {
+        ::close(fd);  // out of memory for its TLS state; the client sees its connection end
+        continue;
+      }
+      intake_.admit(network_, fd, ClientAddress::fromSockaddr(reinterpret_cast<const sockaddr*>(&address)));
       continue;
     }
     if (errno == EINTR || errno == ECONNABORTED) continue;

@@ -10,14 +10,17 @@
 
 namespace spread::plugins::websocket {
 
-/// The public port's listening socket, owned by one epoll loop: accepts every client
-/// connection there and gives it to the ClientIntake. No thread is spent per client or per
+/// A public listening socket, owned by one epoll loop: accepts every client connection
+/// there, attaches it to the listener's Network (plain sockets, or TLS on the TLS port) and
+/// gives it to the ClientIntake. No thread is spent per client or per
 /// request. When the process runs out of descriptors, accepting pauses briefly instead of
 /// spinning on the ready listener.
 /// Loop-thread only, like every LoopConnection.
 class Listener final : public LoopConnection {
  public:
-  Listener(Poco::Net::ServerSocket socket, ServingContext& context, HttpConnection::Options options);
+  /// `network` outlives the listener and every connection it accepts.
+  Listener(Poco::Net::ServerSocket socket, ServingContext& context, HttpConnection::Options options,
+           Network& network);
 
   int handle() const override { return fd_; }
   void onAdopted() override {}
@@ -35,6 +38,7 @@ class Listener final : public LoopConnection {
   Poco::Net::ServerSocket socket_;
   const int fd_;
   core::Clock& clock_;
+  Network& network_;
   ClientIntake intake_;
   std::optional<core::TimePoint> pausedUntil_;
   bool finished_ = false;

@@ -41,6 +41,25 @@ std::optional<std::uint64_t> parseWhole(const std::string& text) {
   return value;
 }
 
+// The TLS keys make sense only as a set: a listener needs both files, and files or
+// tls.only without a listener are a configuration that does not do what its author meant.
+std::optional<std::string> tlsKeysTogether(const TlsListenerConfig& tls) {
+  const std::string prefix = std::string(kConfigPrefix) + "tls.";
+  if (tls.port) {
+    for (const auto& [key, value] : {std::pair{"certificateFile", &tls.certificateFile},
+                                     std::pair{"privateKeyFile", &tls.privateKeyFile}}) {
+      if (value->empty()) return prefix + key + ": must name a PEM file when " + prefix + "port is set";
+    }
+    return std::nullopt;
+  }
+  if (!tls.certificateFile.empty() || !tls.privateKeyFile.empty()) {
+    return prefix + "port: must be set (0 picks any free port) when " + prefix + "certificateFile or " + prefix +
+           "privateKeyFile is";
+  }
+  if (tls.only) return prefix + "only: needs a TLS listener; set " + prefix + "port";
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::variant<WebSocketConfig, std::string> parseConfig(const Poco::Util::AbstractConfiguration& config) {
@@ -132,6 +151,22 @@ std::variant<WebSocketConfig, std::string> parseConfig(const Poco::Util::Abstrac
       error = list(key, result.allowedOrigins);
     } else if (key == "trustedProxies") {
       error = list(key, result.trustedProxies);
+    } else if (key == "tls.port") {
+      // Empty, as the shipped defaults have it: no TLS listener.
+      if (!config.getRawString(key).empty() && !(error = whole(key, 0, 65535, value))) {
+        result.tls.port = static_cast<std::uint16_t>(value);
+      }
+    } else if (key == "tls.certificateFile") {
+      result.tls.certificateFile = config.getRawString(key);
+    } else if (key == "tls.privateKeyFile") {
+      result.tls.privateKeyFile = config.getRawString(key);
+    } else if (key == "tls.only") {
+      const std::string text = config.getRawString(key);
+      if (text == "true" || text == "false") {
+        result.tls.only = text == "true";
+      } else {
+        error = std::string(kConfigPrefix) + key + ": must be true or false, not '" + text + "'";
+      }
     } else if (key == "httpThreads" || key == "httpQueueMax") {
       // Accepted so that configurations written for earlier versions still start.
       result.warnings.push_back(std::string(kConfigPrefix) + key +
@@ -142,10 +177,11 @@ std::variant<WebSocketConfig, std::string> parseConfig(const Poco::Util::Abstrac
               ": unknown key (known: host, port, adminHost, adminPort, ioThreads, bodyBytesMax, headerBytesMax, "
               "closeTimeoutMs, headerTimeoutMs, bodyTimeoutMs, httpIdleTimeoutMs, connectionsMax, "
               "connectionsPerAddressMax, addressPublishesPerSecond, addressPublishBurst, allowedOrigins, "
-              "trustedProxies)";
+              "trustedProxies, tls.port, tls.certificateFile, tls.privateKeyFile, tls.only)";
     }
     if (error) return *error;
   }
+  if (std::optional<std::string> error = tlsKeysTogether(result.tls)) return *error;
   return result;
 }
 

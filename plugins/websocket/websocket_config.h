@@ -18,6 +18,14 @@ class AbstractConfiguration;
 
 namespace spread::plugins::websocket {
 
+/// The TLS listener (keys "tls.*"): off unless tls.port is set.
+struct TlsListenerConfig {
+  std::optional<std::uint16_t> port;  // 0 picks any free port
+  std::string certificateFile;        // PEM, as given (a relative path is resolved by the transport)
+  std::string privateKeyFile;
+  bool only = false;                  // no plain listener: clients reach the server over TLS only
+};
+
 /// The transport's own settings: the keys under "transport.websocket." in the daemon's
 /// configuration, handed over with that prefix removed. etc/server.properties documents
 /// each key; the defaults here are the same.
@@ -39,6 +47,7 @@ struct WebSocketConfig {
   // unset, and then the main port serves them to loopback clients only. 0 picks a free port.
   std::optional<std::uint16_t> adminPort;
   std::string adminHost = "127.0.0.1";    // the admin listener's interface
+  TlsListenerConfig tls;
   /// Keys that are accepted but no longer do anything, one sentence each, for the log.
   std::vector<std::string> warnings;
 };
@@ -47,7 +56,9 @@ inline constexpr const char* kConfigPrefix = "transport.websocket.";
 
 /// Reads `config`, starting from the defaults above. On error returns a sentence naming
 /// the full key (transport.websocket.<key>) and the problem: an unknown key, a value that
-/// is not a whole number in its range, or a list entry that is not an origin or address; a
+/// is not a whole number in its range, or a list entry that is not an origin or address, or
+/// TLS keys that do not go together (a TLS port without both files, files without a port,
+/// tls.only without a port); whether the files can be used is the transport's check. A
 /// key starting with '.', which Poco's key tree cannot name, is refused as
 /// "transport.websocket.: a key starts with '.' ...".
 std::variant<WebSocketConfig, std::string> parseConfig(const Poco::Util::AbstractConfiguration& config);

@@ -192,7 +192,7 @@ void WebSocketConnection::onWritable() {
   if (finished_) return;
   if (opening_ && !writeHandshakeAnswer()) return;
   const core::TimePoint now = context_.transport.clock.now();
-  const OutboundQueue::WriteResult result = outbound_.writeTo(loop_.network(), socket_.handle(), [this, now](const core::Message& message) {
+  const OutboundQueue::WriteResult result = outbound_.writeTo(socket_.network(), socket_.handle(), [this, now](const core::Message& message) {
     context_.transport.metrics.delivered(now - message.acceptedAt());
   });
   if (result.failed) {

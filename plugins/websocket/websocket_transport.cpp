@@ -4,13 +4,17 @@
 #include <Poco/Logger.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Path.h>
 
 #include <chrono>
+#include <vector>
 
 #include "admin_listener.h"
 #include "io/epoll_loop_pool.h"
+#include "io/socket_network.h"
 #include "listener.h"
 #include "serving_stack.h"
+#include "tls/tls_network.h"
 
 namespace spread::plugins::websocket {
 
@@ -22,15 +26,35 @@ constexpr int kListenBacklog = 1024;
 // so none outlives the sessions' context.
 constexpr std::chrono::seconds kTaskDrainMax{1};
 
-std::string endpointFor(const Poco::Net::SocketAddress& address) {
+std::string endpointFor(const char* scheme, const Poco::Net::SocketAddress& address) {
   std::string host = address.host().toString();
   if (address.family() == Poco::Net::SocketAddress::IPv6) host = "[" + host + "]";
-  return "http://" + host + ":" + std::to_string(address.port()) + "/";
+  return std::string(scheme) + "://" + host + ":" + std::to_string(address.port()) + "/";
+}
+
+Poco::Net::ServerSocket listenOn(const std::string& host, std::uint16_t port) {
+  Poco::Net::ServerSocket socket;
+  // SO_REUSEADDR for quick restarts, but never SO_REUSEPORT: a second server on the
+  // same port must fail to start rather than silently share the traffic.
+  socket.bind(Poco::Net::SocketAddress(host, port), true, false);
+  socket.listen(kListenBacklog);
+  socket.setBlocking(false);
+  return socket;
+}
+
+TlsCredentialFiles credentialFiles(const TlsListenerConfig& tls, const std::string& startDirectory) {
+  auto resolved = [&](const std::string& path) {
+    return path.empty() ? path : Poco::Path(path).makeAbsolute(Poco::Path(startDirectory)).toString();
+  };
+  TlsCredentialFiles files;
+  files.certificateFile = resolved(tls.certificateFile);
+  files.privateKeyFile = resolved(tls.privateKeyFile);
+  return files;
 }
 
 }  // namespace
 
-WebSocketTransport::WebSocketTransport() = default;
+WebSocketTransport::WebSocketTransport() : startDirectory_(Poco::Path::current()) {}
 
 WebSocketTransport::~WebSocketTransport() {
   if (running_) stop(core::Duration::zero(), [](transport::StopOutcome) {});
@@ -40,6 +64,10 @@ std::optional<std::string> WebSocketTransport::checkConfig(const Poco::Util::Abs
                                                            const transport::SessionOptions& /*session*/) const {
   auto parsed = parseConfig(config);
   if (auto* error = std::get_if<std::string>(&parsed)) return *error;
+  const TlsListenerConfig& tls = std::get<WebSocketConfig>(parsed).tls;
+  if (!tls.port) return std::nullopt;
+  auto loaded = loadTlsContext(credentialFiles(tls, startDirectory_));
+  if (auto* error = std::get_if<std::string>(&loaded)) return *error;
   return std::nullopt;
 }
 
@@ -51,42 +79,69 @@ transport::StartResult WebSocketTransport::start(transport::TransportContext& co
   logger_ = &context.logger;
   for (const std::string& warning : config.warnings) logger_->warning(warning);
 
-  std::string where = config.host + ":" + std::to_string(config.port);
-  // Which port a bind failure is about, for the error to name its key.
+  std::optional<TlsContextPtr> tlsContext;
+  if (config.tls.port) {
+    tlsFiles_ = credentialFiles(config.tls, startDirectory_);
+    auto loaded = loadTlsContext(tlsFiles_);
+    if (auto* error = std::get_if<std::string>(&loaded)) return transport::StartResult::failure(*error);
+    tlsContext = std::get<TlsContextPtr>(std::move(loaded));
+  }
+
+  const bool plain = !config.tls.only;
+  // Which port a bind failure is about, and where, for the error to name its key.
   std::string portKey = "port";
+  std::string where = config.host + ":" + std::to_string(config.port);
+  std::vector<std::string> endpoints;
   try {
     loops_ = std::make_unique<EpollLoopPool>(config.ioThreads, context.clock);
     stack_ = std::make_unique<ServingStack>(context, std::move(config), *loops_);
-    Poco::Net::ServerSocket socket;
-    // SO_REUSEADDR for quick restarts, but never SO_REUSEPORT: a second server on the
-    // same port must fail to start rather than silently share the traffic.
-    socket.bind(Poco::Net::SocketAddress(stack_->config().host, stack_->config().port), true, false);
-    socket.listen(kListenBacklog);
-    socket.setBlocking(false);
-    endpoint_ = endpointFor(socket.address());
-    if (const std::optional<std::uint16_t> adminPort = stack_->config().adminPort) {
+    const WebSocketConfig& settings = stack_->config();
+    std::optional<Poco::Net::ServerSocket> plainSocket;
+    std::optional<Poco::Net::ServerSocket> tlsSocket;
+    if (plain) {
+      plainSocket = listenOn(settings.host, settings.port);
+      endpoints.push_back(endpointFor("http", plainSocket->address()));
+    }
+    if (tlsContext) {
+      portKey = "tls.port";
+      where = settings.host + ":" + std::to_string(*settings.tls.port);
+      tlsSocket = listenOn(settings.host, *settings.tls.port);
+      endpoints.push_back(endpointFor("https", tlsSocket->address()));
+      tls_ = std::make_unique<TlsNetwork>(std::move(*tlsContext), logger_);
+    }
+    if (const std::optional<std::uint16_t> adminPort = settings.adminPort) {
       portKey = "adminPort";
-      where = stack_->config().adminHost + ":" + std::to_string(*adminPort);
-      admin_ = std::make_unique<AdminListener>(context, stack_->config().adminHost, *adminPort);
-      portKey = "port";
+      where = settings.adminHost + ":" + std::to_string(*adminPort);
+      admin_ = std::make_unique<AdminListener>(context, settings.adminHost, *adminPort);
     }
     loops_->start();
-    loops_->first().adopt(std::make_shared<Listener>(socket, stack_->context(), stack_->httpOptions()));
+    if (plainSocket) {
+      loops_->first().adopt(std::make_shared<Listener>(*plainSocket, stack_->context(), stack_->httpOptions(),
+                                                       SocketNetwork::instance()));
+    }
+    if (tlsSocket) {
+      loops_->first().adopt(std::make_shared<Listener>(*tlsSocket, stack_->context(), stack_->httpOptions(), *tls_));
+    }
+    for (const std::string& endpoint : endpoints) endpoint_ += (endpoint_.empty() ? "" : " ") + endpoint;
   } catch (const Poco::Exception& error) {
     admin_.reset();
     loops_.reset();
+    tls_.reset();
     stack_.reset();
+    endpoint_.clear();
     return transport::StartResult::failure(std::string(kConfigPrefix) + portKey + ": cannot listen on " + where +
                                            ": " + error.displayText());
   } catch (const std::exception& error) {
     admin_.reset();
     loops_.reset();
+    tls_.reset();
     stack_.reset();
+    endpoint_.clear();
     return transport::StartResult::failure("websocket transport cannot start on " + where + ": " + error.what());
   }
   running_ = true;
-  logger_->information("websocket transport listening on " + endpoint_);
-  if (admin_) logger_->information("admin listener on " + endpointFor(admin_->address()));
+  for (const std::string& endpoint : endpoints) logger_->information("websocket transport listening on " + endpoint);
+  if (admin_) logger_->information("admin listener on " + endpointFor("http", admin_->address()));
   return transport::StartResult::success();
 }
 
@@ -126,6 +181,18 @@ void WebSocketTransport::stop(core::Duration deadline, transport::StopCallback d
   logger_->information(completed ? "websocket transport stopped"
                                  : "websocket transport stopped; sockets still open at the deadline were closed");
   done(completed ? transport::StopOutcome::kCompleted : transport::StopOutcome::kDeadlineExceeded);
+}
+
+void WebSocketTransport::reloadCredentials() {
+  if (!running_ || !tls_) return;
+  auto loaded = loadTlsContext(tlsFiles_);
+  if (auto* error = std::get_if<std::string>(&loaded)) {
+    logger_->error("websocket transport: TLS credentials not reloaded; still serving the previous ones: " + *error);
+    return;
+  }
+  tls_->replaceContext(std::get<TlsContextPtr>(std::move(loaded)));
+  logger_->information("websocket transport: TLS credentials reloaded from " + tlsFiles_.certificateFile + " and " +
+                       tlsFiles_.privateKeyFile + "; open connections keep theirs");
 }
 
 std::size_t WebSocketTransport::clientConnections() const { return stack_ ? stack_->clients().connections() : 0; }

@@ -5,12 +5,15 @@
 #include <string>
 
 #include "spread/transport/transport.h"
+#include "tls/tls_context.h"
 
 namespace spread::plugins::websocket {
 
 class AdminListener;
 class EpollLoopPool;
 class ServingStack;
+class TlsNetwork;
+struct TlsListenerConfig;
 
 /// The WebSocket transport: the Go chatroom's HTTP API and RFC 6455 WebSockets, every client
 /// socket served by a fixed number of epoll loops (ioThreads), from the accept on. The
@@ -27,6 +30,11 @@ class ServingStack;
 /// then calls done; after that nothing of this transport runs. With
 /// transport.websocket.adminPort set, start() also opens the admin listener
 /// (admin_listener.h), which serves through the drain and is stopped with the loops.
+///
+/// With tls.port set, a second listening socket on the first loop serves the same stack
+/// over TLS (tls/tls_network.h); with tls.only, it is the only one. endpoint() then lists
+/// each URL, "http://..." and "https://...", separated by a space. reloadCredentials()
+/// rereads the certificate and key for connections accepted from then on.
 class WebSocketTransport final : public transport::Transport {
  public:
   WebSocketTransport();
@@ -34,22 +42,31 @@ class WebSocketTransport final : public transport::Transport {
 
   std::string_view name() const override { return "websocket"; }
   std::string endpoint() const override { return endpoint_; }
+  /// Also loads the TLS certificate and key when tls.port is set, so a missing file or a
+  /// key that does not match is a configuration error naming its key.
   std::optional<std::string> checkConfig(const Poco::Util::AbstractConfiguration& config,
                                          const transport::SessionOptions& session) const override;
   transport::StartResult start(transport::TransportContext& context) override;
   void beginDrain() override;
   void stop(core::Duration deadline, transport::StopCallback done) override;
   transport::TransportStats stats() const override;
+  void reloadCredentials() override;
   /// Client connections open right now, HTTP and WebSocket, as the limits count them.
   std::size_t clientConnections() const;
 
  private:
   // Declared first, so destroyed last: the loops' connections work with it.
   std::unique_ptr<ServingStack> stack_;
+  // Outlives the loops, which close its connections when they stop.
+  std::unique_ptr<TlsNetwork> tls_;
   std::unique_ptr<EpollLoopPool> loops_;
   std::unique_ptr<AdminListener> admin_;  // null without transport.websocket.adminPort
+  // Where relative TLS file names are taken from: the directory the daemon was started in
+  // (the plugin is loaded before a --daemon detaches and changes to /).
+  const std::string startDirectory_;
   std::string endpoint_;
   Poco::Logger* logger_ = nullptr;
+  TlsCredentialFiles tlsFiles_;  // resolved, for reloads
   bool running_ = false;
 };
 

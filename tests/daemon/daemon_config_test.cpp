@@ -92,7 +92,9 @@ TEST(DaemonConfigTest, DefaultsAloneGiveTheDocumentedValues) {
                                 Pair("trustedProxies", ""), Pair("allowedOrigins", ""), Pair("headerBytesMax", "8192"),
                                 Pair("bodyBytesMax", "65536"), Pair("headerTimeoutMs", "10000"),
                                 Pair("bodyTimeoutMs", "10000"), Pair("httpIdleTimeoutMs", "30000"),
-                                Pair("closeTimeoutMs", "2000")));
+                                Pair("closeTimeoutMs", "2000"), Pair("tls.port", ""),
+                                Pair("tls.certificateFile", ""), Pair("tls.privateKeyFile", ""),
+                                Pair("tls.only", "false")));
 }
 
 TEST(DaemonConfigTest, ZeroExecutorThreadsIsOnePerCore) {

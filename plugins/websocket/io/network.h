@@ -33,6 +33,13 @@ class Network {
  public:
   virtual ~Network() = default;
 
+  /// Starts serving `handle`, a connection just accepted, before anything is read or
+  /// written on it (TLS sets up its handshake here). False if it cannot; the caller then
+  /// closes the handle.
+  virtual bool attach(int /*handle*/) { return true; }
+  /// False where nothing can be sent before the peer has spoken (TLS: the client's hello
+  /// starts the handshake), so a connection refused at once gets no answer there.
+  virtual bool writesBeforeFirstRead() const { return true; }
   /// Reads what has arrived, up to into.size() bytes.
   virtual IoResult read(int handle, std::span<char> into) = 0;
   /// Writes as much of `parts`, in order, as the connection takes now.

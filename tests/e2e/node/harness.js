@@ -1,6 +1,7 @@
 // Runs the real spreadd for a Node end-to-end test: writes a temporary config (127.0.0.1, port 0),
-// starts the program named by $SPREADD, awaits its "spreadd: listening websocket URL" line with a
-// deadline, and stops it with SIGTERM, checking that it exits 0 within its grace period.
+// starts the program named by $SPREADD, awaits its "spreadd: ready" line with a deadline (noting
+// the "spreadd: listening websocket URL" lines before it, http and https), and stops it with
+// SIGTERM, checking that it exits 0 within its grace period.
 'use strict';
 
 const { spawn } = require('node:child_process');
@@ -9,7 +10,8 @@ const os = require('node:os');
 const path = require('node:path');
 const WebSocket = require('ws');
 
-const READY = /^spreadd: listening websocket (http:\/\/127\.0\.0\.1:(\d+)\/)$/m;
+const LISTENING = /^spreadd: listening websocket (https?):\/\/127\.0\.0\.1:(\d+)\/$/gm;
+const READY = /^spreadd: ready$/m;
 const READY_TIMEOUT_MS = 20000;
 // Allowance over the grace period for exiting: the runtime's teardown, ASan's leak check.
 const EXIT_MARGIN_MS = 10000;
@@ -68,14 +70,18 @@ class Daemon {
     const listening = new Promise((resolve, reject) => {
       this.child.stdout.on('data', (chunk) => {
         this.stdout += chunk;
-        const match = READY.exec(this.stdout);
-        if (match) resolve(Number(match[2]));
+        if (!READY.test(this.stdout)) return;
+        for (const [, scheme, port] of this.stdout.matchAll(LISTENING)) {
+          if (scheme === 'https') this.tlsPort = Number(port);
+          else this.port = Number(port);
+        }
+        resolve();
       });
       this.exited.then(({ code, signal }) =>
         reject(new Error(`spreadd exited (${code ?? signal}) before listening${this.describe()}`)));
     });
     try {
-      this.port = await withTimeout(listening, READY_TIMEOUT_MS, "spreadd's 'listening websocket' line");
+      await withTimeout(listening, READY_TIMEOUT_MS, "spreadd's 'ready' line");
     } catch (error) {
       this.kill();
       throw error;

@@ -1,6 +1,7 @@
 # Runs the real spreadd for an end-to-end test: writes a temporary config (127.0.0.1, port 0),
-# starts the program named by $SPREADD, reads its stdout with a deadline until the
-# "spreadd: listening websocket URL" line, and stops it with SIGTERM, checking it exits 0 in time.
+# starts the program named by $SPREADD, reads its stdout with a deadline until "spreadd: ready"
+# (noting each "spreadd: listening websocket URL" line before it, http and https), and stops it
+# with SIGTERM, checking it exits 0 in time.
 import os
 import re
 import select
@@ -9,7 +10,8 @@ import subprocess
 import tempfile
 import time
 
-READY = re.compile(r"^spreadd: listening websocket (http://127\.0\.0\.1:(\d+)/)$")
+LISTENING = re.compile(r"^spreadd: listening websocket ((https?)://127\.0\.0\.1:(\d+)/)$")
+READY = "spreadd: ready"
 READY_TIMEOUT_S = 20
 # Allowance over the grace period for exiting: the runtime's own teardown and, under
 # AddressSanitizer, the leak check at exit.
@@ -57,6 +59,8 @@ class Daemon:
         self.process = None
         self.url = None
         self.port = None
+        self.tls_url = None  # with transport.websocket.tls.port set
+        self.tls_port = None
         self.stdout_seen = ""
         self.stopped = False
         self._dir = tempfile.TemporaryDirectory(prefix="spread-e2e-")
@@ -81,12 +85,13 @@ class Daemon:
         self.process = subprocess.Popen([spreadd_path(), "--config", config_path], stdout=subprocess.PIPE,
                                         stderr=self._stderr, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + READY_TIMEOUT_S
-        while self.url is None:
+        ready = False
+        while not ready:
             left = deadline - time.monotonic()
             if left <= 0:
                 self.process.kill()
                 self.process.wait()
-                raise DaemonError("no 'spreadd: listening websocket' line within %d s%s"
+                raise DaemonError("no 'spreadd: ready' line within %d s%s"
                                   % (READY_TIMEOUT_S, self.describe()))
             ready, _, _ = select.select([self.process.stdout], [], [], left)
             if not ready:
@@ -98,9 +103,12 @@ class Daemon:
                                   % (self.process.returncode, self.describe()))
             self.stdout_seen += chunk.decode(errors="replace")
             for line in self.stdout_seen.splitlines():
-                match = READY.match(line)
-                if match:
-                    self.url, self.port = match.group(1), int(match.group(2))
+                match = LISTENING.match(line)
+                if match and match.group(2) == "http":
+                    self.url, self.port = match.group(1), int(match.group(3))
+                elif match:
+                    self.tls_url, self.tls_port = match.group(1), int(match.group(3))
+                ready = ready or line == READY
         return self
 
     def stderr_text(self):

@@ -90,6 +90,20 @@ TEST(OriginPolicyTest, DefaultAllowsNoOriginAndTheServersOwn) {
   EXPECT_FALSE(policy.allows(&own, nullptr));
 }
 
+TEST(OriginPolicyTest, APageServedOverTlsIsTheServersOwnOnTheTlsPort) {
+  // The chat page over https on the TLS port opens wss:// to the same host and port; its
+  // Origin names https, its Host only the authority, and both must still match.
+  const OriginPolicy policy = std::get<OriginPolicy>(OriginPolicy::parse(""));
+  const std::string tlsPort = "127.0.0.1:8443";
+  const std::string page = "https://127.0.0.1:8443";
+  const std::string defaultPortHost = "chat.example";
+  const std::string defaultPortPage = "https://chat.example:443";
+  const std::string plainPort = "127.0.0.1:8000";
+  EXPECT_TRUE(policy.allows(&page, &tlsPort));
+  EXPECT_TRUE(policy.allows(&defaultPortPage, &defaultPortHost));
+  EXPECT_FALSE(policy.allows(&page, &plainPort));
+}
+
 TEST(OriginPolicyTest, AListAllowsExactlyItsOrigins) {
   const OriginPolicy policy =
       std::get<OriginPolicy>(OriginPolicy::parse("https://app.example, HTTP://Other.Example:80"));

@@ -201,6 +201,15 @@ INSTANTIATE_TEST_SUITE_P(
                       BadConfig{"adminPort", "metrics", "transport.websocket.adminPort: must be a whole number"},
                       BadConfig{"adminHost", "", "transport.websocket.adminHost: must not be empty"},
                       BadConfig{"adminport", "9000", "transport.websocket.adminport: unknown key"},
+                      BadConfig{"tls.port", "70000", "transport.websocket.tls.port: must be a whole number from 0"},
+                      BadConfig{"tls.port", "0",
+                                "transport.websocket.tls.certificateFile: must name a PEM file when "
+                                "transport.websocket.tls.port is set"},
+                      BadConfig{"tls.certificateFile", "cert.pem", "transport.websocket.tls.port: must be set"},
+                      BadConfig{"tls.privateKeyFile", "key.pem", "transport.websocket.tls.port: must be set"},
+                      BadConfig{"tls.only", "true", "transport.websocket.tls.only: needs a TLS listener"},
+                      BadConfig{"tls.only", "yes", "transport.websocket.tls.only: must be true or false, not 'yes'"},
+                      BadConfig{"tls.cert", "x", "transport.websocket.tls.cert: unknown key"},
                       // Found by tests/fuzz/config_fuzzer: this overflowed the stack.
                       BadConfig{".port", "1", "transport.websocket.: a key starts with '.'"}),
     [](const auto& info) { return "Case" + std::to_string(info.index); });

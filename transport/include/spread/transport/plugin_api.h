@@ -13,7 +13,8 @@ namespace spread::transport {
 ///    Subscriber::whenFinished, CloseReason::kAbandoned.
 /// 4: Subscriber::deliverAll, TransportContext::faults, TopicStats::deliveryDelayExpected.
 /// 5: Connection::holdReading; Session's and Strand's locks are CompactMutex.
-inline constexpr std::uint32_t kTransportAbiVersion = 5;
+/// 6: Transport::reloadCredentials; endpoint() may list several URLs.
+inline constexpr std::uint32_t kTransportAbiVersion = 6;
 
 /// What a plugin's entry point returns. Plain C layout, so the loader can read the
 /// version before trusting anything else in it.

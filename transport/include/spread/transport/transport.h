@@ -79,7 +79,9 @@ class Transport {
   virtual std::string_view name() const = 0;
 
   /// Where clients reach it once started, e.g. "http://127.0.0.1:8000/" with the port
-  /// actually bound (so a config asking for port 0 learns which). Empty if not networked.
+  /// actually bound (so a config asking for port 0 learns which). Several URLs, separated
+  /// by a space, when it listens on more than one ("http://...:8000/ https://...:8443/").
+  /// Empty if not networked.
   virtual std::string endpoint() const = 0;
 
   /// Checks the transport's own keys (prefix removed, as TransportContext::config has them)
@@ -109,6 +111,13 @@ class Transport {
   virtual void stop(core::Duration deadline, StopCallback done) = 0;
 
   virtual TransportStats stats() const = 0;
+
+  /// Rereads the credentials the transport loaded from files (a TLS certificate and key),
+  /// as the operator asks with SIGHUP. Connections already open keep theirs; new ones get
+  /// the new. If they cannot be loaded, the transport keeps serving with the old ones and
+  /// logs an error naming the key. Called on the daemon's main thread, while started.
+  /// By default there is nothing to reload.
+  virtual void reloadCredentials() {}
 };
 
 }  // namespace spread::transport
