@@ -101,6 +101,15 @@ TEST_F(JwtAuthenticatorTest, ATokenWithoutExpNeverExpiresAndWithoutListsAllowsNo
   EXPECT_FALSE(std::get<Grant>(result).publish.allows("chat"));
 }
 
+TEST_F(JwtAuthenticatorTest, AnExpiryCenturiesAwayCountsAsNone) {
+  // Found by the token fuzzer: this many nanoseconds do not fit a duration.
+  Poco::JWT::Token distant = claims();
+  distant.payload().set("exp", 160000099999999.0);
+  auto result = authenticator().authenticate(sign(distant));
+  ASSERT_TRUE(std::holds_alternative<Grant>(result)) << std::get<AuthFailure>(result).reason;
+  EXPECT_FALSE(std::get<Grant>(result).validFor.has_value());
+}
+
 TEST_F(JwtAuthenticatorTest, ExpiryCountsTheLeeway) {
   now_ += 64s;
   EXPECT_EQ(refusal(sign(claims())), "(accepted)");

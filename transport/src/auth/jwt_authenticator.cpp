@@ -21,6 +21,10 @@ namespace {
 
 using Seconds = std::chrono::duration<double>;
 
+// A token valid for longer than this is treated as one without `exp`: no process runs that
+// long, and a nanosecond count of a much later `exp` would overflow.
+constexpr double kValidForMaxSeconds = 100.0 * 365 * 24 * 3600;
+
 // A NumericDate claim (RFC 7519 2): seconds since the epoch, a JSON number. nullopt if the
 // claim is absent; a failure if it is anything but a finite number.
 std::variant<std::optional<double>, AuthFailure> numericDate(const Poco::JSON::Object& claims, const char* claim) {
@@ -151,7 +155,8 @@ std::variant<Grant, AuthFailure> JwtAuthenticator::authenticate(std::string_view
   }
   if (auto exp = std::get<std::optional<double>>(expires)) {
     if (now >= *exp + leeway) return AuthFailure{"the token has expired"};
-    grant.validFor = std::chrono::duration_cast<core::Duration>(Seconds(*exp + leeway - now));
+    const double remaining = *exp + leeway - now;
+    if (remaining < kValidForMaxSeconds) grant.validFor = std::chrono::duration_cast<core::Duration>(Seconds(remaining));
   }
   if (auto nbf = std::get<std::optional<double>>(notBefore); nbf && now + leeway < *nbf) {
     return AuthFailure{"the token is not valid yet (its 'nbf' is in the future)"};

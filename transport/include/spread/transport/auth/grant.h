@@ -14,7 +14,7 @@ struct Grant {
   TopicPatterns subscribe;   // the token's `subscribe` claim
   TopicPatterns publish;     // the token's `publish` claim
   /// How long the token stays valid from the moment it was checked (its `exp`, with the
-  /// configured leeway); nullopt for a token without `exp`.
+  /// configured leeway); nullopt for a token without `exp`, or with one over 100 years away.
   std::optional<core::Duration> validFor;
 };
 
