@@ -80,6 +80,18 @@ TEST_F(SessionAuthTest, AFreshTokenForTheSameSubjectMovesTheExpiry) {
   executor_.runUntilIdle();
 }
 
+TEST_F(SessionAuthTest, AFreshTokenWithoutExpiryTakesTheOldExpiryAway) {
+  FakeWire wire;
+  auto session = openWith(wire, grantFor("ann", 10s));
+  EXPECT_CALL(authenticator_, authenticate(std::string_view("lasting"))).WillOnce(Return(grantFor("ann", std::nullopt)));
+  session->onText(R"({"token":"lasting"})");
+  executor_.runUntilIdle();
+  EXPECT_CALL(*wire.connection, close(_, _)).Times(0);
+  clock_.advanceBy(std::chrono::hours(1));
+  executor_.runUntilIdle();
+  EXPECT_EQ(session->state(), Session::State::kOpen);
+}
+
 TEST_F(SessionAuthTest, ARefusedFreshTokenIsAnsweredAndChangesNothing) {
   FakeWire wire;
   auto session = openWith(wire, grantFor("ann", 10s));

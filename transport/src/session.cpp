@@ -54,13 +54,13 @@ Session::Session(TransportContext& context, std::shared_ptr<Connection> connecti
     : context_(context),
       connection_(std::move(connection)),
       topic_(std::move(topic)),
-      grant_(std::move(grant)),
+      token_(grant != nullptr ? std::make_unique<TokenState>(TokenState{std::move(*grant)}) : nullptr),
       publishes_(context.session.publishRate(), context.clock.now()) {}
 
 Session::~Session() {
   subscription_.unsubscribe();
   context_.executor.cancel(pingTimer_);
-  context_.executor.cancel(expiryTimer_);
+  if (token_) context_.executor.cancel(token_->expiryTimer);
 }
 
 // Even a reader holds the lock a refused wakeup may count on, so it pays like any holder:
@@ -128,7 +128,7 @@ void Session::start() {
   }
   subscription_ = subscribed.handle;
   schedulePingLocked();
-  scheduleExpiryLocked();
+  if (token_) scheduleExpiryLocked();
 }
 
 void Session::onText(std::string text) {
@@ -138,12 +138,12 @@ void Session::onText(std::string text) {
     const core::TimePoint now = context_.clock.now();
     lastHeard_ = now;
     if (!admitPublishLocked()) return;
-    if (grant_ != nullptr) {
+    if (token_) {
       if (std::optional<std::string> token = auth::readTokenRefresh(text)) {
         refreshTokenLocked(*token);
         return;
       }
-      if (!grant_->publish.allows(topic_)) {
+      if (!token_->grant.publish.allows(topic_)) {
         context_.metrics.rejected(Rejection::kForbidden);
         replyLocked(errorJson("your token does not allow publishing to topic '" + topic_ + "'", "token"));
         return;
@@ -186,7 +186,7 @@ void Session::submitHeld() {
       // The wait counts from arrival: time spent held behind earlier publishes is spent.
       waitMax = std::max(core::Duration::zero(),
                          next.arrivedAt + context_.session.publishWaitMax - context_.clock.now());
-      if (grant_ != nullptr) author = grant_->subject;
+      if (token_) author = token_->grant.subject;
     }
     // Outside the lock: the result may arrive inline, and reporting it takes the lock.
     auto reported = [weak = weak_from_this()](PublishResult result) {
@@ -325,17 +325,24 @@ void Session::onPingTimer() {
 }
 
 void Session::scheduleExpiryLocked() {
-  if (grant_ == nullptr || !grant_->validFor || state_ != State::kOpen) return;
-  context_.executor.cancel(expiryTimer_);
-  expiryTimer_ = context_.executor.postAfter(*grant_->validFor, [weak = weak_from_this()] {
+  // A fresh token without `exp` must also take the old one's expiry away.
+  cancelExpiryLocked();
+  if (!token_->grant.validFor || state_ != State::kOpen) return;
+  token_->expiryTimer = context_.executor.postAfter(*token_->grant.validFor, [weak = weak_from_this()] {
     auto self = weak.lock();
     if (!self) return;
     Guard lock(*self);
-    self->expiryTimer_ = core::TimerId::kNone;
+    self->token_->expiryTimer = core::TimerId::kNone;
     self->endLocked(CloseFrame{CloseCode::kPolicyViolation, kReasonTokenExpired});
   });
   // Refused: the executor has stopped, as it does only when the server stops.
-  if (expiryTimer_ == core::TimerId::kNone) endLocked(CloseFrame{CloseCode::kGoingAway, kReasonShuttingDown});
+  if (token_->expiryTimer == core::TimerId::kNone) endLocked(CloseFrame{CloseCode::kGoingAway, kReasonShuttingDown});
+}
+
+void Session::cancelExpiryLocked() {
+  if (!token_) return;
+  context_.executor.cancel(token_->expiryTimer);
+  token_->expiryTimer = core::TimerId::kNone;
 }
 
 void Session::refreshTokenLocked(std::string_view token) {
@@ -347,9 +354,9 @@ void Session::refreshTokenLocked(std::string_view token) {
   auto checked = context_.auth->authenticate(token);
   if (auto* failure = std::get_if<auth::AuthFailure>(&checked)) return refuse(failure->reason);
   auth::Grant& fresh = std::get<auth::Grant>(checked);
-  if (fresh.subject != grant_->subject) return refuse("it names another subject than the token it replaces");
+  if (fresh.subject != token_->grant.subject) return refuse("it names another subject than the token it replaces");
   if (!fresh.subscribe.allows(topic_)) return refuse("it does not allow subscribing to topic '" + topic_ + "'");
-  *grant_ = std::move(fresh);
+  token_->grant = std::move(fresh);
   scheduleExpiryLocked();
   replyLocked(R"({"token":"accepted"})");
 }
@@ -360,7 +367,7 @@ void Session::onDisconnected() {
     if (state_ == State::kClosed) return;
     state_ = State::kClosed;
     context_.executor.cancel(pingTimer_);
-    context_.executor.cancel(expiryTimer_);
+    cancelExpiryLocked();
     subscription_.unsubscribe();
   }
   // What the client sent before it hung up still goes to the topic, in order, though nobody
@@ -378,8 +385,7 @@ void Session::endLocked(CloseFrame farewell) {
   state_ = State::kClosing;
   context_.executor.cancel(pingTimer_);
   pingTimer_ = core::TimerId::kNone;
-  context_.executor.cancel(expiryTimer_);
-  expiryTimer_ = core::TimerId::kNone;
+  cancelExpiryLocked();
   subscription_.unsubscribe();
   closeCode_ = farewell.code;
   connection_->close(farewell.code, farewell.reason);

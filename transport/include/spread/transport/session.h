@@ -124,8 +124,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void pumpLocked();
   void schedulePingLocked();
   void onPingTimer();
-  /// Ends the session when the grant's token expires, if it does.
+  /// Ends the session when the grant's token expires, if it does; replaces any earlier timer.
+  /// REQUIRES: token_.
   void scheduleExpiryLocked();
+  void cancelExpiryLocked();
   /// A client's {"token":"…"}: replaces the grant, or says why not.
   void refreshTokenLocked(std::string_view token);
   void endLocked(CloseFrame farewell);
@@ -159,8 +161,12 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t heldBytes_ = 0;
   core::TimePoint lastHeard_{};
   core::TimerId pingTimer_ = core::TimerId::kNone;
-  std::unique_ptr<auth::Grant> grant_;
-  core::TimerId expiryTimer_ = core::TimerId::kNone;
+  // With tokens in use only, so that a session without one carries a single null pointer.
+  struct TokenState {
+    auth::Grant grant;
+    core::TimerId expiryTimer = core::TimerId::kNone;
+  };
+  std::unique_ptr<TokenState> token_;
   TokenBucket publishes_;
   mutable core::CompactMutex mutex_;
   State state_ = State::kNew;
