@@ -90,6 +90,7 @@ TEST(ConcurrentUnsubscribeTest, ChurnDuringFanOutKeepsEveryRunGapFreeAndEndsItCl
   constexpr int kPublishers = 3;
   constexpr int kChurners = 2;
   constexpr int kVisitsEach = 60;
+  constexpr std::size_t kVisitorBacklogMax = 1 << 20;
   OrderChecker keeper;
   std::vector<std::shared_ptr<Visitor>> visitors;
   std::mutex visitorsMutex;
@@ -113,7 +114,11 @@ TEST(ConcurrentUnsubscribeTest, ChurnDuringFanOutKeepsEveryRunGapFreeAndEndsItCl
         if ((visit + c) % 2 == 0) {
           subscriber = std::make_shared<HandlerSubscriber>(visitor->handler(), visitor->onClose());
         } else {
-          subscriber = AsyncHandlerSubscriber::create(env.pool, visitor->handler(), visitor->onClose());
+          // This test is about leaving, not about slow readers: on a loaded machine (CI runs
+          // tests two at a time) the pool may starve a visitor while publishers run flat
+          // out, and with the default backlog it was then dropped as too slow.
+          subscriber = AsyncHandlerSubscriber::create(env.pool, visitor->handler(), visitor->onClose(),
+                                                      kVisitorBacklogMax);
         }
         SubscriptionHandle handle = topic->subscribe(subscriber).handle;
         // Stay for a message or two, then leave while fan-out is running.
