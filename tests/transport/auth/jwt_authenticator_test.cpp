@@ -185,6 +185,13 @@ TEST_F(JwtAuthenticatorTest, KeysAreCheckedWhenItIsCreated) {
   std::ofstream(notAKey.path()) << "hello\n";
   EXPECT_EQ(error(withKeyFile(notAKey.path())).rfind("cannot read a PEM public key from '" + notAKey.path(), 0),
             0u);
+  EXPECT_EQ(error(withKeyFile("/no/such/key.pem")).rfind(
+                "cannot read a PEM public key from '/no/such/key.pem': the file cannot be opened", 0),
+            0u);
+  Poco::TemporaryFile p384;
+  Poco::Crypto::ECKey("secp384r1").save(p384.path());
+  EXPECT_EQ(error(withKeyFile(p384.path())),
+            "'" + p384.path() + "' is an EC key on curve 'secp384r1'; ES256 needs P-256 (prime256v1)");
 }
 
 // RS256 and ES256: the authenticator reads only the public key; the private one signs here.

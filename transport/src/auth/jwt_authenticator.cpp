@@ -8,7 +8,9 @@
 #include <Poco/JWT/JWTException.h>
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include <cmath>
 #include <optional>
@@ -53,6 +55,30 @@ std::optional<AuthFailure> readTopics(const Poco::JSON::Object& claims, const ch
   return std::nullopt;
 }
 
+// The public key in the PEM file at `path`, or why not. Read with OpenSSL directly: Poco
+// 1.11's EVPPKey leaks what it allocated when a file is not a key.
+std::variant<Poco::Crypto::EVPPKey, std::string> readPublicKey(const std::string& path) {
+  auto failure = [&path](const std::string& what) {
+    const unsigned long code = ERR_peek_last_error();
+    ERR_clear_error();
+    std::string text = "cannot read a PEM public key from '" + path + "': " + what;
+    if (code != 0) {
+      char reason[256];
+      ERR_error_string_n(code, reason, sizeof reason);
+      text += std::string(" (") + reason + ")";
+    }
+    return text;
+  };
+  BIO* file = BIO_new_file(path.c_str(), "r");
+  if (file == nullptr) return failure("the file cannot be opened");
+  EVP_PKEY* key = PEM_read_bio_PUBKEY(file, nullptr, nullptr, nullptr);
+  BIO_free(file);
+  if (key == nullptr) return failure("it holds no public key");
+  Poco::Crypto::EVPPKey wrapped(key);  // a copy of its own
+  EVP_PKEY_free(key);
+  return wrapped;
+}
+
 std::string joined(const std::set<std::string>& names) {
   std::string out;
   for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
@@ -73,19 +99,28 @@ std::variant<std::unique_ptr<JwtAuthenticator>, std::string> JwtAuthenticator::c
     algorithms.insert(Poco::JWT::Signer::ALGO_HS256);
   }
   if (!options.publicKeyFile.empty()) {
+    auto read = readPublicKey(options.publicKeyFile);
+    if (auto* problem = std::get_if<std::string>(&read)) return *problem;
+    const Poco::Crypto::EVPPKey& key = std::get<Poco::Crypto::EVPPKey>(read);
     try {
-      const Poco::Crypto::EVPPKey key(options.publicKeyFile, "");
       if (key.type() == EVP_PKEY_RSA) {
         signer->setRSAKey(new Poco::Crypto::RSAKey(key));
         algorithms.insert(Poco::JWT::Signer::ALGO_RS256);
       } else if (key.type() == EVP_PKEY_EC) {
+        char curve[64] = "";
+        std::size_t length = 0;
+        EVP_PKEY_get_group_name(static_cast<const EVP_PKEY*>(key), curve, sizeof curve, &length);
+        if (std::string_view(curve) != "prime256v1") {
+          return "'" + options.publicKeyFile + "' is an EC key on curve '" + curve +
+                 "'; ES256 needs P-256 (prime256v1)";
+        }
         signer->setECKey(new Poco::Crypto::ECKey(key));
         algorithms.insert(Poco::JWT::Signer::ALGO_ES256);
       } else {
         return "'" + options.publicKeyFile + "' holds neither an RSA nor an EC public key";
       }
     } catch (const Poco::Exception& error) {
-      return "cannot read a PEM public key from '" + options.publicKeyFile + "': " + error.displayText();
+      return "cannot use the public key in '" + options.publicKeyFile + "': " + error.displayText();
     }
   }
   if (algorithms.empty()) return "no key is configured: give an HS256 secret file or a public key file";
