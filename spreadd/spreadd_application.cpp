@@ -85,6 +85,9 @@ void waitForTermination(TransportSet& transports, Poco::Logger& logger) {
     if (received != SIGHUP) return;
     logger.information("SIGHUP: reloading credentials");
     transports.reloadCredentials();
+    // After the transports have logged how it went: a supervisor (or a test) waiting on
+    // stdout knows the reload is over.
+    std::cout << "spreadd: reloaded" << std::endl;
   }
 }
 

@@ -11,10 +11,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { test } = require('node:test');
-const { chromium } = require('playwright-core');
+const { openBrowser } = require('./browser');
 const { startDaemon } = require('./harness');
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ACTION_TIMEOUT_MS = 15000;
 
 /** A self-signed certificate for 127.0.0.1, made as the README shows; its files and the
@@ -29,24 +28,6 @@ function makeCertificate(t) {
     '-keyout', key, '-out', certificate], { stdio: 'pipe', timeout: 30000 });
   const spki = new crypto.X509Certificate(fs.readFileSync(certificate)).publicKey.export({ type: 'spki', format: 'der' });
   return { certificate, key, spkiHash: crypto.createHash('sha256').update(spki).digest('base64') };
-}
-
-async function openBrowser(t, spkiHash) {
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/install-deps.sh --with-test-clients`);
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'spread-e2e-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 60000,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync',
-           `--ignore-certificate-errors-spki-list=${spkiHash}`],
-  });
-  t.after(async () => {
-    await context.close();
-    fs.rmSync(profile, { recursive: true, force: true });
-  });
-  return context;
 }
 
 async function joinChat(context, url, name) {
@@ -73,7 +54,7 @@ test('two browser pages chat over https and wss on the TLS port', async (t) => {
   });
   assert.ok(daemon.tlsPort, `no https endpoint${daemon.describe()}`);
   assert.equal(daemon.port, undefined, 'tls.only must not listen in plain HTTP');
-  const context = await openBrowser(t, spkiHash);
+  const context = await openBrowser(t, [`--ignore-certificate-errors-spki-list=${spkiHash}`]);
   const url = `https://127.0.0.1:${daemon.tlsPort}/`;
   const alice = await joinChat(context, url, 'Alice');
   const bob = await joinChat(context, url, 'Bob');

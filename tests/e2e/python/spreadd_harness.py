@@ -84,32 +84,40 @@ class Daemon:
         self._stderr = open(os.path.join(self._dir.name, "stderr.log"), "w+b")
         self.process = subprocess.Popen([spreadd_path(), "--config", config_path], stdout=subprocess.PIPE,
                                         stderr=self._stderr, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        ready = False
-        while not ready:
+        try:
+            self.wait_for_line(READY, READY_TIMEOUT_S)
+        except DaemonError:
+            self.process.kill()
+            self.process.wait()
+            raise
+        for line in self.stdout_seen.splitlines():
+            match = LISTENING.match(line)
+            if match and match.group(2) == "http":
+                self.url, self.port = match.group(1), int(match.group(3))
+            elif match:
+                self.tls_url, self.tls_port = match.group(1), int(match.group(3))
+        return self
+
+    def wait_for_line(self, wanted, timeout_s, after=0):
+        """Reads spreadd's stdout, with a deadline, until a line equal to `wanted` has come
+        after the first `after` such lines; returns how many have come."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            seen = self.stdout_seen.splitlines().count(wanted)
+            if seen > after:
+                return seen
             left = deadline - time.monotonic()
             if left <= 0:
-                self.process.kill()
-                self.process.wait()
-                raise DaemonError("no 'spreadd: ready' line within %d s%s"
-                                  % (READY_TIMEOUT_S, self.describe()))
+                raise DaemonError("no %r line within %d s%s" % (wanted, timeout_s, self.describe()))
             ready, _, _ = select.select([self.process.stdout], [], [], left)
             if not ready:
                 continue
             chunk = os.read(self.process.stdout.fileno(), 4096)
             if not chunk:
                 self.process.wait()
-                raise DaemonError("spreadd exited with status %s before listening%s"
-                                  % (self.process.returncode, self.describe()))
+                raise DaemonError("spreadd exited with status %s before printing %r%s"
+                                  % (self.process.returncode, wanted, self.describe()))
             self.stdout_seen += chunk.decode(errors="replace")
-            for line in self.stdout_seen.splitlines():
-                match = LISTENING.match(line)
-                if match and match.group(2) == "http":
-                    self.url, self.port = match.group(1), int(match.group(3))
-                elif match:
-                    self.tls_url, self.tls_port = match.group(1), int(match.group(3))
-                ready = ready or line == READY
-        return self
 
     def stderr_text(self):
         if self._stderr is None:

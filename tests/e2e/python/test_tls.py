@@ -24,6 +24,7 @@ from tls_files import Credentials
 
 CURL_TIMEOUT_S = 10
 LOG_TIMEOUT_S = 10
+RELOADED = "spreadd: reloaded"
 
 
 class TlsCase(DaemonTestCase):
@@ -86,13 +87,12 @@ class TlsCase(DaemonTestCase):
             with context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
                 return tls.getpeercert(binary_form=True)
 
-    def wait_for_log(self, text):
-        deadline = time.monotonic() + LOG_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if text in self.daemon.stderr_text():
-                return
-            time.sleep(0.05)  # polling the log file, which offers nothing to wait on
-        raise AssertionError("no %r in the log within %d s%s" % (text, LOG_TIMEOUT_S, self.daemon.describe()))
+    async def reload(self):
+        """SIGHUP, then the daemon's 'spreadd: reloaded' line, printed once its transports have
+        logged how the reload went."""
+        reloads = self.daemon.stdout_seen.splitlines().count(RELOADED)
+        self.daemon.process.send_signal(signal.SIGHUP)
+        await asyncio.to_thread(self.daemon.wait_for_line, RELOADED, LOG_TIMEOUT_S, reloads)
 
 
 class TlsTest(TlsCase):
@@ -135,8 +135,8 @@ class TlsTest(TlsCase):
         self.assertEqual(self.served_certificate(trusting_both), self.first.der)
 
         self.serve(self.second)
-        self.daemon.process.send_signal(signal.SIGHUP)
-        await asyncio.to_thread(self.wait_for_log, "TLS credentials reloaded")
+        await self.reload()
+        self.assertIn("TLS credentials reloaded", self.daemon.stderr_text())
         self.assertEqual(self.served_certificate(trusting_both), self.second.der)
         self.assertEqual(await asyncio.to_thread(self.curl_publish, self.second, "carol", "after reload"), "204")
         self.assertEqual(await before.next_frame(), {"name": "carol", "msg": "after reload"})
@@ -147,8 +147,8 @@ class TlsTest(TlsCase):
         # Files it cannot use are refused, naming the key, and the last good ones stay.
         with open(self.key, "w") as broken:
             broken.write("not a key\n")
-        self.daemon.process.send_signal(signal.SIGHUP)
-        await asyncio.to_thread(self.wait_for_log, "TLS credentials not reloaded")
+        await self.reload()
+        self.assertIn("TLS credentials not reloaded", self.daemon.stderr_text())
         self.assertIn("transport.websocket.tls.privateKeyFile", self.daemon.stderr_text())
         self.assertEqual(self.served_certificate(trusting_both), self.second.der)
 
