@@ -33,11 +33,26 @@ missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+# apt's own output (hundreds of unpacking lines on a bare machine) goes to a log that is
+# shown only if apt fails.
+apt_quietly() {
+  local log
+  log="$(mktemp -t spread-install-deps.XXXXXX)"
+  if ! "$@" >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "install-deps: '$*' failed (its output is above)" >&2
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+}
+
 if (( ${#missing[@]} > 0 )); then
-  echo "install-deps: installing ${missing[*]}"
+  echo "install-deps: installing ${#missing[@]} Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt_quietly apt-get update
+  apt_quietly apt-get install -y --no-install-recommends "${missing[@]}"
+  echo "install-deps: installed"
 fi
 
 # The Node clients' packages, from their committed lock files (node_modules is not committed).

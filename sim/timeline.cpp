@@ -11,6 +11,8 @@ constexpr double kLeft = 170;    // room for lane labels
 constexpr double kWidth = 1100;  // drawing width
 constexpr double kLaneHeight = 26;
 constexpr double kTop = 40;
+constexpr double kCharWidth = 6.7;  // of the 11-pixel monospace font, rounded up
+constexpr double kLabelGap = 4;
 
 std::string escape(const std::string& text) {
   std::string out;
@@ -182,14 +184,22 @@ void Timeline::writeSvg(std::ostream& out) const {
         << "\" fill=\"#ff7f0e\" fill-opacity=\"0.08\"/>";
     out << "<text x=\"" << x(at) + 2 << "\" y=\"" << kTop << "\" fill=\"#ff7f0e\">shutdown</text>\n";
   }
+  // Marks close in time on one lane (a server's "closing 1001 ..." and the close that follows
+  // it) would have their labels drawn over each other: a label starts after the one before
+  // it on its lane ends. (Lanes are too close for a second row of labels.)
+  std::map<std::uint64_t, double> labelEnds;
   for (const Mark& mark : marks_) {
     auto lane = laneY.find(mark.id);
     if (lane == laneY.end()) continue;
-    out << "<circle cx=\"" << x(mark.at) << "\" cy=\"" << lane->second << "\" r=\"5\" fill=\""
+    const double at = x(mark.at);
+    out << "<circle cx=\"" << at << "\" cy=\"" << lane->second << "\" r=\"5\" fill=\""
         << colour(mark.kind) << "\"><title>" << escape(mark.label) << " at " << ms(mark.at)
         << " ms</title></circle>";
-    out << "<text x=\"" << x(mark.at) + 7 << "\" y=\"" << lane->second - 6 << "\" fill=\""
-        << colour(mark.kind) << "\">" << escape(mark.label) << "</text>\n";
+    double& end = labelEnds[mark.id];
+    const double labelX = std::max(at + 7, end);
+    end = labelX + static_cast<double>(mark.label.size()) * kCharWidth + kLabelGap;
+    out << "<text x=\"" << labelX << "\" y=\"" << lane->second - 6 << "\" fill=\"" << colour(mark.kind) << "\">"
+        << escape(mark.label) << "</text>\n";
   }
   out << "</svg>\n";
 }

@@ -279,6 +279,7 @@ std::variant<DaemonConfig, std::vector<ConfigError>> readDaemonConfig(const Prop
   DaemonConfig config;
   SettingReader reader(values, errors, defaults.source());
   readDaemonKeys(reader, config);
+  for (const auto& [key, setting] : values) config.values.emplace(key, setting.value);
 
   for (const auto& name : config.transports) config.transportSettings.push_back(TransportSettings{name, {}});
   for (const auto& entry : defaults.entries()) {
@@ -333,6 +334,26 @@ std::string locateTransportError(const TransportSettings& settings, const std::s
   const std::string keyLead = fullKey + ": ";
   const std::string problem = error.starts_with(keyLead) ? error.substr(keyLead.size()) : error;
   return ConfigError{best->second.source, best->second.line, fullKey, problem}.message();
+}
+
+std::vector<std::string> changedKeys(const std::map<std::string, std::string, std::less<>>& running,
+                                     const std::map<std::string, std::string, std::less<>>& next) {
+  std::vector<std::string> changed;
+  for (const auto& [key, value] : running) {
+    const auto found = next.find(key);
+    if (found == next.end() || found->second != value) changed.push_back(key);
+  }
+  for (const auto& [key, value] : next) {
+    if (!running.contains(key)) changed.push_back(key);
+  }
+  std::sort(changed.begin(), changed.end());
+  return changed;
+}
+
+std::map<std::string, std::string, std::less<>> valuesOf(const TransportSettings& settings) {
+  std::map<std::string, std::string, std::less<>> values;
+  for (const auto& [key, setting] : settings.keys) values.emplace(key, setting.value);
+  return values;
 }
 
 }  // namespace spread::daemon

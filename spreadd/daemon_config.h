@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,6 +61,8 @@ struct DaemonConfig {
   std::string logPattern;
   Setting logFile;                                   // the path as written, and where; an empty path means the console
   std::vector<TransportSettings> transportSettings;  // one per transport, same order
+  /// Every daemon key's value as read (defaults included), to tell what a reload changes.
+  std::map<std::string, std::string, std::less<>> values;
 };
 
 /// Merges `file` (if any) over `defaults` and validates the result. `defaults` defines the
@@ -78,5 +82,13 @@ std::optional<int> parseLogLevel(std::string_view name);
 /// (once: an error that starts with "transport.<name>.<key>: " loses that start).
 /// Otherwise returns "transport '<name>': <error>".
 std::string locateTransportError(const TransportSettings& settings, const std::string& error);
+
+/// The keys whose value differs between `running` and `next` (present in one only, or with
+/// another value), sorted. Keys are compared as written, so "10" and "010" differ.
+std::vector<std::string> changedKeys(const std::map<std::string, std::string, std::less<>>& running,
+                                     const std::map<std::string, std::string, std::less<>>& next);
+
+/// `settings`' keys and values, for changedKeys().
+std::map<std::string, std::string, std::less<>> valuesOf(const TransportSettings& settings);
 
 }  // namespace spread::daemon

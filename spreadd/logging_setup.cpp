@@ -29,4 +29,9 @@ void configureLogging(int priority, const std::string& pattern, const std::strin
   Poco::Logger::setLevel("", priority);
 }
 
+void setLogPriority(int priority) {
+  Poco::Logger::root().setLevel(priority);
+  Poco::Logger::setLevel("", priority);
+}
+
 }  // namespace spread::daemon

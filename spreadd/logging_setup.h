@@ -11,4 +11,7 @@ namespace spread::daemon {
 /// Throws Poco::Exception if the file cannot be opened.
 void configureLogging(int priority, const std::string& pattern, const std::string& file);
 
+/// Sets every logger's least important priority to `priority` (a reload of logging.level).
+void setLogPriority(int priority);
+
 }  // namespace spread::daemon

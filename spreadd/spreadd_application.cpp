@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "configuration_reload.h"
 #include "embedded_defaults.h"
 #include "logging_setup.h"
 #include "property_file.h"
@@ -47,6 +48,14 @@ void printError(const std::string& message) { std::cerr << "spreadd: error: " <<
 void reportError(const DaemonConfig& config, const std::string& message) {
   printError(message);
   if (!config.logFile.value.empty()) Poco::Logger::get("spreadd").error(message);
+}
+
+// A lifecycle line ("listening ...", "ready", "stopped"): on standard output, where
+// supervisors and tests wait for it, and in the log too when that is a file. A log on the
+// console would show it twice.
+void announce(const DaemonConfig& config, const std::string& line) {
+  std::cout << "spreadd: " << line << std::endl;
+  if (!config.logFile.value.empty()) Poco::Logger::get("spreadd").information(line);
 }
 
 // The running program's own path, from the kernel: argv[0] may be relative or a bare name.
@@ -75,19 +84,16 @@ sigset_t waitedSignals() {
   return signals;
 }
 
-// Waits for a termination signal, reloading the transports' credentials on each SIGHUP
-// meanwhile (a SIGHUP that arrives during a reload is kept pending and served next).
-void waitForTermination(TransportSet& transports, Poco::Logger& logger) {
+// Waits for a termination signal, calling `reload` on each SIGHUP meanwhile (a SIGHUP that
+// arrives during a reload is kept pending and served next).
+template <typename Reload>
+void waitForTermination(Reload&& reload) {
   const sigset_t signals = waitedSignals();
   for (;;) {
     int received = 0;
     if (sigwait(&signals, &received) != 0) continue;
     if (received != SIGHUP) return;
-    logger.information("SIGHUP: reloading credentials");
-    transports.reloadCredentials();
-    // After the transports have logged how it went: a supervisor (or a test) waiting on
-    // stdout knows the reload is over.
-    std::cout << "spreadd: reloaded" << std::endl;
+    reload();
   }
 }
 
@@ -185,15 +191,19 @@ void SpreaddApplication::displayHelp() const {
       "Without --config, spreadd reads etc/server.properties from the directory it is started in "
       "if that file exists, and otherwise runs on its built-in defaults (which are that file as "
       "shipped). Once every transport is listening it prints 'spreadd: listening <transport> "
-      "<endpoint>' for each URL it serves, then 'spreadd: ready'. SIGHUP reloads the TLS certificate and key "
-      "for new connections. SIGINT, SIGTERM or SIGQUIT shut it down "
+      "<endpoint>' for each URL it serves, then 'spreadd: ready'. SIGHUP rereads the configuration and applies "
+      "what can change without a restart (the log level, the transports' limits, allowed origins, trusted "
+      "proxies, TLS certificates), logs what it changed and what needs a restart, then prints "
+      "'spreadd: reloaded'; a configuration start would refuse is refused ('spreadd: reload refused') and the "
+      "server runs on as it was. SIGINT, SIGTERM or SIGQUIT shut it down "
       "gracefully within spread.shutdownGraceMs; it then prints 'spreadd: stopped' and exits 0. "
       "With --daemon it checks everything first, then detaches; the command returns once the "
       "server is ready (0), or with the server's own error and exit status.");
   help.format(std::cout);
 }
 
-std::optional<DaemonConfig> SpreaddApplication::readConfig(std::string& describedSource) const {
+std::optional<DaemonConfig> SpreaddApplication::readConfig(std::string& describedSource,
+                                                           std::vector<std::string>& errors) const {
   const PropertyFile defaults = PropertyFile::parse(embeddedDefaults(), kEmbeddedDefaultsSource);
   std::string path = configPath_;
   if (path.empty()) {
@@ -205,14 +215,14 @@ std::optional<DaemonConfig> SpreaddApplication::readConfig(std::string& describe
     try {
       file = PropertyFile::load(path);
     } catch (const Poco::Exception& error) {
-      printError("cannot read the configuration: " + error.displayText());
+      errors.push_back("cannot read the configuration: " + error.displayText());
       return std::nullopt;
     }
   }
   describedSource = path.empty() ? std::string(kEmbeddedDefaultsSource) : path;
   auto result = readDaemonConfig(defaults, file ? &*file : nullptr);
-  if (auto* errors = std::get_if<std::vector<ConfigError>>(&result)) {
-    for (const auto& error : *errors) printError(error.message());
+  if (auto* found = std::get_if<std::vector<ConfigError>>(&result)) {
+    for (const auto& error : *found) errors.push_back(error.message());
     return std::nullopt;
   }
   return std::get<DaemonConfig>(std::move(result));
@@ -251,7 +261,9 @@ int SpreaddApplication::main(const std::vector<std::string>& args) {
     return EXIT_CONFIG;
   }
   std::string source;
-  std::optional<DaemonConfig> config = readConfig(source);
+  std::vector<std::string> configErrors;
+  std::optional<DaemonConfig> config = readConfig(source, configErrors);
+  for (const std::string& error : configErrors) printError(error);
   if (!config || !setUpLogging(*config)) return EXIT_CONFIG;
   auto authenticator = makeAuthenticator(*config, [this](const std::string& path) { return fromStartDirectory(path); });
   if (auto* error = std::get_if<ConfigError>(&authenticator)) {
@@ -288,7 +300,7 @@ int SpreaddApplication::main(const std::vector<std::string>& args) {
                std::get<std::unique_ptr<transport::auth::Authenticator>>(authenticator).get());
 }
 
-int SpreaddApplication::serve(const DaemonConfig& config, TransportSet& transports,
+int SpreaddApplication::serve(DaemonConfig& config, TransportSet& transports,
                               const transport::auth::Authenticator* authenticator) {
   Poco::Logger& logger = Poco::Logger::get("spreadd");
   ServerRuntime runtime(config);
@@ -296,7 +308,7 @@ int SpreaddApplication::serve(const DaemonConfig& config, TransportSet& transpor
     reportError(config, *error);
     if (!shutDown(runtime, transports, config.shutdownGrace, logger).clean()) {
       transports.abandon();
-      exitAbandoningTransports(EXIT_UNAVAILABLE);
+      exitAbandoningTransports(config, EXIT_UNAVAILABLE);
     }
     transports.unload();
     return EXIT_UNAVAILABLE;
@@ -309,26 +321,54 @@ int SpreaddApplication::serve(const DaemonConfig& config, TransportSet& transpor
       const std::string endpoint = endpoints.substr(at, end - at);
       at = end + 1;
       if (endpoint.empty()) continue;
-      std::cout << "spreadd: listening " << name << " " << endpoint << "\n";
-      logger.information("listening " + name + " " + endpoint);
+      announce(config, "listening " + name + " " + endpoint);
     }
   }
-  std::cout << "spreadd: ready" << std::endl;
-  logger.information("ready");
+  announce(config, "ready");
   if (detachment_) detachment_->ready();
 
-  waitForTermination(transports, logger);
+  waitForTermination([&] { reload(config, transports); });
 
   logger.information("shutting down");
   if (!shutDown(runtime, transports, config.shutdownGrace, logger).clean()) {
     transports.abandon();
-    exitAbandoningTransports(EXIT_OK);
+    exitAbandoningTransports(config, EXIT_OK);
   }
   // The transports go before the runtime they were started on.
   transports.unload();
-  std::cout << "spreadd: stopped" << std::endl;
-  logger.information("stopped");
+  announce(config, "stopped");
   return EXIT_OK;
+}
+
+void SpreaddApplication::reload(DaemonConfig& running, TransportSet& transports) {
+  Poco::Logger& logger = Poco::Logger::get("spreadd");
+  logger.information("SIGHUP: reloading the configuration");
+  // What start would refuse, a reload refuses, with the same errors; nothing is applied
+  // then, and the server runs on as it was.
+  std::string source;
+  std::vector<std::string> errors;
+  std::optional<DaemonConfig> next = readConfig(source, errors);
+  if (next) {
+    auto authenticator = makeAuthenticator(*next, [this](const std::string& path) { return fromStartDirectory(path); });
+    if (auto* error = std::get_if<ConfigError>(&authenticator)) errors.push_back(error->message());
+  }
+  if (next && errors.empty()) errors = transports.checkConfig(*next);
+  if (!errors.empty()) {
+    for (const std::string& error : errors) reportError(running, error);
+    logger.error("configuration not reloaded from " + (source.empty() ? configPath_ : source) +
+                 ": the running configuration stays");
+    std::cout << "spreadd: reload refused" << std::endl;
+    return;
+  }
+  ReloadSummary summary = applyDaemonKeys(running, *next);
+  TransportSet::ReloadReport transported = transports.reload(*next);
+  summary.applied.insert(summary.applied.end(), transported.applied.begin(), transported.applied.end());
+  summary.needsRestart.insert(summary.needsRestart.end(), transported.needsRestart.begin(),
+                              transported.needsRestart.end());
+  for (const std::string& error : transported.errors) logger.error(error);
+  logger.information(describeReload(source, summary));
+  // Once everything is logged: a supervisor (or a test) waiting on stdout knows it is over.
+  std::cout << "spreadd: reloaded" << std::endl;
 }
 
 bool SpreaddApplication::rewritePidFile() const {
@@ -340,11 +380,10 @@ bool SpreaddApplication::rewritePidFile() const {
   return false;
 }
 
-void SpreaddApplication::exitAbandoningTransports(int status) {
+void SpreaddApplication::exitAbandoningTransports(const DaemonConfig& config, int status) {
   // A transport that never stopped may still be using the runtime from its own threads, so
   // no destructor may run: leave at once, doing by hand the little exit would have done.
-  std::cout << "spreadd: stopped" << std::endl;
-  Poco::Logger::get("spreadd").information("stopped");
+  announce(config, "stopped");
   if (!pidFile_.empty()) std::remove(pidFile_.c_str());
   std::_Exit(status);
 }

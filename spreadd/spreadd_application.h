@@ -58,13 +58,17 @@ class SpreaddApplication final : public Poco::Util::ServerApplication {
  private:
   void displayHelp() const;
   // Reads and validates the configuration; reports errors and returns nullopt if bad.
-  std::optional<DaemonConfig> readConfig(std::string& describedSource) const;
+  // Adds to `errors` (one message each) when the configuration cannot be read or used.
+  std::optional<DaemonConfig> readConfig(std::string& describedSource, std::vector<std::string>& errors) const;
   // Sends logging where the configuration says (making logging.file absolute first).
   bool setUpLogging(DaemonConfig& config) const;
   std::string resolvePluginDir(const std::string& configured) const;
   std::string fromStartDirectory(const std::string& path) const;
-  int serve(const DaemonConfig& config, TransportSet& transports, const transport::auth::Authenticator* authenticator);
-  [[noreturn]] void exitAbandoningTransports(int status);
+  int serve(DaemonConfig& config, TransportSet& transports, const transport::auth::Authenticator* authenticator);
+  // SIGHUP: rereads the configuration and applies what can change to `running` and the
+  // transports, or refuses it as start would and changes nothing.
+  void reload(DaemonConfig& running, TransportSet& transports);
+  [[noreturn]] void exitAbandoningTransports(const DaemonConfig& config, int status);
   // In the detached server: replaces the launcher's pid in --pidfile's file by its own.
   bool rewritePidFile() const;
 

@@ -26,6 +26,29 @@ std::optional<std::string> exceptionFrom(Call&& call) {
   }
 }
 
+Poco::AutoPtr<Poco::Util::MapConfiguration> configurationOf(const TransportSettings& settings) {
+  Poco::AutoPtr<Poco::Util::MapConfiguration> config(new Poco::Util::MapConfiguration);
+  for (const auto& [key, setting] : settings.keys) config->setString(key, setting.value);
+  return config;
+}
+
+const TransportSettings* settingsNamed(const DaemonConfig& config, const std::string& name) {
+  for (const TransportSettings& settings : config.transportSettings) {
+    if (settings.name == name) return &settings;
+  }
+  return nullptr;
+}
+
+// `running` with `applied` keys as `next` has them (or gone, if `next` has them no more).
+void takeApplied(TransportSettings& running, const TransportSettings& next, const std::vector<std::string>& applied) {
+  for (const std::string& key : applied) {
+    std::erase_if(running.keys, [&](const auto& pair) { return pair.first == key; });
+    for (const auto& pair : next.keys) {
+      if (pair.first == key) running.keys.push_back(pair);
+    }
+  }
+}
+
 }  // namespace
 
 // Members are destroyed in reverse order: the transport first, then the context and the
@@ -55,8 +78,7 @@ std::variant<TransportSet, std::vector<std::string>> TransportSet::load(const Da
     }
     auto entry = std::make_unique<Entry>();
     entry->settings = settings;
-    entry->config = new Poco::Util::MapConfiguration;
-    for (const auto& [key, setting] : settings.keys) entry->config->setString(key, setting.value);
+    entry->config = configurationOf(settings);
     entry->loaded = std::move(std::get<std::unique_ptr<transport::LoadedTransport>>(result));
     set.entries_.push_back(std::move(entry));
   }
@@ -67,12 +89,15 @@ std::variant<TransportSet, std::vector<std::string>> TransportSet::load(const Da
 std::vector<std::string> TransportSet::checkConfig(const DaemonConfig& config) const {
   std::vector<std::string> errors;
   for (const auto& entry : entries_) {
+    const TransportSettings* settings = settingsNamed(config, entry->settings.name);
+    if (settings == nullptr) continue;  // a reload that drops a transport: it needs a restart
+    const auto keys = configurationOf(*settings);
     std::optional<std::string> problem;
-    if (auto thrown = exceptionFrom(
-            [&] { problem = entry->loaded->transport().checkConfig(*entry->config, config.session); })) {
-      errors.push_back("transport '" + entry->settings.name + "': checkConfig() threw " + *thrown);
+    if (auto thrown =
+            exceptionFrom([&] { problem = entry->loaded->transport().checkConfig(*keys, config.session); })) {
+      errors.push_back("transport '" + settings->name + "': checkConfig() threw " + *thrown);
     } else if (problem) {
-      errors.push_back(locateTransportError(entry->settings, *problem));
+      errors.push_back(locateTransportError(*settings, *problem));
     }
   }
   return errors;
@@ -103,14 +128,25 @@ std::vector<std::pair<std::string, std::string>> TransportSet::endpoints() const
   return list;
 }
 
-void TransportSet::reloadCredentials() {
+TransportSet::ReloadReport TransportSet::reload(const DaemonConfig& next) {
+  ReloadReport report;
   for (auto& entry : entries_) {
-    if (!entry->started) continue;
-    if (auto thrown = exceptionFrom([&] { entry->loaded->transport().reloadCredentials(); })) {
-      Poco::Logger::get("spreadd").error("transport '" + entry->settings.name + "': reloadCredentials() threw " +
-                                         *thrown);
+    const TransportSettings* settings = settingsNamed(next, entry->settings.name);
+    if (!entry->started || settings == nullptr) continue;
+    const std::string prefix = "transport." + settings->name + ".";
+    const std::vector<std::string> changed = changedKeys(valuesOf(entry->settings), valuesOf(*settings));
+    const auto keys = configurationOf(*settings);
+    transport::ReloadOutcome outcome;
+    if (auto thrown = exceptionFrom([&] { outcome = entry->loaded->transport().reload(*keys, changed); })) {
+      report.errors.push_back("transport '" + settings->name + "': reload() threw " + *thrown);
+      continue;
     }
+    if (outcome.error) report.errors.push_back("transport '" + settings->name + "': " + *outcome.error);
+    takeApplied(entry->settings, *settings, outcome.applied);
+    for (const std::string& key : outcome.applied) report.applied.push_back(prefix + key);
+    for (const std::string& key : outcome.needsRestart) report.needsRestart.push_back(prefix + key);
   }
+  return report;
 }
 
 void TransportSet::beginDrain() {

@@ -37,9 +37,10 @@ class TransportSet {
   static std::variant<TransportSet, std::vector<std::string>> load(const DaemonConfig& config,
                                                                    const std::string& pluginDir);
 
-  /// Asks every transport whether it accepts its own keys and `config`'s session options
-  /// (Transport::checkConfig), starting nothing. Returns one message per transport that
-  /// refused, in order, located as start() locates its errors; empty if all accept.
+  /// Asks every transport whether it accepts its keys in `config` and `config`'s session
+  /// options (Transport::checkConfig), starting nothing: the configuration it was loaded
+  /// with, or one read for a reload. Returns one message per transport that refused, in
+  /// order, located as start() locates its errors; empty if all accept.
   std::vector<std::string> checkConfig(const DaemonConfig& config) const;
 
   /// Starts the transports in order, each with its own keys and a logger named
@@ -55,8 +56,17 @@ class TransportSet {
   /// (name, endpoint) of each started transport, in start order.
   std::vector<std::pair<std::string, std::string>> endpoints() const;
 
-  /// reloadCredentials() on every started transport (each logs its own outcome).
-  void reloadCredentials();
+  /// What a reload did to the transports: full keys ("transport.<name>.<key>").
+  struct ReloadReport {
+    std::vector<std::string> applied;
+    std::vector<std::string> needsRestart;
+    std::vector<std::string> errors;  // what a transport could not apply, one sentence each
+  };
+
+  /// Hands every started transport its keys in `next` and the ones that changed since it
+  /// started or last applied them (Transport::reload); a transport `next` does not list is
+  /// left as it is. REQUIRES: checkConfig(next) returned no error.
+  ReloadReport reload(const DaemonConfig& next);
 
   /// beginDrain() on every started transport.
   void beginDrain();

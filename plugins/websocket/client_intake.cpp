@@ -12,12 +12,12 @@ constexpr std::int64_t kRefusingMax = 1024;
 
 }  // namespace
 
-ClientIntake::ClientIntake(ServingContext& context, HttpConnection::Options options)
-    : context_(context), options_(options), refusing_(std::make_shared<std::atomic<std::int64_t>>(0)) {}
+ClientIntake::ClientIntake(ServingContext& context)
+    : context_(context), refusing_(std::make_shared<std::atomic<std::int64_t>>(0)) {}
 
 void ClientIntake::admit(Network& network, int handle, const ClientAddress& peer) {
   transport::Metrics& metrics = context_.transport.metrics;
-  const WebSocketConfig& config = context_.config;
+  const WebSocketConfig& config = context_.config();
   // A trusted proxy's connection carries many clients; each request says which one.
   const bool countPeer = !config.trustedProxies.trusts(peer);
   ClientLimits::Slot slot;
@@ -43,7 +43,8 @@ void ClientIntake::admit(Network& network, int handle, const ClientAddress& peer
   }
   Loop& loop = context_.loops.next();
   ClientSocket socket(network, handle, peer, std::move(slot));
-  auto connection = std::make_shared<HttpConnection>(std::move(socket), loop, context_, options_, std::move(answer));
+  auto connection =
+      std::make_shared<HttpConnection>(std::move(socket), loop, context_, httpOptionsFor(config), std::move(answer));
   if (refusal != ClientLimits::Refusal::kNone) {
     // Counted until the refused connection is gone: the token goes with it.
     refusing_->fetch_add(1);

@@ -19,14 +19,13 @@ namespace spread::plugins::websocket {
 /// costs a flood no more than a few descriptors. Called from one loop's thread.
 class ClientIntake {
  public:
-  ClientIntake(ServingContext& context, HttpConnection::Options options);
+  explicit ClientIntake(ServingContext& context);
 
   /// Takes ownership of `handle` on `network`, a connection from `peer`.
   void admit(Network& network, int handle, const ClientAddress& peer);
 
  private:
   ServingContext& context_;
-  const HttpConnection::Options options_;
   // Refused connections still being answered; shared with their tokens, which may outlive
   // the intake.
   const std::shared_ptr<std::atomic<std::int64_t>> refusing_;

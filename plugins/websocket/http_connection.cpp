@@ -342,4 +342,15 @@ void HttpConnection::closeSocket() {
   heldUntilClosed_.reset();
 }
 
+HttpConnection::Options httpOptionsFor(const WebSocketConfig& config) {
+  HttpConnection::Options http;
+  http.limits.headerBytesMax = config.headerBytesMax;
+  http.limits.bodyBytesMax = config.bodyBytesMax;
+  http.idleTimeout = config.httpIdleTimeout;
+  http.headerTimeout = config.headerTimeout;
+  http.bodyTimeout = config.bodyTimeout;
+  http.closeTimeout = config.closeTimeout;
+  return http;
+}
+
 }  // namespace spread::plugins::websocket

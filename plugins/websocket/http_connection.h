@@ -136,4 +136,7 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
   bool resultWanted_ = false;  // the loop has moved on and must be woken for the result
 };
 
+/// The limits and deadlines of an HTTP connection accepted under `config`.
+HttpConnection::Options httpOptionsFor(const WebSocketConfig& config);
+
 }  // namespace spread::plugins::websocket

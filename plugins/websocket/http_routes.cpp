@@ -67,11 +67,11 @@ Route answer(HttpAnswer answer) { return Route{Route::Kind::kAnswer, std::move(a
 std::optional<HttpAnswer> refusePrivate(ServingContext& context, const HttpRequest& request,
                                         const ClientSocket& socket, const std::string& path) {
   transport::Metrics& metrics = context.transport.metrics;
-  if (context.config.adminPort) {
+  if (context.config().adminPort) {
     return HttpAnswer::refusal(metrics, Rejection::kNotFound, 404,
                                "no such path: " + path + " (it is served on the admin listener only)", "path");
   }
-  const PrivateAccess access = judgePrivateAccess(context.config.trustedProxies, socket.peer(), request);
+  const PrivateAccess access = judgePrivateAccess(context.config().trustedProxies, socket.peer(), request);
   if (access.allowed()) return std::nullopt;
   const std::string remedy = "; set " + std::string(kConfigPrefix) +
                              "adminPort to serve it on a private listener instead";
@@ -96,7 +96,7 @@ Route routePublish(ServingContext& context, const HttpRequest& request, ClientSo
     return answer(std::move(refusal));
   }
   if (const std::string* origin = request.header("Origin");
-      !context.config.allowedOrigins.allows(origin, request.header("Host"))) {
+      !context.config().allowedOrigins.allows(origin, request.header("Host"))) {
     return answer(HttpAnswer::refusal(metrics, Rejection::kForbiddenOrigin, 403,
                                       "origin " + *origin + " may not publish here", "Origin"));
   }
@@ -131,14 +131,14 @@ Route routeRequest(ServingContext& context, const HttpRequest& request, ClientSo
     refusal.close = true;
     return answer(std::move(refusal));
   }
-  const TrustedProxies& proxies = context.config.trustedProxies;
+  const TrustedProxies& proxies = context.config().trustedProxies;
   if (!proxies.empty() && proxies.trusts(socket.peer())) {
     const ClientAddress client = proxies.clientOf(socket.peer(), request);
     if (socket.slot().attribute(client) != ClientLimits::Refusal::kNone) {
       HttpAnswer refusal = HttpAnswer::limitRefusal(
           metrics, Rejection::kTooManyConnections, Limit::kConnectionsPerAddressMax, 503,
           "too many connections from " + client.toString() + "; the limit is " +
-              std::to_string(context.config.clients.connectionsPerAddressMax));
+              std::to_string(context.config().clients.connectionsPerAddressMax));
       refusal.close = true;
       return answer(std::move(refusal));
     }

@@ -21,13 +21,12 @@ constexpr auto kOutOfDescriptorsPause = std::chrono::milliseconds(100);
 
 }  // namespace
 
-Listener::Listener(Poco::Net::ServerSocket socket, ServingContext& context, HttpConnection::Options options,
-                   Network& network)
+Listener::Listener(Poco::Net::ServerSocket socket, ServingContext& context, Network& network)
     : socket_(std::move(socket)),
       fd_(socket_.impl()->sockfd()),
       clock_(context.transport.clock),
       network_(network),
-      intake_(context, options) {}
+      intake_(context) {}
 
 void Listener::onReadable(std::span<char>) {
   for (int i = 0; i < kAcceptsPerTurnMax && !finished_; ++i) {

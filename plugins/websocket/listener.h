@@ -19,8 +19,7 @@ namespace spread::plugins::websocket {
 class Listener final : public LoopConnection {
  public:
   /// `network` outlives the listener and every connection it accepts.
-  Listener(Poco::Net::ServerSocket socket, ServingContext& context, HttpConnection::Options options,
-           Network& network);
+  Listener(Poco::Net::ServerSocket socket, ServingContext& context, Network& network);
 
   int handle() const override { return fd_; }
   void onAdopted() override {}

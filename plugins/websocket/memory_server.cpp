@@ -10,7 +10,7 @@ MemoryServer::MemoryServer(transport::TransportContext& context, MemoryNetwork& 
   auto config = std::get<WebSocketConfig>(std::move(parsed));
   loops_ = std::make_unique<VirtualLoopPool>(config.ioThreads, network, context.clock, context.executor);
   stack_ = std::make_unique<ServingStack>(context, std::move(config), *loops_);
-  intake_ = std::make_unique<ClientIntake>(stack_->context(), stack_->httpOptions());
+  intake_ = std::make_unique<ClientIntake>(stack_->context());
   network_.listen([this](int handle, const std::string& peerAddress) {
     const std::optional<ClientAddress> peer = ClientAddress::parse(peerAddress);
     if (!peer) {

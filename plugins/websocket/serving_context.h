@@ -6,6 +6,7 @@
 #include "admission/client_limits.h"
 #include "in_flight_counter.h"
 #include "io/loop.h"
+#include "live_config.h"
 #include "serving_observer.h"
 #include "websocket_config.h"
 #include "spread/core/time.h"
@@ -26,7 +27,7 @@ struct ServingContext {
   // What the transport was started with: broker, clock, executor, metrics, publisher and
   // session options (a connection's Session is built on it too).
   transport::TransportContext& transport;
-  const WebSocketConfig& config;
+  const LiveConfig& liveConfig;
   ConnectionOptions connection;
   // Own every client socket. Sharing the loops paces publishers by the writes their
   // messages cause, so flat-out publishing cannot outrun the fan-out and overflow every
@@ -44,6 +45,10 @@ struct ServingContext {
   /// The server is shutting down: new subscriptions and publishes are answered 503. One
   /// state for the whole server, kept by the publish path every transport shares.
   bool isDraining() const { return transport.publisher.draining(); }
+
+  /// The configuration now: a reload may replace it between two calls, so take it once
+  /// per decision.
+  const WebSocketConfig& config() const { return liveConfig.current(); }
 };
 
 }  // namespace spread::plugins::websocket

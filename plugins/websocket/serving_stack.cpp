@@ -2,33 +2,22 @@
 
 namespace spread::plugins::websocket {
 
-namespace {
-
-HttpConnection::Options httpOptionsFrom(const WebSocketConfig& config) {
-  HttpConnection::Options http;
-  http.limits.headerBytesMax = config.headerBytesMax;
-  http.limits.bodyBytesMax = config.bodyBytesMax;
-  http.idleTimeout = config.httpIdleTimeout;
-  http.headerTimeout = config.headerTimeout;
-  http.bodyTimeout = config.bodyTimeout;
-  http.closeTimeout = config.closeTimeout;
-  return http;
-}
-
-}  // namespace
-
 ServingStack::ServingStack(transport::TransportContext& context, WebSocketConfig config, LoopPool& loops)
     : config_(std::move(config)),
-      clients_(config_.clients, context.clock, context.metrics),
-      http_(httpOptionsFrom(config_)),
+      clients_(config_.current().clients, context.clock, context.metrics),
       context_{context,
                config_,
                ConnectionOptions{context.session.messageBytesMax, context.session.sendWindowBytes,
-                                 config_.closeTimeout},
+                                 config_.current().closeTimeout},
                loops,
                clients_,
                connectionsOpen_,
                liveConnections_,
                tasks_} {}
+
+void ServingStack::reconfigure(WebSocketConfig next) {
+  clients_.setOptions(next.clients);
+  config_.replace(std::move(next));
+}
 
 }  // namespace spread::plugins::websocket

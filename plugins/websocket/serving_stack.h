@@ -5,6 +5,7 @@
 #include "admission/client_limits.h"
 #include "http_connection.h"
 #include "in_flight_counter.h"
+#include "live_config.h"
 #include "io/loop.h"
 #include "serving_context.h"
 #include "websocket_config.h"
@@ -26,10 +27,15 @@ class ServingStack {
   ServingStack(const ServingStack&) = delete;
   ServingStack& operator=(const ServingStack&) = delete;
 
-  const WebSocketConfig& config() const { return config_; }
+  /// The configuration now (see LiveConfig: take it once per decision).
+  const WebSocketConfig& config() const { return config_.current(); }
   ServingContext& context() { return context_; }
-  const HttpConnection::Options& httpOptions() const { return http_; }
   ClientLimits& clients() { return clients_; }
+
+  /// A reload: `next` serves every decision from now on (connections accepted later get its
+  /// HTTP limits and timeouts). REQUIRES: `next` keeps every setting that only a restart can
+  /// change (host, ports, ioThreads, closeTimeout, the admin and TLS listeners) as it was.
+  void reconfigure(WebSocketConfig next);
 
   /// Sockets open, WebSocket ones (a closing handshake is waited for while any are).
   InFlightCounter& connectionsOpen() { return connectionsOpen_; }
@@ -45,12 +51,11 @@ class ServingStack {
   void setObserver(ServingObserver* observer) { context_.observer = observer; }
 
  private:
-  const WebSocketConfig config_;
+  LiveConfig config_;
   InFlightCounter connectionsOpen_;
   InFlightCounter tasks_;
   InFlightCounter liveConnections_;
   ClientLimits clients_;
-  HttpConnection::Options http_;
   ServingContext context_;
 };
 

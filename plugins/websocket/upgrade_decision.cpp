@@ -19,7 +19,7 @@ UpgradeDecision decideUpgrade(ServingContext& context, const HttpRequest& reques
   };
   if (context.isDraining()) return refuse(Rejection::kDraining, 503, "the server is shutting down", {});
   if (const std::string* origin = request.header("Origin");
-      !context.config.allowedOrigins.allows(origin, request.header("Host"))) {
+      !context.config().allowedOrigins.allows(origin, request.header("Host"))) {
     UpgradeDecision decision =
         refuse(Rejection::kForbiddenOrigin, 403, "origin " + *origin + " may not open a WebSocket here", "Origin");
     decision.refusal->close = true;

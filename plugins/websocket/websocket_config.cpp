@@ -185,4 +185,27 @@ std::variant<WebSocketConfig, std::string> parseConfig(const Poco::Util::Abstrac
   return result;
 }
 
+bool isReloadableKey(std::string_view key) {
+  static constexpr std::string_view kReloadable[] = {
+      "bodyBytesMax",        "headerBytesMax", "headerTimeoutMs", "bodyTimeoutMs",       "httpIdleTimeoutMs",
+      "connectionsMax",      "connectionsPerAddressMax",          "addressPublishesPerSecond",
+      "addressPublishBurst", "allowedOrigins", "trustedProxies",  "tls.certificateFile", "tls.privateKeyFile"};
+  for (std::string_view reloadable : kReloadable) {
+    if (key == reloadable) return true;
+  }
+  return false;
+}
+
+WebSocketConfig keepingRestartSettings(WebSocketConfig next, const WebSocketConfig& running) {
+  next.host = running.host;
+  next.port = running.port;
+  next.ioThreads = running.ioThreads;
+  next.closeTimeout = running.closeTimeout;
+  next.adminPort = running.adminPort;
+  next.adminHost = running.adminHost;
+  next.tls.port = running.tls.port;
+  next.tls.only = running.tls.only;
+  return next;
+}
+
 }  // namespace spread::plugins::websocket

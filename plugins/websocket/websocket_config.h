@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -62,5 +63,14 @@ inline constexpr const char* kConfigPrefix = "transport.websocket.";
 /// key starting with '.', which Poco's key tree cannot name, is refused as
 /// "transport.websocket.: a key starts with '.' ...".
 std::variant<WebSocketConfig, std::string> parseConfig(const Poco::Util::AbstractConfiguration& config);
+
+/// Whether a new value of `key` (without the prefix) can take effect on a reload: the limits,
+/// timeouts and client policies can, for what comes next; the sockets, threads and listeners
+/// the transport was started with (host, port, ioThreads, closeTimeoutMs, adminPort,
+/// adminHost, tls.port, tls.only) wait for a restart.
+bool isReloadableKey(std::string_view key);
+
+/// `next` with every setting that only a restart can change taken from `running`.
+WebSocketConfig keepingRestartSettings(WebSocketConfig next, const WebSocketConfig& running);
 
 }  // namespace spread::plugins::websocket

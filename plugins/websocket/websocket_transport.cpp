@@ -116,11 +116,11 @@ transport::StartResult WebSocketTransport::start(transport::TransportContext& co
     }
     loops_->start();
     if (plainSocket) {
-      loops_->first().adopt(std::make_shared<Listener>(*plainSocket, stack_->context(), stack_->httpOptions(),
+      loops_->first().adopt(std::make_shared<Listener>(*plainSocket, stack_->context(),
                                                        SocketNetwork::instance()));
     }
     if (tlsSocket) {
-      loops_->first().adopt(std::make_shared<Listener>(*tlsSocket, stack_->context(), stack_->httpOptions(), *tls_));
+      loops_->first().adopt(std::make_shared<Listener>(*tlsSocket, stack_->context(), *tls_));
     }
     for (const std::string& endpoint : endpoints) endpoint_ += (endpoint_.empty() ? "" : " ") + endpoint;
   } catch (const Poco::Exception& error) {
@@ -183,16 +183,36 @@ void WebSocketTransport::stop(core::Duration deadline, transport::StopCallback d
   done(completed ? transport::StopOutcome::kCompleted : transport::StopOutcome::kDeadlineExceeded);
 }
 
-void WebSocketTransport::reloadCredentials() {
-  if (!running_ || !tls_) return;
-  auto loaded = loadTlsContext(tlsFiles_);
-  if (auto* error = std::get_if<std::string>(&loaded)) {
-    logger_->error("websocket transport: TLS credentials not reloaded; still serving the previous ones: " + *error);
-    return;
+transport::ReloadOutcome WebSocketTransport::reload(const Poco::Util::AbstractConfiguration& config,
+                                                    const std::vector<std::string>& changed) {
+  transport::ReloadOutcome outcome;
+  if (!running_) return transport::ReloadOutcome{{}, changed, std::nullopt};
+  auto parsed = parseConfig(config);
+  if (auto* error = std::get_if<std::string>(&parsed)) {
+    // The daemon reloads only keys checkConfig accepted; this is a bug, not the operator's.
+    return transport::ReloadOutcome{{}, changed, "the new keys cannot be read: " + *error};
   }
-  tls_->replaceContext(std::get<TlsContextPtr>(std::move(loaded)));
-  logger_->information("websocket transport: TLS credentials reloaded from " + tlsFiles_.certificateFile + " and " +
-                       tlsFiles_.privateKeyFile + "; open connections keep theirs");
+  WebSocketConfig next = keepingRestartSettings(std::get<WebSocketConfig>(std::move(parsed)), stack_->config());
+  for (const std::string& key : changed) (isReloadableKey(key) ? outcome.applied : outcome.needsRestart).push_back(key);
+
+  if (tls_) {
+    TlsCredentialFiles files = credentialFiles(next.tls, startDirectory_);
+    auto loaded = loadTlsContext(files);
+    if (auto* error = std::get_if<std::string>(&loaded)) {
+      // The files that failed are not what the transport serves with: it keeps the old ones.
+      std::erase_if(outcome.applied, [](const std::string& key) { return key.starts_with("tls."); });
+      next.tls = stack_->config().tls;
+      outcome.error = "TLS credentials not reloaded; still serving the previous ones: " + *error;
+      logger_->error("websocket transport: " + *outcome.error);
+    } else {
+      tls_->replaceContext(std::get<TlsContextPtr>(std::move(loaded)));
+      tlsFiles_ = std::move(files);
+      logger_->information("websocket transport: TLS credentials reloaded from " + tlsFiles_.certificateFile +
+                           " and " + tlsFiles_.privateKeyFile + "; open connections keep theirs");
+    }
+  }
+  stack_->reconfigure(std::move(next));
+  return outcome;
 }
 
 std::size_t WebSocketTransport::clientConnections() const { return stack_ ? stack_->clients().connections() : 0; }

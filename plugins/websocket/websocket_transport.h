@@ -33,8 +33,11 @@ struct TlsListenerConfig;
 ///
 /// With tls.port set, a second listening socket on the first loop serves the same stack
 /// over TLS (tls/tls_network.h); with tls.only, it is the only one. endpoint() then lists
-/// each URL, "http://..." and "https://...", separated by a space. reloadCredentials()
-/// rereads the certificate and key for connections accepted from then on.
+/// each URL, "http://..." and "https://...", separated by a space.
+///
+/// reload() applies new limits, timeouts, allowed origins and trusted proxies to what comes
+/// next (isReloadableKey in websocket_config.h lists them) and rereads the TLS certificate
+/// and key, for connections accepted from then on.
 class WebSocketTransport final : public transport::Transport {
  public:
   WebSocketTransport();
@@ -50,7 +53,8 @@ class WebSocketTransport final : public transport::Transport {
   void beginDrain() override;
   void stop(core::Duration deadline, transport::StopCallback done) override;
   transport::TransportStats stats() const override;
-  void reloadCredentials() override;
+  transport::ReloadOutcome reload(const Poco::Util::AbstractConfiguration& config,
+                                  const std::vector<std::string>& changed) override;
   /// Client connections open right now, HTTP and WebSocket, as the limits count them.
   std::size_t clientConnections() const;
 

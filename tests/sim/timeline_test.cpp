@@ -1,6 +1,8 @@
 // Proves the timeline draws what happened: one lane per connection, one arrow per message
 // read, and a red drop mark on the evicted reader's lane; the HTML form wraps the same SVG.
+#include <cmath>
 #include <sstream>
+#include <vector>
 
 #include "sim_test_support.h"
 #include "timeline.h"
@@ -37,6 +39,54 @@ TEST(TimelineTest, DrawsLanesArrowsAndTheEviction) {
   timeline.writeHtml(html, "slow <consumer>");
   EXPECT_NE(html.str().find("<title>slow &lt;consumer&gt;</title>"), std::string::npos);
   EXPECT_NE(html.str().find(text), std::string::npos);
+}
+
+struct Label {
+  double x, y, width;
+};
+
+// Every mark's <text>, with the width its characters take.
+std::vector<Label> markLabels(const std::string& svg) {
+  std::vector<Label> labels;
+  for (auto at = svg.find("<text x=\""); at != std::string::npos; at = svg.find("<text x=\"", at + 1)) {
+    const std::string tag = svg.substr(at, svg.find("</text>", at) - at);
+    // Lane names have no colour; the squeezed gaps' labels are grey.
+    if (tag.find("fill=\"#") == std::string::npos || tag.find("fill=\"#999\"") != std::string::npos) continue;
+    Label label{};
+    label.x = std::stod(tag.substr(tag.find("x=\"") + 3));
+    label.y = std::stod(tag.substr(tag.find("y=\"") + 3));
+    label.width = static_cast<double>(tag.size() - tag.find('>') - 1) * 6.6;
+    labels.push_back(label);
+  }
+  return labels;
+}
+
+TEST(TimelineTest, LabelsOfMarksCloseInTimeOnOneLaneDoNotOverlap) {
+  Timeline timeline;
+  const core::TimePoint start{};
+  timeline.addTopic("chat");
+  timeline.addConnection(1, "alice #1", "chat", start);
+  timeline.addConnection(2, "bob #2", "chat", start);
+  timeline.accepted("chat", 1, start);
+  timeline.delivered(1, 1, start + std::chrono::seconds(1));
+  for (std::uint64_t id : {1, 2}) {
+    const core::TimePoint at = start + std::chrono::seconds(2) + std::chrono::microseconds(id * 10);
+    timeline.mark(id, at, "close", "closing 1001 server shutting down");
+    timeline.mark(id, at + std::chrono::microseconds(5), "close", "1001");
+    timeline.mark(id, at + std::chrono::microseconds(7), "leave", "1000 (link cut)");
+  }
+  std::ostringstream svg;
+  timeline.writeSvg(svg);
+  const std::vector<Label> labels = markLabels(svg.str());
+  ASSERT_EQ(labels.size(), 6u) << svg.str();
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    for (std::size_t j = i + 1; j < labels.size(); ++j) {
+      const Label& a = labels[i];
+      const Label& b = labels[j];
+      const bool apart = a.x + a.width <= b.x || b.x + b.width <= a.x || std::abs(a.y - b.y) >= 11;
+      EXPECT_TRUE(apart) << "labels " << i << " and " << j << " overlap:\n" << svg.str();
+    }
+  }
 }
 
 }  // namespace

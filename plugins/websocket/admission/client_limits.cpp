@@ -62,13 +62,18 @@ std::optional<core::Duration> ClientLimits::Slot::takePublish() {
 }
 
 std::optional<core::Duration> ClientLimits::takePublishFrom(const ClientAddress& address) {
-  if (options_.addressPublishesPerSecond <= 0) return std::nullopt;
   const ClientAddress key = keyOf(address);
   const core::TimePoint now = clock_.now();
   std::lock_guard lock(mutex_);
+  if (options_.addressPublishesPerSecond <= 0) return std::nullopt;
   // An address whose connections have all closed keeps its entry until the bucket refills
   // (or gets a fresh one, swept like any departed entry), so the rate holds either way.
   return entryLocked(key).publishes.take(addressRate(), now);
+}
+
+void ClientLimits::setOptions(ClientLimitsOptions options) {
+  std::lock_guard lock(mutex_);
+  options_ = options;
 }
 
 ClientAddress ClientLimits::keyOf(const ClientAddress& address) {

@@ -74,7 +74,9 @@ class ClientLimits {
 
   std::size_t connections() const;
   std::size_t connectionsFrom(const ClientAddress& address) const;
-  const ClientLimitsOptions& options() const { return options_; }
+  /// New limits, from the next admission on (a reload): connections already open stay, even
+  /// beyond a lowered limit; buckets keep what they hold and refill at the new rate.
+  void setOptions(ClientLimitsOptions options);
 
  private:
   struct Entry {
@@ -91,7 +93,7 @@ class ClientLimits {
   void releaseAddressLocked(const ClientAddress& key);
   void sweepLocked();
 
-  const ClientLimitsOptions options_;
+  ClientLimitsOptions options_;  // guarded by mutex_
   core::Clock& clock_;
   transport::Metrics& metrics_;
   mutable std::mutex mutex_;

@@ -12,6 +12,9 @@ import time
 
 LISTENING = re.compile(r"^spreadd: listening websocket ((https?)://127\.0\.0\.1:(\d+)/)$")
 READY = "spreadd: ready"
+RELOADED = "spreadd: reloaded"
+RELOAD_REFUSED = "spreadd: reload refused"
+RELOAD_TIMEOUT_S = 10
 READY_TIMEOUT_S = 20
 # Allowance over the grace period for exiting: the runtime's own teardown and, under
 # AddressSanitizer, the leak check at exit.
@@ -64,6 +67,7 @@ class Daemon:
         self.stdout_seen = ""
         self.stopped = False
         self._dir = tempfile.TemporaryDirectory(prefix="spread-e2e-")
+        self.config_path = os.path.join(self._dir.name, "server.properties")
         self._stderr = None
 
     @property
@@ -76,11 +80,24 @@ class Daemon:
     def http_url(self, path):
         return "http://127.0.0.1:%d%s" % (self.port, path)
 
-    def start(self):
-        config_path = os.path.join(self._dir.name, "server.properties")
-        with open(config_path, "w") as out:
+    def write_config(self, extra_lines=()):
+        """Writes self.config to the daemon's config file, then `extra_lines` as they are."""
+        with open(self.config_path, "w") as out:
             for key, value in self.config.items():
                 out.write("%s = %s\n" % (key, value))
+            for line in extra_lines:
+                out.write(line + "\n")
+
+    def reload(self, outcome=RELOADED):
+        """SIGHUP, then waits for `outcome` ('spreadd: reloaded' or 'spreadd: reload refused'),
+        which spreadd prints once the reload has been logged."""
+        before = self.stdout_seen.splitlines().count(outcome)
+        self.process.send_signal(signal.SIGHUP)
+        self.wait_for_line(outcome, RELOAD_TIMEOUT_S, before)
+
+    def start(self):
+        config_path = self.config_path
+        self.write_config()
         self._stderr = open(os.path.join(self._dir.name, "stderr.log"), "w+b")
         self.process = subprocess.Popen([spreadd_path(), "--config", config_path], stdout=subprocess.PIPE,
                                         stderr=self._stderr, stdin=subprocess.DEVNULL)

@@ -25,6 +25,7 @@ from tls_files import Credentials
 CURL_TIMEOUT_S = 10
 LOG_TIMEOUT_S = 10
 RELOADED = "spreadd: reloaded"
+REFUSED = "spreadd: reload refused"
 
 
 class TlsCase(DaemonTestCase):
@@ -87,12 +88,12 @@ class TlsCase(DaemonTestCase):
             with context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
                 return tls.getpeercert(binary_form=True)
 
-    async def reload(self):
-        """SIGHUP, then the daemon's 'spreadd: reloaded' line, printed once its transports have
-        logged how the reload went."""
-        reloads = self.daemon.stdout_seen.splitlines().count(RELOADED)
+    async def reload(self, outcome=RELOADED):
+        """SIGHUP, then the daemon's `outcome` line ('spreadd: reloaded', or 'spreadd: reload
+        refused'), printed once the reload has been logged."""
+        reloads = self.daemon.stdout_seen.splitlines().count(outcome)
         self.daemon.process.send_signal(signal.SIGHUP)
-        await asyncio.to_thread(self.daemon.wait_for_line, RELOADED, LOG_TIMEOUT_S, reloads)
+        await asyncio.to_thread(self.daemon.wait_for_line, outcome, LOG_TIMEOUT_S, reloads)
 
 
 class TlsTest(TlsCase):
@@ -144,11 +145,11 @@ class TlsTest(TlsCase):
         await before.ws.send(json.dumps({"name": "dave", "msg": "from the old connection"}))
         self.assertEqual(await before.next_frame(), {"name": "dave", "msg": "from the old connection"})
 
-        # Files it cannot use are refused, naming the key, and the last good ones stay.
+        # Files it cannot use are refused as at start, naming the key, and the last good ones stay.
         with open(self.key, "w") as broken:
             broken.write("not a key\n")
-        await self.reload()
-        self.assertIn("TLS credentials not reloaded", self.daemon.stderr_text())
+        await self.reload(REFUSED)
+        self.assertIn("configuration not reloaded", self.daemon.stderr_text())
         self.assertIn("transport.websocket.tls.privateKeyFile", self.daemon.stderr_text())
         self.assertEqual(self.served_certificate(trusting_both), self.second.der)
 

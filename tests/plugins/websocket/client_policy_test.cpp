@@ -140,6 +140,25 @@ TEST(ClientLimitsTest, CountsConnectionsInTotalAndPerAddress) {
   EXPECT_EQ(limits.admit(address("192.0.2.1"), true, a3), ClientLimits::Refusal::kNone);
 }
 
+TEST(ClientLimitsTest, NewOptionsDecideTheNextAdmissionAndKeepWhoIsIn) {
+  core::ManualClock clock;
+  transport::Metrics metrics;
+  ClientLimits limits(ClientLimitsOptions{100, 3, 0, 1}, clock, metrics);
+  ClientLimits::Slot a1, a2, a3;
+  ASSERT_EQ(limits.admit(address("192.0.2.1"), true, a1), ClientLimits::Refusal::kNone);
+  ASSERT_EQ(limits.admit(address("192.0.2.1"), true, a2), ClientLimits::Refusal::kNone);
+  limits.setOptions(ClientLimitsOptions{100, 1, 0, 1});
+  EXPECT_EQ(limits.admit(address("192.0.2.1"), true, a3), ClientLimits::Refusal::kConnectionsPerAddressMax);
+  EXPECT_EQ(limits.connectionsFrom(address("192.0.2.1")), 2u);
+  limits.setOptions(ClientLimitsOptions{100, 4, 0, 1});
+  EXPECT_EQ(limits.admit(address("192.0.2.1"), true, a3), ClientLimits::Refusal::kNone);
+  // A publish rate set by a reload holds from the next publish.
+  EXPECT_FALSE(a1.takePublish());
+  limits.setOptions(ClientLimitsOptions{100, 4, 1, 1});
+  EXPECT_FALSE(a1.takePublish());  // the burst of one
+  EXPECT_TRUE(a1.takePublish());
+}
+
 TEST(ClientLimitsTest, AnIpv6ClientIsCountedByItsSlash64) {
   core::ManualClock clock;
   transport::Metrics metrics;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "spread/core/clock.h"
 #include "spread/core/executor.h"
@@ -55,6 +56,14 @@ struct StartResult {
   std::string error;  // names the resource that failed (and the key that chose it, if any)
   static StartResult success() { return {}; }
   static StartResult failure(std::string error) { return StartResult{false, std::move(error)}; }
+};
+
+/// What a transport made of a reload (Transport::reload): each changed key, without the
+/// transport's prefix, is in `applied` or in `needsRestart`.
+struct ReloadOutcome {
+  std::vector<std::string> applied;
+  std::vector<std::string> needsRestart;
+  std::optional<std::string> error;  // what could not be applied; the transport serves on with what it had
 };
 
 enum class StopOutcome { kCompleted, kDeadlineExceeded };
@@ -112,12 +121,20 @@ class Transport {
 
   virtual TransportStats stats() const = 0;
 
-  /// Rereads the credentials the transport loaded from files (a TLS certificate and key),
-  /// as the operator asks with SIGHUP. Connections already open keep theirs; new ones get
-  /// the new. If they cannot be loaded, the transport keeps serving with the old ones and
-  /// logs an error naming the key. Called on the daemon's main thread, while started.
-  /// By default there is nothing to reload.
-  virtual void reloadCredentials() {}
+  /// A reload, as the operator asks with SIGHUP. `config`: the transport's keys as newly
+  /// read (already accepted by checkConfig); `changed`: those whose value differs from what
+  /// the transport runs with. The transport applies what it can to what comes next (new
+  /// connections, requests and decisions; connections already open keep what they were
+  /// accepted with), rereads the credentials it loaded from files (a TLS certificate and key:
+  /// their contents may have changed with no key changing), and says which changed keys it
+  /// applied and which wait for a restart. If something cannot be applied (an unreadable
+  /// certificate), it keeps serving with what it had and says so in `error`.
+  /// Called on the daemon's main thread, while started. By default nothing can change.
+  virtual ReloadOutcome reload(const Poco::Util::AbstractConfiguration& config,
+                               const std::vector<std::string>& changed) {
+    (void)config;
+    return ReloadOutcome{{}, changed, std::nullopt};
+  }
 };
 
 }  // namespace spread::transport
