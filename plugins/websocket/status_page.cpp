@@ -73,7 +73,7 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
     <ul class="legend" id="latency-legend"></ul>
   </section>
   <section>
-    <h2>Latency histogram, last minutes <span class="figure" id="latency-count">–</span></h2>
+    <h2>Latency histogram (ms), last minutes <span class="figure" id="latency-count">–</span></h2>
     <canvas id="histogram-plot"></canvas>
   </section>
   <section>
@@ -102,9 +102,15 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
 
   function format(value) {
     if (value === null || !Number.isFinite(value)) return '–';
-    if (value >= 1000) return value.toFixed(0);
-    if (value >= 10) return value.toFixed(1);
-    return value.toFixed(value === 0 ? 0 : 2);
+    if (value >= 100) return value.toFixed(0);
+    return String(Number(value.toFixed(value >= 10 ? 1 : 2)));
+  }
+
+  // The smallest 1, 2 or 5 times a power of ten at or above `value`: a plot's top line.
+  function niceMax(value) {
+    if (!(value > 0)) return 1;
+    const power = 10 ** Math.floor(Math.log10(value));
+    return [1, 2, 5, 10].map((step) => step * power).find((top) => top >= value);
   }
 
   function formatSeconds(seconds) {
@@ -176,7 +182,7 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
     const first = Math.min(samples.length ? samples[0].clockMs : 0, last - 60000);
     let max = 0;
     for (const line of series) for (const point of line.points) if (point.v !== null) max = Math.max(max, point.v);
-    max = max > 0 ? max * 1.1 : 1;
+    max = niceMax(max);
     context.strokeStyle = '#d5dbe3';
     context.fillStyle = '#6b7280';
     context.lineWidth = 1;
@@ -193,8 +199,8 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
     context.fillText('now', right - 20, height - 3);
     const x = (t) => left + (right - left) * (last === first ? 1 : (t - first) / (last - first));
     const y = (v) => bottom - (bottom - top) * (v / max);
-    context.lineWidth = 1.5;
     for (const line of series) {
+      context.lineWidth = line.width || 1.5;
       context.strokeStyle = line.color;
       context.beginPath();
       let drawing = false;
@@ -215,10 +221,10 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
     const oldest = samples[0].latency, newest = samples[samples.length - 1].latency;
     const cumulative = newest.cumulative.map((count, i) => Math.max(0, count - oldest.cumulative[i]));
     const counts = cumulative.map((count, i) => (i === 0 ? count : count - cumulative[i - 1]));
-    const labels = newest.boundsSeconds.map((bound) => '≤' + formatSeconds(bound)).concat(['more']);
+    const labels = newest.boundsSeconds.map((bound) => '≤' + Number((bound * 1000).toPrecision(3))).concat(['more']);
     byId('latency-count').textContent = cumulative[cumulative.length - 1] + ' deliveries';
     const max = Math.max(1, ...counts);
-    const bottom = height - 28, top = 14, slot = width / counts.length;
+    const bottom = height - 34, top = 14, slot = width / counts.length;
     counts.forEach((count, i) => {
       const barHeight = (bottom - top) * count / max;
       context.fillStyle = i === counts.length - 1 ? '#a12a2a' : '#2f6fdf';
@@ -226,10 +232,10 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
       context.fillStyle = '#1d2430';
       if (count > 0) context.fillText(String(count), i * slot + 2, bottom - barHeight - 2);
       context.save();
-      context.translate(i * slot + slot / 2, bottom + 4);
-      context.rotate(Math.PI / 8);
+      context.translate(i * slot + 2, bottom + 4);
+      context.rotate(Math.PI / 6);
       context.fillStyle = '#6b7280';
-      context.fillText(labels[i].replace(' ', ''), -8, 8);
+      context.fillText(labels[i], 0, 8);
       context.restore();
     });
   }
@@ -265,7 +271,8 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
     const published = (s) => s.messages.published;
     const delivered = (s) => s.messages.delivered;
     const messages = [
-      { label: 'published/s', color: COLORS[0], points: pairSeries((a, b) => rate(a, b, published)) },
+      // Wider, and drawn first: with one subscriber per message the two lines coincide.
+      { label: 'published/s', color: COLORS[0], width: 4, points: pairSeries((a, b) => rate(a, b, published)) },
       { label: 'delivered/s', color: COLORS[1], points: pairSeries((a, b) => rate(a, b, delivered)) },
     ];
     plotLines('messages-plot', messages, format);
