@@ -19,8 +19,9 @@ done
 packages=(build-essential cmake ninja-build pkg-config
           libpoco-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev)
 if (( test_clients )); then
-  # openssl makes the TLS tests' throwaway certificates; curl is one of their clients.
-  packages+=(python3 python3-websockets nodejs chromium openssl curl)
+  # openssl makes the TLS tests' throwaway certificates; curl is one of their clients;
+  # python3-yaml reads the Prometheus alert rules (etc/prometheus/alerts.yml).
+  packages+=(python3 python3-websockets python3-yaml nodejs chromium openssl curl)
   # Node.js builds from outside Debian (NodeSource) bundle npm and conflict with Debian's
   # npm package, so that is only asked for when no npm is there.
   command -v npm >/dev/null || packages+=(npm)

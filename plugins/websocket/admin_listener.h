@@ -15,8 +15,8 @@ class HTTPServer;
 
 namespace spread::plugins::websocket {
 
-/// The private listener (transport.websocket.adminPort on adminHost): /healthz, /metrics,
-/// and every admin route to come, answered by answerAdminRequest() (admin_routes.h), so a
+/// The private listener (transport.websocket.adminPort on adminHost): /healthz, /metrics, /status,
+/// /status.json and every admin route to come, answered by answerAdminRequest() (admin_routes.h), so a
 /// public port never shows topic names. It runs on Poco's HTTPServer, a thread per request,
 /// which is acceptable here and nowhere else because only operators and scrapers reach it.
 ///

@@ -1,10 +1,8 @@
 #include "chat_page.h"
 
-#include <Poco/Base64Encoder.h>
-#include <Poco/SHA2Engine.h>
-
-#include <sstream>
 #include <string>
+
+#include "inline_page_policy.h"
 
 namespace spread::plugins::websocket {
 
@@ -276,31 +274,12 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
 </html>
 )PAGE";
 
-// The text between an inline element's opening and closing tags, which is what a browser
-// hashes to match a CSP source expression.
-std::string_view elementText(std::string_view openTag, std::string_view closeTag) {
-  const std::size_t start = kPage.find(openTag) + openTag.size();
-  return kPage.substr(start, kPage.find(closeTag, start) - start);
-}
-
-std::string sha256Source(std::string_view text) {
-  Poco::SHA2Engine sha256(Poco::SHA2Engine::SHA_256);
-  sha256.update(text.data(), static_cast<unsigned>(text.size()));
-  const Poco::DigestEngine::Digest& digest = sha256.digest();
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out);
-  encoder.write(reinterpret_cast<const char*>(digest.data()), static_cast<std::streamsize>(digest.size()));
-  encoder.close();
-  return "'sha256-" + out.str() + "'";
-}
-
 }  // namespace
 
 std::string_view chatPage() { return kPage; }
 
 const std::string& chatPageSecurityPolicy() {
-  static const std::string policy = "default-src 'none'; script-src " + sha256Source(elementText("<script>", "</script>")) +
-                                    "; style-src " + sha256Source(elementText("<style>", "</style>")) +
+  static const std::string policy = "default-src 'none'; " + inlinePageSources(kPage) +
                                     "; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
                                     "frame-ancestors 'none'";
   return policy;

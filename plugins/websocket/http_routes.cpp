@@ -177,7 +177,7 @@ HttpAnswer answerPlainRequest(ServingContext& context, std::string_view method, 
   };
   if (path == "/publish") return only("POST");
   if (path == "/subscribe") return only("GET");
-  const bool known = path == "/" || path == "/healthz" || path == "/metrics" || path == "/auth";
+  const bool known = path == "/" || path == "/healthz" || path == "/auth" || isPrivatePath(path);
   if (known && method != "GET" && method != "HEAD") return only("GET, HEAD");
 
   if (path == "/") {
@@ -191,7 +191,7 @@ HttpAnswer answerPlainRequest(ServingContext& context, std::string_view method, 
     return answer;
   }
   if (path == "/healthz") return healthAnswer(context.transport);
-  if (path == "/metrics") return metricsAnswer(context.transport);
+  if (isPrivatePath(path)) return privateAnswer(context.transport, path);
   return HttpAnswer::refusal(metrics, Rejection::kNotFound, 404, "no such path: " + std::string(path), "path");
 }
 

@@ -25,7 +25,7 @@ struct Route {
 };
 
 /// The answer to every request other than POST /publish and GET /subscribe: the chat page,
-/// /healthz, /metrics, 405 with Allow for a known path, 404 otherwise. `path` is decoded.
+/// /healthz, the private paths, 405 with Allow for a known path, 404 otherwise. `path` is decoded.
 /// HEAD is answered as GET is (the response writer leaves the body out). It does not judge
 /// who may read a private path: routeRequest() does that first.
 HttpAnswer answerPlainRequest(ServingContext& context, std::string_view method, std::string_view path);
@@ -41,7 +41,7 @@ HttpAnswer answerPlainRequest(ServingContext& context, std::string_view method, 
 ///     connection's own rate (`publishes`) or its address's rate is spent; with tokens in
 ///     use, 401 or 403 (checkAccess()). Otherwise the caller publishes the body to `topic`.
 ///   - GET /subscribe: decideUpgrade(), then the caller hands the socket to a WebSocket.
-///   - a private path (admin_routes.h: /metrics): 404 when transport.websocket.adminPort
+///   - a private path (admin_routes.h: /metrics, /status…): 404 when transport.websocket.adminPort
 ///     is set (the admin listener serves it instead); otherwise 403 unless the client is
 ///     loopback (behind a trusted proxy, the client it names: private_access.h);
 ///   - anything else: answerPlainRequest().

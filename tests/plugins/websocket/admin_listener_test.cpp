@@ -1,5 +1,5 @@
-// Proves the admin listener on a real socket on 127.0.0.1: it serves /healthz and /metrics
-// to a real HTTP client, refuses other paths and methods with JSON, is gone after stop(),
+// Proves the admin listener on a real socket on 127.0.0.1: it serves /healthz, /metrics,
+// /status and /status.json to a real HTTP client, refuses other paths and methods with JSON, is gone after stop(),
 // and a port it cannot bind stops the transport's start with an error naming adminPort.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -91,6 +91,30 @@ TEST_F(AdminListenerTest, ServesHealthAndMetricsAndRefusesTheRestInJson) {
 
   admin.stop();
   EXPECT_THROW(ask(port, "GET", "/healthz"), Poco::Net::NetException);
+}
+
+TEST_F(AdminListenerTest, ServesTheStatusPageAndItsJsonAndOnlyToGetAndHead) {
+  AdminListener admin(context_, "127.0.0.1", 0);
+  const std::uint16_t port = admin.address().port();
+  metrics_.published();
+
+  const Reply json = ask(port, "GET", "/status.json");
+  EXPECT_EQ(json.status, 200);
+  EXPECT_EQ(json.contentType, "application/json");
+  EXPECT_THAT(json.body, HasSubstr(R"("messages":{"published":1,"delivered":0})"));
+  const Reply page = ask(port, "GET", "/status");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.contentType, "text/html; charset=utf-8");
+  EXPECT_THAT(page.body, HasSubstr("<title>Spread status</title>"));
+  EXPECT_EQ(ask(port, "HEAD", "/status").body, "");
+  EXPECT_EQ(ask(port, "HEAD", "/status.json").status, 200);
+
+  const Reply post = ask(port, "POST", "/status.json");
+  EXPECT_EQ(post.status, 405);
+  EXPECT_EQ(post.allow, "GET, HEAD");
+  EXPECT_THAT(ask(port, "GET", "/stats").body,
+              HasSubstr("no such path on the admin listener: /stats (it serves /healthz, /metrics, /status and "
+                        "/status.json)"));
 }
 
 TEST_F(AdminListenerTest, HealthSaysDrainingOnceTheServerIsShuttingDown) {

@@ -1,5 +1,5 @@
-// Proves the rules for /metrics on the public port, through the real parser and routes on
-// the in-memory network (which sets the peer address each connection shows): loopback
+// Proves the rules for /metrics, /status and /status.json on the public port, through the real
+// parser and routes on the in-memory network (which sets the peer address each connection shows): loopback
 // clients only by default, judged behind a trusted proxy by the client it names; 404 once an
 // admin listener is configured; /healthz public either way. Also answerAdminRequest(), the
 // admin listener's routes, without its sockets.
@@ -8,6 +8,7 @@
 
 #include "admin_routes.h"
 #include "memory_stack.h"
+#include "status_page.h"
 
 namespace spread::plugins::websocket::testing {
 namespace {
@@ -94,6 +95,51 @@ TEST(PrivateEndpointsTest, WithAnAdminPortTheMainPortHasNoMetricsRoute) {
   EXPECT_THAT(askFrom(stack, "127.0.0.1", get("/healthz")), StartsWith("HTTP/1.1 200 OK\r\n"));
 }
 
+TEST(PrivateEndpointsTest, TheStatusPageAndItsJsonFollowTheRulesOfMetrics) {
+  MemoryStack stack;
+  const std::string page = askFrom(stack, "127.0.0.1", get("/status"));
+  EXPECT_THAT(page, StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(page, HasSubstr("Content-Type: text/html; charset=utf-8\r\n"));
+  EXPECT_THAT(page, HasSubstr("Content-Security-Policy: default-src 'none'; script-src 'sha256-"));
+  EXPECT_THAT(bodyOf(page), HasSubstr("fetch('status.json'"));
+  const std::string json = askFrom(stack, "::1", get("/status.json"));
+  EXPECT_THAT(json, StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(json, HasSubstr("Content-Type: application/json\r\n"));
+  EXPECT_THAT(json, HasSubstr("Cache-Control: no-store\r\n"));
+  EXPECT_THAT(bodyOf(json), HasSubstr(R"("refusals":{"bad_request":0,)"));
+  // HEAD: the same head, no body.
+  const std::string head =
+      askFrom(stack, "127.0.0.1", "HEAD /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_THAT(head, StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_EQ(bodyOf(head), "");
+  const std::string post = askFrom(stack, "127.0.0.1",
+                                   "POST /status.json HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                                   "Connection: close\r\n\r\n");
+  EXPECT_THAT(post, StartsWith("HTTP/1.1 405 "));
+  EXPECT_THAT(post, HasSubstr("Allow: GET, HEAD\r\n"));
+  EXPECT_EQ(stack.metrics().rejectedCount(Rejection::kPrivateEndpoint), 0u);
+
+  for (const char* path : {"/status", "/status.json"}) {
+    const std::string remote = askFrom(stack, "192.0.2.10", get(path));
+    EXPECT_THAT(remote, StartsWith("HTTP/1.1 403 Forbidden\r\n")) << path;
+    EXPECT_THAT(bodyOf(remote),
+                HasSubstr(std::string(path) +
+                          " is served only to clients on this machine (loopback), not to 192.0.2.10"));
+    EXPECT_THAT(bodyOf(remote), Not(HasSubstr("subscribers")));
+  }
+  EXPECT_EQ(stack.metrics().rejectedCount(Rejection::kPrivateEndpoint), 2u);
+}
+
+TEST(PrivateEndpointsTest, WithAnAdminPortTheMainPortHasNoStatusRoutes) {
+  MemoryStack stack(Config{{"adminPort", "0"}});
+  for (const char* path : {"/status", "/status.json"}) {
+    const std::string answer = askFrom(stack, "127.0.0.1", get(path));
+    EXPECT_THAT(answer, StartsWith("HTTP/1.1 404 Not Found\r\n")) << path;
+    EXPECT_THAT(bodyOf(answer),
+                HasSubstr("no such path: " + std::string(path) + " (it is served on the admin listener only)"));
+  }
+}
+
 TEST(AdminRoutesTest, ServeHealthAndMetricsAndRefuseEverythingElseInJson) {
   MemoryStack stack;
   transport::TransportContext& context = stack.context();
@@ -118,6 +164,27 @@ TEST(AdminRoutesTest, ServeHealthAndMetricsAndRefuseEverythingElseInJson) {
   }
   EXPECT_EQ(answerAdminRequest(context, "GET", "/%zz").status, 400);
   EXPECT_EQ(stack.metrics().rejectedCount(Rejection::kNotFound), 4u);
+}
+
+TEST(AdminRoutesTest, ServeTheStatusPageAndItsJson) {
+  MemoryStack stack;
+  transport::TransportContext& context = stack.context();
+  const HttpAnswer json = answerAdminRequest(context, "GET", "/status.json?x=1");
+  EXPECT_EQ(json.status, 200);
+  EXPECT_EQ(json.contentType, "application/json");
+  EXPECT_THAT(json.body, StartsWith(R"({"clockMs":)"));
+  const HttpAnswer page = answerAdminRequest(context, "HEAD", "/status");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.contentType, "text/html; charset=utf-8");
+  EXPECT_THAT(page.headers, ::testing::Contains(std::pair<std::string, std::string>(
+                                "Content-Security-Policy", statusPageSecurityPolicy())));
+
+  const HttpAnswer put = answerAdminRequest(context, "PUT", "/status");
+  EXPECT_EQ(put.status, 405);
+  EXPECT_THAT(put.body, HasSubstr("method PUT is not allowed on /status; use GET, HEAD"));
+  const HttpAnswer missing = answerAdminRequest(context, "GET", "/status/");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_THAT(missing.body, HasSubstr("(it serves /healthz, /metrics, /status and /status.json)"));
 }
 
 }  // namespace

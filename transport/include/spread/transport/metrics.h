@@ -86,6 +86,7 @@ class Metrics {
   void delivered(core::Duration latency);
 
   std::int64_t connectionsOpen() const { return connectionsOpen_.load(); }
+  std::uint64_t connectionsTotalCount() const { return connectionsTotal_.load(); }
   std::uint64_t publishedCount() const { return published_.load(); }
   std::uint64_t deliveredCount() const { return delivered_.load(); }
   std::uint64_t slowConsumersDroppedCount() const { return slowConsumersDropped_.load(); }
@@ -93,6 +94,11 @@ class Metrics {
   std::uint64_t limitRefusalCount(Limit limit) const {
     return limitRefusals_[static_cast<std::size_t>(limit)].load();
   }
+  /// Deliveries whose latency fell in bucket `index` alone (not cumulative): index i < the
+  /// bound count is (kLatencyBucketsUs[i-1], kLatencyBucketsUs[i]], the last one is over every bound.
+  /// REQUIRES: index <= kLatencyBucketsUs.size().
+  std::uint64_t latencyBucketCount(std::size_t index) const { return latencyBuckets_[index].load(); }
+  std::uint64_t latencySumUs() const { return latencySumUs_.load(); }
 
   /// Prometheus text exposition format (version 0.0.4), including subscribers per topic
   /// read from `broker` and the tasks `executor` refused.
