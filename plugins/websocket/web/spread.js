@@ -15,6 +15,7 @@ export const DEFAULTS = Object.freeze({
   retryMaxMs: 15000,      // and none waits longer
   stableMs: 5000,         // a connection up this long resets the backoff
   requestTimeoutMs: 10000, // deadline of each HTTP request (publish, /auth)
+  openTimeoutMs: 10000,   // deadline for a WebSocket to open
   retryAfterMaxMs: 15000, // publish honours a Retry-After only up to this
 });
 
@@ -121,9 +122,17 @@ class Subscription {
     }
     this.socket = socket;
     const mine = () => this.socket === socket && this.generation === generation;
+    // A handshake nobody answers would otherwise hold the subscription in 'connecting' forever.
+    this.timer = this.client.timers.setTimeout(() => {
+      if (!mine()) return;
+      this.socket = null;
+      socket.close();
+      this.closed(1006, `not open within ${this.client.openTimeoutMs} ms`, false);
+    }, this.client.openTimeoutMs);
     socket.addEventListener('open', () => {
       if (!mine()) return;
       this.opened = true;
+      this.client.timers.clearTimeout(this.timer);
       this.timer = this.client.timers.setTimeout(() => this.backoff.reset(), this.client.stableMs);
       this.report({ state: 'open' });
     });

@@ -195,6 +195,34 @@ test('a subscription stopped by an expired token starts again on setToken(), unl
   assert.equal(timers.pending.size, 0);
 });
 
+test('a handshake nobody answers is given up after openTimeoutMs, and retried', async () => {
+  const { SpreadClient } = await library;
+  const timers = [];
+  const fakeTimers = {
+    setTimeout(task, ms) { timers.push({ task, ms }); return timers.length - 1; },
+    clearTimeout(id) { if (timers[id]) timers[id].task = null; },
+  };
+  const sockets = [];
+  class SilentSocket extends EventTarget {
+    constructor(url) { super(); sockets.push(this); }
+    close() { this.closedByClient = true; }
+  }
+  let asked = 0;
+  const fetch = async () => { asked += 1; return new Response('{"mode":"none"}', { status: 200 }); };
+  const spread = new SpreadClient({ url: 'http://example.test', WebSocket: SilentSocket, fetch, timers: fakeTimers,
+                                    random: () => 0.5 });
+  const seen = new Recorder();
+  spread.subscribe(null, seen.onMessage, { onStatus: seen.onStatus });
+  const deadline = timers.find((t) => t.task && t.ms === 10000);
+  assert.ok(deadline, 'no open deadline was set');
+  deadline.task();
+  assert.equal(sockets[0].closedByClient, true);
+  assert.deepEqual(seen.statuses[1], { state: 'closed', code: 1006, reason: 'not open within 10000 ms', wasOpen: false });
+  const retrying = await seen.status('retrying');
+  assert.equal(retrying.delayMs, 500);
+  assert.equal(asked, 1, 'a connection that never opened is followed by GET /auth');
+});
+
 test('bad arguments are refused at once, naming the problem', async () => {
   const { SpreadClient } = await library;
   assert.throws(() => new SpreadClient({ url: 'http://127.0.0.1:1/' }), /pass options.WebSocket/);
@@ -325,11 +353,14 @@ test('with tokens: expiry stops the reconnects until a new token; a refused toke
     assert.deepEqual(await seen.message('signed'), { name: 'ann', msg: 'signed' });
 
     // A token the server refuses: the upgrade fails, /auth says why, and the client stops.
-    const forged = mint('eve', 600).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    // The signature's first character changed (its last may carry only padding bits).
+    const [header, payload, signature] = mint('eve', 600).split('.');
+    const forged = `${header}.${payload}.${signature[0] === 'A' ? 'B' : 'A'}${signature.slice(1)}`;
     const refusedTimers = countingTimers();
     const refusedClient = await client(daemon, { token: forged, timers: refusedTimers });
     const refused = new Recorder();
-    refusedClient.subscribe(null, refused.onMessage, { onStatus: refused.onStatus });
+    const refusal = refusedClient.subscribe(null, refused.onMessage, { onStatus: refused.onStatus });
+    t.after(() => refusal.close());
     const denial = await refused.status('stopped');
     assert.equal(denial.status, 401);
     assert.match(denial.reason, /signature/);
