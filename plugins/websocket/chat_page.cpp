@@ -127,7 +127,8 @@ function askForToken(problem) {
 // spread.js reconnects by itself; the page only shows what it is doing.
 function showStatus(status) {
   if (status.state === 'connecting') {
-    setStatus('connecting', status.attempt === 0 ? 'connecting…' : 'reconnecting (attempt ' + status.attempt + ')…');
+    const first = status.attempt === 0;
+    setStatus('connecting', first ? 'connecting…' : 'reconnecting (attempt ' + status.attempt + ')…');
   } else if (status.state === 'open') {
     setStatus('open', 'connected');
   } else if (status.state === 'closed') {
@@ -269,9 +270,9 @@ std::string sha256Source(std::string_view text) {
 std::string_view chatPage() { return kPage; }
 
 const std::string& chatPageSecurityPolicy() {
-  static const std::string policy = "default-src 'none'; script-src 'self' " +
+  static const std::string policy = "default-src 'none'; script-src " +
                                     sha256Source(elementText("<script type=\"module\">", "</script>")) +
-                                    "; style-src " + sha256Source(elementText("<style>", "</style>")) +
+                                    " 'self'; style-src " + sha256Source(elementText("<style>", "</style>")) +
                                     "; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
                                     "frame-ancestors 'none'";
   return policy;

@@ -36,7 +36,9 @@ export class SpreadError extends Error {
  *  server from coming back all at once. */
 export class Backoff {
   constructor({ minMs = DEFAULTS.retryMinMs, maxMs = DEFAULTS.retryMaxMs, random = Math.random } = {}) {
-    if (!(minMs > 0 && maxMs >= minMs)) throw new RangeError(`backoff needs 0 < minMs <= maxMs, got ${minMs}, ${maxMs}`);
+    if (!(minMs > 0 && maxMs >= minMs)) {
+      throw new RangeError(`backoff needs 0 < minMs <= maxMs, got ${minMs}, ${maxMs}`);
+    }
     this.minMs = minMs;
     this.maxMs = maxMs;
     this.random = random;

@@ -1,7 +1,8 @@
 // spread.js, the JavaScript client (plugins/websocket/web/spread.js, the file spreadd serves at
 // /spread.js), against the real spreadd with the ws package's WebSocket: a round trip, publish
-// errors carrying the server's status and reason, reconnecting after a restart on the same port,
-// close() and an expired or refused token ending the reconnects, a token refreshed in place.
+// errors carrying the server's status and reason, a Retry-After waited out once when asked,
+// reconnecting after a restart on the same port, close() and an expired or refused token ending
+// the reconnects, a token refreshed in place.
 // "No more reconnects" is proven by the client's own timers: none is left pending, so nothing
 // can open another socket. The backoff itself is tested on fake timers and a fake WebSocket.
 'use strict';
@@ -154,7 +155,8 @@ test('a subscription retries on fake time, resets its backoff after a stable con
     sockets.at(-1).emit('message', { data: '{"name":"n","msg":"m"}' });
     assert.deepEqual(seen.messages, [{ name: 'n', msg: 'm' }]);
     sockets.at(-1).emit('close', { code: 1001, reason: 'server shutting down' });
-    assert.deepEqual(seen.statuses.at(-2), { state: 'closed', code: 1001, reason: 'server shutting down', wasOpen: true });
+    assert.deepEqual(seen.statuses.at(-2),
+      { state: 'closed', code: 1001, reason: 'server shutting down', wasOpen: true });
     assert.equal(seen.statuses.at(-1).delayMs, 500);
 
     // close() while waiting to retry: the timer is cancelled and no socket is made.
@@ -217,7 +219,8 @@ test('a handshake nobody answers is given up after openTimeoutMs, and retried', 
   assert.ok(deadline, 'no open deadline was set');
   deadline.task();
   assert.equal(sockets[0].closedByClient, true);
-  assert.deepEqual(seen.statuses[1], { state: 'closed', code: 1006, reason: 'not open within 10000 ms', wasOpen: false });
+  assert.deepEqual(seen.statuses[1],
+    { state: 'closed', code: 1006, reason: 'not open within 10000 ms', wasOpen: false });
   const retrying = await seen.status('retrying');
   assert.equal(retrying.delayMs, 500);
   assert.equal(asked, 1, 'a connection that never opened is followed by GET /auth');
@@ -260,6 +263,21 @@ test('publish and subscribe round trip through spreadd; refusals carry status an
   assert.equal(tooBig.status, 413);
   assert.match(tooBig.reason, /1024/);
   assert.deepEqual(seen.statuses.map((s) => s.state), ['connecting', 'open']);
+});
+
+test('publish waits out a Retry-After once when asked, and not otherwise', async (t) => {
+  // One publish a second from this address: the second in a row is 429 with Retry-After: 1.
+  const daemon = await startDaemon(t, {
+    'transport.websocket.addressPublishesPerSecond': '1', 'transport.websocket.addressPublishBurst': '1',
+  });
+  const spread = await client(daemon);
+  await spread.publish(null, { name: 'ann', msg: 'first' });
+  const refused = await spread.publish(null, { name: 'ann', msg: 'second' }).then(() => null, (e) => e);
+  assert.equal(refused.status, 429);
+  assert.equal(refused.retryAfterMs, 1000);
+  assert.match(refused.reason, /too many publishes from this address/);
+  // Asked to, the client waits the second the server named and the retry goes in.
+  await spread.publish(null, { name: 'ann', msg: 'third' }, { retryAfterOnce: true });
 });
 
 test('a subscription comes back after spreadd restarts on the same port, until close()', async (t) => {
