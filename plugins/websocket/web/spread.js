@@ -78,7 +78,7 @@ class Subscription {
     this.options = options;
     this.backoff = new Backoff({ minMs: client.retryMinMs, maxMs: client.retryMaxMs, random: client.random });
     this.socket = null;
-    this.timer = null;        // the pending reconnect, or the stable-connection timer
+    this.timer = null;        // the pending reconnect, the open deadline, or the stable-connection timer
     this.generation = 0;      // bumped by every stop and restart; stale callbacks compare it
     this.stopped = false;
     this.stoppedForToken = false;
