@@ -66,209 +66,180 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
   <button id="send" type="submit">Send</button>
 </form>
 <p id="error" role="alert"></p>
-<script>
-(() => {
-  'use strict';
-  const byId = (id) => document.getElementById(id);
-  const topic = new URLSearchParams(location.search).get('topic');
-  const query = topic ? '?topic=' + encodeURIComponent(topic) : '';
-  const socketBase = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/subscribe';
-  const publishUrl = '/publish' + query;
-  const messagesKept = 500;
-  let attempt = 0;
-  // With auth.mode = jwt: the token, from the URL fragment (#token=…, which never reaches a
-  // server log) or pasted; kept for this tab only. Null when the server needs none.
-  let token = null;
-  let tokenMode = false;
-  let socket = null;
-  let retry = null;
+<script type="module">
+import { SpreadClient } from '/spread.js';
 
-  function setStatus(state, text) {
-    const status = byId('status');
-    status.dataset.state = state;
-    status.textContent = text;
+const byId = (id) => document.getElementById(id);
+const topic = new URLSearchParams(location.search).get('topic');
+const messagesKept = 500;
+// With auth.mode = jwt the token comes from the URL fragment (#token=…, which never reaches a
+// server log) or is pasted, and is kept for this tab only.
+const client = new SpreadClient({ url: location.origin });
+let tokenMode = false;
+let subscription = null;
+let retry = null;
+
+function setStatus(state, text) {
+  const status = byId('status');
+  status.dataset.state = state;
+  status.textContent = text;
+}
+
+function showError(text) { byId('error').textContent = text; }
+
+function addMessage(name, text, kind) {
+  const list = byId('messages');
+  const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
+  const item = document.createElement('li');
+  if (kind) item.className = kind;
+  const who = document.createElement('span');
+  who.className = 'name';
+  who.textContent = name;
+  const body = document.createElement('span');
+  body.className = 'text';
+  body.textContent = text;
+  item.append(who, body);
+  list.append(item);
+  while (list.children.length > messagesKept) list.firstElementChild.remove();
+  if (atBottom) list.scrollTop = list.scrollHeight;
+}
+
+// Closes the subscription for good; it reports 'stopped' once more, which showStatus ignores.
+function dropSubscription() {
+  const old = subscription;
+  subscription = null;
+  if (old) old.close();
+}
+
+function askForToken(problem) {
+  dropSubscription();
+  clearTimeout(retry);
+  setStatus('closed', 'needs a token');
+  byId('token-problem').textContent = problem;
+  byId('token-dialog').open = true;
+  byId('name-dialog').open = false;
+  byId('whoami').hidden = true;
+  byId('token').focus();
+}
+
+// spread.js reconnects by itself; the page only shows what it is doing.
+function showStatus(status) {
+  if (status.state === 'connecting') {
+    const first = status.attempt === 0;
+    setStatus('connecting', first ? 'connecting…' : 'reconnecting (attempt ' + status.attempt + ')…');
+  } else if (status.state === 'open') {
+    setStatus('open', 'connected');
+  } else if (status.state === 'closed') {
+    setStatus('closed', 'disconnected (' + status.code + (status.reason ? ' ' + status.reason : '') + ')');
+  } else if (status.state === 'retrying') {
+    byId('status').textContent += '; retrying in ' + Math.ceil(status.delayMs / 1000) + ' s';
+  } else if (status.state === 'stopped' && subscription) {
+    askForToken(status.reason === 'token expired' ? 'Your token expired. Paste a fresh one to go on.' : status.reason);
   }
+}
 
-  function showError(text) { byId('error').textContent = text; }
-
-  function addMessage(name, text, kind) {
-    const list = byId('messages');
-    const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
-    const item = document.createElement('li');
-    if (kind) item.className = kind;
-    const who = document.createElement('span');
-    who.className = 'name';
-    who.textContent = name;
-    const body = document.createElement('span');
-    body.className = 'text';
-    body.textContent = text;
-    item.append(who, body);
-    list.append(item);
-    while (list.children.length > messagesKept) list.firstElementChild.remove();
-    if (atBottom) list.scrollTop = list.scrollHeight;
+// Asks the server what this page's token allows: {ok} to go on, or why not.
+async function checkAccess() {
+  let access;
+  try { access = await client.access(topic); } catch (error) {
+    if (error.status === 0) throw error;
+    return { problem: error.reason };
   }
+  if (access.mode === 'none') return { ok: true, mode: 'none' };
+  if (!access.subscribe) return { problem: 'Your token does not allow reading topic ' + access.topic + '.' };
+  return { ok: true, mode: 'jwt', sub: access.sub };
+}
 
-  function socketUrl() {
-    const params = new URLSearchParams();
-    if (topic) params.set('topic', topic);
-    if (token) params.set('token', token);
-    const text = params.toString();
-    return socketBase + (text ? '?' + text : '');
+async function start() {
+  let access;
+  try { access = await checkAccess(); } catch {
+    setStatus('closed', 'cannot reach the server');
+    retry = setTimeout(start, 2000);
+    return;
   }
-
-  function askForToken(problem) {
-    if (socket) socket.close();
-    clearTimeout(retry);
-    setStatus('closed', 'needs a token');
-    byId('token-problem').textContent = problem;
-    byId('token-dialog').open = true;
-    byId('name-dialog').open = false;
-    byId('whoami').hidden = true;
-    byId('token').focus();
+  if (!access.ok) {
+    tokenMode = true;
+    askForToken(access.problem);
+    return;
   }
-
-  // Asks the server what this page's token allows: {ok} to go on, or why not.
-  async function checkAccess() {
-    const headers = token ? { Authorization: 'Bearer ' + token } : {};
-    const response = await fetch('/auth' + query, { headers, cache: 'no-store' });
-    let body = {};
-    try { body = await response.json(); } catch { /* not JSON */ }
-    if (response.status !== 200) return { problem: body.error || 'HTTP ' + response.status };
-    if (body.mode === 'none') return { ok: true, mode: 'none' };
-    if (!body.subscribe) return { problem: 'Your token does not allow reading topic ' + body.topic + '.' };
-    return { ok: true, mode: 'jwt', sub: body.sub };
-  }
-
-  async function start() {
-    let access;
-    try { access = await checkAccess(); } catch (error) {
-      setStatus('closed', 'cannot reach the server');
-      retry = setTimeout(start, 2000);
-      return;
-    }
-    if (!access.ok) {
-      tokenMode = true;
-      askForToken(access.problem);
-      return;
-    }
-    tokenMode = access.mode === 'jwt';
-    if (tokenMode) {
-      // The token names the user: the name dialog has nothing to ask.
-      byId('token-dialog').open = false;
-      byId('name-dialog').open = false;
-      byId('name').value = access.sub;
-      byId('whoami-name').textContent = access.sub;
-      byId('whoami').hidden = false;
-      byId('rename').hidden = true;
-    }
-    connect();
-  }
-
-  function connect() {
-    setStatus('connecting', attempt === 0 ? 'connecting…' : 'reconnecting (attempt ' + attempt + ')…');
-    socket = new WebSocket(socketUrl());
-    let opened = false;
-    socket.addEventListener('open', () => {
-      opened = true;
-      attempt = 0;
-      setStatus('open', 'connected');
-    });
-    socket.addEventListener('message', (event) => {
-      let data;
-      try { data = JSON.parse(event.data); } catch { return; }
-      if (data && typeof data.error === 'string') addMessage('server', data.error, 'error');
-      else if (data && typeof data.name === 'string' && typeof data.msg === 'string') addMessage(data.name, data.msg);
-    });
-    socket.addEventListener('close', (event) => {
-      if (event.code === 1008 && event.reason === 'token expired') {
-        askForToken('Your token expired. Paste a fresh one to go on.');
-        return;
-      }
-      // Exponential backoff with jitter, so a restarted server is not stampeded.
-      const delay = Math.min(30000, 500 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
-      attempt += 1;
-      const why = event.code + (event.reason ? ' ' + event.reason : '');
-      setStatus('closed', 'disconnected (' + why + '); retrying in ' + Math.ceil(delay / 1000) + ' s');
-      // A refused upgrade tells the page nothing; with a token, /auth says why before the
-      // next try.
-      retry = setTimeout(tokenMode && !opened ? start : connect, delay);
-    });
-  }
-
-  byId('token-form').addEventListener('submit', (event) => {
-    event.preventDefault();
-    token = byId('token').value.trim();
-    if (!token) return;
-    sessionStorage.setItem('spread-token', token);
-    byId('token').value = '';
+  tokenMode = access.mode === 'jwt';
+  if (tokenMode) {
+    // The token names the user: the name dialog has nothing to ask.
     byId('token-dialog').open = false;
-    attempt = 0;
-    start();
-  });
-
-  function currentName() { return byId('name').value.trim(); }
-
-  function openNameDialog() {
-    byId('name-dialog').open = true;
-    byId('whoami').hidden = true;
-    byId('name').focus();
-  }
-
-  byId('name-form').addEventListener('submit', (event) => {
-    event.preventDefault();
-    const name = currentName();
-    if (!name) return;
-    byId('whoami-name').textContent = name;
-    byId('whoami').hidden = false;
     byId('name-dialog').open = false;
-    byId('message').focus();
-  });
-  byId('rename').addEventListener('click', openNameDialog);
-
-  byId('composer').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const name = currentName();
-    const msg = byId('message').value;
-    if (!name) {
-      showError('Choose a name first.');
-      openNameDialog();
-      return;
-    }
-    if (!msg.trim()) return;
-    byId('send').disabled = true;
-    try {
-      const headers = { 'Content-Type': 'application/json' };
-      if (token) headers.Authorization = 'Bearer ' + token;
-      const response = await fetch(publishUrl, {
-        method: 'POST',
-        headers,
-        // With a token, the server writes the name the token gives.
-        body: JSON.stringify(tokenMode ? { msg } : { name, msg }),
-      });
-      if (response.status === 204) {
-        byId('message').value = '';
-        showError('');
-      } else {
-        let text = 'HTTP ' + response.status;
-        try { const body = await response.json(); if (body.error) text = body.error; } catch { /* not JSON */ }
-        showError(text);
-      }
-    } catch (error) {
-      showError('Could not reach the server: ' + error.message);
-    } finally {
-      byId('send').disabled = false;
-      byId('message').focus();
-    }
-  });
-
-  const fragment = new URLSearchParams(location.hash.slice(1));
-  if (fragment.get('token')) {
-    sessionStorage.setItem('spread-token', fragment.get('token'));
-    history.replaceState(null, '', location.pathname + location.search);
+    byId('name').value = access.sub;
+    byId('whoami-name').textContent = access.sub;
+    byId('whoami').hidden = false;
+    byId('rename').hidden = true;
   }
-  token = sessionStorage.getItem('spread-token');
+  subscription = client.subscribe(topic, (message) => addMessage(message.name, message.msg), {
+    onStatus: showStatus,
+    onReply: (reply) => { if (typeof reply.error === 'string') addMessage('server', reply.error, 'error'); },
+  });
+}
+
+byId('token-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const token = byId('token').value.trim();
+  if (!token) return;
+  sessionStorage.setItem('spread-token', token);
+  byId('token').value = '';
+  byId('token-dialog').open = false;
+  dropSubscription();
+  client.setToken(token);
   start();
-})();
+});
+
+function currentName() { return byId('name').value.trim(); }
+
+function openNameDialog() {
+  byId('name-dialog').open = true;
+  byId('whoami').hidden = true;
+  byId('name').focus();
+}
+
+byId('name-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const name = currentName();
+  if (!name) return;
+  byId('whoami-name').textContent = name;
+  byId('whoami').hidden = false;
+  byId('name-dialog').open = false;
+  byId('message').focus();
+});
+byId('rename').addEventListener('click', openNameDialog);
+
+byId('composer').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const name = currentName();
+  const msg = byId('message').value;
+  if (!name) {
+    showError('Choose a name first.');
+    openNameDialog();
+    return;
+  }
+  if (!msg.trim()) return;
+  byId('send').disabled = true;
+  try {
+    // With a token, the server writes the name the token gives.
+    await client.publish(topic, tokenMode ? { msg } : { name, msg });
+    byId('message').value = '';
+    showError('');
+  } catch (error) {
+    showError(error.status === 0 ? 'Could not reach the server: ' + error.reason : error.reason);
+  } finally {
+    byId('send').disabled = false;
+    byId('message').focus();
+  }
+});
+
+const fragment = new URLSearchParams(location.hash.slice(1));
+if (fragment.get('token')) {
+  sessionStorage.setItem('spread-token', fragment.get('token'));
+  history.replaceState(null, '', location.pathname + location.search);
+}
+client.setToken(sessionStorage.getItem('spread-token'));
+start();
 </script>
 </body>
 </html>
@@ -279,7 +250,7 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
 std::string_view chatPage() { return kPage; }
 
 const std::string& chatPageSecurityPolicy() {
-  static const std::string policy = "default-src 'none'; " + inlinePageSources(kPage) +
+  static const std::string policy = "default-src 'none'; " + inlinePageSources(kPage, "'self'") +
                                     "; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
                                     "frame-ancestors 'none'";
   return policy;

@@ -6,6 +6,7 @@
 #include "admission/access_check.h"
 #include "admission/private_access.h"
 #include "chat_page.h"
+#include "client_library.h"
 #include "http/http_syntax.h"
 #include "http/topic_query.h"
 #include "upgrade_decision.h"
@@ -163,6 +164,9 @@ Route routeRequest(ServingContext& context, const HttpRequest& request, ClientSo
   if (target.path == "/auth" && (request.method == "GET" || request.method == "HEAD")) {
     return answer(describeAccess(context, request));
   }
+  if (target.path == "/spread.js" && (request.method == "GET" || request.method == "HEAD")) {
+    return answer(clientLibraryAnswer(request.header("If-None-Match")));
+  }
   return answer(answerPlainRequest(context, request.method, target.path));
 }
 
@@ -177,7 +181,8 @@ HttpAnswer answerPlainRequest(ServingContext& context, std::string_view method, 
   };
   if (path == "/publish") return only("POST");
   if (path == "/subscribe") return only("GET");
-  const bool known = path == "/" || path == "/healthz" || path == "/auth" || isPrivatePath(path);
+  const bool known =
+      path == "/" || path == "/healthz" || path == "/auth" || path == "/spread.js" || isPrivatePath(path);
   if (known && method != "GET" && method != "HEAD") return only("GET, HEAD");
 
   if (path == "/") {

@@ -9,11 +9,15 @@ namespace spread::plugins::websocket {
 
 namespace {
 
-// The text between an inline element's opening and closing tags, which is what a browser
-// hashes to match a CSP source expression.
-std::string_view elementText(std::string_view page, std::string_view openTag, std::string_view closeTag) {
-  const std::size_t start = page.find(openTag) + openTag.size();
-  return page.substr(start, page.find(closeTag, start) - start);
+// The text between an inline element's opening tag (whatever its attributes) and its closing
+// tag, which is what a browser hashes to match a CSP source expression.
+std::string_view elementText(std::string_view page, std::string_view element) {
+  const std::string open = "<" + std::string(element);
+  const std::string close = "</" + std::string(element) + ">";
+  std::size_t tag = page.find(open + ">");
+  if (tag == std::string_view::npos) tag = page.find(open + " ");
+  const std::size_t start = page.find('>', tag) + 1;
+  return page.substr(start, page.find(close, start) - start);
 }
 
 std::string sha256Source(std::string_view text) {
@@ -29,9 +33,10 @@ std::string sha256Source(std::string_view text) {
 
 }  // namespace
 
-std::string inlinePageSources(std::string_view page) {
-  return "script-src " + sha256Source(elementText(page, "<script>", "</script>")) + "; style-src " +
-         sha256Source(elementText(page, "<style>", "</style>"));
+std::string inlinePageSources(std::string_view page, std::string_view moreScriptSources) {
+  std::string scripts = "script-src " + sha256Source(elementText(page, "script"));
+  if (!moreScriptSources.empty()) scripts += " " + std::string(moreScriptSources);
+  return scripts + "; style-src " + sha256Source(elementText(page, "style"));
 }
 
 }  // namespace spread::plugins::websocket

@@ -55,7 +55,7 @@ void appendResponse(std::string& out, const HttpAnswer& answer, bool keepAlive, 
     out += answer.contentType;
     out += "\r\nX-Content-Type-Options: nosniff\r\n";
   }
-  const bool bodyless = answer.status < 200 || answer.status == 204;
+  const bool bodyless = answer.status < 200 || answer.status == 204 || answer.status == 304;
   if (!bodyless) {
     out += "Content-Length: ";
     out += std::to_string(answer.body.size());

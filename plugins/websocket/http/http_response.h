@@ -8,7 +8,7 @@ namespace spread::plugins::websocket {
 
 /// Appends `answer` to `out` as an HTTP/1.1 response: status line, Date, the answer's
 /// headers, Content-Type, X-Content-Type-Options: nosniff and Content-Length when there is
-/// a body (no Content-Length for 1xx and 204, as RFC 9110 requires), and the Connection
+/// a body (none for 1xx, 204 and 304, as RFC 9110 allows), and the Connection
 /// header that says whether the connection stays open. `versionMinor` is the request's: an
 /// HTTP/1.0 client is told "keep-alive" explicitly. `headOnly`: the answer to a HEAD
 /// request, with every header a GET would get but no body.

@@ -12,7 +12,9 @@
 #include <memory>
 #include <vector>
 
+#include "client_library.h"
 #include "test_server.h"
+#include "web/spread_js.h"
 
 namespace spread::plugins::websocket::testing {
 namespace {
@@ -256,9 +258,48 @@ TEST(HttpApiTest, ServesTheChatPage) {
   for (const char* id : {"id=\"name\"", "id=\"message\"", "id=\"send\"", "id=\"messages\"", "id=\"status\""}) {
     EXPECT_NE(page.body.find(id), std::string::npos) << id;
   }
-  EXPECT_NE(page.body.find("location.host + '/subscribe'"), std::string::npos);
+  // The page reaches the server through the library it serves, at the page's own origin.
+  EXPECT_NE(page.body.find("import { SpreadClient } from '/spread.js'"), std::string::npos);
+  EXPECT_NE(page.body.find("url: location.origin"), std::string::npos);
   EXPECT_EQ(page.body.find("localhost:8000"), std::string::npos);
   EXPECT_EQ(page.body.find("innerHTML"), std::string::npos) << "user text is only set with textContent";
+  // The inline module is allowed by its hash, /spread.js by 'self'; nothing else may run.
+  EXPECT_NE(page.headers.at("Content-Security-Policy").find("script-src 'sha256-"), std::string::npos)
+      << page.headers.at("Content-Security-Policy");
+  EXPECT_NE(page.headers.at("Content-Security-Policy").find("=' 'self'; style-src"), std::string::npos);
+}
+
+TEST(HttpApiTest, ServesTheClientLibraryWithAnEtag) {
+  TestServer server;
+  const HttpReply library = server.request("GET", "/spread.js");
+  EXPECT_EQ(library.status, 200);
+  EXPECT_EQ(library.contentType, "text/javascript; charset=utf-8");
+  EXPECT_EQ(library.body, std::string(spreadJs()));
+  EXPECT_NE(library.body.find("export class SpreadClient"), std::string::npos);
+  EXPECT_EQ(library.headers.at("Cache-Control"), "no-cache");
+  const std::string etag = library.headers.at("ETag");
+  EXPECT_EQ(etag, clientLibraryEtag());
+  EXPECT_EQ(etag.size(), 34u) << etag;
+
+  const HttpReply head = server.request("HEAD", "/spread.js");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(head.headers.at("Content-Length"), std::to_string(library.body.size()));
+
+  // Revalidation: the current tag (strong, weak or among others) is 304 with no body.
+  for (const std::string& tags : {etag, "W/" + etag, "\"old\", " + etag, std::string("*")}) {
+    const HttpReply again = server.request("GET", "/spread.js", {}, {{"If-None-Match", tags}});
+    EXPECT_EQ(again.status, 304) << tags;
+    EXPECT_TRUE(again.body.empty()) << tags;
+    EXPECT_EQ(again.headers.at("ETag"), etag);
+  }
+  const HttpReply stale = server.request("GET", "/spread.js", {}, {{"If-None-Match", "\"old\""}});
+  EXPECT_EQ(stale.status, 200);
+  EXPECT_EQ(stale.body, library.body);
+
+  const HttpReply post = server.request("POST", "/spread.js", "{}");
+  EXPECT_EQ(post.status, 405);
+  EXPECT_EQ(post.headers.at("Allow"), "GET, HEAD");
 }
 
 }  // namespace

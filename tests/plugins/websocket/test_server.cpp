@@ -42,10 +42,12 @@ TestServer::~TestServer() {
   pool_.shutdown();
 }
 
-HttpReply TestServer::request(const std::string& method, const std::string& target, const std::string& body) {
+HttpReply TestServer::request(const std::string& method, const std::string& target, const std::string& body,
+                              const std::map<std::string, std::string>& headers) {
   Poco::Net::HTTPClientSession session("127.0.0.1", port_);
   session.setTimeout(Poco::Timespan(5, 0));
   Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
+  for (const auto& [name, value] : headers) request.set(name, value);
   if (!body.empty() || method == "POST") {
     request.setContentType("application/json");
     request.setContentLength(static_cast<std::streamsize>(body.size()));

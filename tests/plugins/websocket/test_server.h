@@ -66,7 +66,8 @@ class TestServer {
   transport::PublishService& publisher() { return publisher_; }
   WebSocketTransport& transport() { return transport_; }
 
-  HttpReply request(const std::string& method, const std::string& target, const std::string& body = {});
+  HttpReply request(const std::string& method, const std::string& target, const std::string& body = {},
+                    const std::map<std::string, std::string>& headers = {});
   HttpReply publish(const std::string& name, const std::string& msg, const std::string& target = "/publish");
 
   /// A Poco client WebSocket on `target`, already subscribed (its session answered a probe).
