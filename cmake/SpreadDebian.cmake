@@ -48,9 +48,9 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${PROJECT_BINARY_DIR}/lib)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS adduser)
-# A shlibs file for the libraries, for packages built against them. Their ldconfig run
-# comes from packaging/debian/triggers, as debhelper would add it.
-set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
+# The libraries' ldconfig run comes from packaging/debian/triggers, as debhelper would add
+# it. No shlibs file (CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS): CPack would warn on every run
+# that the plugins have no soname, which is right for modules only ever dlopen()ed.
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   ${PROJECT_SOURCE_DIR}/packaging/debian/conffiles
   ${PROJECT_SOURCE_DIR}/packaging/debian/postinst
