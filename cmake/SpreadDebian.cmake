@@ -9,6 +9,8 @@
 # their own bin/, as in the build tree (SPREAD_PLUGIN_OUTPUT_DIRECTORY).
 set(SPREAD_INSTALL_PLUGINDIR lib/spread)
 
+# Installed binaries carry no runpath (CMake's INSTALL_RPATH is empty by default): the
+# libraries are in /usr/lib/<multiarch>, on the loader's default path.
 install(TARGETS spreadd spread-token spread-sim RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 if(TARGET spread-bench)
   install(TARGETS spread-bench RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

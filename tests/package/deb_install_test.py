@@ -260,9 +260,19 @@ def verify_unit():
     with open(UNIT) as unit:
         text = unit.read()
     for line in ("Type=exec", "User=spread", "ExecStart=/usr/bin/spreadd --config " + CONFIG,
-                 "ExecReload=/bin/kill -HUP $MAINPID", "KillSignal=SIGTERM", "Restart=on-failure"):
+                 "ExecReload=/bin/kill -HUP $MAINPID", "KillSignal=SIGTERM", "Restart=on-failure",
+                 "ProtectSystem=strict", "NoNewPrivileges=yes", "PrivateTmp=yes",
+                 "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX"):
         if line not in text.splitlines():
             raise Failure("%s lacks the line %r" % (UNIT, line))
+    # One descriptor per connection, and some to spare, under the shipped connection limit.
+    with open(CONFIG) as config:
+        connections = re.search(r"^transport\.websocket\.connectionsMax\s*[=:]\s*(\d+)\s*$", config.read(),
+                                re.MULTILINE)
+    files = re.search(r"^LimitNOFILE=(\d+)$", text, re.MULTILINE)
+    if not connections or not files or int(files.group(1)) < int(connections.group(1)) + 64:
+        raise Failure("LimitNOFILE (%s) does not fit transport.websocket.connectionsMax (%s)"
+                      % (files and files.group(1), connections and connections.group(1)))
 
 
 def check_installed():
