@@ -1,21 +1,21 @@
-# Installs the library, its headers and a CMake package, so that another project can
+# Installs the libraries, their headers and a CMake package, so that another project can
 # find_package(spread CONFIG) and link spread::core, spread::env for the clocks and
-# executors (real and manual), and spread::testing for its mocks.
+# executors (real and manual), spread::transport for writing a transport plugin,
+# spread::sim_control for driving the simulated one, and spread::testing for its mocks.
+# The programs, the plugins and the service files are in SpreadDebian.cmake.
 include(CMakePackageConfigHelpers)
 
-install(TARGETS spread_core spread_env EXPORT spreadCoreTargets
+install(TARGETS spread_core spread_env spread_transport spread_sim_control EXPORT spreadCoreTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(DIRECTORY core/include/ core/env/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY core/include/ core/env/include/ transport/include/ plugins/sim/include/
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT spreadCoreTargets NAMESPACE spread:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/spread)
 
 if(TARGET spread_testing)
   install(TARGETS spread_testing EXPORT spreadTestingTargets)
-  # MockConnection and MockAuthenticator mock transport interfaces, and the package installs
-  # no transport.
-  install(DIRECTORY tests/mocks/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-          PATTERN mock_connection.h EXCLUDE PATTERN mock_authenticator.h EXCLUDE)
+  install(DIRECTORY tests/mocks/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
   install(EXPORT spreadTestingTargets NAMESPACE spread:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/spread)
 endif()
 

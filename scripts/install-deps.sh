@@ -16,12 +16,16 @@ for option in "$@"; do
   esac
 done
 
-packages=(build-essential cmake ninja-build pkg-config
+# dpkg-dev: dpkg-shlibdeps, which computes the Debian package's dependencies (cpack -G DEB).
+packages=(build-essential cmake ninja-build pkg-config dpkg-dev
           libpoco-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev)
 if (( test_clients )); then
   # openssl makes the TLS tests' throwaway certificates; curl is one of their clients;
   # python3-yaml reads the Prometheus alert rules (etc/prometheus/alerts.yml).
   packages+=(python3 python3-websockets python3-yaml nodejs chromium openssl curl)
+  # systemd-analyze, for the package test's check of spreadd.service. Installing systemd in
+  # a container starts nothing (it is not PID 1 there); about 20 MB with its libraries.
+  packages+=(systemd)
   # Node.js builds from outside Debian (NodeSource) bundle npm and conflict with Debian's
   # npm package, so that is only asked for when no npm is there.
   command -v npm >/dev/null || packages+=(npm)

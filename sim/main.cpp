@@ -49,8 +49,9 @@ struct Options {
 std::string defaultPluginDir() {
   std::error_code error;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (error) return "lib";
-  return (self.parent_path() / ".." / "lib").lexically_normal().string();
+  // <build>/bin and <build>/lib/spread, as /usr/bin and /usr/lib/spread once installed.
+  if (error) return "lib/spread";
+  return (self.parent_path() / ".." / "lib" / "spread").lexically_normal().string();
 }
 
 std::optional<std::uint64_t> number(const std::string& text) {

@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "build_version.h"
 #include "configuration_reload.h"
 #include "embedded_defaults.h"
 #include "logging_setup.h"
@@ -107,6 +108,11 @@ void SpreaddApplication::blockTerminationSignals() {
 void SpreaddApplication::defineOptions(Poco::Util::OptionSet& options) {
   ServerApplication::defineOptions(options);  // --daemon, --umask, --pidfile
   options.addOption(Poco::Util::Option("help", "h", "Print this help and exit.").required(false).repeatable(false));
+  options.addOption(Poco::Util::Option("version", "",
+                                       "Print 'spreadd <version> (<git commit>)' and exit; the commit is the one "
+                                       "built, with -dirty if the tree had uncommitted changes.")
+                        .required(false)
+                        .repeatable(false));
   options.addOption(Poco::Util::Option("config", "c", "Read the configuration from FILE (see below).")
                         .required(false)
                         .repeatable(false)
@@ -122,6 +128,9 @@ void SpreaddApplication::defineOptions(Poco::Util::OptionSet& options) {
 void SpreaddApplication::handleOption(const std::string& name, const std::string& value) {
   if (name == "help") {
     helpRequested_ = true;
+    stopOptionsProcessing();
+  } else if (name == "version") {
+    versionRequested_ = true;
     stopOptionsProcessing();
   } else if (name == "check-config") {
     checkOnly_ = true;
@@ -243,13 +252,19 @@ bool SpreaddApplication::setUpLogging(DaemonConfig& config) const {
 
 std::string SpreaddApplication::resolvePluginDir(const std::string& configured) const {
   if (!configured.empty()) return fromStartDirectory(configured);
+  // The build tree (bin/, lib/spread/) and the package (/usr/bin, /usr/lib/spread) share
+  // this layout, so one rule serves both.
   Poco::Path program(executablePath());
-  return program.parent().popDirectory().pushDirectory("lib").toString();
+  return program.parent().popDirectory().pushDirectory("lib").pushDirectory("spread").toString();
 }
 
 int SpreaddApplication::main(const std::vector<std::string>& args) {
   if (helpRequested_) {
     displayHelp();
+    return EXIT_OK;
+  }
+  if (versionRequested_) {
+    std::cout << "spreadd " << buildVersion() << std::endl;
     return EXIT_OK;
   }
   if (!args.empty()) {

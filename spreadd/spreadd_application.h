@@ -26,8 +26,8 @@ namespace spread::daemon {
 ///
 /// Exit status (the README's table):
 ///   0                      after a graceful shutdown (also when a transport had to be
-///                          abandoned at the end of the grace period), --help, and a good
-///                          --check-config;
+///                          abandoned at the end of the grace period), --help, --version,
+///                          and a good --check-config;
 ///   EXIT_USAGE (64)        a command line it cannot parse: an unknown option, an option
 ///                          without its argument or given twice, a stray argument;
 ///   EXIT_CONFIG (78)       a value it cannot use, whoever checks it: a daemon key, a
@@ -81,6 +81,7 @@ class SpreaddApplication final : public Poco::Util::ServerApplication {
   bool daemon_ = false;  // --daemon; Poco never sees it (see runCommandLine)
   std::optional<Detachment> detachment_;  // in the detached server, until it reports ready
   bool helpRequested_ = false;
+  bool versionRequested_ = false;
   bool checkOnly_ = false;
   bool commandLineParsed_ = false;
 };

@@ -147,7 +147,7 @@ TEST_F(SpreaddLifecycleTest, EveryOtherThreadBlocksTheTerminationSignals) {
 }
 
 TEST_F(SpreaddLifecycleTest, FindsPluginsNextToTheProgramByDefault) {
-  // spreadd is in <build>/bin and the fake plugin in <build>/lib.
+  // spreadd is in <build>/bin and the fake plugin in <build>/lib/spread, as installed.
   auto process = spawn({"--config", writeFile("default-dir.properties", "spread.transports = fake\n")});
   EXPECT_TRUE(process->waitForLine("spreadd: ready", kStartTimeout)) << process->errors();
 }
@@ -164,7 +164,7 @@ TEST_F(SpreaddLifecycleTest, ReadsEtcServerPropertiesFromTheWorkingDirectoryWith
 TEST_F(SpreaddLifecycleTest, HelpListsEveryOption) {
   std::string output;
   EXPECT_TRUE(runToExit({"--help"}, nullptr, &output).exitedWith(0));
-  for (const char* option : {"--config", "--check-config", "--daemon", "--pidfile", "--help"}) {
+  for (const char* option : {"--config", "--check-config", "--daemon", "--pidfile", "--help", "--version"}) {
     EXPECT_THAT(output, HasSubstr(option));
   }
 }

@@ -14,8 +14,7 @@
 
 namespace spread::testing {
 
-// Needs spread::transport as well as spread::testing, so it is for Spread's own tests: the
-// installed package has no transport, and leaves this header out.
+// Needs spread::transport as well as spread::testing.
 class MockConnection : public transport::Connection {
  public:
   MOCK_METHOD(void, send, (std::span<const core::MessagePtr> messages), (override));
