@@ -1,6 +1,7 @@
 # Installs the library, its headers and a CMake package, so that another project can
 # find_package(spread CONFIG) and link spread::core, spread::env for the clocks and
-# executors (real and manual), and spread::testing for its mocks.
+# executors (real and manual), spread::testing for its mocks, and spread::client to talk to
+# a running spreadd.
 include(CMakePackageConfigHelpers)
 
 install(TARGETS spread_core spread_env EXPORT spreadCoreTargets
@@ -9,6 +10,14 @@ install(TARGETS spread_core spread_env EXPORT spreadCoreTargets
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY core/include/ core/env/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT spreadCoreTargets NAMESPACE spread:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/spread)
+
+# The client is a target set of its own: it needs Poco (Net, JSON, Foundation), the core does not.
+install(TARGETS spread_client EXPORT spreadClientTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(DIRECTORY client/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT spreadClientTargets NAMESPACE spread:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/spread)
 
 if(TARGET spread_testing)
   install(TARGETS spread_testing EXPORT spreadTestingTargets)
