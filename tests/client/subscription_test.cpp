@@ -1,7 +1,8 @@
 // Subscription against the real spreadd: it reconnects after the daemon restarts on the same
 // port and receives again, telling its event handler disconnected (1001) then connected;
 // close() ends its thread promptly whether connected or waiting to retry; an upgrade the
-// server refuses for good stops the retries.
+// server refuses for good stops the retries; pings are answered, so an idle subscription
+// stays up; a frame over frameBytesMax ends the connection with 1009, and it reconnects.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -130,6 +131,42 @@ TEST(SubscriptionTest, AnUpgradeRefusedForGoodStopsTheRetries) {
   EXPECT_EQ(events[0].httpStatus, 400);
   EXPECT_EQ(events[1].httpStatus, 400);
   EXPECT_THAT(events[1].reason, HasSubstr("400"));
+}
+
+TEST(SubscriptionTest, PongsKeepAnIdleSubscriptionOpenPastTheServersIdleTimeout) {
+  RunningSpreadd daemon({"session.pingIntervalMs = 50", "session.idleTimeoutMs = 250"});
+  ASSERT_TRUE(daemon.start());
+  EventRecorder recorder;
+  Subscription subscription(subscribeTo(daemon.port()), recorder.messageHandler(), recorder.eventHandler());
+  ASSERT_TRUE(recorder.awaitEvent(Kind::kConnected));
+  // A client that did not answer would be closed 1001 "idle timeout" after 250 ms; this waits
+  // four times that for the close that must not come.
+  const auto dropped = recorder.awaitEvent(Kind::kDisconnected, 0, std::chrono::milliseconds(1000));
+  EXPECT_FALSE(dropped) << "closed " << recorder.events()[dropped.value_or(0)].closeCode << " "
+                        << recorder.events()[dropped.value_or(0)].reason;
+  Publisher publisher(publishTo(daemon.port()));
+  ASSERT_TRUE(publisher.publish("ann", "still subscribed").ok());
+  ASSERT_TRUE(recorder.awaitMessages(1));
+}
+
+TEST(SubscriptionTest, AFrameOverTheLimitEndsTheConnectionWith1009AndItReconnects) {
+  RunningSpreadd daemon;
+  ASSERT_TRUE(daemon.start());
+  EventRecorder recorder;
+  SubscriptionOptions options = subscribeTo(daemon.port());
+  options.frameBytesMax = 100;
+  Subscription subscription(options, recorder.messageHandler(), recorder.eventHandler());
+  const auto connected = recorder.awaitEvent(Kind::kConnected);
+  ASSERT_TRUE(connected);
+  Publisher publisher(publishTo(daemon.port()));
+  ASSERT_TRUE(publisher.publish("ann", std::string(200, 'x')).ok());
+  const auto dropped = recorder.awaitEvent(Kind::kDisconnected, *connected);
+  ASSERT_TRUE(dropped);
+  EXPECT_EQ(recorder.events()[*dropped].closeCode, 1009);
+  ASSERT_TRUE(recorder.awaitEvent(Kind::kConnected, *dropped));
+  ASSERT_TRUE(publisher.publish("ann", "short").ok());
+  ASSERT_TRUE(recorder.awaitMessages(1));
+  EXPECT_EQ(recorder.messages()[0].msg, "short");
 }
 
 TEST(SubscriptionTest, UnusableOptionsAreRefusedByName) {

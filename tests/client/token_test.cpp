@@ -1,7 +1,8 @@
 // The client with auth.mode = jwt on the real spreadd (HS256 secret, tokens minted by
 // spread-token): the Publisher sends its bearer token and reports a 401 as a value; a
 // Subscription whose token expires is closed 1008 "token expired" and stops reconnecting
-// until it is given a new token, then connects again.
+// until it is given a new token, then connects again; a token set on an open connection is
+// sent to the server, which accepts or refuses it.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -26,8 +27,8 @@ class TokenTest : public ::testing::Test {
     ASSERT_TRUE(daemon_.start());
   }
 
-  std::string token(const std::string& ttlSeconds) {
-    return mintToken({"--config", daemon_.configPath(), "--sub", "alice", "--subscribe", "*", "--publish", "*",
+  std::string token(const std::string& ttlSeconds, const std::string& subject = "alice") {
+    return mintToken({"--config", daemon_.configPath(), "--sub", subject, "--subscribe", "*", "--publish", "*",
                       "--ttl", ttlSeconds},
                      daemon_.directory());
   }
@@ -77,6 +78,26 @@ TEST_F(TokenTest, AnExpiredTokenStopsTheReconnectsUntilANewTokenIsSet) {
   ASSERT_TRUE(publisher.publish("", "welcome back").ok());
   ASSERT_TRUE(recorder.awaitMessages(1));
   EXPECT_EQ(recorder.messages()[0].name, "alice");
+}
+
+TEST_F(TokenTest, ANewTokenIsSentOnTheOpenConnection) {
+  EventRecorder recorder;
+  SubscriptionOptions options;
+  options.port = daemon_.port();
+  options.token = token("3600");
+  Subscription subscription(options, recorder.messageHandler(), recorder.eventHandler());
+  const auto connected = recorder.awaitEvent(Kind::kConnected);
+  ASSERT_TRUE(connected);
+
+  subscription.setToken(token("3600", "mallory"));
+  const auto refused = recorder.awaitEvent(Kind::kServerError, *connected);
+  ASSERT_TRUE(refused);
+  EXPECT_THAT(recorder.events()[*refused].reason, HasSubstr("subject"));
+
+  subscription.setToken(token("7200"));
+  const auto accepted = recorder.awaitEvent(Kind::kTokenAccepted, *refused);
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(*accepted, *refused + 1) << "still the first connection";
 }
 
 TEST_F(TokenTest, AnUpgradeWithoutATokenStopsAtOnceWith401) {
