@@ -16,7 +16,7 @@ struct PublisherOptions {
   /// Sent as `Authorization: Bearer <token>` when not empty (for a server with auth.mode = jwt).
   std::string token;
   std::chrono::milliseconds connectTimeout{3000};
-  /// How long a send, and then the wait for the answer, may each take.
+  /// How long each write of the request, and each read of the answer, may wait.
   std::chrono::milliseconds requestTimeout{5000};
   /// A kept-alive connection idle longer than this is replaced before the next request instead
   /// of reused. Keep it below the server's transport.websocket.httpIdleTimeoutMs (30 s by
@@ -62,8 +62,9 @@ class Publisher {
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
 
-  /// POSTs {"name": name, "msg": msg} to /publish[?topic=topic] and waits for the answer, up to
-  /// connectTimeout + 2 * requestTimeout (twice that after the one resend described above). An
+  /// POSTs {"name": name, "msg": msg} to /publish[?topic=topic] and waits for the answer. Each
+  /// step is bounded: the connect by connectTimeout, each write and each read of the socket by
+  /// requestTimeout (so an answer trickling in byte by byte could take longer in all). An
   /// empty `name` is left out of the body: with a token, the server takes the token's subject;
   /// without one, it answers 400. An empty `topic` means the server's default topic.
   /// Never throws for a refusal or a network failure: see PublishResult.
