@@ -114,7 +114,8 @@ class OpenSession {
     const std::string_view payload(frame_.begin(), static_cast<std::size_t>(length));
     switch (opcode) {
       case WebSocket::FRAME_OP_PING:
-        socket_.sendFrame(frame_.begin(), length, static_cast<int>(WebSocket::FRAME_FLAG_FIN) | WebSocket::FRAME_OP_PONG);
+        socket_.sendFrame(frame_.begin(), length,
+                          static_cast<int>(WebSocket::FRAME_FLAG_FIN) | WebSocket::FRAME_OP_PONG);
         return std::nullopt;
       case WebSocket::FRAME_OP_PONG:
         return std::nullopt;
@@ -221,8 +222,7 @@ SessionEnd runWebSocketSession(const SubscriptionOptions& options, const std::st
   Poco::Net::HTTPClientSession session(options.host, options.port);
   session.setTimeout(timespan(options.connectTimeout), timespan(options.frameTimeout),
                      timespan(options.handshakeTimeout));
-  const std::string path =
-      options.topic.empty() ? "/subscribe" : "/subscribe?topic=" + escapeQueryValue(options.topic);
+  const std::string path = options.topic.empty() ? "/subscribe" : "/subscribe?topic=" + escapeQueryValue(options.topic);
   Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
   if (!token.empty()) request.set("Authorization", "Bearer " + token);
   Poco::Net::HTTPResponse response;

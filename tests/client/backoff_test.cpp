@@ -11,7 +11,7 @@ using std::chrono::milliseconds;
 
 TEST(BackoffTest, DelaysDoubleWithinTheirJitterUpToTheCap) {
   Backoff backoff(milliseconds(100), milliseconds(1000), 42);
-  const milliseconds ceilings[] = {milliseconds(100), milliseconds(200), milliseconds(400), milliseconds(800),
+  const milliseconds ceilings[] = {milliseconds(100),  milliseconds(200),  milliseconds(400), milliseconds(800),
                                    milliseconds(1000), milliseconds(1000), milliseconds(1000)};
   for (milliseconds ceiling : ceilings) {
     const milliseconds delay = backoff.next();

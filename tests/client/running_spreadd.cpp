@@ -56,7 +56,8 @@ bool RunningSpreadd::start() {
   std::smatch match;
   static const std::regex kEndpoint(R"(^spreadd: listening websocket http://127\.0\.0\.1:(\d+)/$)");
   if (!ready || !std::regex_match(*listening, match, kEndpoint)) {
-    ADD_FAILURE() << "spreadd did not become ready; stdout:\n" << process_->output() << "stderr:\n"
+    ADD_FAILURE() << "spreadd did not become ready; stdout:\n"
+                  << process_->output() << "stderr:\n"
                   << process_->errors();
     return false;
   }

@@ -134,14 +134,14 @@ TEST(SubscriptionTest, AnUpgradeRefusedForGoodStopsTheRetries) {
 }
 
 TEST(SubscriptionTest, PongsKeepAnIdleSubscriptionOpenPastTheServersIdleTimeout) {
-  RunningSpreadd daemon({"session.pingIntervalMs = 50", "session.idleTimeoutMs = 250"});
+  RunningSpreadd daemon({"session.pingIntervalMs = 100", "session.idleTimeoutMs = 500"});
   ASSERT_TRUE(daemon.start());
   EventRecorder recorder;
   Subscription subscription(subscribeTo(daemon.port()), recorder.messageHandler(), recorder.eventHandler());
   ASSERT_TRUE(recorder.awaitEvent(Kind::kConnected));
-  // A client that did not answer would be closed 1001 "idle timeout" after 250 ms; this waits
-  // four times that for the close that must not come.
-  const auto dropped = recorder.awaitEvent(Kind::kDisconnected, 0, std::chrono::milliseconds(1000));
+  // A client that did not answer would be closed 1001 "idle timeout" after 500 ms; this waits
+  // three times that for the close that must not come.
+  const auto dropped = recorder.awaitEvent(Kind::kDisconnected, 0, std::chrono::milliseconds(1500));
   EXPECT_FALSE(dropped) << "closed " << recorder.events()[dropped.value_or(0)].closeCode << " "
                         << recorder.events()[dropped.value_or(0)].reason;
   Publisher publisher(publishTo(daemon.port()));
