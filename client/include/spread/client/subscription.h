@@ -36,7 +36,8 @@ struct SubscriptionOptions {
 
   /// The largest frame accepted from the server, in bytes. A bigger one ends the connection
   /// with close code 1009 (and a retry). The server's own limit is session.messageBytesMax
-  /// plus the JSON around it.
+  /// plus the JSON around it. A message the server splits into fragments is bounded by it as a
+  /// whole; reading one holds at most twice this (the message so far and the frame being read).
   int frameBytesMax = 1 << 20;
 };
 
