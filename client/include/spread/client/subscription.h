@@ -105,7 +105,7 @@ class Subscription {
   Subscription& operator=(const Subscription&) = delete;
 
   /// Stops the thread and waits for it: within about stopCheckInterval when connected or
-  /// waiting to retry, and within connectTimeout + handshakeTimeout while a connect is under
+  /// waiting to retry (plus what a handler running at that moment takes), and within connectTimeout + handshakeTimeout while a connect is under
   /// way (Poco's connect cannot be interrupted). Sends a close frame (1000) if connected. No
   /// handler runs after close() returns (unless close() was called from a handler, which then
   /// returns at once). Safe to call more than once, and from any thread.
