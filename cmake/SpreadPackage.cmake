@@ -1,7 +1,8 @@
 # Installs the libraries, their headers and a CMake package, so that another project can
 # find_package(spread CONFIG) and link spread::core, spread::env for the clocks and
 # executors (real and manual), spread::transport for writing a transport plugin,
-# spread::sim_control for driving the simulated one, and spread::testing for its mocks.
+# spread::sim_control for driving the simulated one, spread::testing for its mocks, and
+# spread::client to talk to a running spreadd.
 # The programs, the plugins and the service files are in SpreadDebian.cmake.
 include(CMakePackageConfigHelpers)
 
@@ -12,6 +13,14 @@ install(TARGETS spread_core spread_env spread_transport spread_sim_control EXPOR
 install(DIRECTORY core/include/ core/env/include/ transport/include/ plugins/sim/include/
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT spreadCoreTargets NAMESPACE spread:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/spread)
+
+# The client is a target set of its own: it needs Poco (Net, JSON, Foundation), the core does not.
+install(TARGETS spread_client EXPORT spreadClientTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(DIRECTORY client/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT spreadClientTargets NAMESPACE spread:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/spread)
 
 if(TARGET spread_testing)
   install(TARGETS spread_testing EXPORT spreadTestingTargets)

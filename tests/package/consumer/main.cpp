@@ -1,6 +1,6 @@
 // A user of the installed Spread package: a broker on virtual time carries one message of the
 // user's own type, with the user's own codec, to a typed handler and to a gmock subscriber.
-// Prints "spread_consumer: ok" on success.
+// client_use.cpp calls the installed spread::client. Prints "spread_consumer: ok" on success.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
