@@ -60,6 +60,21 @@ if (( ${#missing[@]} > 0 )); then
   echo "install-deps: installed"
 fi
 
+# promtool, which checks the Prometheus alert rules (etc/prometheus/alerts.yml), taken out of
+# Debian's prometheus package into build/tools/ rather than installed: installed, that
+# package would start a Prometheus server wherever systemd runs.
+if (( test_clients )); then
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  if [[ ! -x "$root/build/tools/promtool" ]]; then
+    echo "install-deps: promtool from Debian's prometheus package, into build/tools"
+    unpack="$(mktemp -d -t spread-promtool.XXXXXX)"
+    (cd "$unpack" && apt_quietly apt-get download prometheus && dpkg-deb -x prometheus_*.deb tree)
+    mkdir -p "$root/build/tools"
+    cp "$unpack/tree/usr/bin/promtool" "$root/build/tools/promtool"
+    rm -rf "$unpack"
+  fi
+fi
+
 # The Node clients' packages, from their committed lock files (node_modules is not committed).
 if (( test_clients )); then
   root="$(cd "$(dirname "$0")/.." && pwd)"
