@@ -68,7 +68,10 @@ if (( test_clients )); then
   if [[ ! -x "$root/build/tools/promtool" ]]; then
     echo "install-deps: promtool from Debian's prometheus package, into build/tools"
     unpack="$(mktemp -d -t spread-promtool.XXXXXX)"
-    (cd "$unpack" && apt_quietly apt-get download prometheus && dpkg-deb -x prometheus_*.deb tree)
+    # Package lists may be missing where nothing else had to be installed.
+    (cd "$unpack" && { apt-get download prometheus >/dev/null 2>&1 ||
+                       { apt_quietly apt-get update && apt_quietly apt-get download prometheus; }; } &&
+                     dpkg-deb -x prometheus_*.deb tree)
     mkdir -p "$root/build/tools"
     cp "$unpack/tree/usr/bin/promtool" "$root/build/tools/promtool"
     rm -rf "$unpack"
