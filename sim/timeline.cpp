@@ -147,7 +147,21 @@ void Timeline::writeSvg(std::ostream& out) const {
   const TimeAxis axis(std::move(moments), kLeft, kWidth);
   auto x = [&](core::TimePoint at) { return axis.x(ms(at)); };
 
-  out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kLeft + kWidth + 40 << "\" height=\""
+  // Marks close in time on one lane (a server's "closing 1001 ..." and the close that follows
+  // it) would have their labels drawn over each other: a label starts after the one before
+  // it on its lane ends (lanes are too close for a second row of labels), and the picture is
+  // as wide as its last label.
+  std::vector<double> labelXs(marks_.size());
+  std::map<std::uint64_t, double> labelEnds;
+  double right = kLeft + kWidth + 40;
+  for (std::size_t i = 0; i < marks_.size(); ++i) {
+    double& end = labelEnds[marks_[i].id];
+    labelXs[i] = std::max(x(marks_[i].at) + 7, end);
+    end = labelXs[i] + static_cast<double>(marks_[i].label.size()) * kCharWidth + kLabelGap;
+    right = std::max(right, end + 10);
+  }
+
+  out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << right << "\" height=\""
       << height << "\" font-family=\"monospace\" font-size=\"11\">\n";
   out << "<defs><marker id=\"head\" markerWidth=\"6\" markerHeight=\"6\" refX=\"5\" refY=\"3\" "
          "orient=\"auto\">"
@@ -184,21 +198,14 @@ void Timeline::writeSvg(std::ostream& out) const {
         << "\" fill=\"#ff7f0e\" fill-opacity=\"0.08\"/>";
     out << "<text x=\"" << x(at) + 2 << "\" y=\"" << kTop << "\" fill=\"#ff7f0e\">shutdown</text>\n";
   }
-  // Marks close in time on one lane (a server's "closing 1001 ..." and the close that follows
-  // it) would have their labels drawn over each other: a label starts after the one before
-  // it on its lane ends. (Lanes are too close for a second row of labels.)
-  std::map<std::uint64_t, double> labelEnds;
-  for (const Mark& mark : marks_) {
+  for (std::size_t i = 0; i < marks_.size(); ++i) {
+    const Mark& mark = marks_[i];
     auto lane = laneY.find(mark.id);
     if (lane == laneY.end()) continue;
-    const double at = x(mark.at);
-    out << "<circle cx=\"" << at << "\" cy=\"" << lane->second << "\" r=\"5\" fill=\""
+    out << "<circle cx=\"" << x(mark.at) << "\" cy=\"" << lane->second << "\" r=\"5\" fill=\""
         << colour(mark.kind) << "\"><title>" << escape(mark.label) << " at " << ms(mark.at)
         << " ms</title></circle>";
-    double& end = labelEnds[mark.id];
-    const double labelX = std::max(at + 7, end);
-    end = labelX + static_cast<double>(mark.label.size()) * kCharWidth + kLabelGap;
-    out << "<text x=\"" << labelX << "\" y=\"" << lane->second - 6 << "\" fill=\"" << colour(mark.kind) << "\">"
+    out << "<text x=\"" << labelXs[i] << "\" y=\"" << lane->second - 6 << "\" fill=\"" << colour(mark.kind) << "\">"
         << escape(mark.label) << "</text>\n";
   }
   out << "</svg>\n";

@@ -61,7 +61,7 @@ std::vector<Label> markLabels(const std::string& svg) {
   return labels;
 }
 
-TEST(TimelineTest, LabelsOfMarksCloseInTimeOnOneLaneDoNotOverlap) {
+TEST(TimelineTest, LabelsOfMarksCloseInTimeOnOneLaneNeitherOverlapNorLeaveThePicture) {
   Timeline timeline;
   const core::TimePoint start{};
   timeline.addTopic("chat");
@@ -79,6 +79,10 @@ TEST(TimelineTest, LabelsOfMarksCloseInTimeOnOneLaneDoNotOverlap) {
   timeline.writeSvg(svg);
   const std::vector<Label> labels = markLabels(svg.str());
   ASSERT_EQ(labels.size(), 6u) << svg.str();
+  // Marks at the end of the run still have their labels inside the picture.
+  const std::string text = svg.str();
+  const double width = std::stod(text.substr(text.find("width=\"") + 7));
+  for (const Label& label : labels) EXPECT_LE(label.x + label.width, width) << text;
   for (std::size_t i = 0; i < labels.size(); ++i) {
     for (std::size_t j = i + 1; j < labels.size(); ++j) {
       const Label& a = labels[i];
