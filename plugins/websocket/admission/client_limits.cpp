@@ -62,6 +62,8 @@ std::optional<core::Duration> ClientLimits::Slot::takePublish() {
 }
 
 std::optional<core::Duration> ClientLimits::takePublishFrom(const ClientAddress& address) {
+  // Unlimited (0) is decided without the lock every publish would otherwise take.
+  if (!addressRateLimited_.load(std::memory_order_relaxed)) return std::nullopt;
   const ClientAddress key = keyOf(address);
   const core::TimePoint now = clock_.now();
   std::lock_guard lock(mutex_);
@@ -74,6 +76,7 @@ std::optional<core::Duration> ClientLimits::takePublishFrom(const ClientAddress&
 void ClientLimits::setOptions(ClientLimitsOptions options) {
   std::lock_guard lock(mutex_);
   options_ = options;
+  addressRateLimited_.store(options.addressPublishesPerSecond > 0, std::memory_order_relaxed);
 }
 
 ClientAddress ClientLimits::keyOf(const ClientAddress& address) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <mutex>
 #include <optional>
@@ -60,7 +61,10 @@ class ClientLimits {
 
   /// Counts the connections it admits in `metrics` (spread_client_connections) too.
   ClientLimits(ClientLimitsOptions options, core::Clock& clock, transport::Metrics& metrics)
-      : options_(options), clock_(clock), metrics_(metrics) {}
+      : options_(options),
+        addressRateLimited_(options.addressPublishesPerSecond > 0),
+        clock_(clock),
+        metrics_(metrics) {}
   ClientLimits(const ClientLimits&) = delete;
   ClientLimits& operator=(const ClientLimits&) = delete;
 
@@ -94,6 +98,7 @@ class ClientLimits {
   void sweepLocked();
 
   ClientLimitsOptions options_;  // guarded by mutex_
+  std::atomic<bool> addressRateLimited_;  // options_.addressPublishesPerSecond > 0
   core::Clock& clock_;
   transport::Metrics& metrics_;
   mutable std::mutex mutex_;
