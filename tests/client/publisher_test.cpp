@@ -19,12 +19,6 @@ using ::testing::HasSubstr;
 using testing::EventRecorder;
 using testing::RunningSpreadd;
 
-PublisherOptions publisherTo(std::uint16_t port) {
-  PublisherOptions options;
-  options.port = port;
-  return options;
-}
-
 TEST(PublisherTest, AMessageReachesASubscriptionWithItsTextIntact) {
   RunningSpreadd daemon;
   ASSERT_TRUE(daemon.start());
@@ -35,7 +29,7 @@ TEST(PublisherTest, AMessageReachesASubscriptionWithItsTextIntact) {
   Subscription subscription(options, recorder.messageHandler(), recorder.eventHandler());
   ASSERT_TRUE(recorder.awaitEvent(EventRecorder::Kind::kConnected));
 
-  Publisher publisher(publisherTo(daemon.port()));
+  Publisher publisher(daemon.publisherOptions());
   const std::string text = "say \"hi\" \\ caf\xC3\xA9\n";
   const PublishResult result = publisher.publish("ann", text, "room.1");
   ASSERT_TRUE(result.ok()) << result.status << " " << result.error;
@@ -56,7 +50,7 @@ TEST(PublisherTest, ManyPublishesGoOverOneConnection) {
   constexpr int kBurst = 25;
   RunningSpreadd daemon({"session.publishesPerSecond = 1", "session.publishBurst = " + std::to_string(kBurst)});
   ASSERT_TRUE(daemon.start());
-  Publisher publisher(publisherTo(daemon.port()));
+  Publisher publisher(daemon.publisherOptions());
   for (int i = 0; i < kBurst; ++i) {
     const PublishResult result = publisher.publish("ann", "message " + std::to_string(i));
     ASSERT_TRUE(result.ok()) << "publish " << i << ": " << result.status << " " << result.error;
@@ -71,7 +65,7 @@ TEST(PublisherTest, ManyPublishesGoOverOneConnection) {
 TEST(PublisherTest, RefusalsCarryTheStatusAndTheServersReason) {
   RunningSpreadd daemon({"transport.websocket.bodyBytesMax = 1024"});
   ASSERT_TRUE(daemon.start());
-  Publisher publisher(publisherTo(daemon.port()));
+  Publisher publisher(daemon.publisherOptions());
 
   const PublishResult badTopic = publisher.publish("ann", "hello", "no such/topic!");
   EXPECT_EQ(badTopic.status, 400);

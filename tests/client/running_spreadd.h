@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "daemon_process.h"
+#include "spread/client/publisher.h"
 
 namespace spread::testing {
 
@@ -34,6 +35,12 @@ class RunningSpreadd {
   bool stop();
 
   std::uint16_t port() const { return port_; }
+  /// A publisher's options for this daemon, the rest left at their defaults.
+  client::PublisherOptions publisherOptions() const {
+    client::PublisherOptions options;
+    options.port = port_;
+    return options;
+  }
   /// Writes `text` into the temporary directory and returns its path.
   std::string writeFile(const std::string& name, const std::string& text) const;
   /// The config file (for spread-token --config), and the directory it and spreadd run in.

@@ -35,18 +35,12 @@ SubscriptionOptions subscribeTo(std::uint16_t port) {
   return options;
 }
 
-PublisherOptions publishTo(std::uint16_t port) {
-  PublisherOptions options;
-  options.port = port;
-  return options;
-}
-
 TEST(SubscriptionTest, ReconnectsAfterTheDaemonRestartsAndReceivesAgain) {
   RunningSpreadd daemon;
   ASSERT_TRUE(daemon.start());
   EventRecorder recorder;
   Subscription subscription(subscribeTo(daemon.port()), recorder.messageHandler(), recorder.eventHandler());
-  Publisher publisher(publishTo(daemon.port()));
+  Publisher publisher(daemon.publisherOptions());
   const auto firstConnect = recorder.awaitEvent(Kind::kConnected);
   ASSERT_TRUE(firstConnect);
   ASSERT_TRUE(publisher.publish("ann", "before").ok());
@@ -90,7 +84,7 @@ TEST(SubscriptionTest, CloseEndsAConnectedSubscriptionPromptly) {
   EXPECT_LT(Clock::now() - start, kCloseDeadline);
   const std::size_t seen = recorder.events().size();
   subscription.close();  // twice is harmless
-  Publisher publisher(publishTo(daemon.port()));
+  Publisher publisher(daemon.publisherOptions());
   ASSERT_TRUE(publisher.publish("ann", "nobody hears this").ok());
   EXPECT_EQ(recorder.events().size(), seen);
   EXPECT_TRUE(recorder.messages().empty());
@@ -144,7 +138,7 @@ TEST(SubscriptionTest, PongsKeepAnIdleSubscriptionOpenPastTheServersIdleTimeout)
   const auto dropped = recorder.awaitEvent(Kind::kDisconnected, 0, std::chrono::milliseconds(1500));
   EXPECT_FALSE(dropped) << "closed " << recorder.events()[dropped.value_or(0)].closeCode << " "
                         << recorder.events()[dropped.value_or(0)].reason;
-  Publisher publisher(publishTo(daemon.port()));
+  Publisher publisher(daemon.publisherOptions());
   ASSERT_TRUE(publisher.publish("ann", "still subscribed").ok());
   ASSERT_TRUE(recorder.awaitMessages(1));
 }
@@ -158,7 +152,7 @@ TEST(SubscriptionTest, AFrameOverTheLimitEndsTheConnectionWith1009AndItReconnect
   Subscription subscription(options, recorder.messageHandler(), recorder.eventHandler());
   const auto connected = recorder.awaitEvent(Kind::kConnected);
   ASSERT_TRUE(connected);
-  Publisher publisher(publishTo(daemon.port()));
+  Publisher publisher(daemon.publisherOptions());
   ASSERT_TRUE(publisher.publish("ann", std::string(200, 'x')).ok());
   const auto dropped = recorder.awaitEvent(Kind::kDisconnected, *connected);
   ASSERT_TRUE(dropped);

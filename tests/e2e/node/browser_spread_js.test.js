@@ -11,13 +11,19 @@ const { publish, startDaemon } = require('./harness');
 
 const ACTION_TIMEOUT_MS = 15000;
 
-test('a browser page imports /spread.js, subscribes and publishes through it', async (t) => {
+// A spreadd and a Chromium page, with the page's uncaught errors collected in `problems`.
+async function serverAndPage(t) {
   const daemon = await startDaemon(t);
   const context = await openBrowser(t);
   const page = await context.newPage();
   page.setDefaultTimeout(ACTION_TIMEOUT_MS);
   const problems = [];
   page.on('pageerror', (error) => problems.push(error.message));
+  return { daemon, page, problems };
+}
+
+test('a browser page imports /spread.js, subscribes and publishes through it', async (t) => {
+  const { daemon, page, problems } = await serverAndPage(t);
 
   // Any page of the server's origin will do: the library finds the server from location.
   await page.goto(daemon.httpUrl('/healthz'));
@@ -47,12 +53,7 @@ test('a browser page imports /spread.js, subscribes and publishes through it', a
 });
 
 test('the chat page loads /spread.js from its server', async (t) => {
-  const daemon = await startDaemon(t);
-  const context = await openBrowser(t);
-  const page = await context.newPage();
-  page.setDefaultTimeout(ACTION_TIMEOUT_MS);
-  const problems = [];
-  page.on('pageerror', (error) => problems.push(error.message));
+  const { daemon, page, problems } = await serverAndPage(t);
   // A Content-Security-Policy refusal is a console error; the browser's own favicon request
   // (a 404: the server has none) is not the page's doing.
   page.on('console', (message) => {
