@@ -4,6 +4,7 @@
 #include "spread/core/broker.h"
 #include "spread/core/steady_clock.h"
 #include "spread/core/thread_pool_executor.h"
+#include "spread/transport/in_process_presence.h"
 #include "spread/transport/metrics.h"
 #include "spread/transport/publish_service.h"
 
@@ -26,6 +27,7 @@ class ServerRuntime {
   core::Broker& broker() { return broker_; }
   transport::Metrics& metrics() { return metrics_; }
   transport::PublishService& publisher() { return publisher_; }
+  transport::Presence& presence() { return presence_; }
 
  private:
   core::SteadyClock clock_;
@@ -33,6 +35,8 @@ class ServerRuntime {
   core::Broker broker_;
   transport::Metrics metrics_;
   transport::PublishService publisher_;
+  // In-process: this node's subscribers only (a shared engine would list every node's).
+  transport::InProcessPresence presence_;
 };
 
 }  // namespace spread::daemon

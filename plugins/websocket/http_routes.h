@@ -10,6 +10,7 @@
 #include "http/http_request_parser.h"
 #include "serving_context.h"
 #include "spread/transport/auth/grant.h"
+#include "spread/transport/presence.h"
 #include "spread/transport/token_bucket.h"
 
 namespace spread::plugins::websocket {
@@ -22,6 +23,7 @@ struct Route {
   std::string topic;  // kPublish and kUpgrade
   // kPublish and kUpgrade, when tokens are in use: what the client's token allows.
   std::unique_ptr<transport::auth::Grant> grant;
+  transport::PresenceAsk presence;  // kUpgrade: ?name= and ?presence=
 };
 
 /// The answer to every request other than POST /publish and GET /subscribe: the chat page,

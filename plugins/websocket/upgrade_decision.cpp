@@ -2,6 +2,7 @@
 
 #include "admission/access_check.h"
 #include "http/topic_query.h"
+#include "presence_requests.h"
 #include "ws/handshake.h"
 
 namespace spread::plugins::websocket {
@@ -11,7 +12,7 @@ using transport::Rejection;
 UpgradeDecision decideUpgrade(ServingContext& context, const HttpRequest& request) {
   transport::Metrics& metrics = context.transport.metrics;
   auto refuse = [&](Rejection why, int status, std::string_view error, std::string_view field) {
-    return UpgradeDecision{HttpAnswer::refusal(metrics, why, status, error, field), {}, {}, {}};
+    return UpgradeDecision{HttpAnswer::refusal(metrics, why, status, error, field), {}, {}, {}, {}};
   };
   auto header = [&request](std::string_view name) -> std::string_view {
     const std::string* value = request.header(name);
@@ -51,11 +52,18 @@ UpgradeDecision decideUpgrade(ServingContext& context, const HttpRequest& reques
   }
   AccessDecision access = checkAccess(context, request, Access::kSubscribe, query.topic);
   if (access.refusal) {
-    UpgradeDecision decision{std::move(access.refusal), {}, {}, {}};
+    UpgradeDecision decision{std::move(access.refusal), {}, {}, {}, {}};
     decision.refusal->close = true;
     return decision;
   }
-  return UpgradeDecision{std::nullopt, std::move(query.topic), std::move(*accept), std::move(access.grant)};
+  PresenceAskReading presence = readPresenceAsk(context, request, access.grant.get());
+  if (presence.refusal) {
+    UpgradeDecision decision{std::move(presence.refusal), {}, {}, {}, {}};
+    decision.refusal->close = true;
+    return decision;
+  }
+  return UpgradeDecision{std::nullopt, std::move(query.topic), std::move(*accept), std::move(access.grant),
+                         std::move(presence.ask)};
 }
 
 }  // namespace spread::plugins::websocket

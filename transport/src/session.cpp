@@ -40,24 +40,29 @@ void Session::pumpIfOwed() {
 
 struct Session::Allocated : Session {
   Allocated(TransportContext& context, std::shared_ptr<Connection> connection, std::string topic,
-            std::unique_ptr<auth::Grant> grant)
-      : Session(context, std::move(connection), std::move(topic), std::move(grant)) {}
+            std::unique_ptr<auth::Grant> grant, PresenceAsk presence)
+      : Session(context, std::move(connection), std::move(topic), std::move(grant), std::move(presence)) {}
 };
 
 std::shared_ptr<Session> Session::create(TransportContext& context, std::shared_ptr<Connection> connection,
-                                         std::string topic, std::unique_ptr<auth::Grant> grant) {
-  return std::make_shared<Allocated>(context, std::move(connection), std::move(topic), std::move(grant));
+                                         std::string topic, std::unique_ptr<auth::Grant> grant,
+                                         PresenceAsk presence) {
+  return std::make_shared<Allocated>(context, std::move(connection), std::move(topic), std::move(grant),
+                                     std::move(presence));
 }
 
 Session::Session(TransportContext& context, std::shared_ptr<Connection> connection, std::string topic,
-                 std::unique_ptr<auth::Grant> grant)
+                 std::unique_ptr<auth::Grant> grant, PresenceAsk presence)
     : context_(context),
       connection_(std::move(connection)),
       topic_(std::move(topic)),
       token_(grant != nullptr ? std::make_unique<TokenState>(TokenState{std::move(*grant)}) : nullptr),
+      presence_(context.presence != nullptr ? std::make_unique<PresenceState>(PresenceState{std::move(presence), {}})
+                                            : nullptr),
       publishes_(context.session.publishRate(), context.clock.now()) {}
 
 Session::~Session() {
+  leavePresenceLocked();  // nobody else can hold the lock of a session being destroyed
   subscription_.unsubscribe();
   context_.executor.cancel(pingTimer_);
   if (token_) context_.executor.cancel(token_->expiryTimer);
@@ -127,8 +132,27 @@ void Session::start() {
     return;
   }
   subscription_ = subscribed.handle;
+  joinPresenceLocked();
   schedulePingLocked();
   if (token_) scheduleExpiryLocked();
+}
+
+void Session::joinPresenceLocked() {
+  if (!presence_) return;
+  PresenceSink sink;
+  if (presence_->ask.events) {
+    // The queue, not the session: a frame goes where messages go and is bounded as they are.
+    sink = [queue = queue_, &clock = context_.clock](std::string json) {
+      auto frame = std::make_shared<const core::Message>(0, clock.now(), core::Payload::raw(std::move(json)));
+      if (queue->deliver(frame) != core::Delivery::kAccepted) queue->close(core::CloseReason::kSlowConsumer);
+    };
+  }
+  presence_->id = context_.presence->join(topic_, presence_->ask.name, std::move(sink));
+}
+
+void Session::leavePresenceLocked() {
+  if (!presence_ || presence_->id.empty()) return;
+  context_.presence->leave(topic_, std::exchange(presence_->id, {}));
 }
 
 void Session::onText(std::string text) {
@@ -369,6 +393,7 @@ void Session::onDisconnected() {
     context_.executor.cancel(pingTimer_);
     cancelExpiryLocked();
     subscription_.unsubscribe();
+    leavePresenceLocked();
   }
   // What the client sent before it hung up still goes to the topic, in order, though nobody
   // is left to hear how it went: once closed, held publishes go in without waiting their turn.
@@ -387,6 +412,7 @@ void Session::endLocked(CloseFrame farewell) {
   pingTimer_ = core::TimerId::kNone;
   cancelExpiryLocked();
   subscription_.unsubscribe();
+  leavePresenceLocked();
   closeCode_ = farewell.code;
   connection_->close(farewell.code, farewell.reason);
   updateReadHoldLocked();

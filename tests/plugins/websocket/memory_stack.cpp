@@ -15,7 +15,7 @@ MemoryStack::MemoryStack(std::map<std::string, std::string> config, transport::S
   for (const auto& [key, value] : config) config_->setString(key, value);
   context_ = std::make_unique<transport::TransportContext>(transport::TransportContext{
       broker_, clock_, executor_, metrics_, publisher_, session_, *config_, Poco::Logger::get("memory-stack"),
-      faults});
+      faults, nullptr, &presence_});
   server_ = std::make_unique<MemoryServer>(*context_, network_);
 }
 

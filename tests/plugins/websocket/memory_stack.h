@@ -15,6 +15,7 @@
 #include "spread/core/broker.h"
 #include "spread/core/manual_clock.h"
 #include "spread/core/manual_executor.h"
+#include "spread/transport/in_process_presence.h"
 #include "spread/transport/metrics.h"
 #include "spread/transport/publish_service.h"
 #include "spread/transport/session_options.h"
@@ -51,6 +52,7 @@ class MemoryStack {
   void setObserver(ServingObserver* observer) { server_->stack().setObserver(observer); }
   core::ManualClock& clock() { return clock_; }
   transport::Metrics& metrics() { return metrics_; }
+  transport::Presence& presence() { return presence_; }
   /// What the stack's transport was started with (broker, executor, metrics, publisher).
   transport::TransportContext& context() { return *context_; }
   MemoryServer& server() { return *server_; }
@@ -60,6 +62,7 @@ class MemoryStack {
   core::ManualExecutor executor_{clock_};
   core::Broker broker_;
   transport::Metrics metrics_;
+  transport::InProcessPresence presence_;
   transport::SessionOptions session_;
   transport::PublishService publisher_;
   Poco::AutoPtr<Poco::Util::MapConfiguration> config_;

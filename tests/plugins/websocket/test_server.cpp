@@ -29,7 +29,8 @@ TestServer::TestServer(TestServerOptions options)
   config_->setString("connectionsPerAddressMax", "1000000");
   for (const auto& [key, value] : options_.config) config_->setString(key, value);
   context_ = std::make_unique<transport::TransportContext>(transport::TransportContext{
-      broker_, clock_, executor_, metrics_, publisher_, options_.session, *config_, Poco::Logger::get("websocket-test")});
+      broker_, clock_, executor_, metrics_, publisher_, options_.session, *config_, Poco::Logger::get("websocket-test"),
+      nullptr, nullptr, &presence_});
   const transport::StartResult started = transport_.start(*context_);
   if (!started.ok) throw std::runtime_error("transport did not start: " + started.error);
   const std::string endpoint = transport_.endpoint();

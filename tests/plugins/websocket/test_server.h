@@ -20,6 +20,7 @@
 #include "spread/core/manual_clock.h"
 #include "spread/core/steady_clock.h"
 #include "spread/core/thread_pool_executor.h"
+#include "spread/transport/in_process_presence.h"
 #include "spread/transport/metrics.h"
 #include "spread/transport/publish_service.h"
 #include "spread/transport/session_options.h"
@@ -63,6 +64,7 @@ class TestServer {
   /// REQUIRES: the server was made with `manualTime`.
   ManualTimerExecutor& timers() { return *manualTimers_; }
   transport::Metrics& metrics() { return metrics_; }
+  transport::Presence& presence() { return presence_; }
   transport::PublishService& publisher() { return publisher_; }
   WebSocketTransport& transport() { return transport_; }
 
@@ -88,6 +90,7 @@ class TestServer {
   core::Executor& executor_;
   core::Broker broker_;
   transport::Metrics metrics_;
+  transport::InProcessPresence presence_;
   transport::PublishService publisher_;
   Poco::AutoPtr<Poco::Util::MapConfiguration> config_;
   WebSocketTransport transport_;

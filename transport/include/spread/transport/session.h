@@ -16,6 +16,7 @@
 #include "spread/transport/auth/grant.h"
 #include "spread/transport/connection.h"
 #include "spread/transport/metrics.h"
+#include "spread/transport/presence.h"
 #include "spread/transport/publish_service.h"
 #include "spread/transport/session_options.h"
 #include "spread/transport/token_bucket.h"
@@ -58,6 +59,12 @@ namespace spread::transport {
 /// does. Before then the client may send {"token":"…"}: a fresh token for the same subject
 /// that still allows the topic replaces the grant (answered {"token":"accepted"}); a
 /// refused one is answered with an error message and changes nothing.
+///
+/// With a presence in the context (TransportContext::presence), a started session is a member
+/// of its topic's presence under the name it was given, until it ends however it ends. One
+/// that asked for events receives the presence's frames through its queue, like messages:
+/// they count against the queue's bounds, and one that does not fit drops the session as a
+/// slow consumer.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   enum class State { kNew, kOpen, kClosing, kClosed };
@@ -76,8 +83,10 @@ class Session : public std::enable_shared_from_this<Session> {
   /// executor, metrics, publisher and session options); it must outlive the session.
   /// `grant`: what the client's token allows, already checked for subscribing to `topic`;
   /// null when tokens are not in use.
+  /// `presence`: the name to be listed under and whether to receive presence frames.
   static std::shared_ptr<Session> create(TransportContext& context, std::shared_ptr<Connection> connection,
-                                         std::string topic, std::unique_ptr<auth::Grant> grant = nullptr);
+                                         std::string topic, std::unique_ptr<auth::Grant> grant = nullptr,
+                                         PresenceAsk presence = {});
   ~Session();
 
   /// Subscribes to the topic and starts the keepalive. If the topic can't be had (too
@@ -109,7 +118,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   Session(TransportContext& context, std::shared_ptr<Connection> connection, std::string topic,
-          std::unique_ptr<auth::Grant> grant);
+          std::unique_ptr<auth::Grant> grant, PresenceAsk presence);
   // Lets create() allocate the session and its control block together (make_shared cannot
   // call a private constructor itself).
   struct Allocated;
@@ -143,6 +152,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void onPublished(const PublishResult& result);
   /// Holds the connection's reading exactly while publishes are held and the session is open.
   void updateReadHoldLocked();
+  /// Enters the topic's presence, if the context has one. REQUIRES: subscribed.
+  void joinPresenceLocked();
+  /// Leaves it, once; idempotent.
+  void leavePresenceLocked();
 
   struct HeldPublish {
     std::string text;
@@ -167,6 +180,12 @@ class Session : public std::enable_shared_from_this<Session> {
     core::TimerId expiryTimer = core::TimerId::kNone;
   };
   std::unique_ptr<TokenState> token_;
+  // With a presence in the context only. `id` is empty until joined and after leaving.
+  struct PresenceState {
+    PresenceAsk ask;
+    std::string id;
+  };
+  std::unique_ptr<PresenceState> presence_;
   TokenBucket publishes_;
   mutable core::CompactMutex mutex_;
   State state_ = State::kNew;

@@ -29,6 +29,8 @@ class Authenticator;
 
 namespace spread::transport {
 
+class Presence;
+
 /// Everything a transport is started with, and what each of its Sessions is built on (a
 /// transport may give a session a copy with other session options). References outlive the
 /// transport.
@@ -49,6 +51,9 @@ struct TransportContext {
   const core::InjectedFaults* faults = nullptr;
   /// Checks clients' tokens (auth.mode = jwt); null when every client may do anything.
   const auth::Authenticator* auth = nullptr;
+  /// Who is subscribed where (GET /presence, ?presence=1); the daemon's is in-process. Null
+  /// where nobody asks (the simulator): sessions then join no presence.
+  Presence* presence = nullptr;
 };
 
 struct StartResult {
