@@ -29,7 +29,14 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
   #token { flex: 1; }
   #whoami { padding: .4rem 1rem; font-size: .9rem; }
   #whoami[hidden] { display: none; }
+  #room-row { display: flex; flex: 1; min-height: 0; }
   #messages { list-style: none; margin: 0; padding: .5rem 1rem; flex: 1; overflow-y: auto; }
+  #room { width: 12rem; padding: .5rem 1rem; border-left: 1px solid #d5dbe3; overflow-y: auto; font-size: .9rem; }
+  #room h2 { font-size: .95rem; margin: 0 0 .4rem; }
+  #members { list-style: none; margin: 0; padding: 0; }
+  #members li { padding: .1rem 0; overflow-wrap: anywhere; }
+  #members li.self { font-weight: 600; }
+  #members li.unnamed { color: #6b7480; font-style: italic; }
   #messages li { padding: .25rem 0; overflow-wrap: anywhere; }
   #messages .name { font-weight: 600; margin-right: .5rem; }
   #messages li.error { color: #a12a2a; }
@@ -60,7 +67,14 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
   </form>
 </dialog>
 <p id="whoami" hidden>Chatting as <strong id="whoami-name"></strong> <button id="rename" type="button">change</button></p>
-<ul id="messages" aria-live="polite"></ul>
+<div id="room-row">
+  <ul id="messages" aria-live="polite"></ul>
+  <aside id="room" aria-label="who is in the room">
+    <h2>In the room: <span id="room-count">0</span></h2>
+    <ul id="members"></ul>
+    <p id="room-more" hidden></p>
+  </aside>
+</div>
 <form id="composer">
   <input id="message" name="message" autocomplete="off" placeholder="Say something" maxlength="4000">
   <button id="send" type="submit">Send</button>
@@ -78,6 +92,43 @@ const client = new SpreadClient({ url: location.origin });
 let tokenMode = false;
 let subscription = null;
 let retry = null;
+// Who is in the room, by client id, from the members frame and then join and leave frames.
+const members = new Map();
+let selfId = null;
+let membersCount = 0;
+
+function showMembers() {
+  const list = byId('members');
+  list.replaceChildren();
+  for (const [id, name] of members) {
+    const item = document.createElement('li');
+    item.dataset.id = id;
+    item.textContent = (name || 'someone without a name') + (id === selfId ? ' (you)' : '');
+    if (id === selfId) item.classList.add('self');
+    if (!name) item.classList.add('unnamed');
+    list.append(item);
+  }
+  byId('room-count').textContent = String(membersCount);
+  const more = membersCount - members.size;
+  byId('room-more').hidden = more <= 0;
+  byId('room-more').textContent = more > 0 ? 'and ' + more + ' more' : '';
+}
+
+function onPresence(frame) {
+  if (frame.presence === 'members') {
+    members.clear();
+    for (const member of frame.members) members.set(member.id, member.name);
+    selfId = frame.self;
+    membersCount = frame.count;
+  } else if (frame.presence === 'join') {
+    members.set(frame.id, frame.name);
+    membersCount += 1;
+  } else if (frame.presence === 'leave') {
+    members.delete(frame.id);
+    membersCount = Math.max(0, membersCount - 1);
+  }
+  showMembers();
+}
 
 function setStatus(state, text) {
   const status = byId('status');
@@ -172,9 +223,18 @@ async function start() {
     byId('whoami').hidden = false;
     byId('rename').hidden = true;
   }
+  subscribe();
+}
+
+// Listed in the room under the chosen name (with a token, the server lists its subject).
+function subscribe() {
+  const query = { presence: 1 };
+  if (!tokenMode && currentName()) query.name = currentName();
   subscription = client.subscribe(topic, (message) => addMessage(message.name, message.msg), {
     onStatus: showStatus,
     onReply: (reply) => { if (typeof reply.error === 'string') addMessage('server', reply.error, 'error'); },
+    onPresence,
+    query,
   });
 }
 
@@ -206,6 +266,11 @@ byId('name-form').addEventListener('submit', (event) => {
   byId('whoami').hidden = false;
   byId('name-dialog').open = false;
   byId('message').focus();
+  // A new name is a new entry in the room: the subscription starts again under it.
+  if (subscription && !tokenMode) {
+    dropSubscription();
+    subscribe();
+  }
 });
 byId('rename').addEventListener('click', openNameDialog);
 

@@ -112,7 +112,10 @@ class Subscription {
     const generation = this.generation;
     this.opened = false;
     this.report({ state: 'connecting', attempt: this.backoff.attempt });
-    const extra = this.options.resumeQuery ? this.options.resumeQuery(this.lastMessage) : undefined;
+    const extra = {
+      ...(this.options.query ?? {}),
+      ...(this.options.resumeQuery ? this.options.resumeQuery(this.lastMessage) : {}),
+    };
     let socket;
     try {
       socket = new this.client.WebSocket(this.client.socketUrl(this.topic, extra));
@@ -146,6 +149,8 @@ class Subscription {
       if (typeof frame.name === 'string' && typeof frame.msg === 'string') {
         this.lastMessage = frame;
         this.onMessage(frame);
+      } else if (typeof frame.presence === 'string' && this.options.onPresence) {
+        this.options.onPresence(frame);  // asked for with query: {presence: 1}
       } else if (this.options.onReply) {
         this.options.onReply(frame);  // an error frame, or {"token":"accepted"}
       }
@@ -346,6 +351,16 @@ export class SpreadClient {
     return response.json();
   }
 
+  /** GET /presence: who is subscribed to `topic`, {topic, count, members: [{id, name}],
+   *  truncated}; rejects with a SpreadError for a bad topic (400) or a refused token. */
+  async presence(topic) {
+    checkTopic(topic);
+    const url = this.httpUrl('presence', topic);
+    const response = await this.request('GET /presence', url, { headers: this.headers(), cache: 'no-store' });
+    if (response.status !== 200) throw await SpreadClient.refusal('GET /presence', response);
+    return response.json();
+  }
+
   /**
    * Subscribes to `topic` (the server's default topic when null). onMessage gets each
    * {name, msg} message. options:
@@ -354,6 +369,11 @@ export class SpreadClient {
    *                reconnects, after close(), a 1008 'token expired', or a token /auth refuses
    *                (setToken() starts the last two again)
    *   onReply(f)   every other frame: error frames {error, field}, {"token":"accepted"}
+   *   query        extra query parameters for the subscribe URL, on every (re)connect, e.g.
+   *                {name: 'ann', presence: 1} to be listed as ann and told who is there
+   *   onPresence(f)  presence frames (with query presence: 1): first {presence: 'members',
+   *                self, members: [{id, name}], truncated} after every (re)connect, then
+   *                {presence: 'join' or 'leave', id, name}
    *   resumeQuery(lastMessage)  called before every (re)connect; the query parameters it
    *                returns are added to the subscribe URL. A hook for resuming from an offset
    *                once the server keeps history (issue 12): nothing uses it yet.

@@ -1,6 +1,7 @@
 // The chat page served at / in headless Chromium (Debian's, driven by playwright-core): two
 // pages chat both ways, text with HTML in it is shown literally, the page shows its connection
-// state, and after spreadd restarts on the same port the page reconnects and chats again.
+// state, and after spreadd restarts on the same port the page reconnects and chats again. Each
+// page lists who is in the room, from the server's presence frames: the others join and leave.
 'use strict';
 
 const assert = require('node:assert/strict');
@@ -24,6 +25,9 @@ async function joinChat(context, daemon, name) {
   await page.fill('#name', name);
   await page.click('#join');
   await page.locator('#whoami-name', { hasText: name }).waitFor();
+  // Joining starts the subscription again under the name: the room list showing this page
+  // under it proves the new one is subscribed.
+  await page.locator('#members li.self', { hasText: name }).waitFor();
   return page;
 }
 
@@ -99,3 +103,25 @@ test('two browser pages chat through spreadd, HTML shown literally, reconnecting
     assert.equal((await lineSaying(alice, 'Back again')).name, 'Bob');
     assert.deepEqual([...alice.problems, ...bob.problems], [], 'the page threw');
   });
+
+/** The names a page lists in its room, in order. */
+async function roomOf(page) {
+  return page.locator('#members li').allTextContents();
+}
+
+test('two browser pages see each other in the room list, and see one leave', async (t) => {
+  const daemon = await startDaemon(t);
+  const context = await openBrowser(t);
+  const alice = await joinChat(context, daemon, 'Alice');
+  const bob = await joinChat(context, daemon, 'Bob');
+  await alice.locator('#members li', { hasText: 'Bob' }).waitFor();
+  assert.deepEqual(await roomOf(alice), ['Alice (you)', 'Bob']);
+  assert.deepEqual(await roomOf(bob), ['Alice', 'Bob (you)']);
+  assert.equal(await bob.textContent('#room-count'), '2');
+
+  await bob.close();
+  await alice.locator('#members li', { hasText: 'Bob' }).waitFor({ state: 'detached' });
+  assert.deepEqual(await roomOf(alice), ['Alice (you)']);
+  assert.equal(await alice.textContent('#room-count'), '1');
+  assert.deepEqual(alice.problems, [], 'the page threw');
+});

@@ -265,6 +265,37 @@ test('publish and subscribe round trip through spreadd; refusals carry status an
   assert.deepEqual(seen.statuses.map((s) => s.state), ['connecting', 'open']);
 });
 
+test('query adds parameters to the subscribe URL; onPresence gets the presence frames; presence() lists', async (t) => {
+  const daemon = await startDaemon(t);
+  const spread = await client(daemon);
+  const watcher = new Recorder();
+  const presence = [];
+  const watching = spread.subscribe('room1', watcher.onMessage, {
+    onStatus: watcher.onStatus, onReply: watcher.onReply, query: { name: 'ann', presence: 1 },
+    onPresence: (frame) => { presence.push(frame); watcher.wake(); },
+  });
+  t.after(() => watching.close());
+  watcher.presence = presence;
+  const members = await watcher.await('presence', (f) => f.presence === 'members', 'the members frame');
+  assert.deepEqual(members.members.map((m) => m.name), ['ann']);
+  assert.equal(members.self, members.members[0].id);
+
+  const other = new Recorder();
+  const bob = spread.subscribe('room1', other.onMessage, { onStatus: other.onStatus, query: { name: 'bob' } });
+  const joined = await watcher.await('presence', (f) => f.presence === 'join', 'bob joining');
+  assert.equal(joined.name, 'bob');
+  const listed = await spread.presence('room1');
+  assert.deepEqual(listed.members.map((m) => m.name), ['ann', 'bob']);
+  assert.equal(listed.count, 2);
+  bob.close();
+  const left = await watcher.await('presence', (f) => f.presence === 'leave', 'bob leaving');
+  assert.deepEqual(left, { presence: 'leave', id: joined.id, name: 'bob' });
+  assert.deepEqual(watcher.replies, []);  // presence frames went to onPresence only
+
+  const bad = await spread.presence('a b').then(() => null, (error) => error);
+  assert.ok(bad instanceof TypeError, String(bad));
+});
+
 test('publish waits out a Retry-After once when asked, and not otherwise', async (t) => {
   // One publish a second from this address: the second in a row is 429 with Retry-After: 1.
   const daemon = await startDaemon(t, {

@@ -165,6 +165,18 @@ class IdentityTest(TokenCase):
         self.assertEqual(reply.status, 204, reply)
         self.assertEqual(await listener.next_frame(), {"name": "alice", "msg": "own name"})
 
+    async def test_presence_lists_the_subject_and_needs_a_token_that_may_subscribe(self):
+        token = make_token(claims(sub="alice", subscribe=["chat"]))
+        self.assertEqual(await self.refused_upgrade("/subscribe?name=mallory", bearer(token)), 403)
+        await self.token_subscriber(token)
+        reply = await asyncio.to_thread(call, "GET", self.daemon.http_url("/presence"), None, bearer(token))
+        self.assertEqual(reply.status, 200, reply)
+        self.assertEqual([m["name"] for m in reply.json()["members"]], ["alice"])
+        reply = await asyncio.to_thread(call, "GET", self.daemon.http_url("/presence"))
+        self.assertEqual(reply.status, 401, reply)
+        reply = await asyncio.to_thread(call, "GET", self.daemon.http_url("/presence?topic=other"), None, bearer(token))
+        self.assertEqual(reply.status, 403, reply)
+
     async def test_no_token_appears_in_the_logs_even_at_debug(self):
         token = make_token(claims(sub="quiet"))
         subscriber = await self.token_subscriber(token, in_query=True)
