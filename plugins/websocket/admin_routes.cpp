@@ -22,7 +22,7 @@ HttpAnswer healthAnswer(transport::TransportContext& context) {
 HttpAnswer metricsAnswer(transport::TransportContext& context) {
   HttpAnswer answer;
   answer.contentType = "text/plain; version=0.0.4";
-  answer.body = context.metrics.renderPrometheus(context.broker, context.executor);
+  answer.body = context.metrics.renderPrometheus(context.broker, context.executor, context.presence);
   return answer;
 }
 

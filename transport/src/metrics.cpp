@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "spread/core/topic.h"
+#include "spread/transport/presence.h"
 
 namespace spread::transport {
 
@@ -78,7 +79,8 @@ void appendSample(std::string& out, std::string_view name, std::string_view labe
 
 }  // namespace
 
-std::string Metrics::renderPrometheus(const core::TopicRegistry& broker, const core::Executor& executor) const {
+std::string Metrics::renderPrometheus(const core::TopicRegistry& broker, const core::Executor& executor,
+                                      const Presence* presence) const {
   std::string out;
   appendMetric(out, "spread_connections", "gauge", "WebSocket connections open now.");
   appendSample(out, "spread_connections", "", static_cast<double>(connectionsOpen_.load()));
@@ -95,6 +97,10 @@ std::string Metrics::renderPrometheus(const core::TopicRegistry& broker, const c
       appendSample(out, "spread_subscribers", "topic=\"" + name + "\"",
                    static_cast<double>(topic->stats().subscribers));
     }
+  }
+  if (presence != nullptr) {
+    appendMetric(out, "spread_presence_entries", "gauge", "Subscribers listed in presence, over every topic.");
+    appendSample(out, "spread_presence_entries", "", static_cast<double>(presence->entries()));
   }
   appendMetric(out, "spread_messages_published_total", "counter", "Messages accepted from publishers.");
   appendSample(out, "spread_messages_published_total", "", static_cast<double>(published_.load()));

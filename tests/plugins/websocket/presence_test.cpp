@@ -85,8 +85,10 @@ TEST(PresenceTest, GetPresenceListsTheSubscribersOfATopicUnderTheirNames) {
                                            R"("name":"ann"\},\{"id":"[0-9a-f]{32}","name":""\}\],"truncated":false\})"));
   EXPECT_THAT(bodyOf(stack.exchange(get("/presence?topic=other"))), HasSubstr(R"("name":"eve")"));
 
+  EXPECT_THAT(bodyOf(stack.exchange(get("/metrics"))), HasSubstr("\nspread_presence_entries 3\n"));
   ann.close();
   EXPECT_THAT(bodyOf(stack.exchange(get("/presence"))), HasSubstr(R"("count":1,)"));
+  EXPECT_THAT(bodyOf(stack.exchange(get("/metrics"))), HasSubstr("\nspread_presence_entries 2\n"));
 }
 
 TEST(PresenceTest, BadQueriesAreRefusedNamingTheField) {

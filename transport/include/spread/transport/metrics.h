@@ -13,6 +13,8 @@
 
 namespace spread::transport {
 
+class Presence;
+
 /// Why a request or message was refused, as counted in spread_rejected_total{reason=...}.
 enum class Rejection : std::size_t {
   kBadRequest,        // malformed JSON, missing or empty fields, invalid UTF-8
@@ -101,8 +103,9 @@ class Metrics {
   std::uint64_t latencySumUs() const { return latencySumUs_.load(); }
 
   /// Prometheus text exposition format (version 0.0.4), including subscribers per topic
-  /// read from `broker` and the tasks `executor` refused.
-  std::string renderPrometheus(const core::TopicRegistry& broker, const core::Executor& executor) const;
+  /// read from `broker`, the tasks `executor` refused and, given a `presence`, its entries.
+  std::string renderPrometheus(const core::TopicRegistry& broker, const core::Executor& executor,
+                               const Presence* presence = nullptr) const;
 
  private:
   std::atomic<std::int64_t> connectionsOpen_{0};
