@@ -3,7 +3,8 @@
 #include <sys/random.h>
 
 #include <array>
-#include <stdexcept>
+#include <cerrno>
+#include <random>
 
 namespace spread::transport {
 
@@ -15,8 +16,13 @@ std::string newId() {
   std::size_t filled = 0;
   while (filled < bytes.size()) {
     const ssize_t got = getrandom(bytes.data() + filled, bytes.size() - filled, 0);
-    if (got < 0) throw std::runtime_error("getrandom failed");  // only EINTR before the pool is ready
-    filled += static_cast<std::size_t>(got);
+    if (got >= 0) {
+      filled += static_cast<std::size_t>(got);
+    } else if (errno != EINTR) {
+      // No getrandom (a kernel before 3.17): the library's device, which reads the same pool.
+      std::random_device device;
+      for (; filled < bytes.size(); ++filled) bytes[filled] = static_cast<unsigned char>(device());
+    }
   }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id;
