@@ -10,45 +10,60 @@ namespace spread::transport {
 
 namespace {
 
-// Random rather than counted, so that one client's id says nothing about another's.
-std::string newId() {
-  std::array<unsigned char, 16> bytes{};
+constexpr std::size_t kIdBytes = 11;  // 88 bits; 15 base64url characters
+
+void fillRandom(unsigned char* bytes, std::size_t size) {
   std::size_t filled = 0;
-  while (filled < bytes.size()) {
-    const ssize_t got = getrandom(bytes.data() + filled, bytes.size() - filled, 0);
+  while (filled < size) {
+    const ssize_t got = getrandom(bytes + filled, size - filled, 0);
     if (got >= 0) {
       filled += static_cast<std::size_t>(got);
     } else if (errno != EINTR) {
       // No getrandom (a kernel before 3.17): the library's device, which reads the same pool.
       std::random_device device;
-      for (; filled < bytes.size(); ++filled) bytes[filled] = static_cast<unsigned char>(device());
+      for (; filled < size; ++filled) bytes[filled] = static_cast<unsigned char>(device());
     }
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  id.reserve(bytes.size() * 2);
-  for (unsigned char byte : bytes) {
-    id.push_back(kHex[byte >> 4]);
-    id.push_back(kHex[byte & 0xf]);
-  }
-  return id;
 }
 
 }  // namespace
 
+// Random rather than counted, so that one client's id says nothing about another's.
+std::string InProcessPresence::newIdLocked() {
+  if (randomUsed_ + kIdBytes > random_.size()) {
+    fillRandom(random_.data(), random_.size());
+    randomUsed_ = 0;
+  }
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string id;
+  unsigned bits = 0;
+  int held = 0;
+  for (std::size_t i = 0; i < kIdBytes; ++i) {
+    bits = (bits << 8) | random_[randomUsed_++];
+    held += 8;
+    while (held >= 6) {
+      held -= 6;
+      id.push_back(kAlphabet[(bits >> held) & 63]);
+    }
+  }
+  if (held > 0) id.push_back(kAlphabet[(bits << (6 - held)) & 63]);
+  return id;
+}
+
 std::string InProcessPresence::join(const std::string& topic, std::string name, PresenceSink sink) {
-  std::string id = newId();
   std::lock_guard lock(mutex_);
+  std::string id = newIdLocked();
   TopicMembers& members = topics_[topic];
   const std::uint64_t order = ++joins_;
-  PresenceMember member{id, std::move(name)};
   calling_.store(std::this_thread::get_id());
-  const std::string joined = presenceEventJson("join", member);
   members.byId.emplace(id, order);
-  auto& entry = members.byJoin.emplace(order, Entry{std::move(member), std::move(sink)}).first->second;
+  const PresenceMember& member = members.byJoin.emplace(order, PresenceMember{id, std::move(name)}).first->second;
   ++entries_;
-  if (entry.sink) entry.sink(presenceMembersJson(listLocked(members, kMembersListedMax), id));
-  tellOthersLocked(members, order, joined);
+  if (!members.watchers.empty()) tellOthersLocked(members, order, presenceEventJson("join", member));
+  if (sink) {
+    sink(presenceMembersJson(listLocked(members, kMembersListedMax), id));
+    members.watchers.emplace(order, std::move(sink));
+  }
   finishLeavesLocked();
   return id;
 }
@@ -72,7 +87,8 @@ void InProcessPresence::leaveLocked(const std::string& topic, const std::string&
   auto byId = members.byId.find(id);
   if (byId == members.byId.end()) return;
   auto entry = members.byJoin.find(byId->second);
-  const PresenceMember gone = std::move(entry->second.member);
+  const PresenceMember gone = std::move(entry->second);
+  members.watchers.erase(entry->first);
   members.byJoin.erase(entry);
   members.byId.erase(byId);
   --entries_;
@@ -80,12 +96,12 @@ void InProcessPresence::leaveLocked(const std::string& topic, const std::string&
     topics_.erase(found);  // a topic nobody is in holds nothing
     return;
   }
-  tellOthersLocked(members, 0, presenceEventJson("leave", gone));
+  if (!members.watchers.empty()) tellOthersLocked(members, 0, presenceEventJson("leave", gone));
 }
 
 void InProcessPresence::tellOthersLocked(TopicMembers& members, std::uint64_t except, const std::string& json) {
-  for (auto& [order, entry] : members.byJoin) {
-    if (order != except && entry.sink) entry.sink(json);
+  for (auto& [order, sink] : members.watchers) {
+    if (order != except) sink(json);
   }
 }
 
@@ -103,9 +119,9 @@ void InProcessPresence::finishLeavesLocked() {
 PresenceList InProcessPresence::listLocked(const TopicMembers& members, std::size_t max) const {
   PresenceList list;
   list.count = members.byJoin.size();
-  for (const auto& [order, entry] : members.byJoin) {
+  for (const auto& [order, member] : members.byJoin) {
     if (list.members.size() == max) break;
-    list.members.push_back(entry.member);
+    list.members.push_back(member);
   }
   list.truncated = list.count > list.members.size();
   return list;
