@@ -64,10 +64,35 @@ TEST(InProcessPresenceTest, IdsAreDistinctAndLookRandom) {
   std::set<std::string> ids;
   for (int i = 0; i < 200; ++i) ids.insert(presence.join("chat", "same", nullptr));
   EXPECT_EQ(ids.size(), 200u);
-  for (const std::string& id : ids) EXPECT_EQ(id.size(), 15u) << id;
+  for (const std::string& id : ids) EXPECT_EQ(id.size(), 11u) << id;
   // Consecutive joins share no long prefix, as counted ids would.
   const std::string first = *ids.begin();
   EXPECT_NE(first.substr(0, 8), std::next(ids.begin())->substr(0, 8));
+}
+
+TEST(InProcessPresenceTest, AnOldIdNeverNamesTheMemberThatTookItsPlace) {
+  InProcessPresence presence;
+  const std::string gone = presence.join("chat", "ann", nullptr);
+  presence.leave("chat", gone);
+  const std::string next = presence.join("chat", "bob", nullptr);  // reuses the freed place
+  EXPECT_NE(next, gone);
+  presence.leave("chat", gone);
+  presence.leave("other", next);  // the right id, the wrong topic
+  ASSERT_EQ(presence.list("chat", 10).count, 1u);
+  EXPECT_EQ(presence.list("chat", 10).members[0].id, next);
+}
+
+TEST(InProcessPresenceTest, IdsItDidNotMakeChangeNothing) {
+  InProcessPresence presence;
+  const std::string ann = presence.join("chat", "ann", nullptr);
+  InProcessPresence elsewhere;  // another process's key
+  const std::string foreign = elsewhere.join("chat", "eve", nullptr);
+  for (const std::string& id : {std::string(), std::string("x"), std::string("___________"), std::string("AAAAAAAAAA*"),
+                                ann + "A", foreign}) {
+    presence.leave("chat", id);
+  }
+  EXPECT_EQ(presence.list("chat", 10).count, 1u);
+  EXPECT_EQ(presence.entries(), 1u);
 }
 
 TEST(InProcessPresenceTest, AWatcherGetsTheMembersFirstThenJoinsAndLeavesOfOthers) {

@@ -2,7 +2,6 @@
 
 #include <sys/random.h>
 
-#include <array>
 #include <cerrno>
 #include <random>
 
@@ -10,7 +9,8 @@ namespace spread::transport {
 
 namespace {
 
-constexpr std::size_t kIdBytes = 11;  // 88 bits; 15 base64url characters
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::size_t kIdChars = 11;  // 64 bits, 6 to a character
 
 void fillRandom(unsigned char* bytes, std::size_t size) {
   std::size_t filled = 0;
@@ -26,43 +26,109 @@ void fillRandom(unsigned char* bytes, std::size_t size) {
   }
 }
 
+std::uint32_t roundFunction(std::uint32_t half, std::uint32_t key) {
+  std::uint32_t x = half ^ key;
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  x ^= x >> 16;
+  return x;
+}
+
+// A four-round Feistel network on the two 32-bit halves: a bijection of 64-bit values, so
+// distinct slots and generations always give distinct ids, and inverting it needs the keys.
+std::uint64_t permute(std::uint64_t value, const std::array<std::uint32_t, 4>& keys) {
+  std::uint32_t left = static_cast<std::uint32_t>(value >> 32);
+  std::uint32_t right = static_cast<std::uint32_t>(value);
+  for (std::uint32_t key : keys) {
+    const std::uint32_t mixed = left ^ roundFunction(right, key);
+    left = right;
+    right = mixed;
+  }
+  return (std::uint64_t{left} << 32) | right;
+}
+
+std::uint64_t unpermute(std::uint64_t value, const std::array<std::uint32_t, 4>& keys) {
+  std::uint32_t left = static_cast<std::uint32_t>(value >> 32);
+  std::uint32_t right = static_cast<std::uint32_t>(value);
+  for (auto key = keys.rbegin(); key != keys.rend(); ++key) {
+    const std::uint32_t mixed = right ^ roundFunction(left, *key);
+    right = left;
+    left = mixed;
+  }
+  return (std::uint64_t{left} << 32) | right;
+}
+
+int alphabetIndex(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '-') return 62;
+  if (c == '_') return 63;
+  return -1;
+}
+
 }  // namespace
 
-// Random rather than counted, so that one client's id says nothing about another's.
-std::string InProcessPresence::newIdLocked() {
-  if (randomUsed_ + kIdBytes > random_.size()) {
-    fillRandom(random_.data(), random_.size());
-    randomUsed_ = 0;
-  }
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string id;
-  unsigned bits = 0;
-  int held = 0;
-  for (std::size_t i = 0; i < kIdBytes; ++i) {
-    bits = (bits << 8) | random_[randomUsed_++];
-    held += 8;
-    while (held >= 6) {
-      held -= 6;
-      id.push_back(kAlphabet[(bits >> held) & 63]);
-    }
-  }
-  if (held > 0) id.push_back(kAlphabet[(bits << (6 - held)) & 63]);
+InProcessPresence::InProcessPresence() {
+  fillRandom(reinterpret_cast<unsigned char*>(key_.data()), sizeof(key_));
+}
+
+std::string InProcessPresence::idOf(std::uint32_t slot, std::uint32_t generation) const {
+  const std::uint64_t value = permute((std::uint64_t{generation} << 32) | slot, key_);
+  std::string id(kIdChars, '\0');  // fits inside the string: no allocation
+  for (std::size_t i = 0; i < kIdChars; ++i) id[i] = kAlphabet[(value >> (60 - 6 * i)) & 63];
   return id;
+}
+
+bool InProcessPresence::slotOf(const std::string& id, std::uint32_t& slot, std::uint32_t& generation) const {
+  if (id.size() != kIdChars) return false;
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < kIdChars; ++i) {
+    const int digit = alphabetIndex(id[i]);
+    if (digit < 0 || (i == 0 && digit > 15)) return false;  // the first carries the top 4 bits only
+    value = (value << 6) | static_cast<std::uint64_t>(digit);
+  }
+  value = unpermute(value, key_);
+  slot = static_cast<std::uint32_t>(value);
+  generation = static_cast<std::uint32_t>(value >> 32);
+  return true;
+}
+
+std::uint32_t InProcessPresence::takeSlotLocked() {
+  if (freeSlots_ != kNoSlot) {
+    const std::uint32_t slot = freeSlots_;
+    freeSlots_ = slots_[slot].next;
+    return slot;
+  }
+  slots_.emplace_back();
+  return static_cast<std::uint32_t>(slots_.size() - 1);
 }
 
 std::string InProcessPresence::join(const std::string& topic, std::string name, PresenceSink sink) {
   std::lock_guard lock(mutex_);
-  std::string id = newIdLocked();
-  TopicMembers& members = topics_[topic];
-  const std::uint64_t order = ++joins_;
   calling_.store(std::this_thread::get_id());
-  members.byId.emplace(id, order);
-  const PresenceMember& member = members.byJoin.emplace(order, PresenceMember{id, std::move(name)}).first->second;
+  TopicMembers& members = topics_[topic];
+  const std::uint32_t index = takeSlotLocked();
+  Slot& slot = slots_[index];
+  slot.name = std::move(name);
+  slot.members = &members;
+  slot.previous = members.last;
+  slot.next = kNoSlot;
+  if (members.last != kNoSlot) {
+    slots_[members.last].next = index;
+  } else {
+    members.first = index;
+  }
+  members.last = index;
+  ++members.count;
   ++entries_;
-  if (!members.watchers.empty()) tellOthersLocked(members, order, presenceEventJson("join", member));
+  std::string id = idOf(index, slot.generation);
+  if (!members.watchers.empty()) tellOthersLocked(members, index, presenceEventJson("join", {id, slot.name}));
   if (sink) {
     sink(presenceMembersJson(listLocked(members, kMembersListedMax), id));
-    members.watchers.emplace(order, std::move(sink));
+    members.watchers.emplace(index, std::move(sink));
   }
   finishLeavesLocked();
   return id;
@@ -81,27 +147,31 @@ void InProcessPresence::leave(const std::string& topic, const std::string& id) {
 }
 
 void InProcessPresence::leaveLocked(const std::string& topic, const std::string& id) {
+  std::uint32_t index = 0;
+  std::uint32_t generation = 0;
+  if (!slotOf(id, index, generation) || index >= slots_.size()) return;
+  Slot& slot = slots_[index];
   auto found = topics_.find(topic);
-  if (found == topics_.end()) return;
+  if (found == topics_.end() || slot.members != &found->second || slot.generation != generation) return;
   TopicMembers& members = found->second;
-  auto byId = members.byId.find(id);
-  if (byId == members.byId.end()) return;
-  auto entry = members.byJoin.find(byId->second);
-  const PresenceMember gone = std::move(entry->second);
-  members.watchers.erase(entry->first);
-  members.byJoin.erase(entry);
-  members.byId.erase(byId);
+  (slot.previous != kNoSlot ? slots_[slot.previous].next : members.first) = slot.next;
+  (slot.next != kNoSlot ? slots_[slot.next].previous : members.last) = slot.previous;
+  members.watchers.erase(index);
+  --members.count;
   --entries_;
-  if (members.byJoin.empty()) {
+  const PresenceMember gone{id, std::move(slot.name)};
+  slot = Slot{{}, nullptr, generation + 1, kNoSlot, freeSlots_};
+  freeSlots_ = index;
+  if (members.count == 0) {
     topics_.erase(found);  // a topic nobody is in holds nothing
     return;
   }
-  if (!members.watchers.empty()) tellOthersLocked(members, 0, presenceEventJson("leave", gone));
+  if (!members.watchers.empty()) tellOthersLocked(members, kNoSlot, presenceEventJson("leave", gone));
 }
 
-void InProcessPresence::tellOthersLocked(TopicMembers& members, std::uint64_t except, const std::string& json) {
-  for (auto& [order, sink] : members.watchers) {
-    if (order != except) sink(json);
+void InProcessPresence::tellOthersLocked(TopicMembers& members, std::uint32_t except, const std::string& json) {
+  for (auto& [index, sink] : members.watchers) {
+    if (index != except) sink(json);
   }
 }
 
@@ -118,10 +188,10 @@ void InProcessPresence::finishLeavesLocked() {
 
 PresenceList InProcessPresence::listLocked(const TopicMembers& members, std::size_t max) const {
   PresenceList list;
-  list.count = members.byJoin.size();
-  for (const auto& [order, member] : members.byJoin) {
-    if (list.members.size() == max) break;
-    list.members.push_back(member);
+  list.count = members.count;
+  for (std::uint32_t index = members.first; index != kNoSlot && list.members.size() < max;
+       index = slots_[index].next) {
+    list.members.push_back({idOf(index, slots_[index].generation), slots_[index].name});
   }
   list.truncated = list.count > list.members.size();
   return list;

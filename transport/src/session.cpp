@@ -57,8 +57,9 @@ Session::Session(TransportContext& context, std::shared_ptr<Connection> connecti
       connection_(std::move(connection)),
       topic_(std::move(topic)),
       token_(grant != nullptr ? std::make_unique<TokenState>(TokenState{std::move(*grant)}) : nullptr),
-      presence_(context.presence != nullptr ? std::make_unique<PresenceState>(PresenceState{std::move(presence), {}})
-                                            : nullptr),
+      presenceAsk_(context.presence != nullptr && (!presence.name.empty() || presence.events)
+                       ? std::make_unique<PresenceAsk>(std::move(presence))
+                       : nullptr),
       publishes_(context.session.publishRate(), context.clock.now()) {}
 
 Session::~Session() {
@@ -138,21 +139,22 @@ void Session::start() {
 }
 
 void Session::joinPresenceLocked() {
-  if (!presence_) return;
+  if (context_.presence == nullptr) return;
+  const std::unique_ptr<PresenceAsk> ask = std::move(presenceAsk_);
   PresenceSink sink;
-  if (presence_->ask.events) {
+  if (ask && ask->events) {
     // The queue, not the session: a frame goes where messages go and is bounded as they are.
     sink = [queue = queue_, &clock = context_.clock](std::string json) {
       auto frame = std::make_shared<const core::Message>(0, clock.now(), core::Payload::raw(std::move(json)));
       if (queue->deliver(frame) != core::Delivery::kAccepted) queue->close(core::CloseReason::kSlowConsumer);
     };
   }
-  presence_->id = context_.presence->join(topic_, presence_->ask.name, std::move(sink));
+  presenceId_ = context_.presence->join(topic_, ask ? std::move(ask->name) : std::string(), std::move(sink));
 }
 
 void Session::leavePresenceLocked() {
-  if (!presence_ || presence_->id.empty()) return;
-  context_.presence->leave(topic_, std::exchange(presence_->id, {}));
+  if (presenceId_.empty()) return;
+  context_.presence->leave(topic_, std::exchange(presenceId_, {}));
 }
 
 void Session::onText(std::string text) {

@@ -81,8 +81,8 @@ TEST(PresenceTest, GetPresenceListsTheSubscribersOfATopicUnderTheirNames) {
   const std::string answer = stack.exchange(get("/presence?topic=chat"));
   EXPECT_THAT(answer, StartsWith("HTTP/1.1 200 OK\r\n"));
   EXPECT_THAT(answer, HasSubstr("Content-Type: application/json"));
-  EXPECT_THAT(bodyOf(answer), MatchesRegex(R"(\{"topic":"chat","count":2,"members":\[\{"id":"[A-Za-z0-9_-]{15}",)"
-                                           R"("name":"ann"\},\{"id":"[A-Za-z0-9_-]{15}","name":""\}\],"truncated":false\})"));
+  EXPECT_THAT(bodyOf(answer), MatchesRegex(R"(\{"topic":"chat","count":2,"members":\[\{"id":"[A-Za-z0-9_-]{11}",)"
+                                           R"("name":"ann"\},\{"id":"[A-Za-z0-9_-]{11}","name":""\}\],"truncated":false\})"));
   EXPECT_THAT(bodyOf(stack.exchange(get("/presence?topic=other"))), HasSubstr(R"("name":"eve")"));
 
   EXPECT_THAT(bodyOf(stack.exchange(get("/metrics"))), HasSubstr("\nspread_presence_entries 3\n"));
@@ -118,8 +118,8 @@ TEST(PresenceTest, AWatcherGetsTheMembersThenJoinsAndLeavesWithNoGap) {
   Client watcher(stack, "/subscribe?presence=1&name=wat");
   std::vector<std::string> seen = watcher.texts();
   ASSERT_EQ(seen.size(), 1u);
-  EXPECT_THAT(seen[0], MatchesRegex(R"(\{"presence":"members","self":"[A-Za-z0-9_-]{15}","count":2,"members":\[)"
-                                    R"(\{"id":"[A-Za-z0-9_-]{15}","name":"ann"\},\{"id":"[A-Za-z0-9_-]{15}","name":"wat"\}\],)"
+  EXPECT_THAT(seen[0], MatchesRegex(R"(\{"presence":"members","self":"[A-Za-z0-9_-]{11}","count":2,"members":\[)"
+                                    R"(\{"id":"[A-Za-z0-9_-]{11}","name":"ann"\},\{"id":"[A-Za-z0-9_-]{11}","name":"wat"\}\],)"
                                     R"("truncated":false\})"));
 
   Client bob(stack, "/subscribe?name=bob");
@@ -127,7 +127,7 @@ TEST(PresenceTest, AWatcherGetsTheMembersThenJoinsAndLeavesWithNoGap) {
   bob.close();
   seen = watcher.texts();
   ASSERT_EQ(seen.size(), 3u);
-  EXPECT_THAT(seen[0], MatchesRegex(R"re(\{"presence":"join","id":"[A-Za-z0-9_-]{15}","name":"bob"\})re"));
+  EXPECT_THAT(seen[0], MatchesRegex(R"re(\{"presence":"join","id":"[A-Za-z0-9_-]{11}","name":"bob"\})re"));
   EXPECT_EQ(seen[1], R"({"name":"bob","msg":"hi"})");
   EXPECT_EQ(seen[2], std::string(seen[0]).replace(13, 4, "leave"));
 }

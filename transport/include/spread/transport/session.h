@@ -180,12 +180,11 @@ class Session : public std::enable_shared_from_this<Session> {
     core::TimerId expiryTimer = core::TimerId::kNone;
   };
   std::unique_ptr<TokenState> token_;
-  // With a presence in the context only. `id` is empty until joined and after leaving.
-  struct PresenceState {
-    PresenceAsk ask;
-    std::string id;
-  };
-  std::unique_ptr<PresenceState> presence_;
+  // Every subscriber is a member, so this costs an idle connection only the id (kept inside
+  // the string) and a null pointer: the ask is kept, until the join, only when it says
+  // something (a name, or events).
+  std::unique_ptr<PresenceAsk> presenceAsk_;
+  std::string presenceId_;  // empty until joined and after leaving
   TokenBucket publishes_;
   mutable core::CompactMutex mutex_;
   State state_ = State::kNew;
