@@ -71,6 +71,9 @@ void RedisConnection::startConnect() {
     redisAsyncFree(context);
     return;
   }
+  // An idle connection sends nothing, so only TCP keepalive notices a peer that vanished
+  // without a reset (hiredis' default: probes after 15 s). A failure here costs only that.
+  redisEnableKeepAlive(&context->c);
   context_ = context;
   fd_ = context->c.fd;
   interest_ = 0;
