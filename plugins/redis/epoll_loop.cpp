@@ -16,15 +16,11 @@ namespace {
 // The eventfd's key; connections use small keys with a generation in the high bits, never this one.
 constexpr std::uint64_t kWakeKey = ~std::uint64_t{0};
 
-void check(int result, const char* what) {
-  if (result < 0) throw std::system_error(errno, std::generic_category(), what);
-}
-
 }  // namespace
 
 EpollLoop::EpollLoop() {
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
-  check(epoll_, "epoll_create1");
+  if (epoll_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   wakeFd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wakeFd_ < 0) {
     int error = errno;
@@ -47,18 +43,18 @@ EpollLoop::~EpollLoop() {
   ::close(epoll_);
 }
 
-void EpollLoop::add(int fd, std::uint64_t key, std::uint32_t events) {
+int EpollLoop::add(int fd, std::uint64_t key, std::uint32_t events) {
   epoll_event event{};
   event.events = events;
   event.data.u64 = key;
-  check(::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event), "epoll_ctl(ADD)");
+  return ::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) < 0 ? errno : 0;
 }
 
-void EpollLoop::modify(int fd, std::uint64_t key, std::uint32_t events) {
+int EpollLoop::modify(int fd, std::uint64_t key, std::uint32_t events) {
   epoll_event event{};
   event.events = events;
   event.data.u64 = key;
-  check(::epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &event), "epoll_ctl(MOD)");
+  return ::epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &event) < 0 ? errno : 0;
 }
 
 void EpollLoop::remove(int fd) {

@@ -21,9 +21,10 @@ class EpollLoop {
   EpollLoop(const EpollLoop&) = delete;
   EpollLoop& operator=(const EpollLoop&) = delete;
 
-  /// Watches `fd` for `events` (EPOLLIN, EPOLLOUT), reported under `key`. Throws std::system_error.
-  void add(int fd, std::uint64_t key, std::uint32_t events);
-  void modify(int fd, std::uint64_t key, std::uint32_t events);
+  /// Watches `fd` for `events` (EPOLLIN, EPOLLOUT), reported under `key`. Both return 0 or
+  /// the errno of epoll_ctl; they do not throw, since they run inside hiredis' C callbacks.
+  int add(int fd, std::uint64_t key, std::uint32_t events);
+  int modify(int fd, std::uint64_t key, std::uint32_t events);
   /// Stops watching `fd`; it must still be open.
   void remove(int fd);
 

@@ -2,6 +2,7 @@
 
 #include <sys/epoll.h>
 
+#include <cstring>
 #include <memory>
 #include <random>
 #include <utility>
@@ -74,6 +75,11 @@ void RedisConnection::startConnect() {
   // An idle connection sends nothing, so only TCP keepalive notices a peer that vanished
   // without a reset (hiredis' default: probes after 15 s). A failure here costs only that.
   redisEnableKeepAlive(&context->c);
+  if (int error = loop_.add(context->c.fd, key(), 0); error != 0) {
+    closeReason_ = std::string("epoll_ctl: ") + std::strerror(error);
+    redisAsyncFree(context);
+    return;
+  }
   context_ = context;
   fd_ = context->c.fd;
   interest_ = 0;
@@ -83,7 +89,6 @@ void RedisConnection::startConnect() {
   context->ev.addWrite = &Hooks::addWrite;
   context->ev.delWrite = &Hooks::delWrite;
   context->ev.cleanup = &Hooks::cleanup;
-  loop_.add(fd_, key(), 0);
   guard_ = ReplyGuard();
   guard_.install(&context->c);
   sendHandshake();
@@ -188,7 +193,10 @@ void RedisConnection::onPush(const redisReply* reply) {
 void RedisConnection::setInterest(std::uint32_t events) {
   if (events == interest_ || fd_ < 0) return;
   interest_ = events;
-  loop_.modify(fd_, key(), events);
+  // Called from inside hiredis: the connection is closed once hiredis has returned (settle()).
+  if (int error = loop_.modify(fd_, key(), events); error != 0 && pollFailure_.empty()) {
+    pollFailure_ = std::string("epoll_ctl: ") + std::strerror(error);
+  }
 }
 
 void RedisConnection::detach() {
@@ -217,6 +225,11 @@ void RedisConnection::freeContext(const std::string& reason) {
 
 void RedisConnection::settle() {
   if (inHiredis_ > 0) return;
+  if (!pollFailure_.empty()) {
+    std::string failure = std::move(pollFailure_);
+    pollFailure_.clear();
+    freeContext(failure);
+  }
   if (context_ == nullptr && (phase_ == Phase::kConnecting || phase_ == Phase::kReady)) {
     std::string reason = describe(closeReason_.empty() ? "connection closed" : closeReason_);
     while (!pending_.empty()) {

@@ -128,6 +128,8 @@ class RedisConnection {
   // Depth of calls into hiredis: listener calls wait until it is back to zero.
   int inHiredis_ = 0;
   bool readyDue_ = false;
+  // Why the loop could not watch the socket as hiredis asked; closes the connection.
+  std::string pollFailure_;
 };
 
 }  // namespace spread::plugins::redis

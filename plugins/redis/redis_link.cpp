@@ -207,6 +207,29 @@ void RedisLink::updateState() {
 }
 
 void RedisLink::run() {
+  std::string failure = "link stopped";
+  try {
+    serve();
+  } catch (const std::exception& error) {
+    // Only the loop itself (epoll_wait) throws; without it the link cannot go on.
+    failure = std::string("link stopped: ") + error.what();
+  }
+  // Stopping: in-flight publishes fail as the connections close, queued ones here.
+  publisher_->close(failure);
+  subscriber_->close(failure);
+  std::deque<PublishRequest> taken;
+  {
+    std::lock_guard lock(mutex_);
+    taken.swap(queue_);
+    stopping_ = true;
+    connected_.store(false);
+    state_ = {false, failure};
+  }
+  for (PublishRequest& request : taken) finish(request, {false, 0, failure});
+  if (failure != "link stopped" && handlers_.state) handlers_.state({false, failure});
+}
+
+void RedisLink::serve() {
   std::deque<PublishRequest> taken;
   while (true) {
     auto now = SteadyClock::now();
@@ -241,16 +264,6 @@ void RedisLink::run() {
     if (reconcileDue_) reconcile(false);
     updateState();
   }
-  // Stopping: in-flight publishes fail as the connections close, queued ones here.
-  publisher_->close("link stopped");
-  subscriber_->close("link stopped");
-  {
-    std::lock_guard lock(mutex_);
-    taken.swap(queue_);
-    connected_.store(false);
-    state_ = {false, "link stopped"};
-  }
-  for (PublishRequest& request : taken) finish(request, {false, 0, "link stopped"});
 }
 
 }  // namespace spread::plugins::redis

@@ -99,6 +99,7 @@ class RedisLink {
   };
 
   void run();
+  void serve();
   void publishTaken(std::deque<PublishRequest>& requests);
   void reconcile(bool ready);
   void onPush(const redisReply& push);
