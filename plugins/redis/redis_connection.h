@@ -54,6 +54,8 @@ class RedisConnection {
   RedisConnection& operator=(const RedisConnection&) = delete;
 
   Phase phase() const { return phase_; }
+  /// Commands sent and not yet answered.
+  std::size_t inFlight() const { return pending_.size(); }
   std::uint8_t slot() const { return slot_; }
 
   /// Sends a command whose reply arrives in order. When the connection cannot take it,

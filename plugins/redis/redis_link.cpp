@@ -163,6 +163,20 @@ void RedisLink::reconcile(bool ready) {
   }
 }
 
+void RedisLink::heartbeat(SteadyClock::time_point now) {
+  if (publisher_->phase() != RedisConnection::Phase::kReady) {
+    nextHeartbeat_ = now + options_.heartbeatInterval;
+    return;
+  }
+  // Any command in flight has a deadline already, which checks the server as well.
+  if (publisher_->inFlight() > 0) nextHeartbeat_ = now + options_.heartbeatInterval;
+  if (now < nextHeartbeat_) return;
+  nextHeartbeat_ = now + options_.heartbeatInterval;
+  publisher_->command({"PING"}, [this](const redisReply* reply, const std::string&) {
+    if (reply != nullptr && !isStatus(*reply, "PONG")) publisher_->reset("PING answered with " + replyText(*reply));
+  });
+}
+
 void RedisLink::onPush(const redisReply& push) {
   // ReplyGuard let through only arrays of two to four elements led by two bulk strings.
   if (push.type != REDIS_REPLY_ARRAY || push.elements < 2) return;
@@ -234,7 +248,10 @@ void RedisLink::serve() {
   while (true) {
     auto now = SteadyClock::now();
     auto wakeAt = now + kIdleWaitMax;
-    for (auto deadline : {publisher_->nextDeadline(), subscriber_->nextDeadline(), subscriptions_->nextDeadline()}) {
+    std::optional<SteadyClock::time_point> heartbeatAt;
+    if (publisher_->phase() == RedisConnection::Phase::kReady) heartbeatAt = nextHeartbeat_;
+    for (auto deadline :
+         {publisher_->nextDeadline(), subscriber_->nextDeadline(), subscriptions_->nextDeadline(), heartbeatAt}) {
       if (deadline) wakeAt = std::min(wakeAt, *deadline);
     }
     // Rounded up, so the loop does not wake a fraction of a millisecond early and spin.
@@ -261,6 +278,7 @@ void RedisLink::serve() {
       }
     }
     publishTaken(taken);
+    heartbeat(SteadyClock::now());
     if (reconcileDue_) reconcile(false);
     updateState();
   }

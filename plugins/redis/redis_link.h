@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -102,6 +103,7 @@ class RedisLink {
   void serve();
   void publishTaken(std::deque<PublishRequest>& requests);
   void reconcile(bool ready);
+  void heartbeat(std::chrono::steady_clock::time_point now);
   void onPush(const redisReply& push);
   void updateState();
   void finish(PublishRequest& request, const PublishResult& result);
@@ -127,6 +129,7 @@ class RedisLink {
   std::string subscriberReason_;
   bool subscriberReady_ = false;
   bool reconcileDue_ = false;
+  std::chrono::steady_clock::time_point nextHeartbeat_{};
   std::thread thread_;
 };
 

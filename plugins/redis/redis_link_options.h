@@ -28,6 +28,11 @@ struct RedisLinkOptions {
   /// random factor in [0.5, 1) so that nodes which lost Redis together do not return together.
   std::chrono::milliseconds backoffMin{100};
   std::chrono::milliseconds backoffMax{5000};
+  /// How often the publishing connection sends PING when nothing else is in flight, so a
+  /// server that stopped answering is noticed (within heartbeatInterval + commandTimeout)
+  /// without waiting for a publish. The subscribing connection has no such check: hiredis
+  /// 0.14 cannot match a PING's answer on a subscribed connection; TCP keepalive covers it.
+  std::chrono::milliseconds heartbeatInterval{1000};
   /// Publishes accepted and not yet answered. Beyond it publish() is refused at once.
   std::size_t pendingCommandsMax = 10000;
   /// The largest reply (or unparsed part of one) held in memory; a bigger one is a protocol

@@ -1,6 +1,7 @@
 // The link's bounds: publishes beyond pendingCommandsMax are refused at once; a server that
-// stops answering (SIGSTOP) fails each publish within commandTimeout; stop() fails every
-// pending publish exactly once; a stopped link leaves no thread behind.
+// stops answering (SIGSTOP) fails each publish within commandTimeout, and is noticed by the
+// heartbeat when nothing is published; stop() fails every pending publish exactly once; a
+// stopped link leaves no thread behind.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -66,6 +67,22 @@ TEST_F(LimitsTest, PublishesBeyondTheBoundAreRefusedAndUnansweredOnesTimeOut) {
     EXPECT_NE(results[0].failure.find("PUBLISH not answered within commandTimeout (300 ms)"), std::string::npos)
         << results[0].failure;
   }
+}
+
+TEST_F(LimitsTest, AServerThatStopsAnsweringIsNoticedWithoutAPublish) {
+  auto options = testOptions(server_.port());
+  options.heartbeatInterval = std::chrono::milliseconds(100);
+  options.commandTimeout = std::chrono::milliseconds(300);
+  LinkProbe probe(options);
+  ASSERT_TRUE(probe.awaitConnected());
+  std::size_t statesBefore = probe.stateCount();
+  auto start = std::chrono::steady_clock::now();
+  server_.pause();
+  std::string reason = probe.awaitDisconnected(statesBefore);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
+  EXPECT_NE(reason.find("PING not answered within commandTimeout (300 ms)"), std::string::npos) << reason;
+  server_.resume();
+  EXPECT_TRUE(probe.awaitConnected());
 }
 
 TEST_F(LimitsTest, StopFailsEveryPendingPublishExactlyOnce) {

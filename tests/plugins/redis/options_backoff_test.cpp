@@ -46,6 +46,9 @@ TEST(OptionsTest, EachImpossibleFieldIsNamed) {
   options.host = "";
   EXPECT_NE(validateOptions(options).find("host"), std::string::npos);
   options = {};
+  options.heartbeatInterval = milliseconds(0);
+  EXPECT_NE(validateOptions(options).find("heartbeatInterval"), std::string::npos);
+  options = {};
   options.commandTimeout = milliseconds(0);
   EXPECT_NE(validateOptions(options).find("commandTimeout"), std::string::npos);
 }
