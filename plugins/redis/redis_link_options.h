@@ -13,6 +13,8 @@ using RandomSource = std::function<double()>;
 /// Everything a RedisLink needs to reach one Redis server. The engine fills it from the
 /// `engine.redis.*` keys; validateOptions() names the first field that cannot work.
 struct RedisLinkOptions {
+  /// A name is resolved by hiredis (getaddrinfo) on the link's thread at every connect,
+  /// which blocks that thread meanwhile; an address does not.
   std::string host = "127.0.0.1";
   int port = 6379;
   /// Sent with AUTH after every connect when not empty.
