@@ -1,11 +1,15 @@
 // Losing Redis: the link reports disconnected with a reason naming the server, refuses
 // publishes at once, and when Redis is back on the same port it reconnects, subscribes
-// again and delivers again. The server is killed (SIGKILL) and restarted for real.
+// again and delivers again. The server is killed (SIGKILL) and restarted for real. And the
+// fixture's own promise: without redis-server the tests fail saying how to install it.
 #include <gtest/gtest.h>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <cstdlib>
+#include <stdexcept>
 
 #include "link_probe.h"
 #include "redis_server.h"
@@ -55,6 +59,19 @@ TEST(ReconnectTest, NothingListeningIsReportedWithTheCause) {
   LinkProbe probe(testOptions(ntohs(address.sin_port)));
   EXPECT_TRUE(probe.awaitReasonContaining("Connection refused"));
   EXPECT_EQ(probe.link().publish("channel", "payload", nullptr), PublishAdmission::kRefusedNotConnected);
+}
+
+TEST(RedisServerTest, AMissingRedisServerFailsWithTheCommandThatInstallsIt) {
+  ::setenv("SPREAD_REDIS_SERVER", "/nonexistent/redis-server", 1);
+  RedisServer server;
+  try {
+    server.start();
+    FAIL() << "a redis-server that does not exist was started";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("run scripts/install-deps.sh --with-test-clients"), std::string::npos)
+        << error.what();
+  }
+  ::unsetenv("SPREAD_REDIS_SERVER");
 }
 
 }  // namespace

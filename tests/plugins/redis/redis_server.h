@@ -10,7 +10,8 @@ namespace spread::plugins::redis::testing {
 /// A redis-server of the test's own: on a free loopback port, no persistence, in a temp
 /// directory, stopped (SIGKILL) when destroyed. start() returns once the server has logged
 /// that it accepts connections; it retries on another port when the chosen one was taken.
-/// When redis-server is missing, start() throws with the command that installs it.
+/// When redis-server is missing, start() throws with the command that installs it. It is
+/// looked for in /usr/bin, /usr/local/bin and /usr/sbin, or at $SPREAD_REDIS_SERVER when set.
 class RedisServer {
  public:
   /// `password` empty: no requirepass.
