@@ -17,12 +17,15 @@ for option in "$@"; do
 done
 
 # dpkg-dev: dpkg-shlibdeps, which computes the Debian package's dependencies (cpack -G DEB).
+# libhiredis-dev: the Redis client under the Redis engine's link (plugins/redis).
 packages=(build-essential cmake ninja-build pkg-config dpkg-dev
-          libpoco-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev)
+          libpoco-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libhiredis-dev)
 if (( test_clients )); then
   # openssl makes the TLS tests' throwaway certificates; curl is one of their clients;
   # python3-yaml reads the Prometheus alert rules (etc/prometheus/alerts.yml).
   packages+=(python3 python3-websockets python3-yaml nodejs chromium openssl curl)
+  # redis-server: the Redis link's tests (tests/plugins/redis) start their own, on a free port.
+  packages+=(redis-server)
   # systemd-analyze, for the package test's check of spreadd.service. Installing systemd in
   # a container starts nothing (it is not PID 1 there); about 20 MB with its libraries.
   packages+=(systemd)
