@@ -22,6 +22,7 @@ struct Route {
   std::string topic;  // kPublish and kUpgrade
   // kPublish and kUpgrade, when tokens are in use: what the client's token allows.
   std::unique_ptr<transport::auth::Grant> grant;
+  core::SubscribeFrom from;  // kUpgrade: where the subscription starts
 };
 
 /// The answer to every request other than POST /publish and GET /subscribe: the chat page,

@@ -5,6 +5,7 @@
 
 #include "spread/transport/auth/authenticator.h"
 #include "spread/transport/auth/token_refresh.h"
+#include "spread/transport/message_position.h"
 
 namespace spread::transport {
 
@@ -13,6 +14,16 @@ namespace {
 // few enough that one busy session does not hold its lock for long.
 constexpr std::size_t kSendBatchMax = 64;
 }  // namespace
+
+std::string resumeJson(const core::SubscribeResult& result) {
+  const bool served = result.resume == core::ResumeOutcome::kNotAsked || result.resume == core::ResumeOutcome::kRecovered;
+  std::string json = served ? R"({"resume":"ok")"
+                            : std::string(R"({"resume":"impossible","reason":")") + core::describe(result.resume) + '"';
+  json += R"(,"epoch":")" + epochHex(result.epoch) + R"(","offset":)" + std::to_string(result.liveAfter);
+  if (served) json += R"(,"replayed":)" + std::to_string(result.replayed);
+  json += '}';
+  return json;
+}
 
 class Session::Guard {
  public:
@@ -40,20 +51,22 @@ void Session::pumpIfOwed() {
 
 struct Session::Allocated : Session {
   Allocated(TransportContext& context, std::shared_ptr<Connection> connection, std::string topic,
-            std::unique_ptr<auth::Grant> grant)
-      : Session(context, std::move(connection), std::move(topic), std::move(grant)) {}
+            std::unique_ptr<auth::Grant> grant, core::SubscribeFrom from)
+      : Session(context, std::move(connection), std::move(topic), std::move(grant), from) {}
 };
 
 std::shared_ptr<Session> Session::create(TransportContext& context, std::shared_ptr<Connection> connection,
-                                         std::string topic, std::unique_ptr<auth::Grant> grant) {
-  return std::make_shared<Allocated>(context, std::move(connection), std::move(topic), std::move(grant));
+                                         std::string topic, std::unique_ptr<auth::Grant> grant,
+                                         core::SubscribeFrom from) {
+  return std::make_shared<Allocated>(context, std::move(connection), std::move(topic), std::move(grant), from);
 }
 
 Session::Session(TransportContext& context, std::shared_ptr<Connection> connection, std::string topic,
-                 std::unique_ptr<auth::Grant> grant)
+                 std::unique_ptr<auth::Grant> grant, core::SubscribeFrom from)
     : context_(context),
       connection_(std::move(connection)),
       topic_(std::move(topic)),
+      from_(from.kind == core::SubscribeFrom::Kind::kLive ? nullptr : std::make_unique<core::SubscribeFrom>(from)),
       token_(grant != nullptr ? std::make_unique<TokenState>(TokenState{std::move(*grant)}) : nullptr),
       publishes_(context.session.publishRate(), context.clock.now()) {}
 
@@ -121,12 +134,21 @@ void Session::start() {
     self->pumpOwed_.store(true);
     self->pumpIfOwed();
   });
-  core::SubscribeResult subscribed = lookup.topic->subscribe(queue_);
+  core::SubscribeFrom from = from_ ? *from_ : core::SubscribeFrom::live();
+  // A replay must fit the queue it lands in, or it would drop the client as too slow before
+  // it read a byte: one too large for it is refused (a resume) or cut (the last N).
+  from.replayMessagesMax = context_.session.queue.messagesMax;
+  from.replayBytesMax = context_.session.queue.bytesMax;
+  core::SubscribeResult subscribed = lookup.topic->subscribe(queue_, from);
   if (!subscribed.ok()) {
     endLocked(CloseFrame{CloseCode::kGoingAway, kReasonShuttingDown});
     return;
   }
   subscription_ = subscribed.handle;
+  // Sent before any message: messages reach the connection only through pumpLocked, which
+  // needs the lock this method holds (a wakeup that finds it held posts its pump instead).
+  if (from_) connection_->sendText(resumeJson(subscribed));
+  from_.reset();
   schedulePingLocked();
   if (token_) scheduleExpiryLocked();
 }
