@@ -64,7 +64,8 @@ class ProbeTopic final : public core::Topic, public std::enable_shared_from_this
   }
 
   using core::Topic::subscribe;
-  core::SubscribeResult subscribe(std::shared_ptr<core::Subscriber> subscriber, const core::SubscribeFrom& from) override {
+  core::SubscribeResult subscribe(std::shared_ptr<core::Subscriber> subscriber,
+                                  const core::SubscribeFrom& from) override {
     const std::uint64_t tag = listener_.onSubscribed(name(), inner_->stats().accepted);
     // The stop-offering bug strikes every second subscription, so that others see the
     // messages it misses.

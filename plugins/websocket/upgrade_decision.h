@@ -23,9 +23,10 @@ struct UpgradeDecision {
 };
 
 /// Refusals, in this order: 503 draining; 403 an Origin the policy does not allow; 400 bad
-/// topic; 400 a bad since, epoch or last (readSubscribeStart()); 426 without an upgrade or with a version other than 13; 400 for a malformed
-/// Sec-WebSocket-Key; with tokens in use, 401 or 403 (checkAccess()). Once the client has asked for a WebSocket, a refusal also ends the
-/// connection: it has no further use for it.
+/// topic; 400 a bad since, epoch or last (readSubscribeStart()); 426 without an upgrade or
+/// with a version other than 13; 400 for a malformed Sec-WebSocket-Key; with tokens in use,
+/// 401 or 403 (checkAccess()). Once the client has asked for a WebSocket, a refusal also
+/// ends the connection: it has no further use for it.
 UpgradeDecision decideUpgrade(ServingContext& context, const HttpRequest& request);
 
 }  // namespace spread::plugins::websocket

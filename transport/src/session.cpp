@@ -16,7 +16,8 @@ constexpr std::size_t kSendBatchMax = 64;
 }  // namespace
 
 std::string resumeJson(const core::SubscribeResult& result) {
-  const bool served = result.resume == core::ResumeOutcome::kNotAsked || result.resume == core::ResumeOutcome::kRecovered;
+  const bool served =
+      result.resume == core::ResumeOutcome::kNotAsked || result.resume == core::ResumeOutcome::kRecovered;
   std::string json = served ? R"({"resume":"ok")"
                             : std::string(R"({"resume":"impossible","reason":")") + core::describe(result.resume) + '"';
   json += R"(,"epoch":")" + epochHex(result.epoch) + R"(","offset":)" + std::to_string(result.liveAfter);

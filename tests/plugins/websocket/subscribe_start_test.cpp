@@ -18,7 +18,8 @@ TEST(SubscribeStartTest, NoQueryOrNoneOfTheParametersIsLive) {
 }
 
 TEST(SubscribeStartTest, SinceWithEpochResumesAfterTheOffset) {
-  const SubscribeStart start = readSubscribeStart("/subscribe?topic=a&since=18446744073709551615&epoch=00000000000000aB");
+  const SubscribeStart start =
+      readSubscribeStart("/subscribe?topic=a&since=18446744073709551615&epoch=00000000000000aB");
   ASSERT_FALSE(start.error) << *start.error;
   EXPECT_EQ(start.from.kind, Kind::kAfter);
   EXPECT_EQ(start.from.offset, 18446744073709551615ULL);
