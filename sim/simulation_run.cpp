@@ -48,8 +48,9 @@ std::string SimulationRun::setUp(std::uint64_t seed) {
   broker_ = std::make_unique<core::Broker>(
       clock_, executor_,
       // The default topic is reserved, as the daemon reserves broker.defaultTopic.
+      // Epochs come from the run's seed, so a run repeats exactly (history itself is off here).
       core::BrokerOptions{s.topicsMax, core::TopicOptions{s.inboundMessagesMax, s.fanoutBatch}, s.topicLinger,
-                          kDefaultTopic, &faults_});
+                          kDefaultTopic, &faults_, seed});
   probe_ = std::make_unique<ProbeRegistry>(*broker_, *this);
   publisher_ = std::make_unique<transport::PublishService>(*probe_, metrics_, s.publishWait, kDefaultTopic);
   config_->setInt(

@@ -101,7 +101,12 @@ class Subscription {
   /** A message or a resume frame: moves the position on. Returns false for a message at or
    *  before the position, which the subscription has already delivered. */
   advance(frame) {
-    if (typeof frame.epoch !== 'string' || !Number.isSafeInteger(frame.offset)) return true;
+    if (typeof frame.epoch !== 'string' || !Number.isSafeInteger(frame.offset)) {
+      // A message without a position: this server keeps no history, so there is nothing to
+      // resume from, and asking would only report a gap that may not be one.
+      if (frame.resume === undefined) this.position = null;
+      return true;
+    }
     if (frame.resume !== undefined) {
       // The replay that follows an 'ok' ends at `offset`; it starts after offset - replayed.
       const replayed = frame.resume === 'ok' && Number.isSafeInteger(frame.replayed) ? frame.replayed : 0;

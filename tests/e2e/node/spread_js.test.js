@@ -371,6 +371,34 @@ test('a reconnect resumes after the last offset: replays skip what was seen, a l
   assert.equal(timers.pending.size, 0);
 });
 
+test('a server that sends no positions is not asked to resume, so no false gap is reported', async () => {
+  const { SpreadClient } = await library;
+  const timers = [];
+  const fakeTimers = {
+    setTimeout(task, ms) { timers.push({ task, ms }); return timers.length - 1; },
+    clearTimeout(id) { if (id !== null && id !== undefined && timers[id]) timers[id].task = null; },
+  };
+  const sockets = [];
+  class FakeSocket extends EventTarget {
+    constructor(url) { super(); this.url = url; sockets.push(this); }
+    send() {}
+    close() {}
+    emit(type, fields = {}) { this.dispatchEvent(Object.assign(new Event(type), fields)); }
+  }
+  const spread = new SpreadClient({ url: 'http://example.test', WebSocket: FakeSocket, timers: fakeTimers });
+  const gaps = [];
+  const subscription = spread.subscribe('room', () => {}, { last: 3, onGap: (gap) => gaps.push(gap) });
+  sockets[0].emit('open');
+  sockets[0].emit('message', { data: '{"resume":"ok","epoch":"00000000000000aa","offset":4,"replayed":0}' });
+  sockets[0].emit('message', { data: '{"name":"n","msg":"no position"}' });
+  sockets[0].emit('close', { code: 1006, reason: '' });
+  const retry = timers.filter((t) => t.task).at(-1);
+  retry.task();
+  assert.equal(sockets[1].url, 'ws://example.test/subscribe?topic=room&last=3');
+  assert.deepEqual(gaps, []);
+  subscription.close();
+});
+
 test('through spreadd: a dropped socket resumes without a gap or a duplicate; a restart is reported', async (t) => {
   // A long linger: the topic, and so its history, must outlive the dropped socket.
   const first = await startDaemon(t, { 'broker.topicLingerMs': '30000' });
