@@ -53,15 +53,15 @@ std::string SimulationRun::startQuery(const Event& event) const {
 
 std::string SimulationRun::setUp(std::uint64_t seed) {
   const Settings& s = scenario_.settings;
+  core::TopicOptions topic{s.inboundMessagesMax, s.fanoutBatch};
+  topic.historySize = s.history;
+  // Stamped as the daemon stamps what it sends, so that the checker reads the same bytes.
+  if (s.history != 0) topic.stampPosition = transport::stampChatPosition;
   broker_ = std::make_unique<core::Broker>(
       clock_, executor_,
       // The default topic is reserved, as the daemon reserves broker.defaultTopic.
       // Epochs come from the run's seed, so a run repeats exactly.
-      core::BrokerOptions{s.topicsMax,
-                          core::TopicOptions{s.inboundMessagesMax, s.fanoutBatch, core::Duration::zero(), s.history,
-                                             core::Duration::zero(),
-                                             s.history != 0 ? transport::stampChatPosition : nullptr},
-                          s.topicLinger, kDefaultTopic, &faults_, seed});
+      core::BrokerOptions{s.topicsMax, topic, s.topicLinger, kDefaultTopic, &faults_, seed});
   probe_ = std::make_unique<ProbeRegistry>(*broker_, *this);
   publisher_ = std::make_unique<transport::PublishService>(*probe_, metrics_, s.publishWait, kDefaultTopic);
   config_->setInt(

@@ -156,6 +156,7 @@ void readDaemonKeys(SettingReader& reader, DaemonConfig& config) {
   config.broker.topicLinger = reader.milliseconds("broker.topicLingerMs", 0, kDayMs);
   config.broker.topic.historySize = static_cast<std::size_t>(reader.integer("history.size", 0, kHistorySizeMax));
   config.broker.topic.historyTtl = reader.milliseconds("history.ttlMs", 0, kDayMs);
+  config.broker.topic.historyBytesMax = static_cast<std::size_t>(reader.integer("history.bytesMax", 1, kBytesMax));
   config.defaultTopic = reader.text("broker.defaultTopic");
   if (auto problem = core::checkTopicName(config.defaultTopic)) {
     reader.fail("broker.defaultTopic", "'" + config.defaultTopic + "' is not a topic name: " + *problem);

@@ -19,14 +19,23 @@ const char* describe(ResumeOutcome outcome) {
 
 void TopicHistory::append(MessagePtr message, TimePoint now) {
   if (!enabled()) return;
+  bytes_ += message->bytes().size();
   messages_.push_back(std::move(message));
-  if (messages_.size() > sizeMax_) messages_.pop_front();
+  if (messages_.size() > sizeMax_) dropOldest();
+  // The newest stays even if it alone is over the bound, so that the history is never
+  // emptied by one large message (it goes with the next append).
+  while (bytesMax_ != 0 && bytes_ > bytesMax_ && messages_.size() > 1) dropOldest();
   expire(now);
+}
+
+void TopicHistory::dropOldest() {
+  bytes_ -= messages_.front()->bytes().size();
+  messages_.pop_front();
 }
 
 void TopicHistory::expire(TimePoint now) {
   if (ttl_ == Duration::zero()) return;
-  while (!messages_.empty() && now - messages_.front()->acceptedAt() >= ttl_) messages_.pop_front();
+  while (!messages_.empty() && now - messages_.front()->acceptedAt() >= ttl_) dropOldest();
 }
 
 ResumeOutcome TopicHistory::select(const SubscribeFrom& from, std::uint64_t lastAccepted, std::uint64_t epoch,

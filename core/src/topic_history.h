@@ -16,7 +16,8 @@ namespace spread::core {
 /// copies. Not thread-safe: the topic calls it under its lock.
 class TopicHistory {
  public:
-  TopicHistory(std::size_t sizeMax, Duration ttl) : sizeMax_(sizeMax), ttl_(ttl) {}
+  TopicHistory(std::size_t sizeMax, Duration ttl, std::size_t bytesMax)
+      : sizeMax_(sizeMax), ttl_(ttl), bytesMax_(bytesMax) {}
 
   bool enabled() const { return sizeMax_ != 0; }
 
@@ -32,10 +33,13 @@ class TopicHistory {
 
  private:
   void expire(TimePoint now);
+  void dropOldest();
 
   const std::size_t sizeMax_;
   const Duration ttl_;
+  const std::size_t bytesMax_;
   std::deque<MessagePtr> messages_;  // consecutive offsets, oldest first
+  std::size_t bytes_ = 0;            // of messages_
 };
 
 }  // namespace spread::core

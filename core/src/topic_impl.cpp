@@ -15,7 +15,7 @@ TopicImpl::TopicImpl(std::string name, const TopicOptions& options, Clock& clock
       onQuiet_(std::move(onQuiet)),
       faults_(faults),
       epoch_(epoch),
-      history_(options.historySize, options.historyTtl),
+      history_(options.historySize, options.historyTtl, options.historyBytesMax),
       pace_(options.deliveryDelayTarget),
       subscribers_(std::make_shared<RecordList>()),
       quietSince_(clock.now()) {}

@@ -181,6 +181,27 @@ TEST_F(HistoryTest, AReplayOverflowingAQueueWithoutLimitsDropsItAsASlowConsumer)
   EXPECT_EQ(topic_->stats().subscribers, 0u);
 }
 
+TEST(HistoryBytesTest, TheOldestGoToStayWithinTheByteBoundButTheNewestStays) {
+  BrokerOptions options = withHistory(100);
+  options.topic.historyBytesMax = 6;  // three messages of two bytes
+  VirtualBroker env(options);
+  auto topic = env.topic("chat");
+  for (const char* text : {"m1", "m2", "m3", "m4"}) {
+    ASSERT_EQ(topic->tryPublish(Payload::raw(text)), PublishOutcome::kAccepted);
+  }
+  auto reader = std::make_shared<QueueSubscriber>(test::roomyQueue());
+  EXPECT_EQ(topic->subscribe(reader, SubscribeFrom::last(10)).replayed, 3u);
+  EXPECT_EQ(topic->subscribe(std::make_shared<QueueSubscriber>(test::roomyQueue()),
+                             SubscribeFrom::after(0, topic->epoch())).resume,
+            ResumeOutcome::kOffsetTooOld);
+  ASSERT_EQ(topic->tryPublish(Payload::raw("a message larger than the bound")), PublishOutcome::kAccepted);
+  auto late = std::make_shared<QueueSubscriber>(test::roomyQueue());
+  EXPECT_EQ(topic->subscribe(late, SubscribeFrom::last(10)).replayed, 1u);
+  env.executor.runUntilIdle();
+  EXPECT_THAT(test::drainBytes(*reader), ElementsAre("m2", "m3", "m4", "a message larger than the bound"));
+  EXPECT_THAT(test::drainBytes(*late), ElementsAre("a message larger than the bound"));
+}
+
 class HistoryTtlTest : public HistoryTest {
  protected:
   HistoryTtlTest() : HistoryTest(withHistory(100, milliseconds(1000))) {}

@@ -70,6 +70,7 @@ TEST(DaemonConfigTest, DefaultsAloneGiveTheDocumentedValues) {
   EXPECT_EQ(config.broker.reservedTopic, "chat") << "the default topic can never be locked out";
   EXPECT_EQ(config.broker.topic.historySize, 100u);
   EXPECT_EQ(config.broker.topic.historyTtl, std::chrono::milliseconds(600000));
+  EXPECT_EQ(config.broker.topic.historyBytesMax, 262144u);
   EXPECT_EQ(config.session.queue.messagesMax, 256u);
   EXPECT_EQ(config.session.queue.bytesMax, 1048576u);
   EXPECT_EQ(config.session.sendWindowBytes, 262144u);
@@ -164,6 +165,8 @@ TEST(DaemonConfigTest, HistoryIsBoundedAndZeroTurnsItOff) {
               ElementsAre(HasSubstr("server.properties:1: history.size: 100001 is out of range"),
                           HasSubstr("server.properties:2: history.ttlMs: -5 is out of range")));
   EXPECT_THAT(readErrors("history.size = lots\n"), ElementsAre(HasSubstr("server.properties:1: history.size")));
+  EXPECT_THAT(readErrors("history.bytesMax = 0\n"),
+              ElementsAre(HasSubstr("server.properties:1: history.bytesMax: 0 is out of range")));
 }
 
 TEST(DaemonConfigTest, LogLevelsAreCaseInsensitive) {

@@ -40,6 +40,9 @@ struct TopicOptions {
   /// Messages older than this on the broker's Clock leave the history (checked when a
   /// message is appended and when history is read: no timer). Zero: no age bound.
   Duration historyTtl = Duration::zero();
+  /// The most bytes (Message::bytes()) the history of one topic holds: the oldest messages
+  /// go first to stay within it. Zero: bounded by historySize alone.
+  std::size_t historyBytesMax = 0;
   /// Called once per accepted message while history is kept, before anyone sees it, to
   /// write the message's position (offset and epoch) into its bytes in the transports' wire
   /// format: so a position is encoded once per message, never once per subscriber. Null:
