@@ -46,12 +46,17 @@ void Checker::subscribed(ConnectionId id, std::uint64_t acceptedBefore) {
   }
 }
 
+void Checker::startsAfter(ConnectionId id, std::uint64_t offset) {
+  if (Connection* c = find(id)) c->acceptedBefore = offset;
+}
+
 void Checker::published(const std::string& publisher, const std::string& topic, const std::string& bytes) {
   const std::uint64_t index = ++issuedBy_[publisher + "\n" + topic];
   outstanding_[topic][bytes].push_back(Issued{publisher, index});
 }
 
-void Checker::accepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes) {
+void Checker::accepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes,
+                       const std::string& sent) {
   if (auto byTopic = outstanding_.find(topic); byTopic != outstanding_.end()) {
     if (auto same = byTopic->second.find(bytes); same != byTopic->second.end()) {
       std::deque<Issued>& issued = same->second;
@@ -78,7 +83,7 @@ void Checker::accepted(const std::string& topic, std::uint64_t sequence, const s
          "topic '" + topic + "' accepted a message as sequence " + std::to_string(sequence) + " after " +
              std::to_string(log.entries.size()) + " messages: its log has a gap or a repeat");
   }
-  log.entries.push_back(bytes);
+  log.entries.push_back(sent);
 }
 
 void Checker::offered(ConnectionId id, const core::MessagePtr& message, core::Delivery outcome) {

@@ -82,9 +82,16 @@ class Checker {
   /// The broker made a topic called `topic`: later accepts and subscriptions use a new log.
   void topicCreated(const std::string& topic);
   void subscribed(ConnectionId id, std::uint64_t acceptedBefore);
+  /// The subscription replays history: it is owed every message after `offset` instead.
+  void startsAfter(ConnectionId id, std::uint64_t offset);
   /// `publisher` issued a publish of `bytes` to `topic` (it may yet be refused).
   void published(const std::string& publisher, const std::string& topic, const std::string& bytes);
-  void accepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes);
+  /// `bytes` as published, `sent` as the topic sends them (with its position stamped in,
+  /// when history is kept): the log holds what a client must read.
+  void accepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes, const std::string& sent);
+  void accepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes) {
+    accepted(topic, sequence, bytes, bytes);
+  }
   void offered(ConnectionId id, const core::MessagePtr& message, core::Delivery outcome);
   void queueEnded(ConnectionId id, core::CloseReason reason, std::uint64_t acceptedNow);
   void sent(ConnectionId id, const core::MessagePtr& message);

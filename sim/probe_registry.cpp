@@ -63,14 +63,19 @@ class ProbeTopic final : public core::Topic, public std::enable_shared_from_this
                     });
   }
 
-  core::SubscribeResult subscribe(std::shared_ptr<core::Subscriber> subscriber) override {
+  using core::Topic::subscribe;
+  core::SubscribeResult subscribe(std::shared_ptr<core::Subscriber> subscriber,
+                                  const core::SubscribeFrom& from) override {
     const std::uint64_t tag = listener_.onSubscribed(name(), inner_->stats().accepted);
     // The stop-offering bug strikes every second subscription, so that others see the
     // messages it misses.
     const bool stopOffering = bugs_.stopOffering && tag % 2 == 0;
-    return inner_->subscribe(
-        std::make_shared<ProbeSubscriber>(std::move(subscriber), inner_, listener_, tag, stopOffering));
+    core::SubscribeResult result = inner_->subscribe(
+        std::make_shared<ProbeSubscriber>(std::move(subscriber), inner_, listener_, tag, stopOffering), from);
+    if (result.ok() && result.replayed != 0) listener_.onStartsAfter(tag, result.liveAfter - result.replayed);
+    return result;
   }
+  std::uint64_t epoch() const override { return inner_->epoch(); }
 
   void close(core::Duration deadline, core::CloseCallback done) override {
     inner_->close(deadline, std::move(done));
@@ -79,7 +84,9 @@ class ProbeTopic final : public core::Topic, public std::enable_shared_from_this
   core::TopicStats stats() const override { return inner_->stats(); }
 
  private:
-  void accepted(const std::string& bytes) { listener_.onAccepted(name(), inner_->stats().accepted, bytes); }
+  void accepted(const std::string& bytes) {
+    listener_.onAccepted(name(), inner_->stats().accepted, bytes, inner_->epoch());
+  }
 
   const std::shared_ptr<core::Topic> inner_;
   ProbeListener& listener_;

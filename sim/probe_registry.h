@@ -18,11 +18,16 @@ class ProbeListener {
   /// The broker created a topic called `topic`: a new publish log, whose sequence numbers
   /// start at 1 again if an earlier topic of that name was freed.
   virtual void onTopicCreated(const std::string& topic) = 0;
-  /// A topic accepted a message: the entry `sequence` of its publish log.
-  virtual void onAccepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes) = 0;
+  /// A topic accepted a message: the entry `sequence` of its publish log, as published (the
+  /// topic of that `epoch` may stamp its position into what it sends: see history).
+  virtual void onAccepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes,
+                          std::uint64_t epoch) = 0;
   /// A subscriber joined `topic`, which had accepted `acceptedBefore` messages so far.
   /// Returns a tag that names the subscription in the calls below.
   virtual std::uint64_t onSubscribed(const std::string& topic, std::uint64_t acceptedBefore) = 0;
+  /// The subscription starts from history: it is owed the messages after `offset`, not
+  /// only those accepted after it joined (a resume or last=N replays some before).
+  virtual void onStartsAfter(std::uint64_t tag, std::uint64_t offset) = 0;
   /// The topic is about to offer a message to the subscription. The session may take it
   /// from the queue and send it before the offer returns; onOffered() follows.
   virtual void onOffering(std::uint64_t tag) = 0;

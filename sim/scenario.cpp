@@ -94,6 +94,7 @@ std::string formatExpectation(const Expectation& expect) {
     case Expectation::Kind::kRefused: return "refused";
     case Expectation::Kind::kGot: return "got " + quoted(expect.bytes);
     case Expectation::Kind::kEnded: return "ended";
+    case Expectation::Kind::kResumed: return "resumed " + quoted(expect.reason.value_or(""));
   }
   return "?";
 }
@@ -119,6 +120,8 @@ std::string formatEvent(const Event& event) {
     case Event::Kind::kSubscribe:
       out << ' ' << event.topic;
       if (event.queue) out << " queue=" << *event.queue;
+      if (event.sinceRead) out << " since=read";
+      if (event.last) out << " last=" << *event.last;
       break;
     case Event::Kind::kSend:
       out << ' ' << quoted(event.text);
@@ -175,6 +178,7 @@ std::string formatScenario(const Scenario& scenario, const std::string& header) 
   set("topicLinger", s.topicLinger != d.topicLinger, formatDuration(s.topicLinger));
   set("closeTimeout", s.closeTimeout != d.closeTimeout, formatDuration(s.closeTimeout));
   set("tokens", s.tokens != d.tokens, s.tokens ? "on" : "off");
+  set("history", s.history != d.history, std::to_string(s.history));
   for (const Event& event : scenario.events) out << formatEvent(event) << '\n';
   return out.str();
 }

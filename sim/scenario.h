@@ -29,6 +29,9 @@ struct Settings {
   core::Duration closeTimeout = std::chrono::seconds(2);
   /// The server checks tokens (auth.mode = jwt); each client carries the one its join gave.
   bool tokens = false;
+  /// Messages each topic keeps (history.size); 0: none, as by default, and messages are
+  /// then sent as published, without offset and epoch.
+  std::size_t history = 0;
 
   friend bool operator==(const Settings&, const Settings&) = default;
 };
@@ -36,14 +39,15 @@ struct Settings {
 /// What an `expect` line asserts about a client, or (when the event names a topic) about
 /// the client's latest connection to that topic.
 struct Expectation {
-  enum class Kind { kReceived, kPublished, kRejected, kClosed, kOpen, kRefused, kGot, kEnded };
+  enum class Kind { kReceived, kPublished, kRejected, kClosed, kOpen, kRefused, kGot, kEnded, kResumed };
   enum class Compare { kEqual, kAtLeast, kAtMost };
   Kind kind = Kind::kReceived;
   Compare compare = Compare::kEqual;
   std::uint64_t count = 0;  // kReceived: messages read; kPublished/kRejected: publishes
   std::optional<RejectionKind> rejection;  // kRejected: count only refusals of this kind
   int code = 0;             // kClosed: the close code of the client's latest connection
-  std::optional<std::string> reason;  // kClosed: its reason too, when the line gives one
+  std::optional<std::string> reason;  // kClosed: its reason too, when the line gives one;
+                                      // kResumed: "ok", or why the resume was impossible
   std::string bytes;                  // kGot: bytes the client's streams must have heard
 
   friend bool operator==(const Expectation&, const Expectation&) = default;
@@ -80,6 +84,9 @@ struct Event {
   core::Duration every{};                 // burst spacing
   std::optional<std::size_t> size;        // burst, send: pad the text to this many bytes
   std::optional<std::size_t> queue;       // subscribe
+  bool sinceRead = false;                 // subscribe since=read: resume after the last
+                                          // message the client read from the topic
+  std::optional<std::size_t> last;        // subscribe last=N: the newest N kept
   std::optional<core::Duration> latency;  // join
   std::optional<core::Duration> jitter;   // join
   std::optional<std::size_t> window;      // join

@@ -97,14 +97,14 @@ class LineParser {
 };
 
 bool isExpectationWord(const std::string& word) {
-  static const std::set<std::string> kWords{"received", "published", "rejected", "closed",
-                                            "open",     "refused",   "got",      "ended"};
+  static const std::set<std::string> kWords{"received", "published", "rejected", "closed", "open",
+                                            "refused",  "got",       "ended",    "resumed"};
   return kWords.count(word) != 0;
 }
 
 Expectation parseExpectation(LineParser& p) {
   Expectation expect;
-  const std::string what = p.bare("received, published, rejected, closed, open, refused, got or ended");
+  const std::string what = p.bare("received, published, rejected, closed, open, refused, got, ended or resumed");
   if (what == "received" || what == "published" || what == "rejected") {
     expect.kind = what == "received"    ? Expectation::Kind::kReceived
                   : what == "published" ? Expectation::Kind::kPublished
@@ -150,9 +150,13 @@ Expectation parseExpectation(LineParser& p) {
     if (expect.bytes.empty()) throw LineError{"expected at least one byte after 'got'"};
   } else if (what == "ended") {
     expect.kind = Expectation::Kind::kEnded;
+  } else if (what == "resumed") {
+    // `resumed "ok"`, or the reason a resume was impossible: `resumed "offset too old"`.
+    expect.kind = Expectation::Kind::kResumed;
+    expect.reason = p.quoted("\"ok\" or the reason the resume was impossible");
   } else {
-    throw LineError{"expected received, published, rejected, closed, open, refused, got or ended after the "
-                    "client, got '" +
+    throw LineError{"expected received, published, rejected, closed, open, refused, got, ended or resumed "
+                    "after the client, got '" +
                     what + "'"};
   }
   p.options({});
@@ -271,8 +275,16 @@ class ScenarioReader {
         event.topic = p.bare("a topic");
         checkTopic(event.topic);
         subscribed_.insert({event.client, event.topic});
-        auto options = p.options({"queue"});
+        auto options = p.options({"queue", "since", "last"});
         if (options.count("queue")) event.queue = parseCount(options["queue"], "queue (messages)");
+        if (options.count("since")) {
+          if (options["since"] != "read") throw LineError{"expected since=read, got since=" + options["since"]};
+          event.sinceRead = true;
+        }
+        if (options.count("last")) {
+          if (event.sinceRead) throw LineError{"since=read and last= cannot be combined"};
+          event.last = parseCount(options["last"], "last (messages)", 100'000);
+        }
         break;
       }
       case Kind::kSend: {
@@ -334,14 +346,14 @@ class ScenarioReader {
     const bool topicFollows =
         !next.empty() && (isExpectationWord(p.peek(1)) || (!isExpectationWord(next) && !p.peek(1).empty()));
     if (!next.empty() && !isExpectationWord(next) && !topicFollows) {
-      throw LineError{"expected received, published, rejected, closed, open, refused, got or ended after the "
-                      "client, got '" +
+      throw LineError{"expected received, published, rejected, closed, open, refused, got, ended or resumed "
+                      "after the client, got '" +
                       next + "'"};
     }
     if (topicFollows) {
       if (!isExpectationWord(p.peek(1))) {
-        throw LineError{"expected received, published, rejected, closed, open, refused, got or ended after the "
-                        "topic '" +
+        throw LineError{"expected received, published, rejected, closed, open, refused, got, ended or resumed "
+                        "after the topic '" +
                         next + "', got '" + p.peek(1) + "'"};
       }
       event.topic = p.bare("a topic");

@@ -89,6 +89,13 @@ void SimulationRun::expect(const Event& event) {
                   (client.heard.empty() ? std::string() : ", beginning \"" + client.heard.substr(0, 80) + "\"");
       }
       break;
+    case Expectation::Kind::kResumed:
+      if (latest == nullptr || !latest->resumed) {
+        problem = whose + " was not told how its resume went";
+      } else if (*latest->resumed != e.reason.value_or("")) {
+        problem = whose + " resumed: " + *latest->resumed;
+      }
+      break;
     case Expectation::Kind::kEnded:
       if (!client.stream) {
         problem = event.client + " has sent no bytes";
@@ -138,6 +145,10 @@ void SimulationRun::onWireViolation(ConnectionId id, std::string_view problem) {
 void SimulationRun::onRead(ConnectionId id, const core::MessagePtr& message) {
   checker_.read(id, message);
   ConnectionInfo& info = connections_[id];
+  // Its position, as a client would keep it to resume from: the epoch is in the bytes.
+  if (const std::size_t at = message->bytes().find(R"("epoch":")"); at != std::string::npos) {
+    lastRead_[info.client + '\n' + info.topic] = {message->sequence(), message->bytes().substr(at + 9, 16)};
+  }
   ++info.tally.read;
   ++clients_[info.client].tally.read;
   ++stats_.deliveries;
@@ -146,6 +157,16 @@ void SimulationRun::onRead(ConnectionId id, const core::MessagePtr& message) {
 }
 
 void SimulationRun::onTextRead(ConnectionId id, std::string_view text) {
+  if (text.starts_with(R"({"resume":)")) {
+    // The first frame of a subscription that asked for history: not a refusal.
+    const bool ok = text.starts_with(R"({"resume":"ok")");
+    const std::size_t reason = text.find(R"("reason":")");
+    connections_[id].resumed = ok || reason == std::string_view::npos
+                                   ? std::string("ok")
+                                   : std::string(text.substr(reason + 10, text.find('"', reason + 10) - reason - 10));
+    trace(line("resume").add("conn", id).add("text", text));
+    return;
+  }
   const auto kind = static_cast<std::size_t>(rejectionKindOfErrorFrame(text));
   ConnectionInfo& info = connections_[id];
   ++info.tally.rejected[kind];
@@ -202,12 +223,22 @@ void SimulationRun::onTopicCreated(const std::string& topic) {
   trace(line("topic").add("topic", topic));
 }
 
-void SimulationRun::onAccepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes) {
-  checker_.accepted(topic, sequence, bytes);
+void SimulationRun::onAccepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes,
+                               std::uint64_t epoch) {
+  // With history kept, what subscribers are sent carries the message's position, as the
+  // daemon stamps it; what was published (and is matched to its publisher) does not.
+  std::string sent = bytes;
+  if (scenario_.settings.history != 0) transport::stampChatPosition(sent, sequence, epoch);
+  checker_.accepted(topic, sequence, bytes, sent);
   creditFrame(topic, bytes);
   ++stats_.accepted;
   trace(line("accept").add("topic", topic).add("seq", sequence));
   if (timeline_ != nullptr) timeline_->accepted(topic, sequence, clock_.now());
+}
+
+void SimulationRun::onStartsAfter(std::uint64_t tag, std::uint64_t offset) {
+  checker_.startsAfter(static_cast<ConnectionId>(tag), offset);
+  trace(line("replay").add("conn", tag).add("after", offset));
 }
 
 std::uint64_t SimulationRun::onSubscribed(const std::string& topic, std::uint64_t acceptedBefore) {

@@ -43,13 +43,25 @@ void SimulationRun::drainAfterVerdict() {
   }
 }
 
+std::string SimulationRun::startQuery(const Event& event) const {
+  if (event.last) return "&last=" + std::to_string(*event.last);
+  if (!event.sinceRead) return {};
+  const auto read = lastRead_.find(event.client + '\n' + event.topic);
+  if (read == lastRead_.end()) return "&last=0";
+  return "&since=" + std::to_string(read->second.first) + "&epoch=" + read->second.second;
+}
+
 std::string SimulationRun::setUp(std::uint64_t seed) {
   const Settings& s = scenario_.settings;
+  core::TopicOptions topic{s.inboundMessagesMax, s.fanoutBatch};
+  topic.historySize = s.history;
+  // Stamped as the daemon stamps what it sends, so that the checker reads the same bytes.
+  if (s.history != 0) topic.stampPosition = transport::stampChatPosition;
   broker_ = std::make_unique<core::Broker>(
       clock_, executor_,
       // The default topic is reserved, as the daemon reserves broker.defaultTopic.
-      core::BrokerOptions{s.topicsMax, core::TopicOptions{s.inboundMessagesMax, s.fanoutBatch}, s.topicLinger,
-                          kDefaultTopic, &faults_});
+      // Epochs come from the run's seed, so a run repeats exactly.
+      core::BrokerOptions{s.topicsMax, topic, s.topicLinger, kDefaultTopic, &faults_, seed});
   probe_ = std::make_unique<ProbeRegistry>(*broker_, *this);
   publisher_ = std::make_unique<transport::PublishService>(*probe_, metrics_, s.publishWait, kDefaultTopic);
   config_->setInt(
@@ -227,12 +239,12 @@ void SimulationRun::apply(const Event& event) {
       break;
     case Event::Kind::kSubscribe: {
       const std::size_t queue = event.queue.value_or(kQueueDefault);
-      const ConnectionId id =
-          control_->connect(plugins::sim::ConnectRequest{event.client, event.topic, queue, client->link, client->token});
+      const ConnectionId id = control_->connect(plugins::sim::ConnectRequest{
+          event.client, event.topic, queue, client->link, client->token, startQuery(event)});
       if (!client->reading) control_->setReading(id, false);
       client->connections.push_back(id);
       connections_[id] = ConnectionInfo{event.client, event.topic, event.line, false, std::nullopt, {},
-                                        std::nullopt, std::nullopt, {}};
+                                        std::nullopt, std::nullopt, {}, std::nullopt};
       checker_.connected(id, event.topic, Checker::QueueBound{queue, scenario_.settings.queueBytes});
       trace(line("connect")
                 .add("conn", id)

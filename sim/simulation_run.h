@@ -20,6 +20,7 @@
 #include "spread/core/injected_faults.h"
 #include "spread/core/manual_executor.h"
 #include "spread/plugins/sim/sim_control.h"
+#include "spread/transport/message_position.h"
 #include "spread/transport/plugin_loader.h"
 #include "spread/transport/publish_service.h"
 #include "timeline.h"
@@ -55,8 +56,10 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
 
   // ProbeListener
   void onTopicCreated(const std::string& topic) override;
-  void onAccepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes) override;
+  void onAccepted(const std::string& topic, std::uint64_t sequence, const std::string& bytes,
+                  std::uint64_t epoch) override;
   std::uint64_t onSubscribed(const std::string& topic, std::uint64_t acceptedBefore) override;
+  void onStartsAfter(std::uint64_t tag, std::uint64_t offset) override;
   void onOffering(std::uint64_t) override { offering_ = true; }
   void onOffered(std::uint64_t tag, const core::MessagePtr& message, core::Delivery outcome) override;
   void onEnded(std::uint64_t tag, core::CloseReason reason, std::uint64_t acceptedNow) override;
@@ -94,6 +97,7 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
     std::optional<core::CloseReason> subscriptionEnd;
     std::optional<plugins::sim::ConnectionEnd> end;
     Tally tally;  // its own messages read, frames accepted and error frames read
+    std::optional<std::string> resumed;  // its first frame's verdict: "ok", or why not
   };
 
   /// Builds the world and loads the plugin; returns why it could not, or nothing.
@@ -113,6 +117,10 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
   void shutdown(core::Duration grace, bool implicit);
   void expect(const Event& event);
   std::vector<ConnectionId> liveConnections(const Client& client, const std::string& topic = {}) const;
+  /// What a subscribe line adds to the query after its topic: `&last=N`, or for since=read
+  /// `&since=OFFSET&epoch=E` of the last message the client read from the topic (`&last=0`
+  /// if it has read none), or nothing.
+  std::string startQuery(const Event& event) const;
   /// The client's latest connection to `topic`, or 0 if it has none.
   ConnectionId latestTo(const Client& client, const std::string& topic) const;
   /// `stall|resume NAME TOPIC`: only the client's latest connection to the topic.
@@ -158,6 +166,8 @@ class SimulationRun final : public plugins::sim::SimObserver, public ProbeListen
   bool quiet_ = false;  // drainAfterVerdict(): nothing more is traced
 
   std::map<std::string, Client> clients_;
+  // client + '\n' + topic -> the offset and epoch of the last message it read there
+  std::map<std::string, std::pair<std::uint64_t, std::string>> lastRead_;
   std::map<ConnectionId, ConnectionInfo> connections_;
   std::map<std::uint64_t, std::pair<std::string, std::string>> requests_;  // id -> client, topic
   FrameAttribution frames_;

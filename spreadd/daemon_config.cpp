@@ -137,6 +137,9 @@ void readDaemonKeys(SettingReader& reader, DaemonConfig& config) {
   constexpr std::int64_t kMessagesMax = 1'000'000;
   constexpr std::int64_t kBytesMax = std::int64_t{1} << 30;
   constexpr std::int64_t kDayMs = 86'400'000;
+  // Each topic's history holds this many shared messages at most, so memory stays bounded
+  // by topicsMax times this times the largest message.
+  constexpr std::int64_t kHistorySizeMax = 100'000;
 
   config.transports = readTransportList(reader);
   config.pluginDir = reader.text("spread.pluginDir");
@@ -151,6 +154,9 @@ void readDaemonKeys(SettingReader& reader, DaemonConfig& config) {
       static_cast<std::size_t>(reader.integer("broker.inboundMessagesMax", 1, kMessagesMax));
   config.broker.topic.deliveryDelayTarget = reader.milliseconds("broker.deliveryDelayTargetMs", 0, 60'000);
   config.broker.topicLinger = reader.milliseconds("broker.topicLingerMs", 0, kDayMs);
+  config.broker.topic.historySize = static_cast<std::size_t>(reader.integer("history.size", 0, kHistorySizeMax));
+  config.broker.topic.historyTtl = reader.milliseconds("history.ttlMs", 0, kDayMs);
+  config.broker.topic.historyBytesMax = static_cast<std::size_t>(reader.integer("history.bytesMax", 1, kBytesMax));
   config.defaultTopic = reader.text("broker.defaultTopic");
   if (auto problem = core::checkTopicName(config.defaultTopic)) {
     reader.fail("broker.defaultTopic", "'" + config.defaultTopic + "' is not a topic name: " + *problem);

@@ -27,6 +27,13 @@ ServerFrame readServerFrame(std::string_view frame) {
   std::string token;
   if (stringMember("name", read.name) && stringMember("msg", read.msg)) {
     read.kind = ServerFrame::Kind::kMessage;
+    // The position is optional: a server without history sends none, and a malformed one
+    // leaves the message as it is rather than losing it.
+    const Poco::Dynamic::Var offset = object->get("offset");
+    if (offset.isInteger() && (!offset.isSigned() || offset.convert<std::int64_t>() > 0)) {
+      read.offset = offset.convert<std::uint64_t>();
+    }
+    if (read.offset != 0) stringMember("epoch", read.epoch);
   } else if (std::string error; stringMember("error", error)) {
     read.kind = ServerFrame::Kind::kError;
     read.text = error;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,8 @@ struct ServerFrame {
   std::string name;
   std::string msg;
   std::string text;
+  std::uint64_t offset = 0;  // a message's "offset" and "epoch", when the server sends them
+  std::string epoch;
 };
 
 /// Classifies one text frame. Never throws: what does not parse is kUnknown.

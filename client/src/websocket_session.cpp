@@ -169,7 +169,7 @@ class OpenSession {
     ServerFrame read = readServerFrame(text);
     switch (read.kind) {
       case ServerFrame::Kind::kMessage:
-        host_.deliver(Message{std::move(read.name), std::move(read.msg), text});
+        host_.deliver(Message{std::move(read.name), std::move(read.msg), text, read.offset, std::move(read.epoch)});
         break;
       case ServerFrame::Kind::kTokenAccepted:
         host_.emit(SubscriptionEvent{Kind::kTokenAccepted});

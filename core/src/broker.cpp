@@ -33,6 +33,19 @@ class Broker::Link {
   Broker* broker_;
 };
 
+namespace {
+
+// SplitMix64's finaliser: a bijection, so distinct counters under one seed never share an
+// epoch, while different seeds (processes) scatter over the whole 64-bit range.
+std::uint64_t topicEpoch(std::uint64_t seed, std::uint64_t counter) {
+  std::uint64_t z = seed + counter * 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
 Broker::Broker(Clock& clock, Executor& executor, BrokerOptions options)
     : clock_(clock), executor_(executor), options_(std::move(options)), link_(std::make_shared<Link>(*this)) {}
 
@@ -72,7 +85,8 @@ TopicLookup Broker::topic(std::string_view name) {
     }
   }
   auto created = std::make_shared<TopicImpl>(std::string(name), options_.topic, clock_, executor_,
-                                             [link = link_] { link->topicQuiet(); }, options_.faults);
+                                             [link = link_] { link->topicQuiet(); }, options_.faults,
+                                             topicEpoch(options_.epochSeed, ++topicsCreated_));
   topics_.emplace(std::string(name), created);
   return TopicLookup{TopicLookup::Status::kCreated, std::move(created), {}};
 }

@@ -6,13 +6,16 @@
 namespace spread::core {
 
 TopicImpl::TopicImpl(std::string name, const TopicOptions& options, Clock& clock,
-                     Executor& executor, QuietCallback onQuiet, const InjectedFaults* faults)
+                     Executor& executor, QuietCallback onQuiet, const InjectedFaults* faults,
+                     std::uint64_t epoch)
     : name_(std::move(name)),
       options_(options),
       clock_(clock),
       executor_(executor),
       onQuiet_(std::move(onQuiet)),
       faults_(faults),
+      epoch_(epoch),
+      history_(options.historySize, options.historyTtl, options.historyBytesMax),
       pace_(options.deliveryDelayTarget),
       subscribers_(std::make_shared<RecordList>()),
       quietSince_(clock.now()) {}
@@ -44,17 +47,32 @@ void TopicImpl::notifyQuiet() const {
   if (onQuiet_) onQuiet_();
 }
 
+MessagePtr TopicImpl::makeMessageLocked(Payload&& payload) {
+  const std::uint64_t sequence = nextSequence_++;
+  const TimePoint now = clock_.now();
+  if (history_.enabled() && options_.stampPosition != nullptr) options_.stampPosition(payload.bytes, sequence, epoch_);
+  auto message = std::make_shared<const Message>(sequence, now, std::move(payload));
+  // At acceptance, under the lock: a subscription that reads history later finds every
+  // message up to the last accepted, even one still waiting in the inbound queue.
+  history_.append(message, now);
+  return message;
+}
+
 void TopicImpl::appendLocked(Payload&& payload) {
-  inbound_.push_back(std::make_shared<const Message>(nextSequence_++, clock_.now(), std::move(payload)));
+  inbound_.push_back(makeMessageLocked(std::move(payload)));
   accepted_.fetch_add(1, std::memory_order_relaxed);
 }
 
 bool TopicImpl::acceptLocked(Payload&& payload) {
   // With nobody subscribed and nothing queued ahead, the message has reached every
   // subscriber (none) the moment it is accepted: no fan-out task, and so no thread hand-off,
-  // for a publish nobody hears.
+  // for a publish nobody hears. History still keeps it.
   if (subscribers_->empty() && inbound_.empty() && !drainScheduled_) {
-    ++nextSequence_;
+    if (history_.enabled()) {
+      (void)makeMessageLocked(std::move(payload));
+    } else {
+      ++nextSequence_;
+    }
     accepted_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
@@ -82,6 +100,7 @@ void TopicImpl::abandon() {
     abandoned_ = true;
     state_ = State::kClosing;
     inbound_.clear();
+    pendingReplays_.clear();
     drainScheduled_ = false;
     refused.swap(waitingPublishes_);
   }
@@ -160,16 +179,61 @@ void TopicImpl::expirePublish(std::uint64_t id) {
   done(PublishOutcome::kTimedOut);
 }
 
-SubscribeResult TopicImpl::subscribe(std::shared_ptr<Subscriber> subscriber) {
+SubscribeResult TopicImpl::subscribe(std::shared_ptr<Subscriber> subscriber, const SubscribeFrom& from) {
   auto record = std::make_shared<SubscriptionRecord>(std::move(subscriber), weak_from_this());
-  std::lock_guard lock(mutex_);
-  if (state_ != State::kOpen) return SubscribeResult{SubscribeResult::Status::kTopicClosed, {}};
-  // Exactly the messages accepted from now on: not one accepted earlier and still waiting
-  // for its fan-out, which would make what a subscriber sees depend on when that ran.
-  record->startAt(nextSequence_);
-  ownSubscribersLocked();
-  subscribers_->push_back(record);
-  return SubscribeResult{SubscribeResult::Status::kSubscribed, SubscriptionHandle(record)};
+  SubscribeResult result;
+  bool mustDrain = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ != State::kOpen) return SubscribeResult{SubscribeResult::Status::kTopicClosed, {}};
+    const std::uint64_t lastAccepted = nextSequence_ - 1;
+    std::vector<MessagePtr> replay;
+    result.resume = history_.select(from, lastAccepted, epoch_, clock_.now(), replay);
+    result.epoch = epoch_;
+    result.liveAfter = lastAccepted;
+    result.replayed = replay.size();
+    // Live: exactly the messages accepted from now on, not one accepted earlier and still
+    // waiting for its fan-out, which would make what a subscriber sees depend on when that
+    // ran. Those are in history already (appended at acceptance), so the replay has them.
+    record->startAt(lastAccepted + 1);
+    ownSubscribersLocked();
+    subscribers_->push_back(record);
+    if (!replay.empty()) {
+      pendingReplays_.push_back(Replay{record, std::move(replay)});
+      mustDrain = claimDrainLocked();
+    }
+  }
+  if (mustDrain) postDrain();
+  result.status = SubscribeResult::Status::kSubscribed;
+  result.handle = SubscriptionHandle(record);
+  return result;
+}
+
+void TopicImpl::deliverReplays(std::vector<Replay>& replays) {
+  std::uint64_t delivered = 0;
+  for (Replay& replay : replays) {
+    std::span<const MessagePtr> rest(replay.messages);
+    // In runs of fanoutBatchMax, the most one deliverAll call is handed.
+    while (!rest.empty()) {
+      const std::span<const MessagePtr> run = rest.first(std::min(rest.size(), options_.fanoutBatchMax));
+      const std::optional<BatchDelivery> delivery = replay.record->deliverAll(run);
+      if (!delivery) break;
+      delivered += delivery->accepted;
+      if (delivery->outcome == Delivery::kFull) {
+        if (replay.record->end(CloseReason::kSlowConsumer)) {
+          slowConsumersDropped_.fetch_add(1, std::memory_order_relaxed);
+          forget(replay.record.get());
+        }
+        break;
+      }
+      if (delivery->outcome == Delivery::kFailed) {
+        if (replay.record->end(CloseReason::kHandlerFailed)) forget(replay.record.get());
+        break;
+      }
+      rest = rest.subspan(run.size());
+    }
+  }
+  delivered_.fetch_add(delivered, std::memory_order_relaxed);
 }
 
 void TopicImpl::subscriptionFinished(const SubscriptionRecord* record) {
@@ -200,7 +264,7 @@ void TopicImpl::forget(const SubscriptionRecord* record) {
 TopicImpl::Activity TopicImpl::activity() const {
   std::lock_guard lock(mutex_);
   return Activity{!subscribers_->empty(),
-                  !inbound_.empty() || drainScheduled_ || !waitingPublishes_.empty() ||
+                  !inbound_.empty() || !pendingReplays_.empty() || drainScheduled_ || !waitingPublishes_.empty() ||
                       state_ == State::kClosing || state_ == State::kFinishing,
                   quietSince_};
 }
@@ -213,9 +277,14 @@ void TopicImpl::drain() {
     bool waiting = false;
     bool mustClose = false;
     bool nobodyLeft = false;
+    std::vector<Replay> replays;
     {
       std::lock_guard lock(mutex_);
-      if (inbound_.empty()) {
+      if (!pendingReplays_.empty()) {
+        // Before the next batch: every live message a new subscription is owed comes after
+        // its replay, and this drain is the only one running.
+        replays.swap(pendingReplays_);
+      } else if (inbound_.empty()) {
         pace_.onEmpty(clock_.now());
         waiting = !waitingPublishes_.empty();
         if (!waiting) {
@@ -235,6 +304,11 @@ void TopicImpl::drain() {
         targets = subscribers_;
         subscribersShared_ = true;
       }
+    }
+    if (!replays.empty()) {
+      deliverReplays(replays);
+      for (const Replay& replay : replays) handled += std::max<std::size_t>(1, replay.messages.size());
+      continue;
     }
     if (waiting) {
       // Nothing queued or in flight, so there is room: publishes that waited while the last

@@ -14,6 +14,7 @@
 #include "delivery_pace.h"
 #include "spread/core/topic.h"
 #include "subscription_record.h"
+#include "topic_history.h"
 
 namespace spread::core {
 
@@ -35,13 +36,16 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   };
 
   /// `faults`: deliberate bugs for the simulator's tests (see InjectedFaults), or null.
+  /// `epoch`: this topic's (Topic::epoch()), chosen by the broker.
   TopicImpl(std::string name, const TopicOptions& options, Clock& clock, Executor& executor,
-            QuietCallback onQuiet = {}, const InjectedFaults* faults = nullptr);
+            QuietCallback onQuiet = {}, const InjectedFaults* faults = nullptr, std::uint64_t epoch = 0);
 
   const std::string& name() const override { return name_; }
   PublishOutcome tryPublish(Payload payload) override;
   void publish(Payload payload, Duration waitMax, PublishCallback done) override;
-  SubscribeResult subscribe(std::shared_ptr<Subscriber> subscriber) override;
+  using Topic::subscribe;
+  SubscribeResult subscribe(std::shared_ptr<Subscriber> subscriber, const SubscribeFrom& from) override;
+  std::uint64_t epoch() const override { return epoch_; }
   void close(Duration deadline, CloseCallback done) override;
   bool closed() const override;
   TopicStats stats() const override;
@@ -76,8 +80,19 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
     TimerId timer = TimerId::kNone;
   };
 
+  // What a new subscription is owed from history, handed over by the drain before any live
+  // message reaches it.
+  struct Replay {
+    std::shared_ptr<SubscriptionRecord> record;
+    std::vector<MessagePtr> messages;
+  };
+
+  // REQUIRES: mutex_ held. The next message, numbered, stamped and kept in history.
+  MessagePtr makeMessageLocked(Payload&& payload);
   // REQUIRES: mutex_ held and room in the inbound queue.
   void appendLocked(Payload&& payload);
+  // Hands each replay to its subscriber, as fanOut does a batch; called by the drain.
+  void deliverReplays(std::vector<Replay>& replays);
   // REQUIRES: mutex_ held and room in the inbound queue. Accepts `payload`; returns true if
   // the caller must post the drain task (after releasing the lock).
   bool acceptLocked(Payload&& payload);
@@ -115,10 +130,15 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   Executor& executor_;
   const QuietCallback onQuiet_;
   const InjectedFaults* const faults_;
+  const std::uint64_t epoch_;
 
   mutable std::mutex mutex_;
   State state_ = State::kOpen;
   std::deque<MessagePtr> inbound_;
+  TopicHistory history_;
+  // Subscriptions whose replay the drain has not yet handed over; they get no live message
+  // before it, because the drain takes these before it takes the next batch.
+  std::vector<Replay> pendingReplays_;
   // What the running drain took to fan out; only the drain holding the claim touches it
   // (never after letting the claim go), so it needs no lock, and it is reused so that a
   // batch allocates nothing.

@@ -86,6 +86,8 @@ import { SpreadClient } from '/spread.js';
 const byId = (id) => document.getElementById(id);
 const topic = new URLSearchParams(location.search).get('topic');
 const messagesKept = 500;
+// Shown when the page opens, if the server kept them (history.size).
+const recentMessages = 50;
 // With auth.mode = jwt the token comes from the URL fragment (#token=…, which never reaches a
 // server log) or is pasted, and is kept for this tab only.
 const client = new SpreadClient({ url: location.origin });
@@ -232,6 +234,11 @@ function subscribe() {
   if (!tokenMode && currentName()) query.name = currentName();
   subscription = client.subscribe(topic, (message) => addMessage(message.name, message.msg), {
     onStatus: showStatus,
+    // The latest the server kept, at most this many; after a reconnect, what was missed.
+    last: recentMessages,
+    onGap: (gap) => addMessage('server', gap.reason === 'epoch changed'
+      ? 'The server restarted: messages sent while you were away are lost.'
+      : 'Some messages sent while you were away could not be fetched (' + gap.reason + ').', 'error'),
     onReply: (reply) => { if (typeof reply.error === 'string') addMessage('server', reply.error, 'error'); },
     onPresence,
     query,

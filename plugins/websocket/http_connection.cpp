@@ -19,12 +19,13 @@ using transport::Rejection;
 constexpr std::size_t kQueuedAnswerBytesMax = 64 * 1024;
 
 // A WebSocket on `socket`, bound to a new Session on `topic` that has already subscribed,
-// ready for `loop` to adopt, which writes `answer` (the 101) first. `early`: bytes the
+// ready for `loop` to adopt, which writes `answer` (the 101) first; `from`: where the
+// subscription starts. `early`: bytes the
 // client sent after its upgrade request.
 std::shared_ptr<WebSocketConnection> makeWebSocket(ServingContext& context, ClientSocket socket, std::string answer,
                                                    std::string early, Loop& loop, std::string topic,
                                                    std::unique_ptr<transport::auth::Grant> grant,
-                                                   transport::PresenceAsk presence) {
+                                                   const core::SubscribeFrom& from, transport::PresenceAsk presence) {
   auto strand = std::make_shared<Strand>(context.transport.executor, context.tasks);
   auto connection = std::make_shared<WebSocketConnection>(std::move(socket), std::move(answer), std::move(early),
                                                           loop, std::move(strand), context);
@@ -32,7 +33,8 @@ std::shared_ptr<WebSocketConnection> makeWebSocket(ServingContext& context, Clie
       context.observer != nullptr ? context.observer->sessionContext(connection->handle(), context.transport)
                                   : context.transport;
   connection->startSession(
-      transport::Session::create(sessionContext, connection, std::move(topic), std::move(grant), std::move(presence)));
+      transport::Session::create(sessionContext, connection, std::move(topic), std::move(grant), from,
+                                 std::move(presence)));
   return connection;
 }
 
@@ -175,7 +177,7 @@ void HttpConnection::upgrade(Route& route, int versionMinor) {
   writePending_ = false;
   Loop& loop = context_.loops.next();
   loop.adopt(makeWebSocket(context_, std::move(socket_), std::move(owed), parser_.takeBuffered(), loop,
-                           std::move(route.topic), std::move(route.grant), std::move(route.presence)));
+                           std::move(route.topic), std::move(route.grant), route.from, std::move(route.presence)));
   // This loop drops the socket from its poll set before it polls again.
   handedOff_ = true;
   finished_ = true;

@@ -23,6 +23,7 @@ struct Route {
   std::string topic;  // kPublish and kUpgrade
   // kPublish and kUpgrade, when tokens are in use: what the client's token allows.
   std::unique_ptr<transport::auth::Grant> grant;
+  core::SubscribeFrom from;  // kUpgrade: where the subscription starts
   transport::PresenceAsk presence;  // kUpgrade: ?name= and ?presence=
 };
 

@@ -1,6 +1,7 @@
 #include "upgrade_decision.h"
 
 #include "admission/access_check.h"
+#include "http/subscribe_start.h"
 #include "http/topic_query.h"
 #include "presence_requests.h"
 #include "ws/handshake.h"
@@ -12,7 +13,7 @@ using transport::Rejection;
 UpgradeDecision decideUpgrade(ServingContext& context, const HttpRequest& request) {
   transport::Metrics& metrics = context.transport.metrics;
   auto refuse = [&](Rejection why, int status, std::string_view error, std::string_view field) {
-    return UpgradeDecision{HttpAnswer::refusal(metrics, why, status, error, field), {}, {}, {}, {}};
+    return UpgradeDecision{HttpAnswer::refusal(metrics, why, status, error, field), {}, {}, {}, {}, {}};
   };
   auto header = [&request](std::string_view name) -> std::string_view {
     const std::string* value = request.header(name);
@@ -28,6 +29,8 @@ UpgradeDecision decideUpgrade(ServingContext& context, const HttpRequest& reques
   }
   TopicQuery query = readTopic(request.target, context.transport.publisher.defaultTopic());
   if (query.error) return refuse(Rejection::kBadTopic, 400, *query.error, "topic");
+  SubscribeStart start = readSubscribeStart(request.target);
+  if (start.error) return refuse(Rejection::kBadRequest, 400, *start.error, start.field);
   if (!asksForWebSocket(header("Upgrade"), header("Connection"))) {
     UpgradeDecision decision =
         refuse(Rejection::kUpgradeRequired, 426,
@@ -52,18 +55,18 @@ UpgradeDecision decideUpgrade(ServingContext& context, const HttpRequest& reques
   }
   AccessDecision access = checkAccess(context, request, Access::kSubscribe, query.topic);
   if (access.refusal) {
-    UpgradeDecision decision{std::move(access.refusal), {}, {}, {}, {}};
+    UpgradeDecision decision{std::move(access.refusal), {}, {}, {}, {}, {}};
     decision.refusal->close = true;
     return decision;
   }
   PresenceAskReading presence = readPresenceAsk(context, request, access.grant.get());
   if (presence.refusal) {
-    UpgradeDecision decision{std::move(presence.refusal), {}, {}, {}, {}};
+    UpgradeDecision decision{std::move(presence.refusal), {}, {}, {}, {}, {}};
     decision.refusal->close = true;
     return decision;
   }
   return UpgradeDecision{std::nullopt, std::move(query.topic), std::move(*accept), std::move(access.grant),
-                         std::move(presence.ask)};
+                         start.from, std::move(presence.ask)};
 }
 
 }  // namespace spread::plugins::websocket

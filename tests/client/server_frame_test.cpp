@@ -16,6 +16,18 @@ TEST(ServerFrameTest, AMessageGivesItsNameAndText) {
   EXPECT_EQ(frame.msg, "caf\xC3\xA9 \"x\"");
 }
 
+TEST(ServerFrameTest, AMessageWithAPositionGivesItsOffsetAndEpoch) {
+  const ServerFrame frame = readServerFrame(R"({"name":"ann","msg":"hi","offset":42,"epoch":"00000000000000ab"})");
+  EXPECT_EQ(frame.kind, Kind::kMessage);
+  EXPECT_EQ(frame.msg, "hi");
+  EXPECT_EQ(frame.offset, 42u);
+  EXPECT_EQ(frame.epoch, "00000000000000ab");
+  const ServerFrame bad = readServerFrame(R"({"name":"ann","msg":"hi","offset":-3,"epoch":"x"})");
+  EXPECT_EQ(bad.kind, Kind::kMessage);
+  EXPECT_EQ(bad.offset, 0u);
+  EXPECT_EQ(bad.epoch, "");
+}
+
 TEST(ServerFrameTest, AnErrorFrameGivesItsError) {
   const ServerFrame frame = readServerFrame(R"({"error":"field 'msg': is required","field":"msg"})");
   EXPECT_EQ(frame.kind, Kind::kError);

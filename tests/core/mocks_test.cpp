@@ -65,7 +65,7 @@ TEST_F(TypedTopicWithMockTopicTest, PublishPassesTheWaitAndReportsTheTopicsOutco
 
 TEST_F(TypedTopicWithMockTopicTest, RegistersASubscriberThatCallsTheHandlerWithTypedValues) {
   std::shared_ptr<Subscriber> registered;
-  EXPECT_CALL(*topic_, subscribe(_))
+  EXPECT_CALL(*topic_, subscribe(_, _))
       .WillOnce(DoAll(SaveArg<0>(&registered),
                       Return(SubscribeResult{SubscribeResult::Status::kSubscribed, {}})));
   std::vector<ChatMessage> seen;
@@ -87,7 +87,7 @@ TEST_F(TypedTopicWithMockTopicTest, RegistersASubscriberThatCallsTheHandlerWithT
 
 TEST_F(TypedTopicWithMockTopicTest, ARegisteredSubscriberReportsAThrowingHandler) {
   std::shared_ptr<Subscriber> registered;
-  EXPECT_CALL(*topic_, subscribe(_))
+  EXPECT_CALL(*topic_, subscribe(_, _))
       .WillOnce(DoAll(SaveArg<0>(&registered),
                       Return(SubscribeResult{SubscribeResult::Status::kSubscribed, {}})));
   (void)chat_.subscribe([](const ChatMessage&) { throw std::runtime_error("handler bug"); });
@@ -97,7 +97,7 @@ TEST_F(TypedTopicWithMockTopicTest, ARegisteredSubscriberReportsAThrowingHandler
 }
 
 TEST_F(TypedTopicWithMockTopicTest, PassesOnARefusedSubscription) {
-  EXPECT_CALL(*topic_, subscribe(_)).WillOnce(Return(SubscribeResult{}));
+  EXPECT_CALL(*topic_, subscribe(_, _)).WillOnce(Return(SubscribeResult{}));
   EXPECT_EQ(chat_.subscribe([](const ChatMessage&) {}).status, SubscribeResult::Status::kTopicClosed);
 }
 

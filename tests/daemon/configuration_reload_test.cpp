@@ -65,6 +65,14 @@ TEST_F(ApplyDaemonKeysTest, AppliesTheLogLevelAndNamesEveryOtherChangeAsNeedingA
   EXPECT_EQ(running.broker.topicsMax, read("").broker.topicsMax);
 }
 
+TEST_F(ApplyDaemonKeysTest, HistoryKeysNeedARestart) {
+  DaemonConfig running = read("");
+  const ReloadSummary summary = applyDaemonKeys(running, read("history.size = 5\nhistory.ttlMs = 1000\n"));
+  EXPECT_THAT(summary.applied, IsEmpty());
+  EXPECT_THAT(summary.needsRestart, ElementsAre("history.size", "history.ttlMs"));
+  EXPECT_EQ(running.broker.topic.historySize, 100u);
+}
+
 TEST(DescribeReloadTest, SaysWhatWasAppliedAndWhatWaitsForARestart) {
   EXPECT_EQ(describeReload("s.properties", {}), "configuration reloaded from s.properties: nothing changed");
   EXPECT_EQ(describeReload("s.properties",

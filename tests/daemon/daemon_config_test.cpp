@@ -68,6 +68,9 @@ TEST(DaemonConfigTest, DefaultsAloneGiveTheDocumentedValues) {
   EXPECT_EQ(config.broker.topicLinger, std::chrono::milliseconds(1000));
   EXPECT_EQ(config.broker.topic.deliveryDelayTarget, std::chrono::milliseconds(50));
   EXPECT_EQ(config.broker.reservedTopic, "chat") << "the default topic can never be locked out";
+  EXPECT_EQ(config.broker.topic.historySize, 100u);
+  EXPECT_EQ(config.broker.topic.historyTtl, std::chrono::milliseconds(600000));
+  EXPECT_EQ(config.broker.topic.historyBytesMax, 262144u);
   EXPECT_EQ(config.session.queue.messagesMax, 256u);
   EXPECT_EQ(config.session.queue.bytesMax, 1048576u);
   EXPECT_EQ(config.session.sendWindowBytes, 262144u);
@@ -152,6 +155,18 @@ TEST(DaemonConfigTest, TopicLingerZeroFreesAtOnceAndANegativeOneIsRefused) {
   EXPECT_EQ(readOk("broker.defaultTopic = lobby\n").broker.reservedTopic, "lobby");
   EXPECT_THAT(readErrors("broker.topicLingerMs = -1\n"),
               ElementsAre(HasSubstr("server.properties:1: broker.topicLingerMs: -1 is out of range")));
+}
+
+TEST(DaemonConfigTest, HistoryIsBoundedAndZeroTurnsItOff) {
+  EXPECT_EQ(readOk("history.size = 0\n").broker.topic.historySize, 0u);
+  EXPECT_EQ(readOk("history.size = 100000\n").broker.topic.historySize, 100000u);
+  EXPECT_EQ(readOk("history.ttlMs = 0\n").broker.topic.historyTtl, std::chrono::milliseconds(0));
+  EXPECT_THAT(readErrors("history.size = 100001\nhistory.ttlMs = -5\n"),
+              ElementsAre(HasSubstr("server.properties:1: history.size: 100001 is out of range"),
+                          HasSubstr("server.properties:2: history.ttlMs: -5 is out of range")));
+  EXPECT_THAT(readErrors("history.size = lots\n"), ElementsAre(HasSubstr("server.properties:1: history.size")));
+  EXPECT_THAT(readErrors("history.bytesMax = 0\n"),
+              ElementsAre(HasSubstr("server.properties:1: history.bytesMax: 0 is out of range")));
 }
 
 TEST(DaemonConfigTest, LogLevelsAreCaseInsensitive) {

@@ -89,6 +89,22 @@ TEST(ScenarioParserTest, TokensAndEachClientsTokenAreReadAndWrittenBackTheSame) 
   EXPECT_EQ(again.events, s.events);
 }
 
+TEST(ScenarioParserTest, HistoryResumesAndTheirExpectationsAreReadAndWrittenBackTheSame) {
+  const Scenario s = parseOk(
+      "set history 20\n0ms join a\n0ms subscribe a chat since=read\n0ms subscribe a news last=5 queue=8\n"
+      "5ms expect a chat resumed \"offset too old\"\n");
+  EXPECT_EQ(s.settings.history, 20u);
+  ASSERT_EQ(s.events.size(), 4u);
+  EXPECT_TRUE(s.events[1].sinceRead);
+  EXPECT_FALSE(s.events[1].last.has_value());
+  EXPECT_EQ(s.events[2].last, 5u);
+  EXPECT_EQ(s.events[3].expect.kind, Expectation::Kind::kResumed);
+  EXPECT_EQ(s.events[3].expect.reason, "offset too old");
+  const Scenario again = parseOk(formatScenario(s));
+  EXPECT_EQ(again.settings, s.settings);
+  EXPECT_EQ(again.events, s.events);
+}
+
 TEST(ScenarioParserTest, ExpectMayNameTheClientWithTheWordClient) {
   const Scenario s = parseOk(
       "0ms join bob\n0ms join client\n5ms expect client bob closed 1008\n6ms expect client received 2\n");
@@ -272,7 +288,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"BadCloseCode", "0ms join a\n0ms expect a closed 99\n", 2,
                  "expected a close code from 1000 to 4999, got '99'"},
         BadInput{"UnknownExpectation", "0ms join a\n0ms expect a happy\n", 2,
-                 "expected received, published, rejected, closed, open, refused, got or ended"},
+                 "expected received, published, rejected, closed, open, refused, got, ended or resumed"},
         BadInput{"BadEscape", "0ms join a\n0ms raw a \"\\xZZ\"\n", 2, "expected two hex digits after \\x"},
         BadInput{"EmptyRaw", "0ms join a\n0ms raw a \"\"\n", 2, "expected at least one byte to send"},
         BadInput{"UnknownOpcode", "0ms join a\n0ms frame a shout \"x\"\n", 2,
@@ -304,8 +320,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"BadTopicBeforeAnExpectation", "0ms join a\n0ms expect a bad/topic received 1\n", 2,
                  "bad topic 'bad/topic'"},
         BadInput{"TopicThenNoExpectation", "0ms join a\n0ms subscribe a chat\n0ms expect a chat happy 1\n", 3,
-                 "expected received, published, rejected, closed, open, refused, got or ended after the topic "
+                 "expected received, published, rejected, closed, open, refused, got, ended or resumed after the topic "
                  "'chat', got 'happy'"},
+        BadInput{"SinceOtherThanRead", "0ms join a\n0ms subscribe a chat since=5\n", 2, "expected since=read"},
+        BadInput{"SinceWithLast", "0ms join a\n0ms subscribe a chat since=read last=2\n", 2,
+                 "since=read and last= cannot be combined"},
+        BadInput{"ResumedWithoutAVerdict", "0ms join a\n0ms subscribe a chat\n0ms expect a chat resumed\n", 3,
+                 "\"ok\" or the reason"},
         BadInput{"GotTakesNoTopic", "0ms join a\n0ms subscribe a chat\n0ms expect a chat got \"x\"\n", 3,
                  "'got' takes no topic"},
         BadInput{"EndedTakesNoTopic", "0ms join a\n0ms subscribe a chat\n0ms expect a chat ended\n", 3,

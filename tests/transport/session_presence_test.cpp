@@ -17,7 +17,7 @@ class SessionPresenceTest : public SessionFixture {
   SessionPresenceTest() { context_.presence = &presence_; }
 
   std::shared_ptr<Session> join(FakeWire& wire, std::string name, bool events) {
-    auto session = Session::create(context_, wire.connection, "chat", nullptr, PresenceAsk{std::move(name), events});
+    auto session = Session::create(context_, wire.connection, "chat", nullptr, {}, PresenceAsk{std::move(name), events});
     session->start();
     executor_.runUntilIdle();
     return session;

@@ -5,6 +5,7 @@
 
 #include "spread/transport/auth/authenticator.h"
 #include "spread/transport/auth/token_refresh.h"
+#include "spread/transport/message_position.h"
 
 namespace spread::transport {
 
@@ -13,6 +14,17 @@ namespace {
 // few enough that one busy session does not hold its lock for long.
 constexpr std::size_t kSendBatchMax = 64;
 }  // namespace
+
+std::string resumeJson(const core::SubscribeResult& result) {
+  const bool served =
+      result.resume == core::ResumeOutcome::kNotAsked || result.resume == core::ResumeOutcome::kRecovered;
+  std::string json = served ? R"({"resume":"ok")"
+                            : std::string(R"({"resume":"impossible","reason":")") + core::describe(result.resume) + '"';
+  json += R"(,"epoch":")" + epochHex(result.epoch) + R"(","offset":)" + std::to_string(result.liveAfter);
+  if (served) json += R"(,"replayed":)" + std::to_string(result.replayed);
+  json += '}';
+  return json;
+}
 
 class Session::Guard {
  public:
@@ -40,22 +52,23 @@ void Session::pumpIfOwed() {
 
 struct Session::Allocated : Session {
   Allocated(TransportContext& context, std::shared_ptr<Connection> connection, std::string topic,
-            std::unique_ptr<auth::Grant> grant, PresenceAsk presence)
-      : Session(context, std::move(connection), std::move(topic), std::move(grant), std::move(presence)) {}
+            std::unique_ptr<auth::Grant> grant, core::SubscribeFrom from, PresenceAsk presence)
+      : Session(context, std::move(connection), std::move(topic), std::move(grant), from, std::move(presence)) {}
 };
 
 std::shared_ptr<Session> Session::create(TransportContext& context, std::shared_ptr<Connection> connection,
                                          std::string topic, std::unique_ptr<auth::Grant> grant,
-                                         PresenceAsk presence) {
-  return std::make_shared<Allocated>(context, std::move(connection), std::move(topic), std::move(grant),
+                                         core::SubscribeFrom from, PresenceAsk presence) {
+  return std::make_shared<Allocated>(context, std::move(connection), std::move(topic), std::move(grant), from,
                                      std::move(presence));
 }
 
 Session::Session(TransportContext& context, std::shared_ptr<Connection> connection, std::string topic,
-                 std::unique_ptr<auth::Grant> grant, PresenceAsk presence)
+                 std::unique_ptr<auth::Grant> grant, core::SubscribeFrom from, PresenceAsk presence)
     : context_(context),
       connection_(std::move(connection)),
       topic_(std::move(topic)),
+      from_(from.kind == core::SubscribeFrom::Kind::kLive ? nullptr : std::make_unique<core::SubscribeFrom>(from)),
       token_(grant != nullptr ? std::make_unique<TokenState>(TokenState{std::move(*grant)}) : nullptr),
       presenceAsk_(context.presence != nullptr && (!presence.name.empty() || presence.events)
                        ? std::make_unique<PresenceAsk>(std::move(presence))
@@ -127,12 +140,21 @@ void Session::start() {
     self->pumpOwed_.store(true);
     self->pumpIfOwed();
   });
-  core::SubscribeResult subscribed = lookup.topic->subscribe(queue_);
+  core::SubscribeFrom from = from_ ? *from_ : core::SubscribeFrom::live();
+  // A replay must fit the queue it lands in, or it would drop the client as too slow before
+  // it read a byte: one too large for it is refused (a resume) or cut (the last N).
+  from.replayMessagesMax = context_.session.queue.messagesMax;
+  from.replayBytesMax = context_.session.queue.bytesMax;
+  core::SubscribeResult subscribed = lookup.topic->subscribe(queue_, from);
   if (!subscribed.ok()) {
     endLocked(CloseFrame{CloseCode::kGoingAway, kReasonShuttingDown});
     return;
   }
   subscription_ = subscribed.handle;
+  // Sent before any message: messages reach the connection only through pumpLocked, which
+  // needs the lock this method holds (a wakeup that finds it held posts its pump instead).
+  if (from_) connection_->sendText(resumeJson(subscribed));
+  from_.reset();
   joinPresenceLocked();
   schedulePingLocked();
   if (token_) scheduleExpiryLocked();

@@ -28,11 +28,11 @@ ScriptedWebSocket::~ScriptedWebSocket() {
   if (!released_) world_.network.clientRelease(handle_);
 }
 
-void ScriptedWebSocket::open(const std::string& topic, const std::string& token) {
+void ScriptedWebSocket::open(const std::string& topic, const std::string& token, const std::string& query) {
   world_.network.clientWatch(handle_, [weak = weak_from_this()] {
     if (auto self = weak.lock()) self->arrived();
   });
-  world_.network.clientSend(handle_, "GET /subscribe?topic=" + topic +
+  world_.network.clientSend(handle_, "GET /subscribe?topic=" + topic + query +
                                          " HTTP/1.1\r\nHost: spread.sim\r\nUpgrade: websocket\r\n"
                                          "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
                                          "Sec-WebSocket-Key: " + kWebSocketKey + "\r\n" +

@@ -36,7 +36,8 @@ class ScriptedWebSocket : public std::enable_shared_from_this<ScriptedWebSocket>
 
   /// Sends the upgrade request for GET /subscribe?topic=`topic`, with `token` as a bearer
   /// token if there is one.
-  void open(const std::string& topic, const std::string& token = {});
+  /// `query`: what follows the topic in the request target ("&last=5"), or empty.
+  void open(const std::string& topic, const std::string& token = {}, const std::string& query = {});
 
   // The client's actions.
   /// A text frame: a publish to the connection's topic.

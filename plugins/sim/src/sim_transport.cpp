@@ -113,7 +113,7 @@ ConnectionId SimTransport::connect(ConnectRequest request) {
   entry.queueMessagesMax = request.queueMessagesMax;
   if (idByHandle_.size() <= static_cast<std::size_t>(handle)) idByHandle_.resize(static_cast<std::size_t>(handle) + 1);
   idByHandle_[static_cast<std::size_t>(handle)] = id;
-  entry.client->open(request.topic, request.token);
+  entry.client->open(request.topic, request.token, request.query);
   return id;
 }
 

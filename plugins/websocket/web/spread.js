@@ -83,6 +83,40 @@ class Subscription {
     this.stopped = false;
     this.stoppedForToken = false;
     this.lastMessage = undefined;
+    // Where the subscription is in its topic: {offset, epoch} of the last message received,
+    // or of the point a resume frame named; null until the server has said.
+    this.position = null;
+  }
+
+  /** The query parameters of the next (re)connect: since/epoch once a position is known, so
+   *  that the server replays what was missed; otherwise last=N when the app asked for it. */
+  startQuery() {
+    if (this.options.resumeQuery) return this.options.resumeQuery(this.lastMessage);
+    if (this.options.resume === false) return undefined;
+    if (this.position) return { since: this.position.offset, epoch: this.position.epoch };
+    if (this.options.last !== undefined) return { last: this.options.last };
+    return undefined;
+  }
+
+  /** A message or a resume frame: moves the position on. Returns false for a message at or
+   *  before the position, which the subscription has already delivered. */
+  advance(frame) {
+    if (typeof frame.epoch !== 'string' || !Number.isSafeInteger(frame.offset)) {
+      // A message without a position: this server keeps no history, so there is nothing to
+      // resume from, and asking would only report a gap that may not be one.
+      if (frame.resume === undefined) this.position = null;
+      return true;
+    }
+    if (frame.resume !== undefined) {
+      // The replay that follows an 'ok' ends at `offset`; it starts after offset - replayed.
+      const replayed = frame.resume === 'ok' && Number.isSafeInteger(frame.replayed) ? frame.replayed : 0;
+      this.position = { offset: frame.offset - replayed, epoch: frame.epoch };
+      return true;
+    }
+    const known = this.position;
+    if (known && known.epoch === frame.epoch && frame.offset <= known.offset) return false;
+    this.position = { offset: frame.offset, epoch: frame.epoch };
+    return true;
   }
 
   /** True while the socket is open. */
@@ -112,10 +146,7 @@ class Subscription {
     const generation = this.generation;
     this.opened = false;
     this.report({ state: 'connecting', attempt: this.backoff.attempt });
-    const extra = {
-      ...(this.options.query ?? {}),
-      ...(this.options.resumeQuery ? this.options.resumeQuery(this.lastMessage) : {}),
-    };
+    const extra = { ...(this.options.query ?? {}), ...(this.startQuery() ?? {}) };
     let socket;
     try {
       socket = new this.client.WebSocket(this.client.socketUrl(this.topic, extra));
@@ -147,10 +178,18 @@ class Subscription {
       try { frame = JSON.parse(typeof event.data === 'string' ? event.data : String(event.data)); } catch { return; }
       if (frame === null || typeof frame !== 'object') return;
       if (typeof frame.name === 'string' && typeof frame.msg === 'string') {
+        if (!this.advance(frame)) return;
         this.lastMessage = frame;
         this.onMessage(frame);
-      } else if (typeof frame.presence === 'string' && this.options.onPresence) {
-        this.options.onPresence(frame);  // asked for with query: {presence: 1}
+      } else if (typeof frame.presence === 'string') {
+        if (this.options.onPresence) this.options.onPresence(frame);  // asked for with query: {presence: 1}
+      } else if (frame.resume === 'ok' || frame.resume === 'impossible') {
+        this.advance(frame);
+        // What was missed is gone (a restart, or it left the server's history): the app
+        // is told, and the subscription carries on with live messages.
+        if (frame.resume === 'impossible' && this.options.onGap) {
+          this.options.onGap({ reason: frame.reason, epoch: frame.epoch, offset: frame.offset });
+        }
       } else if (this.options.onReply) {
         this.options.onReply(frame);  // an error frame, or {"token":"accepted"}
       }
@@ -363,7 +402,10 @@ export class SpreadClient {
 
   /**
    * Subscribes to `topic` (the server's default topic when null). onMessage gets each
-   * {name, msg} message. options:
+   * {name, msg} message; while the server keeps history it also carries {offset, epoch}, its
+   * place in the topic. After a reconnect the subscription asks the server for what it
+   * missed (?since=offset&epoch=), so messages arrive once each and without a gap, or
+   * onGap says they could not. options:
    *   onStatus(s)  s.state is 'connecting' {attempt}, 'open', 'closed' {code, reason, wasOpen},
    *                'retrying' {delayMs, attempt}, or 'stopped' {reason, code?, status?}: no more
    *                reconnects, after close(), a 1008 'token expired', or a token /auth refuses
@@ -374,9 +416,15 @@ export class SpreadClient {
    *   onPresence(f)  presence frames (with query presence: 1): first {presence: 'members',
    *                self, members: [{id, name}], truncated} after every (re)connect, then
    *                {presence: 'join' or 'leave', id, name}
-   *   resumeQuery(lastMessage)  called before every (re)connect; the query parameters it
-   *                returns are added to the subscribe URL. A hook for resuming from an offset
-   *                once the server keeps history (issue 12): nothing uses it yet.
+   *   last         on the first connect, ask for up to this many of the newest messages the
+   *                server kept (?last=N; at most the server's history.size are kept)
+   *   onGap(g)     a reconnect could not get what was missed: g.reason is 'epoch changed' (the
+   *                server restarted or the topic was let go), 'offset too old' (it left the
+   *                history), 'offset in future' or 'replay too large'; g.offset is where live
+   *                messages now follow on
+   *   resume       false: reconnect without asking for what was missed
+   *   resumeQuery(lastMessage)  called before every (re)connect instead of the above; the
+   *                query parameters it returns are added to the subscribe URL
    * Returns the Subscription: close(), send(message), open.
    */
   subscribe(topic, onMessage, options = {}) {

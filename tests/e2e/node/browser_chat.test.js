@@ -1,7 +1,8 @@
 // The chat page served at / in headless Chromium (Debian's, driven by playwright-core): two
 // pages chat both ways, text with HTML in it is shown literally, the page shows its connection
-// state, and after spreadd restarts on the same port the page reconnects and chats again. Each
-// page lists who is in the room, from the server's presence frames: the others join and leave.
+// state, a page opened later shows the messages before it, and after spreadd restarts on the
+// same port the page says what it could not get back, reconnects and chats again. Each page
+// lists who is in the room, from the server's presence frames: the others join and leave.
 'use strict';
 
 const assert = require('node:assert/strict');
@@ -78,6 +79,12 @@ test('two browser pages chat through spreadd, HTML shown literally, reconnecting
     assert.equal(await bob.locator('#messages li b, #messages li img').count(), 0, 'markup was rendered');
     assert.equal(await bob.evaluate(() => window.pwned), undefined);
 
+    // A page opened now shows what was said before it came (the server keeps history).
+    const carol = await joinChat(context, daemon, 'Carol');
+    assert.equal((await lineSaying(carol, 'Hello Alice')).name, 'Bob');
+    assert.equal(await carol.locator('#messages li', { hasText: 'Hi Bob!' }).count(), 1);
+    await carol.close();
+
     const shots = process.env.E2E_SCREENSHOT_DIR || daemon.dir;
     const shot = path.join(shots, 'chat-bob.png');
     await bob.screenshot({ path: shot });
@@ -98,6 +105,8 @@ test('two browser pages chat through spreadd, HTML shown literally, reconnecting
     });
     await alice.locator('#status[data-state="open"]').waitFor({ timeout: 30000 });
     await bob.locator('#status[data-state="open"]').waitFor({ timeout: 30000 });
+    // What was said while the server was down is lost with its history: the page says so.
+    await alice.locator('#messages li', { hasText: 'The server restarted' }).waitFor();
     await greetWhenAllListen(again, [alice, bob], 'welcome back');
     await say(bob, 'Back again');
     assert.equal((await lineSaying(alice, 'Back again')).name, 'Bob');

@@ -157,7 +157,10 @@ async function waitForSubscribers(daemon, count, topic = 'chat', timeoutMs = REC
   }
 }
 
-/** A ws client on GET /subscribe that queues the text frames it receives, as JSON. */
+/** A ws client on GET /subscribe that queues the text frames it receives, as JSON. While the
+ *  server keeps history (history.size, on by default) each message carries "offset" and
+ *  "epoch"; these suites check what was said, so the two are taken off each message and kept
+ *  in `offsets` (tests/e2e/python/test_history.py and spread_js.test.js check them). */
 class Subscriber {
   static async connect(daemon, topic, options = {}) {
     const query = topic ? `?topic=${encodeURIComponent(topic)}` : '';
@@ -169,6 +172,7 @@ class Subscriber {
   constructor(ws) {
     this.ws = ws;
     this.frames = [];
+    this.offsets = [];  // [offset, epoch] of each message received
     this.waiter = null;
     this.opened = new Promise((resolve, reject) => {
       ws.once('open', resolve);
@@ -182,7 +186,13 @@ class Subscriber {
       });
     });
     ws.on('message', (data, isBinary) => {
-      this.frames.push(isBinary ? { binary: data } : JSON.parse(data.toString()));
+      const frame = isBinary ? { binary: data } : JSON.parse(data.toString());
+      if (typeof frame.name === 'string' && 'offset' in frame) {
+        this.offsets.push([frame.offset, frame.epoch]);
+        delete frame.offset;
+        delete frame.epoch;
+      }
+      this.frames.push(frame);
       this.wake();
     });
   }

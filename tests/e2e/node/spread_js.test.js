@@ -244,9 +244,13 @@ test('publish and subscribe round trip through spreadd; refusals carry status an
   await seen.status('open');
 
   await spread.publish('room1', { name: 'ann', msg: 'hello over http' });
-  assert.deepEqual(await seen.message('hello over http'), { name: 'ann', msg: 'hello over http' });
+  const overHttp = await seen.message('hello over http');
+  assert.deepEqual({ name: overHttp.name, msg: overHttp.msg }, { name: 'ann', msg: 'hello over http' });
+  assert.match(overHttp.epoch, /^[0-9a-f]{16}$/, 'with history kept, a message carries its epoch');
+  assert.ok(Number.isSafeInteger(overHttp.offset) && overHttp.offset > 0);
   assert.equal(subscription.send({ name: 'bob', msg: 'hello over ws' }), true);
-  assert.deepEqual(await seen.message('hello over ws'), { name: 'bob', msg: 'hello over ws' });
+  const overWs = await seen.message('hello over ws');
+  assert.deepEqual([overWs.name, overWs.offset], ['bob', overHttp.offset + 1]);
   assert.equal(subscription.send({ name: 'bob' }), true);
   const reply = await seen.await('replies', (r) => r.field === 'msg', 'an error frame naming msg');
   assert.match(reply.error, /msg/);
@@ -350,6 +354,126 @@ test('a subscription comes back after spreadd restarts on the same port, until c
   assert.ok(sockets.made.length >= 2);
 });
 
+test('a reconnect resumes after the last offset: replays skip what was seen, a lost gap is reported', async () => {
+  const { SpreadClient } = await library;
+  const sockets = [];
+  class FakeSocket extends EventTarget {
+    constructor(url) { super(); this.url = url; sockets.push(this); }
+    send() {}
+    close() {}
+    emit(type, fields = {}) { this.dispatchEvent(Object.assign(new Event(type), fields)); }
+    frame(object) { this.emit('message', { data: JSON.stringify(object) }); }
+  }
+  const timers = countingTimers();
+  const spread = new SpreadClient({ url: 'http://example.test', WebSocket: FakeSocket, timers, random: () => 0.5 });
+  const seen = new Recorder();
+  const gaps = [];
+  const subscription = spread.subscribe('room', seen.onMessage, {
+    onStatus: seen.onStatus, onReply: seen.onReply, last: 5, onGap: (gap) => gaps.push(gap),
+  });
+  const epoch = '00000000000000aa';
+  assert.equal(sockets[0].url, 'ws://example.test/subscribe?topic=room&last=5');
+  sockets[0].emit('open');
+  sockets[0].frame({ resume: 'ok', epoch, offset: 7, replayed: 2 });
+  sockets[0].frame({ name: 'a', msg: '6', offset: 6, epoch });
+  sockets[0].frame({ name: 'a', msg: '7', offset: 7, epoch });
+  sockets[0].emit('close', { code: 1006, reason: '' });
+  await seen.status('retrying');
+  await seen.status('connecting', seen.statuses.length - 1, 2000);
+  assert.equal(sockets[1].url, `ws://example.test/subscribe?topic=room&since=7&epoch=${epoch}`);
+  sockets[1].emit('open');
+  sockets[1].frame({ resume: 'ok', epoch, offset: 8, replayed: 1 });
+  sockets[1].frame({ name: 'a', msg: '8', offset: 8, epoch });
+  sockets[1].frame({ name: 'a', msg: '8', offset: 8, epoch });  // a duplicate is not delivered twice
+  assert.deepEqual(seen.messages.map((m) => m.msg), ['6', '7', '8']);
+  assert.deepEqual(seen.replies, [], 'resume frames are the library\'s, not the app\'s');
+
+  const secondDrop = seen.statuses.length;
+  sockets[1].emit('close', { code: 1001, reason: 'server shutting down' });
+  await seen.status('connecting', secondDrop, 3000);
+  assert.equal(sockets[2].url, `ws://example.test/subscribe?topic=room&since=8&epoch=${epoch}`);
+  sockets[2].emit('open');
+  const fresh = '00000000000000bb';
+  sockets[2].frame({ resume: 'impossible', reason: 'epoch changed', epoch: fresh, offset: 0 });
+  assert.deepEqual(gaps, [{ reason: 'epoch changed', epoch: fresh, offset: 0 }]);
+  sockets[2].frame({ name: 'b', msg: 'new life', offset: 1, epoch: fresh });
+  assert.equal(seen.messages.at(-1).msg, 'new life', 'after a gap, live messages go on');
+  subscription.close();
+  assert.equal(timers.pending.size, 0);
+});
+
+test('a server that sends no positions is not asked to resume, so no false gap is reported', async () => {
+  const { SpreadClient } = await library;
+  const timers = [];
+  const fakeTimers = {
+    setTimeout(task, ms) { timers.push({ task, ms }); return timers.length - 1; },
+    clearTimeout(id) { if (id !== null && id !== undefined && timers[id]) timers[id].task = null; },
+  };
+  const sockets = [];
+  class FakeSocket extends EventTarget {
+    constructor(url) { super(); this.url = url; sockets.push(this); }
+    send() {}
+    close() {}
+    emit(type, fields = {}) { this.dispatchEvent(Object.assign(new Event(type), fields)); }
+  }
+  const spread = new SpreadClient({ url: 'http://example.test', WebSocket: FakeSocket, timers: fakeTimers });
+  const gaps = [];
+  const subscription = spread.subscribe('room', () => {}, { last: 3, onGap: (gap) => gaps.push(gap) });
+  sockets[0].emit('open');
+  sockets[0].emit('message', { data: '{"resume":"ok","epoch":"00000000000000aa","offset":4,"replayed":0}' });
+  sockets[0].emit('message', { data: '{"name":"n","msg":"no position"}' });
+  sockets[0].emit('close', { code: 1006, reason: '' });
+  const retry = timers.filter((t) => t.task).at(-1);
+  retry.task();
+  assert.equal(sockets[1].url, 'ws://example.test/subscribe?topic=room&last=3');
+  assert.deepEqual(gaps, []);
+  subscription.close();
+});
+
+test('through spreadd: a dropped socket resumes without a gap or a duplicate; a restart is reported', async (t) => {
+  // A long linger: the topic, and so its history, must outlive the dropped socket.
+  const first = await startDaemon(t, { 'broker.topicLingerMs': '30000' });
+  const spread = await client(first, { retryMinMs: 50, retryMaxMs: 200 });
+  const seen = new Recorder();
+  const gaps = [];
+  const subscription = spread.subscribe('resume', seen.onMessage, {
+    onStatus: seen.onStatus, last: 10, onGap: (gap) => { gaps.push(gap); seen.wake(); },
+  });
+  t.after(() => subscription.close());
+  await seen.status('open');
+  await spread.publish('resume', { name: 'p', msg: 'one' });
+  await seen.message('one');
+  // Dropped from this side, then two messages while it is away: the resume fetches them.
+  const mark = seen.statuses.length;
+  await new Promise((resolve) => {
+    subscription.socket.once('close', resolve);
+    subscription.socket.terminate();
+  });
+  await spread.publish('resume', { name: 'p', msg: 'two' });
+  await spread.publish('resume', { name: 'p', msg: 'three' });
+  await seen.status('open', mark);
+  await spread.publish('resume', { name: 'p', msg: 'four' });
+  await seen.message('four');
+  assert.deepEqual(seen.messages.map((m) => [m.msg, m.offset]), [['one', 1], ['two', 2], ['three', 3], ['four', 4]]);
+  assert.deepEqual(gaps, []);
+
+  const stopped = seen.statuses.length;
+  await first.stop();
+  await seen.status('retrying', stopped);
+  const again = await new Daemon({ 'transport.websocket.port': first.port }).start();
+  t.after(async () => {
+    try {
+      if (!again.stopped) await again.stop();
+    } finally {
+      again.cleanup();
+    }
+  });
+  await seen.await('statuses', () => gaps.length > 0, 'a gap reported after the restart', stopped, 30000);
+  assert.equal(gaps[0].reason, 'epoch changed');
+  await spread.publish('resume', { name: 'p', msg: 'after' });
+  assert.equal((await seen.message('after')).offset, 1);
+});
+
 test('close() on an open subscription closes its socket and schedules nothing', async (t) => {
   const daemon = await startDaemon(t);
   const timers = countingTimers();
@@ -399,7 +523,7 @@ test('with tokens: expiry stops the reconnects until a new token; a refused toke
     spread.setToken(mint('ann', 600));
     await seen.status('open', mark);
     await spread.publish(null, { msg: 'signed' });
-    assert.deepEqual(await seen.message('signed'), { name: 'ann', msg: 'signed' });
+    assert.equal((await seen.message('signed')).name, 'ann');
 
     // A token the server refuses: the upgrade fails, /auth says why, and the client stops.
     // The signature's first character changed (its last may carry only padding bits).

@@ -16,20 +16,34 @@ PROBE_NAME = "__probe__"
 
 class Subscriber:
     """A websockets client on GET /subscribe. A reader task queues every text frame as
-    parsed JSON; next() hands them out in order, leaving out this test's readiness probes."""
+    parsed JSON; next() hands them out in order, leaving out this test's readiness probes.
 
-    def __init__(self, ws):
+    While the server keeps history (history.size, on by default) every message carries its
+    "offset" and "epoch". Most suites check what was said, not where: unless `positions` is
+    set, those two fields are taken off each message and noted in self.offsets instead."""
+
+    def __init__(self, ws, positions=False):
         self.ws = ws
+        self.positions = positions
+        self.offsets = []  # (offset, epoch) of each message handed out, when positions is off
         self._frames = asyncio.Queue()
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
-    async def connect(cls, daemon, topic=None, **options):
+    async def connect(cls, daemon, topic=None, query="", positions=False, **options):
         path = "/subscribe" + ("?topic=" + topic if topic else "")
+        if query:
+            path += ("&" if topic else "?") + query
         options.setdefault("ping_interval", None)
         options.setdefault("close_timeout", 5)
         ws = await asyncio.wait_for(websockets.connect(daemon.ws_url(path), **options), RECEIVE_TIMEOUT_S)
-        return cls(ws)
+        return cls(ws, positions)
+
+    def _parse(self, raw):
+        frame = json.loads(raw)
+        if not self.positions and isinstance(frame, dict) and "name" in frame and "offset" in frame:
+            self.offsets.append((frame.pop("offset"), frame.pop("epoch", None)))
+        return frame
 
     async def _read(self):
         try:
@@ -59,7 +73,7 @@ class Subscriber:
                                      % (self.ws.close_code, self.ws.close_reason))
             if not isinstance(raw, str):
                 raise AssertionError("expected a text frame, got binary %r" % raw[:100])
-            frame = json.loads(raw)
+            frame = self._parse(raw)
             if skip_probes and frame.get("name") == PROBE_NAME:
                 continue
             return frame
@@ -77,7 +91,7 @@ class Subscriber:
             raw = self._frames.get_nowait()
             if raw is None:
                 return frames
-            frame = json.loads(raw)
+            frame = self._parse(raw)
             if frame.get("name") != PROBE_NAME:
                 frames.append(frame)
 

@@ -69,6 +69,7 @@ class ReloadTest(unittest.IsolatedAsyncioTestCase):
         await second.send(json.dumps({"name": "ops", "msg": "still here"}))
         for socket in (first, second):
             frame = json.loads(await asyncio.wait_for(socket.recv(), RECEIVE_TIMEOUT_S))
+            self.assertEqual((frame.pop("offset"), frame.pop("epoch") != ""), (1, True))  # history is on
             self.assertEqual(frame, {"name": "ops", "msg": "still here"})
         await first.close()
         await second.close()

@@ -47,6 +47,11 @@ struct Message {
   std::string msg;
   /// The text frame as the server sent it, {"name":…,"msg":…}.
   std::string frame;
+  /// Its place in the topic, when the server keeps history (history.size): the offset, one
+  /// more than the message before it, and the epoch (16 hex digits) of that numbering.
+  /// 0 and empty when the frame carries none.
+  std::uint64_t offset = 0;
+  std::string epoch;
 };
 
 /// What happens to the connection, as reported to the event handler.

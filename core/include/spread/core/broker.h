@@ -33,6 +33,21 @@ struct TopicOptions {
   /// being fanned out is always admitted. Zero (the library's default) bounds the queue by
   /// count only; the daemon sets broker.deliveryDelayTargetMs.
   Duration deliveryDelayTarget = Duration::zero();
+  /// Accepted messages kept for subscribers that start from an offset or ask for the last N
+  /// (SubscribeFrom). Zero (the library's default) keeps none, and the topic behaves as it
+  /// did before history existed. History shares the accepted messages: no copy.
+  std::size_t historySize = 0;
+  /// Messages older than this on the broker's Clock leave the history (checked when a
+  /// message is appended and when history is read: no timer). Zero: no age bound.
+  Duration historyTtl = Duration::zero();
+  /// The most bytes (Message::bytes()) the history of one topic holds: the oldest messages
+  /// go first to stay within it. Zero: bounded by historySize alone.
+  std::size_t historyBytesMax = 0;
+  /// Called once per accepted message while history is kept, before anyone sees it, to
+  /// write the message's position (offset and epoch) into its bytes in the transports' wire
+  /// format: so a position is encoded once per message, never once per subscriber. Null:
+  /// bytes stay as published.
+  void (*stampPosition)(std::string& bytes, std::uint64_t offset, std::uint64_t epoch) = nullptr;
 };
 
 struct BrokerOptions {
@@ -50,6 +65,10 @@ struct BrokerOptions {
   /// Deliberate bugs for the simulator's tests, handed to every topic; must outlive the
   /// broker. Null (none) everywhere else: the daemon never sets it.
   const InjectedFaults* faults = nullptr;
+  /// Mixed with a per-broker counter into each topic's epoch, so that epochs differ across
+  /// topic re-creations and, with a fresh seed, across processes. The daemon takes it from
+  /// the kernel's randomness; the simulator from its seed, so runs repeat.
+  std::uint64_t epochSeed = 0;
 };
 
 /// The topic registry behind TopicRegistry. Owns its topics; runs their fan-out on the
@@ -72,7 +91,7 @@ struct BrokerOptions {
 ///    linger or not, so an idle name never keeps a live one out. That sweep visits every
 ///    topic (at most topicsMax + 1) under the broker's lock.
 /// A freed topic is gone: find() returns null and topic() creates a fresh one, whose
-/// sequence numbers start again at 1.
+/// sequence numbers start again at 1, with an empty history and a new epoch.
 class Broker final : public TopicRegistry {
  public:
   /// A sweep that finds a topic without subscribers still held or busy looks again this
@@ -134,6 +153,7 @@ class Broker final : public TopicRegistry {
   TopicList shutDownTopics_;
   bool sweepPending_ = false;
   std::uint64_t sweepArming_ = 0;
+  std::uint64_t topicsCreated_ = 0;  // mixed into each new topic's epoch
   TimerId sweepTimer_ = TimerId::kNone;
   std::size_t sweepRetries_ = 0;
 };

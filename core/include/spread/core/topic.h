@@ -6,6 +6,7 @@
 #include <string>
 
 #include "spread/core/publisher.h"
+#include "spread/core/subscribe_from.h"
 #include "spread/core/subscriber.h"
 #include "spread/core/subscription.h"
 #include "spread/core/time.h"
@@ -27,6 +28,12 @@ struct SubscribeResult {
   enum class Status { kSubscribed, kTopicClosed };
   Status status = Status::kTopicClosed;
   SubscriptionHandle handle;
+  /// For SubscribeFrom::after: whether the gap could be filled. Whatever it says, the
+  /// subscription continues live.
+  ResumeOutcome resume = ResumeOutcome::kNotAsked;
+  std::uint64_t epoch = 0;       // the topic's epoch
+  std::uint64_t liveAfter = 0;   // the last offset accepted at subscribe time: live ones follow it
+  std::uint64_t replayed = 0;    // history messages delivered before the live ones
   bool ok() const { return status == Status::kSubscribed; }
 };
 
@@ -51,7 +58,21 @@ class Topic : public Publisher {
   /// it, whenever their fan-out runs: none accepted before, even one still waiting for its
   /// fan-out. Fails only when the topic is closing or closed (the subscriber is then never
   /// called).
-  virtual SubscribeResult subscribe(std::shared_ptr<Subscriber> subscriber) = 0;
+  SubscribeResult subscribe(std::shared_ptr<Subscriber> subscriber) {
+    return subscribe(std::move(subscriber), SubscribeFrom::live());
+  }
+
+  /// As above, but first replays from the topic's history (TopicOptions::historySize) what
+  /// `from` asks for: the messages up to the last one accepted at this call (L, reported as
+  /// liveAfter), delivered through the same Subscriber::deliverAll path and before any live
+  /// message (those after L), so that there is no gap and no duplicate. A resume that cannot
+  /// be served replays nothing and says why (SubscribeResult::resume); the subscription
+  /// then continues live from L + 1 all the same.
+  virtual SubscribeResult subscribe(std::shared_ptr<Subscriber> subscriber, const SubscribeFrom& from) = 0;
+
+  /// Names this life of the topic's history: a different value whenever the history was
+  /// lost (the topic freed and created again, the process restarted).
+  virtual std::uint64_t epoch() const = 0;
 
   /// Stops accepting messages (later publishes get kTopicClosed, waiting ones too), fans
   /// out every message already accepted, closes every subscriber with kGoingAway, and

@@ -65,6 +65,13 @@ namespace spread::transport {
 /// that asked for events receives the presence's frames through its queue, like messages:
 /// they count against the queue's bounds, and one that does not fit drops the session as a
 /// slow consumer.
+///
+/// The first frame a client that asked for history gets (Session::create's `from`):
+/// {"resume":"ok","epoch":"<hex>","offset":L,"replayed":K} when what it asked for is
+/// replayed (K messages, then live ones after offset L), or
+/// {"resume":"impossible","reason":"epoch changed","epoch":"<hex>","offset":L} when a resume
+/// after an offset could not be served; it then receives live messages after L.
+std::string resumeJson(const core::SubscribeResult& result);
 class Session : public std::enable_shared_from_this<Session> {
  public:
   enum class State { kNew, kOpen, kClosing, kClosed };
@@ -83,10 +90,13 @@ class Session : public std::enable_shared_from_this<Session> {
   /// executor, metrics, publisher and session options); it must outlive the session.
   /// `grant`: what the client's token allows, already checked for subscribing to `topic`;
   /// null when tokens are not in use.
+  /// `from`: where the subscription starts (history: the last N, or after an offset). A
+  /// client that asked for either is first sent one text frame saying how it went (see
+  /// resumeJson()), before any message; one that asked for neither gets no such frame.
   /// `presence`: the name to be listed under and whether to receive presence frames.
   static std::shared_ptr<Session> create(TransportContext& context, std::shared_ptr<Connection> connection,
                                          std::string topic, std::unique_ptr<auth::Grant> grant = nullptr,
-                                         PresenceAsk presence = {});
+                                         core::SubscribeFrom from = {}, PresenceAsk presence = {});
   ~Session();
 
   /// Subscribes to the topic and starts the keepalive. If the topic can't be had (too
@@ -118,7 +128,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   Session(TransportContext& context, std::shared_ptr<Connection> connection, std::string topic,
-          std::unique_ptr<auth::Grant> grant, PresenceAsk presence);
+          std::unique_ptr<auth::Grant> grant, core::SubscribeFrom from, PresenceAsk presence);
   // Lets create() allocate the session and its control block together (make_shared cannot
   // call a private constructor itself).
   struct Allocated;
@@ -167,6 +177,9 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::shared_ptr<Connection> connection_;
   const std::string topic_;
   std::shared_ptr<core::QueueSubscriber> queue_;
+  // Where the subscription starts; null for live only, the common case, so that a session
+  // carries one pointer for it.
+  std::unique_ptr<core::SubscribeFrom> from_;
   core::SubscriptionHandle subscription_;
   // In arrival order from heldHead_; freed whenever it empties, so that an idle session
   // holds no allocation for it (a std::deque would allocate a block even when empty).

@@ -39,6 +39,7 @@ struct ConnectRequest {
   std::size_t queueMessagesMax = 256;
   LinkOptions link;
   std::string token;   // sent as `Authorization: Bearer <token>` when not empty
+  std::string query;   // more of the query after the topic ("&since=3&epoch=…"), or empty
 };
 
 enum class ClosedBy { kServer, kClient };
