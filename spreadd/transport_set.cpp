@@ -110,6 +110,7 @@ std::optional<std::string> TransportSet::start(ServerRuntime& runtime, const Dae
     entry->context = std::make_unique<transport::TransportContext>(transport::TransportContext{
         runtime.broker(), runtime.clock(), runtime.executor(), runtime.metrics(), runtime.publisher(), config.session,
         *entry->config, Poco::Logger::get("spread.transport." + name), nullptr, authenticator});
+    entry->context->streams = streams_.get();
     transport::StartResult result;
     if (auto thrown = exceptionFrom([&] { result = entry->loaded->transport().start(*entry->context); })) {
       return "transport '" + name + "': start() threw " + *thrown;

@@ -29,6 +29,8 @@ class Authenticator;
 
 namespace spread::transport {
 
+class StreamEndpoints;
+
 /// Everything a transport is started with, and what each of its Sessions is built on (a
 /// transport may give a session a copy with other session options). References outlive the
 /// transport.
@@ -49,6 +51,10 @@ struct TransportContext {
   const core::InjectedFaults* faults = nullptr;
   /// Checks clients' tokens (auth.mode = jwt); null when every client may do anything.
   const auth::Authenticator* auth = nullptr;
+  /// Streaming GET endpoints offered between plugins (stream_endpoint.h): a plugin that does
+  /// not serve HTTP itself (SSE) adds its endpoint; the one that does serves it. Null where
+  /// no plugin offers one (the simulator).
+  StreamEndpoints* streams = nullptr;
 };
 
 struct StartResult {
