@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "http/http_response.h"
+#include "http/http_syntax.h"
 #include "http_routes.h"
 #include "stream_connection.h"
 #include "websocket_connection.h"
@@ -203,7 +204,11 @@ void HttpConnection::openStream(Route& route, HttpRequest& request) {
   // last response on this connection.
   std::string head = out_.substr(outWritten_);
   head += "HTTP/1.1 200 OK\r\n";
-  for (const auto& [name, value] : opening.headers) head += name + ": " + value + "\r\n";
+  for (const auto& [name, value] : opening.headers) {
+    // Without chunks the end of the connection ends the body: it cannot be kept alive.
+    if (!chunked && http_syntax::equalsIgnoreCase(name, "Connection")) continue;
+    head += name + ": " + value + "\r\n";
+  }
   head += chunked ? "Transfer-Encoding: chunked\r\n\r\n" : "Connection: close\r\n\r\n";
   out_.clear();
   outWritten_ = 0;

@@ -67,6 +67,21 @@ TEST(MemoryStreamTest, AStreamIsAChunkedEventStreamOfWhatIsPublished) {
   EXPECT_EQ(streams.live.count(), 1u);
 }
 
+TEST(MemoryStreamTest, AnHttp10StreamIsEndedByTheConnectionNotByChunks) {
+  StreamStack streams;
+  MemoryStack& stack = streams.stack;
+  const int client = stack.connect();
+  stack.send(client, "GET /events HTTP/1.0\r\n\r\n");
+  stack.settle();
+  const std::string received = stack.take(client);
+  const std::size_t head = received.find("\r\n\r\n");
+  ASSERT_NE(head, std::string::npos) << received;
+  EXPECT_EQ(received.find("Transfer-Encoding"), std::string::npos) << received;
+  EXPECT_NE(received.find("Connection: close\r\n"), std::string::npos) << received;
+  EXPECT_EQ(received.find("keep-alive"), std::string::npos) << received;
+  EXPECT_EQ(received.substr(head + 4), "retry: 1500\n\n");
+}
+
 TEST(MemoryStreamTest, AStreamIsAdmittedAsASubscriptionIs) {
   StreamStack streams;
   MemoryStack& stack = streams.stack;
