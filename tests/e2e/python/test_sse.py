@@ -68,6 +68,20 @@ class SseTest(SseCase):
         self.publish_all(["first", "ünïcode ✓"])
         self.assertEqual([self.message(stream)[1]["msg"] for _ in range(2)], ["first", "ünïcode ✓"])
 
+    async def test_many_streams_each_get_every_message_once_in_order(self):
+        streams = [self.open() for _ in range(12)]
+        for stream in streams:
+            self.opened(stream)
+        texts = ["n%d" % i for i in range(40)]
+        # Publishes from threads of their own, so that fan-out, the loops and the writes race.
+        await asyncio.gather(*(asyncio.to_thread(self.publish_all, texts[i::4]) for i in range(4)))
+        for stream in streams:
+            got = [self.message(stream)[1] for _ in texts]
+            self.assertEqual(sorted(m["msg"] for m in got), sorted(texts))
+            offsets = [m["offset"] for m in got]
+            self.assertEqual(offsets, sorted(offsets))
+            self.assertEqual(len(set(offsets)), len(texts))
+
     async def test_last_event_id_resumes_with_exactly_the_missed_messages(self):
         watcher = self.open("last=0")  # also keeps the room, and so its history, alive
         self.opened(watcher, resume="ok")
