@@ -91,7 +91,6 @@ void StreamConnection::close() {
       pieces_.push_back(std::move(last));
     }
   }
-  closeAsked_.store(true, std::memory_order_release);
   wake();
 }
 
@@ -116,22 +115,25 @@ void StreamConnection::onReadable(std::span<char> scratch) {
 void StreamConnection::onWritable() {
   wakeRequested_.store(false, std::memory_order_release);
   if (finished_) return;
-  const bool drained = flush();
+  const Flushed flushed = flush();
   if (finished_) return;
-  if (drained && wroteSinceDrained_) {
+  if (flushed.drained && wroteSinceDrained_) {
     wroteSinceDrained_ = false;
     listener_->onDrained();
   }
-  if (!closeAsked_.load(std::memory_order_acquire)) return;
-  if (drained) {
+  if (!flushed.ended) return;
+  if (flushed.drained) {
     finished_ = true;  // the body has ended and is all out
   } else if (!deadline_) {
     deadline_ = context_.transport.clock.now() + context_.connection.closeTimeout;
   }
 }
 
-bool StreamConnection::flush() {
+StreamConnection::Flushed StreamConnection::flush() {
   std::lock_guard lock(mutex_);
+  // Whether the body has ended is read under the same lock as the queue: a close() that
+  // lands after the queue was seen empty must not count as written.
+  const bool ended = ended_;
   while (!pieces_.empty()) {
     std::array<iovec, kPiecesPerWriteMax * 3> parts{};
     std::size_t count = 0;
@@ -155,11 +157,11 @@ bool StreamConnection::flush() {
     const IoResult sent = socket_.write(std::span<const iovec>(parts.data(), count));
     if (sent.status == IoResult::Status::kWouldBlock) {
       writePending_ = true;
-      return false;
+      return Flushed{false, ended};
     }
     if (!sent.done()) {
       finished_ = true;  // the client is gone
-      return false;
+      return Flushed{false, ended};
     }
     wroteSinceDrained_ = true;
     std::size_t left = sent.bytes;
@@ -176,7 +178,7 @@ bool StreamConnection::flush() {
     }
   }
   writePending_ = false;
-  return true;
+  return Flushed{true, ended};
 }
 
 void StreamConnection::onDeadline(core::TimePoint now) {

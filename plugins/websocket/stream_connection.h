@@ -73,8 +73,12 @@ class StreamConnection final : public transport::StreamSink,
   };
   void push(Piece piece);
   void wake();
-  /// Writes what the socket takes; true if everything queued went out.
-  bool flush();
+  struct Flushed {
+    bool drained = false;  // everything queued went out
+    bool ended = false;    // close() had been called when the queue was looked at
+  };
+  /// Writes what the socket takes.
+  Flushed flush();
 
   const InFlightCounter::Token alive_;  // first, so released after every other member
   Loop& loop_;
@@ -90,7 +94,6 @@ class StreamConnection final : public transport::StreamSink,
   std::atomic<std::size_t> bytesQueued_{0};
   std::atomic<bool> adopted_{false};
   std::atomic<bool> wakeRequested_{false};
-  std::atomic<bool> closeAsked_{false};
 
   // Loop-thread state.
   bool writePending_ = false;
