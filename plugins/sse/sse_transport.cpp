@@ -83,8 +83,8 @@ void SseTransport::stop(core::Duration deadline, transport::StopCallback done) {
 }
 
 transport::TransportStats SseTransport::stats() const {
-  const std::uint64_t open = live_.count();
-  return transport::TransportStats{open, open};
+  // Its sockets are the HTTP transport's, and counted there.
+  return transport::TransportStats{0, live_.count()};
 }
 
 }  // namespace spread::plugins::sse
