@@ -111,6 +111,7 @@ std::optional<std::string> TransportSet::start(ServerRuntime& runtime, const Dae
         runtime.broker(), runtime.clock(), runtime.executor(), runtime.metrics(), runtime.publisher(), config.session,
         *entry->config, Poco::Logger::get("spread.transport." + name), nullptr, authenticator,
         &runtime.presence()});
+    entry->context->streams = streams_.get();
     transport::StartResult result;
     if (auto thrown = exceptionFrom([&] { result = entry->loaded->transport().start(*entry->context); })) {
       return "transport '" + name + "': start() threw " + *thrown;

@@ -8,6 +8,8 @@
 #include <variant>
 #include <vector>
 
+#include "spread/transport/stream_endpoint.h"
+
 #include "daemon_config.h"
 #include "server_runtime.h"
 #include "spread/transport/plugin_loader.h"
@@ -85,6 +87,8 @@ class TransportSet {
 
  private:
   struct Entry;
+  // Before entries_, so that it outlives every transport that registered in it.
+  std::unique_ptr<transport::StreamEndpoints> streams_ = std::make_unique<transport::StreamEndpoints>();
   std::vector<std::unique_ptr<Entry>> entries_;
 };
 

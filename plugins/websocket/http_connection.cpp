@@ -3,7 +3,9 @@
 #include <utility>
 
 #include "http/http_response.h"
+#include "http/http_syntax.h"
 #include "http_routes.h"
+#include "stream_connection.h"
 #include "websocket_connection.h"
 #include "spread/transport/session.h"
 
@@ -162,6 +164,7 @@ void HttpConnection::handle(HttpRequest& request) {
       return respond(route.answer, request.keepAlive(), request.versionMinor, request.method == "HEAD");
     case Route::Kind::kPublish: return publish(route, request);
     case Route::Kind::kUpgrade: return upgrade(route, request.versionMinor);
+    case Route::Kind::kStream: return openStream(route, request);
   }
 }
 
@@ -179,6 +182,40 @@ void HttpConnection::upgrade(Route& route, int versionMinor) {
   loop.adopt(makeWebSocket(context_, std::move(socket_), std::move(owed), parser_.takeBuffered(), loop,
                            std::move(route.topic), std::move(route.grant), route.from, std::move(route.presence)));
   // This loop drops the socket from its poll set before it polls again.
+  handedOff_ = true;
+  finished_ = true;
+}
+
+void HttpConnection::openStream(Route& route, HttpRequest& request) {
+  Loop& loop = context_.loops.next();
+  // HTTP/1.0 has no chunks: its body ends when the connection does.
+  const bool chunked = request.versionMinor >= 1;
+  auto stream = std::make_shared<StreamConnection>(loop, context_, chunked);
+  transport::StreamRequest offered{request.target,
+                                   [&request](std::string_view name) { return request.header(name); },
+                                   socket_.peer().toString(), std::move(route.topic), std::move(route.grant),
+                                   route.from};
+  transport::StreamOpening opening = route.stream->open(std::move(offered), stream);
+  if (!opening.accepted()) {
+    context_.transport.metrics.rejected(Rejection::kBadRequest);
+    return respond(HttpAnswer::json(opening.status, std::move(opening.errorJson)), request.keepAlive(),
+                   request.versionMinor);
+  }
+  // Whatever the client pipelined after this request is never answered: the stream is the
+  // last response on this connection.
+  std::string head = out_.substr(outWritten_);
+  head += "HTTP/1.1 200 OK\r\n";
+  for (const auto& [name, value] : opening.headers) {
+    // Without chunks the end of the connection ends the body: it cannot be kept alive.
+    if (!chunked && http_syntax::equalsIgnoreCase(name, "Connection")) continue;
+    head += name + ": " + value + "\r\n";
+  }
+  head += chunked ? "Transfer-Encoding: chunked\r\n\r\n" : "Connection: close\r\n\r\n";
+  out_.clear();
+  outWritten_ = 0;
+  writePending_ = false;
+  stream->attach(std::move(socket_), std::move(head), std::move(opening.listener));
+  loop.adopt(std::move(stream));
   handedOff_ = true;
   finished_ = true;
 }

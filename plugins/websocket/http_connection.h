@@ -85,6 +85,9 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
   void publish(const Route& route, HttpRequest& request);
   /// Hands the socket to a new WebSocket connection, which answers 101.
   void upgrade(Route& route, int versionMinor);
+  /// Offers the request to its stream endpoint; accepted, a StreamConnection on one of the
+  /// loops takes the socket over, otherwise the endpoint's refusal is answered here.
+  void openStream(Route& route, HttpRequest& request);
   /// From whichever thread the topic answers on.
   void onPublished(transport::PublishResult result);
   void takePublishResult();

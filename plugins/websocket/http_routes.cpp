@@ -10,6 +10,7 @@
 #include "http/http_syntax.h"
 #include "http/topic_query.h"
 #include "presence_requests.h"
+#include "stream_admission.h"
 #include "upgrade_decision.h"
 
 namespace spread::plugins::websocket {
@@ -62,7 +63,7 @@ HttpAnswer tooFast(ServingContext& context, Limit limit, core::Duration wait, co
   return answer;
 }
 
-Route answer(HttpAnswer answer) { return Route{Route::Kind::kAnswer, std::move(answer), {}, {}, {}, {}}; }
+Route answer(HttpAnswer answer) { return Route{Route::Kind::kAnswer, std::move(answer), {}, {}, {}, {}, {}}; }
 
 // A private path on the public port: 404 once an admin listener serves it, and otherwise
 // 403 for anyone not on this machine. nullopt: the client may have it.
@@ -120,7 +121,7 @@ Route routePublish(ServingContext& context, const HttpRequest& request, ClientSo
   // After the rates: checking a signature costs more than anything above.
   AccessDecision access = checkAccess(context, request, Access::kPublish, query.topic);
   if (access.refusal) return answer(std::move(*access.refusal));
-  return Route{Route::Kind::kPublish, {}, std::move(query.topic), std::move(access.grant), {}, {}};
+  return Route{Route::Kind::kPublish, {}, std::move(query.topic), std::move(access.grant), {}, {}, {}};
 }
 
 }  // namespace
@@ -157,7 +158,7 @@ Route routeRequest(ServingContext& context, const HttpRequest& request, ClientSo
     UpgradeDecision decision = decideUpgrade(context, request);
     if (decision.refusal) return answer(std::move(*decision.refusal));
     Route route{Route::Kind::kUpgrade, {}, std::move(decision.topic), std::move(decision.grant), decision.from,
-                std::move(decision.presence)};
+                std::move(decision.presence), {}};
     route.answer.status = 101;
     route.answer.headers = {
         {"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Accept", std::move(decision.accept)}};
@@ -171,6 +172,9 @@ Route routeRequest(ServingContext& context, const HttpRequest& request, ClientSo
   }
   if (target.path == "/spread.js" && (request.method == "GET" || request.method == "HEAD")) {
     return answer(clientLibraryAnswer(request.header("If-None-Match")));
+  }
+  if (context.transport.streams != nullptr) {
+    if (auto endpoint = context.transport.streams->find(target.path)) return routeStream(context, request, endpoint);
   }
   return answer(answerPlainRequest(context, request.method, target.path));
 }

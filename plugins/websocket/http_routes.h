@@ -11,20 +11,22 @@
 #include "serving_context.h"
 #include "spread/transport/auth/grant.h"
 #include "spread/transport/presence.h"
+#include "spread/transport/stream_endpoint.h"
 #include "spread/transport/token_bucket.h"
 
 namespace spread::plugins::websocket {
 
 /// What to do with one complete request.
 struct Route {
-  enum class Kind { kAnswer, kPublish, kUpgrade };
+  enum class Kind { kAnswer, kPublish, kUpgrade, kStream };
   Kind kind = Kind::kAnswer;
   HttpAnswer answer;  // kAnswer: the answer; kUpgrade: the 101 Switching Protocols
   std::string topic;  // kPublish and kUpgrade
   // kPublish and kUpgrade, when tokens are in use: what the client's token allows.
   std::unique_ptr<transport::auth::Grant> grant;
-  core::SubscribeFrom from;  // kUpgrade: where the subscription starts
+  core::SubscribeFrom from;  // kUpgrade and kStream: where the subscription starts
   transport::PresenceAsk presence;  // kUpgrade: ?name= and ?presence=
+  std::shared_ptr<transport::StreamEndpoint> stream;  // kStream: the endpoint that serves it
 };
 
 /// The answer to every request other than POST /publish and GET /subscribe: the chat page,
@@ -47,6 +49,7 @@ HttpAnswer answerPlainRequest(ServingContext& context, std::string_view method, 
 ///   - a private path (admin_routes.h: /metrics, /status…): 404 when transport.websocket.adminPort
 ///     is set (the admin listener serves it instead); otherwise 403 unless the client is
 ///     loopback (behind a trusted proxy, the client it names: private_access.h);
+///   - a path another plugin streams (TransportContext::streams): routeStream();
 ///   - anything else: answerPlainRequest().
 /// Loop-thread only: `socket` and `publishes` belong to the calling connection.
 Route routeRequest(ServingContext& context, const HttpRequest& request, ClientSocket& socket,

@@ -37,8 +37,9 @@ TEST(ChangedKeysTest, NamesKeysWithAnotherValueOrInOneMapOnlySorted) {
 
 TEST(ChangedKeysTest, ATransportsValuesAreItsKeysWithoutThePrefix) {
   const DaemonConfig config = read("transport.websocket.bodyBytesMax = 1024\n");
-  ASSERT_EQ(config.transportSettings.size(), 1u);
+  ASSERT_EQ(config.transportSettings.size(), 2u);  // websocket, then sse (the defaults list both)
   EXPECT_EQ(valuesOf(config.transportSettings.front()).at("bodyBytesMax"), "1024");
+  EXPECT_EQ(valuesOf(config.transportSettings.back()).at("retryMs"), "2000");
 }
 
 class ApplyDaemonKeysTest : public ::testing::Test {

@@ -58,7 +58,7 @@ TEST(DaemonConfigTest, DefaultsAloneGiveTheDocumentedValues) {
   auto result = readDaemonConfig(defaults(), nullptr);
   ASSERT_TRUE(std::holds_alternative<DaemonConfig>(result));
   const auto& config = std::get<DaemonConfig>(result);
-  EXPECT_THAT(config.transports, ElementsAre("websocket"));
+  EXPECT_THAT(config.transports, ElementsAre("websocket", "sse"));
   EXPECT_EQ(config.pluginDir, "");
   EXPECT_EQ(config.executorThreads, std::max(1u, std::thread::hardware_concurrency()));  // 0: one per core
   EXPECT_EQ(config.shutdownGrace, std::chrono::milliseconds(5000));
@@ -83,7 +83,12 @@ TEST(DaemonConfigTest, DefaultsAloneGiveTheDocumentedValues) {
   EXPECT_EQ(config.session.nameBytesMax, 64u);
   EXPECT_EQ(config.logPriority, Poco::Message::PRIO_INFORMATION);
   EXPECT_EQ(config.logPattern, "%Y-%m-%d %H:%M:%S.%i [%p] %s: %t");
-  ASSERT_THAT(config.transportSettings, SizeIs(1));
+  ASSERT_THAT(config.transportSettings, SizeIs(2));
+  const auto& sse = config.transportSettings[1];
+  EXPECT_EQ(sse.name, "sse");
+  ASSERT_THAT(sse.keys, SizeIs(1));
+  EXPECT_EQ(sse.keys[0].first, "retryMs");
+  EXPECT_EQ(sse.keys[0].second.value, "2000");
   const auto& websocket = config.transportSettings[0];
   EXPECT_EQ(websocket.name, "websocket");
   std::vector<std::pair<std::string, std::string>> keys;

@@ -16,6 +16,7 @@ MemoryStack::MemoryStack(std::map<std::string, std::string> config, transport::S
   context_ = std::make_unique<transport::TransportContext>(transport::TransportContext{
       broker_, clock_, executor_, metrics_, publisher_, session_, *config_, Poco::Logger::get("memory-stack"),
       faults, nullptr, &presence_});
+  context_->streams = &streams_;
   server_ = std::make_unique<MemoryServer>(*context_, network_);
 }
 

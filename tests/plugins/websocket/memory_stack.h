@@ -19,6 +19,7 @@
 #include "spread/transport/metrics.h"
 #include "spread/transport/publish_service.h"
 #include "spread/transport/session_options.h"
+#include "spread/transport/stream_endpoint.h"
 
 namespace spread::plugins::websocket::testing {
 
@@ -56,6 +57,8 @@ class MemoryStack {
   /// What the stack's transport was started with (broker, executor, metrics, publisher).
   transport::TransportContext& context() { return *context_; }
   MemoryServer& server() { return *server_; }
+  /// The stream endpoints the stack serves (TransportContext::streams), empty at first.
+  transport::StreamEndpoints& streams() { return streams_; }
 
  private:
   core::ManualClock clock_;
@@ -66,6 +69,7 @@ class MemoryStack {
   transport::SessionOptions session_;
   transport::PublishService publisher_;
   Poco::AutoPtr<Poco::Util::MapConfiguration> config_;
+  transport::StreamEndpoints streams_;
   std::unique_ptr<transport::TransportContext> context_;
   MemoryNetwork network_{clock_, executor_};
   std::unique_ptr<MemoryServer> server_;

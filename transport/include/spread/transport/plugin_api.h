@@ -16,7 +16,8 @@ namespace spread::transport {
 /// 6: Transport::reloadCredentials; endpoint() may list several URLs.
 /// 7: Transport::reload (the whole configuration) replaces reloadCredentials.
 /// 8: TransportContext::presence.
-inline constexpr std::uint32_t kTransportAbiVersion = 8;
+/// 9: TransportContext::streams (StreamEndpoints, stream_endpoint.h).
+inline constexpr std::uint32_t kTransportAbiVersion = 9;
 
 /// What a plugin's entry point returns. Plain C layout, so the loader can read the
 /// version before trusting anything else in it.

@@ -30,6 +30,7 @@ class Authenticator;
 namespace spread::transport {
 
 class Presence;
+class StreamEndpoints;
 
 /// Everything a transport is started with, and what each of its Sessions is built on (a
 /// transport may give a session a copy with other session options). References outlive the
@@ -54,6 +55,10 @@ struct TransportContext {
   /// Who is subscribed where (GET /presence, ?presence=1); the daemon's is in-process. Null
   /// where nobody asks (the simulator): sessions then join no presence.
   Presence* presence = nullptr;
+  /// Streaming GET endpoints offered between plugins (stream_endpoint.h): a plugin that does
+  /// not serve HTTP itself (SSE) adds its endpoint; the one that does serves it. Null where
+  /// no plugin offers one (the simulator).
+  StreamEndpoints* streams = nullptr;
 };
 
 struct StartResult {
