@@ -229,13 +229,16 @@ async function start() {
 }
 
 // Listed in the room under the chosen name (with a token, the server lists its subject).
-function subscribe() {
+// `after`: where a previous subscription was, so that subscribing again (under a new name)
+// shows nothing twice.
+function subscribe(after) {
   const query = { presence: 1 };
   if (!tokenMode && currentName()) query.name = currentName();
   subscription = client.subscribe(topic, (message) => addMessage(message.name, message.msg), {
     onStatus: showStatus,
     // The latest the server kept, at most this many; after a reconnect, what was missed.
-    last: recentMessages,
+    last: after ? undefined : recentMessages,
+    after,
     onGap: (gap) => addMessage('server', gap.reason === 'epoch changed'
       ? 'The server restarted: messages sent while you were away are lost.'
       : 'Some messages sent while you were away could not be fetched (' + gap.reason + ').', 'error'),
@@ -275,8 +278,9 @@ byId('name-form').addEventListener('submit', (event) => {
   byId('message').focus();
   // A new name is a new entry in the room: the subscription starts again under it.
   if (subscription && !tokenMode) {
+    const after = subscription.position;
     dropSubscription();
-    subscribe();
+    subscribe(after ?? undefined);
   }
 });
 byId('rename').addEventListener('click', openNameDialog);

@@ -84,8 +84,11 @@ class Subscription {
     this.stoppedForToken = false;
     this.lastMessage = undefined;
     // Where the subscription is in its topic: {offset, epoch} of the last message received,
-    // or of the point a resume frame named; null until the server has said.
-    this.position = null;
+    // or of the point a resume frame named; null until the server has said. `after` starts it
+    // where another subscription to the topic was, so that the new one repeats nothing.
+    const after = options.after;
+    this.position = after && Number.isSafeInteger(after.offset) && typeof after.epoch === 'string'
+      ? { offset: after.offset, epoch: after.epoch } : null;
   }
 
   /** The query parameters of the next (re)connect: since/epoch once a position is known, so
@@ -422,6 +425,9 @@ export class SpreadClient {
    *                server restarted or the topic was let go), 'offset too old' (it left the
    *                history), 'offset in future' or 'replay too large'; g.offset is where live
    *                messages now follow on
+   *   after        {offset, epoch}: start after this position instead (another subscription's
+   *                `position`), e.g. to subscribe again under a new name without the messages
+   *                already shown coming again; a gap since then is reported as by onGap
    *   resume       false: reconnect without asking for what was missed
    *   resumeQuery(lastMessage)  called before every (re)connect instead of the above; the
    *                query parameters it returns are added to the subscribe URL

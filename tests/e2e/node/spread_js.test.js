@@ -402,6 +402,36 @@ test('a reconnect resumes after the last offset: replays skip what was seen, a l
   assert.equal(timers.pending.size, 0);
 });
 
+test('a subscription started after another one\'s position asks for what came since, not the last N', async () => {
+  const { SpreadClient } = await library;
+  const sockets = [];
+  class FakeSocket extends EventTarget {
+    constructor(url) { super(); this.url = url; sockets.push(this); }
+    send() {}
+    close() {}
+    emit(type, fields = {}) { this.dispatchEvent(Object.assign(new Event(type), fields)); }
+    frame(object) { this.emit('message', { data: JSON.stringify(object) }); }
+  }
+  const spread = new SpreadClient({ url: 'http://example.test', WebSocket: FakeSocket, timers: countingTimers() });
+  const epoch = '00000000000000aa';
+  const first = spread.subscribe('room', () => {}, { last: 5 });
+  sockets[0].emit('open');
+  sockets[0].frame({ resume: 'ok', epoch, offset: 9, replayed: 0 });
+  sockets[0].frame({ name: 'a', msg: '10', offset: 10, epoch });
+  assert.deepEqual(first.position, { offset: 10, epoch });
+  first.close();
+
+  const seen = [];
+  const second = spread.subscribe('room', (m) => seen.push(m.msg), { last: 5, after: first.position });
+  assert.equal(sockets[1].url, `ws://example.test/subscribe?topic=room&since=10&epoch=${epoch}`);
+  sockets[1].emit('open');
+  sockets[1].frame({ resume: 'ok', epoch, offset: 11, replayed: 1 });
+  sockets[1].frame({ name: 'a', msg: '10', offset: 10, epoch });  // already shown by the first
+  sockets[1].frame({ name: 'a', msg: '11', offset: 11, epoch });
+  assert.deepEqual(seen, ['11']);
+  second.close();
+});
+
 test('a server that sends no positions is not asked to resume, so no false gap is reported', async () => {
   const { SpreadClient } = await library;
   const timers = [];
