@@ -20,6 +20,7 @@ std::string_view toString(PublishOutcome outcome) {
     case PublishOutcome::kBusy: return "busy";
     case PublishOutcome::kTimedOut: return "timed out";
     case PublishOutcome::kTopicClosed: return "topic closed";
+    case PublishOutcome::kUnavailable: return "unavailable";
   }
   return "unknown";
 }

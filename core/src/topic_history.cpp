@@ -13,6 +13,8 @@ const char* describe(ResumeOutcome outcome) {
     case ResumeOutcome::kOffsetTooOld: return "offset too old";
     case ResumeOutcome::kOffsetInFuture: return "offset in future";
     case ResumeOutcome::kReplayTooLarge: return "replay too large";
+    case ResumeOutcome::kUnavailable: return "history unavailable";
+    case ResumeOutcome::kPending: return "pending";
   }
   return "unknown";
 }

@@ -14,6 +14,7 @@
 #include "spread/core/clock.h"
 #include "spread/core/executor.h"
 #include "spread/core/injected_faults.h"
+#include "spread/core/topic_feed.h"
 #include "spread/core/topic_registry.h"
 
 namespace spread::core {
@@ -69,6 +70,9 @@ struct BrokerOptions {
   /// topic re-creations and, with a fresh seed, across processes. The daemon takes it from
   /// the kernel's randomness; the simulator from its seed, so runs repeat.
   std::uint64_t epochSeed = 0;
+  /// The engine that numbers and feeds this broker's topics (ClusterEngine), or null: the
+  /// topics number what is published to them (InProcessEngine). Must outlive the broker.
+  TopicFeeder* feeder = nullptr;
 };
 
 /// The topic registry behind TopicRegistry. Owns its topics; runs their fan-out on the

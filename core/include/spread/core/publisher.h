@@ -14,6 +14,7 @@ enum class PublishOutcome {
                  // accepted now would wait past the topic's delivery-delay target
   kTimedOut,     // still no room when the publisher's deadline passed
   kTopicClosed,  // the topic is closing or closed; nothing was queued
+  kUnavailable,  // the engine cannot reach the other nodes (Engine::publish only); nothing was queued
 };
 
 std::string_view toString(PublishOutcome outcome);

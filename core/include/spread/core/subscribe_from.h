@@ -2,9 +2,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 
 namespace spread::core {
+
+struct SubscribeResult;
 
 /// Where a new subscription starts (see Topic::subscribe). Offsets are Message::sequence()
 /// values; an epoch names one life of a topic's history (Topic::epoch()).
@@ -23,11 +26,26 @@ struct SubscribeFrom {
   /// messages that fit.
   std::size_t replayMessagesMax = std::numeric_limits<std::size_t>::max();
   std::size_t replayBytesMax = std::numeric_limits<std::size_t>::max();
+  /// A topic fed by a cluster engine reads its history from the backplane when it is
+  /// created; a subscription asking for history before that is answered kPending, and this
+  /// runs once it is decided, on the fan-out's thread, before the replay and any live
+  /// message reach the subscriber (the SubscribeResult's resume, epoch, liveAfter and
+  /// replayed are then set). Not called when subscribe() decides at once.
+  std::function<void(const SubscribeResult&)> decided;
 
   static SubscribeFrom live() { return {}; }
-  static SubscribeFrom last(std::uint64_t count) { return SubscribeFrom{Kind::kLast, count, 0, 0}; }
+  static SubscribeFrom last(std::uint64_t count) {
+    SubscribeFrom from;
+    from.kind = Kind::kLast;
+    from.count = count;
+    return from;
+  }
   static SubscribeFrom after(std::uint64_t offset, std::uint64_t epoch) {
-    return SubscribeFrom{Kind::kAfter, 0, offset, epoch};
+    SubscribeFrom from;
+    from.kind = Kind::kAfter;
+    from.offset = offset;
+    from.epoch = epoch;
+    return from;
   }
 };
 
@@ -39,6 +57,8 @@ enum class ResumeOutcome {
   kOffsetTooOld,    // messages after the offset have left the history: live only
   kOffsetInFuture,  // the offset is beyond the last accepted message: live only
   kReplayTooLarge,  // the replay would not fit the limits the subscriber gave: live only
+  kUnavailable,     // the history could not be read (a cluster's backplane is down): live only
+  kPending,         // decided later, once the topic's history is read (see SubscribeFrom::decided)
 };
 
 /// A short English phrase for `outcome` ("epoch changed"), as clients are told.
