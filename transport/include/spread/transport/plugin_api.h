@@ -17,7 +17,8 @@ namespace spread::transport {
 /// 7: Transport::reload (the whole configuration) replaces reloadCredentials.
 /// 8: TransportContext::presence.
 /// 9: TransportContext::streams (StreamEndpoints, stream_endpoint.h).
-inline constexpr std::uint32_t kTransportAbiVersion = 9;
+/// 10: Metrics::setEngineSamples (Metrics' layout).
+inline constexpr std::uint32_t kTransportAbiVersion = 10;
 
 /// What a plugin's entry point returns. Plain C layout, so the loader can read the
 /// version before trusting anything else in it.
