@@ -9,7 +9,8 @@ namespace spread::sim {
 namespace {
 
 constexpr std::array<std::string_view, kRejectionKinds> kNames{
-    "bad_request", "bad_topic", "busy", "draining", "rate_limited", "unauthorized", "forbidden", "unknown"};
+    "bad_request", "bad_topic", "busy", "draining", "rate_limited", "unauthorized", "forbidden", "unavailable",
+    "unknown"};
 
 // The error and field of {"error":"…","field":"…"}, or nothing for any other text.
 std::optional<std::pair<std::string, std::string>> errorAndField(std::string_view text) {
@@ -61,6 +62,7 @@ RejectionKind rejectionKindOf(transport::PublishResult::Status status) {
     case Status::kDraining: return RejectionKind::kDraining;
     case Status::kUnauthorized: return RejectionKind::kUnauthorized;
     case Status::kForbidden: return RejectionKind::kForbidden;
+    case Status::kUnavailable: return RejectionKind::kUnavailable;
     case Status::kAccepted: break;
   }
   return RejectionKind::kUnknown;
@@ -87,6 +89,7 @@ RejectionKind rejectionKindOfErrorFrame(std::string_view text) {
       error == "too many of your messages are waiting for room in the topic; slow down")
     return RejectionKind::kBusy;
   if (error == "the server is shutting down" || error == "the topic is closed") return RejectionKind::kDraining;
+  if (error.starts_with("the server cannot reach the other nodes")) return RejectionKind::kUnavailable;
   if (error == "too many publishes on this connection" || error == "too many publishes from this address")
     return RejectionKind::kRateLimited;
   return RejectionKind::kUnknown;

@@ -26,6 +26,7 @@ enum class RejectionKind : std::size_t {
   kRateLimited,  // over a publish rate limit (the connection is closed 1008 after it)
   kUnauthorized, // no token, or one that does not verify (and a refused fresh token)
   kForbidden,    // a topic the token does not allow, or a name that is not its subject
+  kUnavailable,  // the engine could not reach the other nodes (a cluster's link is down)
   kUnknown,      // an error frame worded as none of the above; never named by a scenario
   kCount,
 };
@@ -36,7 +37,7 @@ inline constexpr std::size_t kRejectionKinds = static_cast<std::size_t>(Rejectio
 using RejectionCounts = std::array<std::uint64_t, kRejectionKinds>;
 
 /// "bad_request", "bad_topic", "busy", "draining", "rate_limited", "unauthorized",
-/// "forbidden"; "unknown" for kUnknown.
+/// "forbidden", "unavailable"; "unknown" for kUnknown.
 std::string_view toString(RejectionKind kind);
 
 /// The kind a scenario calls `name`, or nothing (kUnknown has no name a scenario may use).

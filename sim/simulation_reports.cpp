@@ -17,6 +17,7 @@ std::string_view toString(transport::PublishResult::Status status) {
     case Status::kForbidden: return "forbidden";
     case Status::kBusy: return "busy";
     case Status::kDraining: return "draining";
+    case Status::kUnavailable: return "unavailable";
   }
   return "?";
 }

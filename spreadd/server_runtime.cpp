@@ -42,7 +42,7 @@ ServerRuntime::ServerRuntime(const DaemonConfig& config, EnginePlugin* enginePlu
       cluster_(clusterEngine(config, backplane_.get(), clock_, executor_)),
       broker_(clock_, executor_, brokerOptions(config, cluster_.get())),
       inProcess_(broker_),
-      publisher_(broker_, metrics_, config.session.publishWaitMax, config.defaultTopic, config.session.nameBytesMax) {
+      publisher_(engine(), broker_, metrics_, config.session.publishWaitMax, config.defaultTopic, config.session.nameBytesMax) {
   metrics_.setEngineSamples([this, enginePlugin] {
     std::vector<transport::EngineSample> samples;
     samples.push_back({"spread_engine_up", "gauge", "1 when publishing can reach every node (the engine is available).",

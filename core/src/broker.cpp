@@ -67,7 +67,20 @@ TopicLookup Broker::topic(std::string_view name) {
   if (auto problem = checkTopicName(name)) {
     return TopicLookup{TopicLookup::Status::kInvalidName, nullptr, *problem};
   }
-  TopicList freed;  // declared before the lock, so released after it
+  TopicList freed;
+  std::shared_ptr<TopicImpl> created;
+  TopicLookup lookup = lookUpOrCreate(name, freed, created);
+  tellFeeder(freed, created);
+  return lookup;
+}
+
+void Broker::tellFeeder(const TopicList& freed, const std::shared_ptr<TopicImpl>& created) const {
+  if (options_.feeder == nullptr) return;
+  for (const auto& topic : freed) options_.feeder->topicFreed(*topic);
+  if (created) options_.feeder->topicCreated(created);
+}
+
+TopicLookup Broker::lookUpOrCreate(std::string_view name, TopicList& freed, std::shared_ptr<TopicImpl>& created) {
   std::lock_guard lock(mutex_);
   if (shuttingDown_) {
     return TopicLookup{TopicLookup::Status::kShuttingDown, nullptr, "the broker is shutting down"};
@@ -84,11 +97,11 @@ TopicLookup Broker::topic(std::string_view name) {
                              " topics in use"};
     }
   }
-  auto created = std::make_shared<TopicImpl>(std::string(name), options_.topic, clock_, executor_,
-                                             [link = link_] { link->topicQuiet(); }, options_.faults,
-                                             topicEpoch(options_.epochSeed, ++topicsCreated_));
+  created = std::make_shared<TopicImpl>(std::string(name), options_.topic, clock_, executor_,
+                                        [link = link_] { link->topicQuiet(); }, options_.faults,
+                                        topicEpoch(options_.epochSeed, ++topicsCreated_), options_.feeder);
   topics_.emplace(std::string(name), created);
-  return TopicLookup{TopicLookup::Status::kCreated, std::move(created), {}};
+  return TopicLookup{TopicLookup::Status::kCreated, created, {}};
 }
 
 void Broker::topicQuiet() {
@@ -144,11 +157,13 @@ void Broker::sweep() {
       ++sweepRetries_;
       next = std::max(options_.topicLinger, kSweepRetryDelayMin);
     }
-    if (!next) return;
-    sweepPending_ = true;
-    arming = ++sweepArming_;
+    if (next) {
+      sweepPending_ = true;
+      arming = ++sweepArming_;
+    }
   }
-  armSweep(*next, arming);
+  tellFeeder(freed, nullptr);
+  if (next) armSweep(*next, arming);
 }
 
 Broker::SweepResult Broker::sweepLocked(bool ignoreLinger, TopicList& freed) {
@@ -204,6 +219,7 @@ void Broker::closeTopic(std::string_view name, Duration deadline, CloseCallback 
     done(CloseOutcome::kCompleted);
     return;
   }
+  tellFeeder({closing}, nullptr);
   closing->close(deadline, std::move(done));
 }
 

@@ -35,9 +35,12 @@ class SubscriptionRecord final : public SubscriptionControl,
   bool end(CloseReason reason);
 
   /// Messages numbered below this were accepted before the subscription was registered and
-  /// are not its to receive. Set once, under the topic's lock, before it can be offered one.
-  void startAt(std::uint64_t firstSequence) { firstSequence_ = firstSequence; }
-  std::uint64_t firstSequence() const { return firstSequence_; }
+  /// are not its to receive. Set under the topic's lock: once before it can be offered one,
+  /// and again by a fed topic when its warm-up decides a held subscription or its epoch
+  /// changes (offsets start over); a fan-out running meanwhile holds only messages that are
+  /// not the subscription's under either value, so it may read either.
+  void startAt(std::uint64_t firstSequence) { firstSequence_.store(firstSequence, std::memory_order_relaxed); }
+  std::uint64_t firstSequence() const { return firstSequence_.load(std::memory_order_relaxed); }
 
   bool unsubscribe() override;
   bool active() const override { return state_.load(std::memory_order_acquire) == State::kActive; }
@@ -54,7 +57,7 @@ class SubscriptionRecord final : public SubscriptionControl,
   // Recursive so that a handler may unsubscribe itself from inside deliver().
   std::recursive_mutex deliveryMutex_;
   std::atomic<State> state_{State::kActive};
-  std::uint64_t firstSequence_ = 0;
+  std::atomic<std::uint64_t> firstSequence_{0};
 };
 
 }  // namespace spread::core

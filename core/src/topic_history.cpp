@@ -30,6 +30,22 @@ void TopicHistory::append(MessagePtr message, TimePoint now) {
   expire(now);
 }
 
+void TopicHistory::clear() {
+  messages_.clear();
+  bytes_ = 0;
+}
+
+void TopicHistory::prepend(const std::vector<MessagePtr>& older, TimePoint now) {
+  if (!enabled()) return;
+  for (auto it = older.rbegin(); it != older.rend(); ++it) {
+    const std::size_t size = (*it)->bytes().size();
+    if (messages_.size() >= sizeMax_ || (bytesMax_ != 0 && bytes_ + size > bytesMax_)) break;
+    bytes_ += size;
+    messages_.push_front(*it);
+  }
+  expire(now);
+}
+
 void TopicHistory::dropOldest() {
   bytes_ -= messages_.front()->bytes().size();
   messages_.pop_front();
@@ -44,7 +60,7 @@ ResumeOutcome TopicHistory::select(const SubscribeFrom& from, std::uint64_t last
                                    TimePoint now, std::vector<MessagePtr>& replay) {
   expire(now);
   // Offsets are consecutive, so the history is [first, lastAccepted] (or empty).
-  const std::uint64_t first = messages_.empty() ? lastAccepted + 1 : messages_.front()->sequence();
+  const std::uint64_t first = messages_.empty() ? lastAccepted + 1 : messages_.front()->offset();
   switch (from.kind) {
     case SubscribeFrom::Kind::kLive:
       return ResumeOutcome::kNotAsked;

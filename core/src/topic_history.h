@@ -30,6 +30,12 @@ class TopicHistory {
                        TimePoint now, std::vector<MessagePtr>& replay);
 
   std::size_t size() const { return messages_.size(); }
+  /// REQUIRES: size() > 0.
+  std::uint64_t oldestOffset() const { return messages_.front()->offset(); }
+  void clear();
+  /// Puts `older` (consecutive offsets ending just before oldestOffset(), oldest first)
+  /// ahead of what it holds, as far as the bounds leave room: the newest of them first.
+  void prepend(const std::vector<MessagePtr>& older, TimePoint now);
 
  private:
   void expire(TimePoint now);

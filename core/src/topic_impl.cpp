@@ -1,24 +1,28 @@
 #include "topic_impl.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 namespace spread::core {
 
 TopicImpl::TopicImpl(std::string name, const TopicOptions& options, Clock& clock,
                      Executor& executor, QuietCallback onQuiet, const InjectedFaults* faults,
-                     std::uint64_t epoch)
+                     std::uint64_t epoch, TopicFeeder* feeder)
     : name_(std::move(name)),
       options_(options),
       clock_(clock),
       executor_(executor),
       onQuiet_(std::move(onQuiet)),
       faults_(faults),
+      feeder_(feeder),
       epoch_(epoch),
       history_(options.historySize, options.historyTtl, options.historyBytesMax),
       pace_(options.deliveryDelayTarget),
       subscribers_(std::make_shared<RecordList>()),
-      quietSince_(clock.now()) {}
+      quietSince_(clock.now()) {
+  warming_ = feeder != nullptr;
+}
 
 bool TopicImpl::hasRoomLocked() const {
   if (inbound_.size() >= options_.inboundMessagesMax) return false;
@@ -47,11 +51,14 @@ void TopicImpl::notifyQuiet() const {
   if (onQuiet_) onQuiet_();
 }
 
-MessagePtr TopicImpl::makeMessageLocked(Payload&& payload) {
+MessagePtr TopicImpl::makeMessageLocked(Payload&& payload, std::uint64_t offset) {
   const std::uint64_t sequence = nextSequence_++;
+  lastOffset_ = offset == 0 ? sequence : offset;
   const TimePoint now = clock_.now();
-  if (history_.enabled() && options_.stampPosition != nullptr) options_.stampPosition(payload.bytes, sequence, epoch_);
-  auto message = std::make_shared<const Message>(sequence, now, std::move(payload));
+  if (history_.enabled() && options_.stampPosition != nullptr) {
+    options_.stampPosition(payload.bytes, lastOffset_, epoch());
+  }
+  auto message = std::make_shared<const Message>(sequence, lastOffset_, now, std::move(payload));
   // At acceptance, under the lock: a subscription that reads history later finds every
   // message up to the last accepted, even one still waiting in the inbound queue.
   history_.append(message, now);
@@ -71,7 +78,7 @@ bool TopicImpl::acceptLocked(Payload&& payload) {
     if (history_.enabled()) {
       (void)makeMessageLocked(std::move(payload));
     } else {
-      ++nextSequence_;
+      lastOffset_ = nextSequence_++;
     }
     accepted_.fetch_add(1, std::memory_order_relaxed);
     return false;
@@ -112,6 +119,13 @@ void TopicImpl::abandon() {
 }
 
 PublishOutcome TopicImpl::tryPublish(Payload payload) {
+  if (feeder_ != nullptr) {
+    // The engine numbers it; its answer comes later, and a caller of tryPublish does not
+    // wait for one, so only what can be known now is said.
+    if (closed()) return PublishOutcome::kTopicClosed;
+    feeder_->publish(name_, std::move(payload), Duration::zero(), [](PublishOutcome) {});
+    return PublishOutcome::kAccepted;
+  }
   bool mustDrain;
   {
     std::lock_guard lock(mutex_);
@@ -128,6 +142,11 @@ PublishOutcome TopicImpl::tryPublish(Payload payload) {
 }
 
 void TopicImpl::publish(Payload payload, Duration waitMax, PublishCallback done) {
+  if (feeder_ != nullptr) {
+    if (closed()) return done(PublishOutcome::kTopicClosed);
+    feeder_->publish(name_, std::move(payload), waitMax, std::move(done));
+    return;
+  }
   std::uint64_t id;
   {
     std::unique_lock lock(mutex_);
@@ -186,20 +205,32 @@ SubscribeResult TopicImpl::subscribe(std::shared_ptr<Subscriber> subscriber, con
   {
     std::lock_guard lock(mutex_);
     if (state_ != State::kOpen) return SubscribeResult{SubscribeResult::Status::kTopicClosed, {}};
-    const std::uint64_t lastAccepted = nextSequence_ - 1;
+    if (warming_ && from.kind != SubscribeFrom::Kind::kLive) {
+      // Nothing reaches it until warmed() decides where it starts.
+      record->startAt(std::numeric_limits<std::uint64_t>::max());
+      ownSubscribersLocked();
+      subscribers_->push_back(record);
+      held_.push_back(Held{record, from});
+      result.status = SubscribeResult::Status::kSubscribed;
+      result.handle = SubscriptionHandle(record);
+      result.resume = ResumeOutcome::kPending;
+      result.epoch = epoch();
+      return result;
+    }
+    const std::uint64_t lastAccepted = lastOffset_;
     std::vector<MessagePtr> replay;
-    result.resume = history_.select(from, lastAccepted, epoch_, clock_.now(), replay);
-    result.epoch = epoch_;
+    result.resume = history_.select(from, lastAccepted, epoch(), clock_.now(), replay);
+    result.epoch = epoch();
     result.liveAfter = lastAccepted;
     result.replayed = replay.size();
     // Live: exactly the messages accepted from now on, not one accepted earlier and still
     // waiting for its fan-out, which would make what a subscriber sees depend on when that
     // ran. Those are in history already (appended at acceptance), so the replay has them.
-    record->startAt(lastAccepted + 1);
+    record->startAt(nextSequence_);
     ownSubscribersLocked();
     subscribers_->push_back(record);
     if (!replay.empty()) {
-      pendingReplays_.push_back(Replay{record, std::move(replay)});
+      pendingReplays_.push_back(Replay{record, std::move(replay), {}});
       mustDrain = claimDrainLocked();
     }
   }
@@ -212,6 +243,7 @@ SubscribeResult TopicImpl::subscribe(std::shared_ptr<Subscriber> subscriber, con
 void TopicImpl::deliverReplays(std::vector<Replay>& replays) {
   std::uint64_t delivered = 0;
   for (Replay& replay : replays) {
+    if (replay.announce) replay.announce();
     std::span<const MessagePtr> rest(replay.messages);
     // In runs of fanoutBatchMax, the most one deliverAll call is handed.
     while (!rest.empty()) {
@@ -445,6 +477,7 @@ void TopicImpl::finishClose() {
   {
     std::lock_guard lock(mutex_);
     state_ = State::kFinishing;
+    held_.clear();  // closed with the others below: nothing to decide for them
     closing = std::move(subscribers_);
     subscribers_ = std::make_shared<RecordList>();
     subscribersShared_ = false;

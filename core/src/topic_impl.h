@@ -13,6 +13,7 @@
 #include "spread/core/broker.h"
 #include "delivery_pace.h"
 #include "spread/core/topic.h"
+#include "spread/core/topic_feed.h"
 #include "subscription_record.h"
 #include "topic_history.h"
 
@@ -22,7 +23,12 @@ namespace spread::core {
 /// one drain task at a time (so order is kept) fans messages out on the executor to a
 /// copy-on-write snapshot of the subscriber list, so subscribing and unsubscribing never
 /// wait for a fan-out and a fan-out never holds the topic lock while it delivers.
-class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicImpl> {
+///
+/// A fed topic (one with a TopicFeeder: a cluster's) numbers nothing itself: what is
+/// published to it goes to the feeder, and what the feeder ingests is fanned out as if it
+/// had been accepted here (topic_impl_feed.cpp). It starts warming: a subscription asking
+/// for history is held, getting nothing, until warmed() brings the log's older entries.
+class TopicImpl final : public Topic, public TopicFeed, public std::enable_shared_from_this<TopicImpl> {
  public:
   /// Called, with no lock of the topic held, whenever the topic may have become idle: it lost
   /// its last subscriber, finished a close, or finished fanning out with nobody subscribed.
@@ -37,15 +43,21 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
 
   /// `faults`: deliberate bugs for the simulator's tests (see InjectedFaults), or null.
   /// `epoch`: this topic's (Topic::epoch()), chosen by the broker.
+  /// `feeder`: the engine that feeds this topic, or null (the topic numbers what it accepts).
   TopicImpl(std::string name, const TopicOptions& options, Clock& clock, Executor& executor,
-            QuietCallback onQuiet = {}, const InjectedFaults* faults = nullptr, std::uint64_t epoch = 0);
+            QuietCallback onQuiet = {}, const InjectedFaults* faults = nullptr, std::uint64_t epoch = 0,
+            TopicFeeder* feeder = nullptr);
 
   const std::string& name() const override { return name_; }
   PublishOutcome tryPublish(Payload payload) override;
   void publish(Payload payload, Duration waitMax, PublishCallback done) override;
   using Topic::subscribe;
   SubscribeResult subscribe(std::shared_ptr<Subscriber> subscriber, const SubscribeFrom& from) override;
-  std::uint64_t epoch() const override { return epoch_; }
+  std::uint64_t epoch() const override { return epoch_.load(std::memory_order_relaxed); }
+  std::uint64_t lastOffset() const override;
+  std::size_t backlog() const override;
+  void ingest(std::uint64_t epoch, std::vector<LogEntry> entries) override;
+  void warmed(std::uint64_t epoch, std::vector<LogEntry> older, bool available) override;
   void close(Duration deadline, CloseCallback done) override;
   bool closed() const override;
   TopicStats stats() const override;
@@ -85,10 +97,29 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   struct Replay {
     std::shared_ptr<SubscriptionRecord> record;
     std::vector<MessagePtr> messages;
+    std::function<void()> announce;  // a held subscription's SubscribeFrom::decided, run first
+  };
+  // A subscription asking for history while a fed topic warms: in the fan-out list, but
+  // starting at no offset until warmed() decides where.
+  struct Held {
+    std::shared_ptr<SubscriptionRecord> record;
+    SubscribeFrom from;
   };
 
-  // REQUIRES: mutex_ held. The next message, numbered, stamped and kept in history.
-  MessagePtr makeMessageLocked(Payload&& payload);
+  // REQUIRES: mutex_ held. The next message, numbered, stamped and kept in history. Its
+  // offset is its sequence, unless a fed topic gives the log's (`offset` not zero).
+  MessagePtr makeMessageLocked(Payload&& payload, std::uint64_t offset = 0);
+  // REQUIRES: mutex_ held. A fed topic takes `entry` as the next message; returns true if
+  // the caller must post the drain task.
+  bool ingestLocked(LogEntry&& entry);
+  // REQUIRES: mutex_ held. Offsets start over in `epoch`: history goes. Subscriptions are
+  // untouched: they start by sequence, which never starts over.
+  void adoptEpochLocked(std::uint64_t epoch);
+  // REQUIRES: mutex_ held. Puts `older` into history ahead of what it holds, where it joins.
+  void prependHistoryLocked(std::vector<LogEntry>& older);
+  // REQUIRES: mutex_ held. Decides every held subscription now; returns true if the caller
+  // must post the drain task.
+  bool decideHeldLocked(bool available);
   // REQUIRES: mutex_ held and room in the inbound queue.
   void appendLocked(Payload&& payload);
   // Hands each replay to its subscriber, as fanOut does a batch; called by the drain.
@@ -130,7 +161,8 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   Executor& executor_;
   const QuietCallback onQuiet_;
   const InjectedFaults* const faults_;
-  const std::uint64_t epoch_;
+  TopicFeeder* const feeder_;
+  std::atomic<std::uint64_t> epoch_;  // written under mutex_, by a fed topic only
 
   mutable std::mutex mutex_;
   State state_ = State::kOpen;
@@ -139,6 +171,8 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   // Subscriptions whose replay the drain has not yet handed over; they get no live message
   // before it, because the drain takes these before it takes the next batch.
   std::vector<Replay> pendingReplays_;
+  bool warming_ = false;    // a fed topic until warmed()
+  std::vector<Held> held_;  // while warming_
   // What the running drain took to fan out; only the drain holding the claim touches it
   // (never after letting the claim go), so it needs no lock, and it is reused so that a
   // batch allocates nothing.
@@ -157,6 +191,7 @@ class TopicImpl final : public Topic, public std::enable_shared_from_this<TopicI
   bool drainScheduled_ = false;
   TimePoint quietSince_;
   std::uint64_t nextSequence_ = 1;
+  std::uint64_t lastOffset_ = 0;  // of the last message accepted (or ingested); 0: none yet
   std::uint64_t nextWaiterId_ = 1;
 
   std::atomic<std::uint64_t> accepted_{0};

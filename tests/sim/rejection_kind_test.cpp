@@ -152,7 +152,7 @@ TEST_F(RejectionKindTest, AnythingElseIsUnknownAndHasNoNameAScenarioMayUse) {
     const auto kind = static_cast<RejectionKind>(i);
     EXPECT_EQ(rejectionKindNamed(toString(kind)), kind);
   }
-  EXPECT_EQ(rejectionKindNames(), "bad_request, bad_topic, busy, draining, rate_limited, unauthorized or forbidden");
+  EXPECT_EQ(rejectionKindNames(), "bad_request, bad_topic, busy, draining, rate_limited, unauthorized, forbidden or unavailable");
 }
 
 }  // namespace

@@ -333,7 +333,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "'ended' takes no topic"},
         BadInput{"UnknownRejectionKind", "0ms join a\n0ms expect a rejected 1 kind=slow\n", 2,
                  "unknown rejection kind 'slow': expected bad_request, bad_topic, busy, draining, rate_limited, "
-                 "unauthorized or forbidden"},
+                 "unauthorized, forbidden or unavailable"},
         BadInput{"TokenWithoutTokensOn", "0ms join a token=5s\n", 1,
                  "token= needs 'set tokens on' before the first event"},
         BadInput{"TokenNotALifetime", "set tokens on\n0ms join a token=soon\n", 2, "token (none, forged, forever or a lifetime)"},

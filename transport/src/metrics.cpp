@@ -29,6 +29,7 @@ std::string_view toString(Rejection rejection) {
     case Rejection::kUnauthorized: return "unauthorized";
     case Rejection::kForbidden: return "forbidden";
     case Rejection::kPrivateEndpoint: return "private_endpoint";
+    case Rejection::kEngineUnavailable: return "engine_unavailable";
     case Rejection::kCount: break;
   }
   return "unknown";

@@ -16,7 +16,8 @@ int PublishResult::httpStatus() const {
     case Status::kUnauthorized: return 401;
     case Status::kForbidden: return 403;
     case Status::kBusy:
-    case Status::kDraining: return 503;
+    case Status::kDraining:
+    case Status::kUnavailable: return 503;
   }
   return 500;
 }
@@ -36,7 +37,12 @@ std::string PublishResult::errorJson() const { return transport::errorJson(error
 
 PublishService::PublishService(core::TopicRegistry& broker, Metrics& metrics, core::Duration waitMax,
                                std::string defaultTopic, std::size_t nameBytesMax)
-    : broker_(broker),
+    : PublishService(inProcess_, broker, metrics, waitMax, std::move(defaultTopic), nameBytesMax) {}
+
+PublishService::PublishService(core::Engine& engine, core::TopicRegistry& broker, Metrics& metrics,
+                               core::Duration waitMax, std::string defaultTopic, std::size_t nameBytesMax)
+    : inProcess_(broker),
+      engine_(engine),
       metrics_(metrics),
       waitMax_(waitMax),
       defaultTopic_(std::move(defaultTopic)),
@@ -88,23 +94,26 @@ void PublishService::publishAs(std::string_view author, std::string_view topicNa
   if (auto problem = core::checkTopicName(name)) {
     return refuse(Status::kBadTopic, Rejection::kBadTopic, *problem, "topic");
   }
-  // A publish never creates a topic: only subscribers do. No topic means nobody subscribes,
-  // so the message has reached everyone it could (no one) and is accepted and dropped,
-  // counted as published, without taking one of the broker's topicsMax places.
-  std::shared_ptr<core::Topic> found = broker_.find(name);
-  if (!found) {
-    metrics_.published();
-    done(PublishResult{});
-    return;
-  }
-
-  core::TypedTopic<transport::ChatMessage> topic(std::move(found));
-  topic.publish(decoded.value(), waitMax, [this, done = std::move(done)](core::PublishOutcome outcome) {
+  // A publish never creates a topic: only subscribers do. The in-process engine accepts and
+  // drops a message for a topic that does not exist (nobody subscribes), without taking one
+  // of the broker's topicsMax places; a cluster's keeps it in its log.
+  core::Payload payload = core::TypedTopic<transport::ChatMessage>::encode(decoded.value());
+  engine_.publish(name, std::move(payload), waitMax, [this, done = std::move(done)](core::PublishOutcome outcome) {
     switch (outcome) {
       case core::PublishOutcome::kAccepted:
         metrics_.published();
         done(PublishResult{});
         return;
+      case core::PublishOutcome::kUnavailable: {
+        metrics_.rejected(Rejection::kEngineUnavailable);
+        const core::EngineHealth health = engine_.health();
+        done(PublishResult{Status::kUnavailable,
+                           "the server cannot reach the other nodes" +
+                               (health.problem.empty() ? std::string() : ": " + health.problem) +
+                               "; nothing was published, try again shortly",
+                           {}});
+        return;
+      }
       case core::PublishOutcome::kBusy:
       case core::PublishOutcome::kTimedOut:
         metrics_.rejected(Rejection::kBusy);

@@ -145,6 +145,14 @@ void Session::start() {
   // it read a byte: one too large for it is refused (a resume) or cut (the last N).
   from.replayMessagesMax = context_.session.queue.messagesMax;
   from.replayBytesMax = context_.session.queue.bytesMax;
+  // A cluster's topic may decide a resume only once it has read its history: the answer is
+  // then sent from the fan-out, still before the replay and any live message.
+  from.decided = [weak = weak_from_this()](const core::SubscribeResult& decided) {
+    auto self = weak.lock();
+    if (!self) return;
+    Guard lock(*self);
+    if (self->state_ == State::kOpen) self->connection_->sendText(resumeJson(decided));
+  };
   core::SubscribeResult subscribed = lookup.topic->subscribe(queue_, from);
   if (!subscribed.ok()) {
     endLocked(CloseFrame{CloseCode::kGoingAway, kReasonShuttingDown});
@@ -153,7 +161,7 @@ void Session::start() {
   subscription_ = subscribed.handle;
   // Sent before any message: messages reach the connection only through pumpLocked, which
   // needs the lock this method holds (a wakeup that finds it held posts its pump instead).
-  if (from_) connection_->sendText(resumeJson(subscribed));
+  if (from_ && subscribed.resume != core::ResumeOutcome::kPending) connection_->sendText(resumeJson(subscribed));
   from_.reset();
   joinPresenceLocked();
   schedulePingLocked();

@@ -129,6 +129,10 @@ class Broker final : public TopicRegistry {
     bool waiting = false;              // a topic without subscribers is held or busy
   };
 
+  // topic() under the lock; `created` is set when it made one.
+  TopicLookup lookUpOrCreate(std::string_view name, TopicList& freed, std::shared_ptr<TopicImpl>& created);
+  // Tells the feeder, if any, which topics went and which came. Called without the lock.
+  void tellFeeder(const TopicList& freed, const std::shared_ptr<TopicImpl>& created) const;
   // A topic may have become idle: makes sure a sweep is pending.
   void topicQuiet();
   // The sweep task: frees what is due and re-arms as documented above.

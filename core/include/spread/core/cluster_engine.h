@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,14 +24,15 @@ struct ClusterEngineOptions {
   std::size_t warmEntriesMax = 0;
   /// Entries read back in one go to fill a gap in the feed (after the link came back).
   std::size_t fillEntriesMax = 1024;
-  /// A topic's backlog (taken, not yet fanned out) beyond which the feed is left in the
-  /// log and read back once the backlog is under it again: the bound on what other nodes'
-  /// publishers make this node hold.
+  /// A topic's backlog (taken, not yet fanned out) beyond which this node's publishes to it
+  /// are answered kBusy and the feed waits in the log (read back once the backlog is under
+  /// it again): the bound on what other nodes' publishers make this node hold. Also the
+  /// most entries held per topic while a read is in flight; beyond, they are read back later.
   std::size_t backlogMax = 4096;
-  /// How long a warm-up or a gap fill may wait for the backplane before the topic goes on
-  /// without it (warm-up: subscriptions waiting for history are told it is unavailable).
-  Duration readDeadline = std::chrono::seconds(2);
-  /// How often a topic that is behind (over backlogMax, or whose fill failed) tries again.
+  /// How long a warm-up may wait for the backplane before subscriptions waiting for history
+  /// are told it is unavailable and go on live.
+  Duration warmDeadline = std::chrono::seconds(2);
+  /// How soon a topic that is behind (over backlogMax, or whose read failed) tries again.
   Duration retryDelay = std::chrono::milliseconds(20);
 };
 
@@ -39,16 +41,20 @@ struct ClusterEngineOptions {
 /// node feeds what arrives to its own topic, which fans it out locally, encoded once. A node
 /// follows exactly the topics it has (those with local subscribers, and lingering ones).
 ///
-/// Guarantees built on the backplane's: entries reach a topic in offset order, none twice;
-/// a gap in the feed (entries missed while the link was down, or left in the log while the
-/// topic was behind) is read back from the log and fed in order before what follows it; a
+/// What it adds to the backplane: entries reach a topic in offset order and none twice; a
+/// gap in the feed (entries missed while the link was down, or left in the log while the
+/// topic was behind) is read back from the log and fed, in order, before what follows it; a
 /// gap the log no longer covers is fed as a jump, which TopicFeed::ingest makes visible to
-/// resuming subscribers. A new topic reads the log's tail into its history first, so that any
-/// node can serve a resume. Thread-safe.
+/// resuming subscribers. A new topic reads the log's tail into its history first, so any
+/// node can serve a resume. Publishing while the backplane is unavailable is refused
+/// (kUnavailable), never accepted and lost. Thread-safe.
 class ClusterEngine final : public Engine, public TopicFeeder, public BackplaneListener {
  public:
   ClusterEngine(Backplane& backplane, Clock& clock, Executor& executor, ClusterEngineOptions options = {});
   ~ClusterEngine() override;
+
+  ClusterEngine(const ClusterEngine&) = delete;
+  ClusterEngine& operator=(const ClusterEngine&) = delete;
 
   /// Starts the backplane; call before the broker's first topic.
   void start();
@@ -61,7 +67,7 @@ class ClusterEngine final : public Engine, public TopicFeeder, public BackplaneL
 
   // TopicFeeder
   void topicCreated(const std::shared_ptr<TopicFeed>& feed) override;
-  void topicFreed(std::string_view name) override;
+  void topicFreed(const TopicFeed& feed) override;
 
   // BackplaneListener
   void onEntry(std::string_view topic, std::uint64_t epoch, LogEntry entry) override;
@@ -70,15 +76,22 @@ class ClusterEngine final : public Engine, public TopicFeeder, public BackplaneL
 
  private:
   struct TopicState;
-  class Lifetime;
+  struct Lifetime;
+  using StatePtr = std::shared_ptr<TopicState>;
+  // Backplane calls made after the engine's lock is let go, so that a backplane may call
+  // back on any thread without meeting it held.
+  using Calls = std::vector<std::function<void()>>;
 
-  std::shared_ptr<TopicState> stateOf(std::string_view name) const;
-  // Feeds what can be fed now: buffered entries in order, or starts a read for a gap.
-  void advance(const std::shared_ptr<TopicState>& state);
-  void startRead(const std::shared_ptr<TopicState>& state);
-  void readDone(const std::shared_ptr<TopicState>& state, std::uint64_t reading, LogRead read);
-  void warm(const std::shared_ptr<TopicState>& state);
-  void retryLater(const std::shared_ptr<TopicState>& state);
+  // REQUIRES: mutex_ held. Feeds what can be fed now, in order; starts a read for a gap.
+  void advanceLocked(const StatePtr& state, Calls& calls);
+  // REQUIRES: mutex_ held.
+  void startReadLocked(const StatePtr& state, bool warming, Calls& calls);
+  void readDone(const StatePtr& state, std::uint64_t reading, LogRead read);
+  void retryLater(const StatePtr& state);
+  void advance(const StatePtr& state);
+  void giveUpWarming(const StatePtr& state);
+  // A task on the executor that reaches the engine only while it lives.
+  void schedule(Duration delay, std::function<void(ClusterEngine&)> task);
 
   Backplane& backplane_;
   Clock& clock_;
@@ -87,9 +100,10 @@ class ClusterEngine final : public Engine, public TopicFeeder, public BackplaneL
   const std::shared_ptr<Lifetime> lifetime_;
 
   mutable std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<TopicState>, std::less<>> topics_;
-  EngineHealth health_{false, "the engine has not started"};
+  std::map<std::string, StatePtr, std::less<>> topics_;
+  EngineHealth health_{false, "the cluster engine has not connected yet"};
   bool stopped_ = false;
+  std::uint64_t nextRead_ = 1;
 };
 
 }  // namespace spread::core

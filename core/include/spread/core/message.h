@@ -29,10 +29,16 @@ struct Payload {
 class Message {
  public:
   Message(std::uint64_t sequence, TimePoint acceptedAt, Payload payload)
-      : sequence_(sequence), acceptedAt_(acceptedAt), payload_(std::move(payload)) {}
+      : Message(sequence, sequence, acceptedAt, std::move(payload)) {}
+  Message(std::uint64_t sequence, std::uint64_t offset, TimePoint acceptedAt, Payload payload)
+      : sequence_(sequence), offset_(offset), acceptedAt_(acceptedAt), payload_(std::move(payload)) {}
 
-  /// Position in its topic's publish log, starting at 1 and gap-free.
+  /// Position in its topic's fan-out order on this node, starting at 1 and gap-free.
   std::uint64_t sequence() const { return sequence_; }
+  /// Position in its topic's log, as subscribers see it (SubscribeFrom, stamped positions):
+  /// the sequence itself for a topic that numbers what it accepts; a cluster log's offset
+  /// for a fed topic (TopicFeed), which may jump, and starts over with a new epoch.
+  std::uint64_t offset() const { return offset_; }
   /// When the topic accepted it, on the broker's Clock.
   TimePoint acceptedAt() const { return acceptedAt_; }
   const std::string& bytes() const { return payload_.bytes; }
@@ -46,6 +52,7 @@ class Message {
 
  private:
   std::uint64_t sequence_;
+  std::uint64_t offset_;
   TimePoint acceptedAt_;
   Payload payload_;
 };

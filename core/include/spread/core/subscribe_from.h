@@ -9,7 +9,7 @@ namespace spread::core {
 
 struct SubscribeResult;
 
-/// Where a new subscription starts (see Topic::subscribe). Offsets are Message::sequence()
+/// Where a new subscription starts (see Topic::subscribe). Offsets are Message::offset()
 /// values; an epoch names one life of a topic's history (Topic::epoch()).
 struct SubscribeFrom {
   enum class Kind {

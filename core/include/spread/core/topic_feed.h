@@ -52,8 +52,9 @@ class TopicFeeder {
   virtual ~TopicFeeder() = default;
   /// A topic was created warming: it serves history only once warmed() is called.
   virtual void topicCreated(const std::shared_ptr<TopicFeed>& feed) = 0;
-  /// The topic was freed (Broker documents when); a later one of the same name is new.
-  virtual void topicFreed(std::string_view name) = 0;
+  /// `feed` was freed or closed (Broker documents when); a later topic of the same name is
+  /// a new one, and may have been created (and told) already.
+  virtual void topicFreed(const TopicFeed& feed) = 0;
   /// A publish made through the topic itself: Engine::publish's contract.
   virtual void publish(std::string_view name, Payload payload, Duration waitMax, PublishCallback done) = 0;
 };

@@ -39,6 +39,7 @@ enum class Rejection : std::size_t {
   kUnauthorized,          // no token, or one that does not verify (auth.mode = jwt)
   kForbidden,             // a token that does not allow the topic, or a name not its holder's
   kPrivateEndpoint,       // /metrics (or an admin route) asked for by a client not on this machine
+  kEngineUnavailable,     // a publish the engine could not take to the other nodes (Redis lost)
   kCount,
 };
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "spread/core/engine.h"
+#include "spread/core/in_process_engine.h"
 #include "spread/core/time.h"
 #include "spread/core/topic_registry.h"
 #include "spread/transport/metrics.h"
@@ -16,14 +18,14 @@ std::string errorJson(std::string_view error, std::string_view field = {});
 
 /// What became of one publish request, in terms every transport can report.
 struct PublishResult {
-  enum class Status { kAccepted, kBadRequest, kBadTopic, kUnauthorized, kForbidden, kBusy, kDraining };
+  enum class Status { kAccepted, kBadRequest, kBadTopic, kUnauthorized, kForbidden, kBusy, kDraining, kUnavailable };
   Status status = Status::kAccepted;
   std::string error;  // a sentence naming the problem; empty when accepted
   std::string field;  // the offending JSON field, when there is one
 
   bool ok() const { return status == Status::kAccepted; }
   /// 204, 400 (bad request or topic), 401 (no valid token), 403 (a name or topic the
-  /// token does not allow) or 503 (busy, draining or the topic closed).
+  /// token does not allow) or 503 (busy, draining, the topic closed, or the engine unavailable).
   int httpStatus() const;
   /// {"error":"…","field":"…"}: the body of an HTTP error and of a WebSocket error frame.
   std::string errorJson() const;
@@ -49,6 +51,10 @@ class PublishService {
   /// `nameBytesMax`: the longest `name` accepted, in bytes (longer: 400 naming the field).
   PublishService(core::TopicRegistry& broker, Metrics& metrics, core::Duration waitMax,
                  std::string defaultTopic, std::size_t nameBytesMax = 64);
+  /// The same, publishing through `engine` (a cluster's) instead of straight to `broker`'s
+  /// topics. `engine` must outlive the service.
+  PublishService(core::Engine& engine, core::TopicRegistry& broker, Metrics& metrics, core::Duration waitMax,
+                 std::string defaultTopic, std::size_t nameBytesMax = 64);
 
   /// An empty `topic` means the default topic. A publish that finds no room waits up to
   /// the service's waitMax.
@@ -68,9 +74,12 @@ class PublishService {
   void beginDrain() { draining_.store(true); }
   bool draining() const { return draining_.load(); }
   const std::string& defaultTopic() const { return defaultTopic_; }
+  /// What publishes go through; its health() is the server's (GET /healthz).
+  core::Engine& engine() const { return engine_; }
 
  private:
-  core::TopicRegistry& broker_;
+  core::InProcessEngine inProcess_;  // the engine when none is given
+  core::Engine& engine_;
   Metrics& metrics_;
   const core::Duration waitMax_;
   const std::string defaultTopic_;
