@@ -4,13 +4,14 @@
 # answers 503 with JSON, /healthz says why, and subscribers stay connected; once Redis is
 # back publishing works again and subscribers get the new messages.
 import asyncio
+import subprocess
 import time
 import unittest
 
 from e2e_case import Subscriber
 from http_calls import call, metrics, publish
 from redis_server import RedisServer
-from spreadd_harness import Daemon
+from spreadd_harness import Daemon, spreadd_path
 
 # How long a node may take to notice Redis came back (its backoff is short here).
 RECOVERY_TIMEOUT_S = 10
@@ -120,6 +121,22 @@ class RedisEngineTest(unittest.IsolatedAsyncioTestCase):
             frame = await watcher.next_frame()
         self.assertEqual(frame["msg"], "after")
         self.assertGreaterEqual((await asyncio.to_thread(metrics, self.a))["spread_engine_redis_reconnects_total"], 1)
+
+    async def test_check_config_loads_the_plugin_and_names_a_bad_key_with_its_line(self):
+        good = Daemon({"spread.engine": "redis", "engine.redis.port": self.redis.port})
+        self.addCleanup(good.close)
+        good.write_config()
+        checked = subprocess.run([spreadd_path(), "--config", good.config_path, "--check-config"],
+                                 capture_output=True, text=True, timeout=20)
+        self.assertEqual(checked.returncode, 0, checked.stderr)
+        bad = Daemon({"spread.engine": "redis", "engine.redis.port": 70000})
+        self.addCleanup(bad.close)
+        bad.write_config()
+        line = 1 + list(bad.config).index("engine.redis.port")
+        refused = subprocess.run([spreadd_path(), "--config", bad.config_path, "--check-config"],
+                                 capture_output=True, text=True, timeout=20)
+        self.assertEqual(refused.returncode, 78, refused.stderr)
+        self.assertIn("%s:%d: engine.redis.port: 70000 is out of range" % (bad.config_path, line), refused.stderr)
 
 
 if __name__ == "__main__":
