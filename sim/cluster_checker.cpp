@@ -86,6 +86,27 @@ std::string ClusterChecker::resumed(const std::string& topic, std::uint64_t epoc
   return keptUp(topic, *at, reads);
 }
 
+std::string ClusterChecker::inOrder(const std::string& topic, const std::vector<Read>& reads) const {
+  const auto found = taken_.find(topic);
+  static const std::vector<Taken> kNone;
+  const std::vector<Taken>& all = found == taken_.end() ? kNone : found->second;
+  std::size_t next = 0;  // reads must match taken entries at increasing positions
+  for (std::size_t i = 0; i < reads.size(); ++i) {
+    const Read& got = reads[i];
+    std::size_t at = next;
+    while (at < all.size() && !(all[at].entry.offset == got.offset && all[at].entry.bytes == got.bytes)) ++at;
+    if (at == all.size()) {
+      const bool earlier = std::any_of(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(next),
+                                       [&got](const Taken& t) { return t.entry.offset == got.offset && t.entry.bytes == got.bytes; });
+      return topic + ": read #" + std::to_string(i + 1) + " is " + std::to_string(got.offset) + ":" + got.bytes +
+             (earlier ? ", which came before what it had read already (a repeat, or out of order)"
+                      : ", which the log never took");
+    }
+    next = at + 1;
+  }
+  return {};
+}
+
 std::string ClusterChecker::refusedWhileDown(core::PublishOutcome outcome, std::size_t takenBefore,
                                              std::size_t takenAfter) {
   if (outcome != core::PublishOutcome::kUnavailable) {

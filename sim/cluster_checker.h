@@ -39,6 +39,10 @@ class ClusterChecker {
   /// must say so rather than recover with a gap.
   std::string resumed(const std::string& topic, std::uint64_t epoch, std::uint64_t offset,
                       core::ResumeOutcome outcome, const std::vector<Read>& reads, std::size_t historySize) const;
+  /// Judged where a loss is excused (a restart, a cut longer than the log holds, a
+  /// subscription that ended): every read is an entry the log took, in the order it took
+  /// them, none twice.
+  std::string inOrder(const std::string& topic, const std::vector<Read>& reads) const;
   /// A publish on a node whose link is down must be refused, and nothing taken for it.
   static std::string refusedWhileDown(core::PublishOutcome outcome, std::size_t takenBefore, std::size_t takenAfter);
 

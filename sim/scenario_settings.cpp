@@ -35,6 +35,10 @@ void applySetting(Settings& settings, const std::string& name, const std::string
     settings.closeTimeout = parseDuration(value, "closeTimeout");
   } else if (name == "history") {
     settings.history = parseCount(value, "history (messages kept per topic)", 100'000);
+  } else if (name == "nodes") {
+    const std::size_t nodes = parseCount(value, "nodes (cluster nodes, 1 to 3)", 3);
+    if (nodes == 0) throw LineError{"expected nodes from 1 to 3, got '" + value + "'"};
+    settings.nodes = static_cast<int>(nodes);
   } else if (name == "tokens") {
     if (value != "on" && value != "off") throw LineError{"expected tokens on or off, got '" + value + "'"};
     settings.tokens = value == "on";
@@ -42,7 +46,7 @@ void applySetting(Settings& settings, const std::string& name, const std::string
     throw LineError{
         "unknown setting '" + name +
         "': expected one of seed, queueBytes, sendWindow, messageBytesMax, pingInterval, idleTimeout, "
-        "publishWait, fanoutBatch, inbound, topicsMax, topicLinger, closeTimeout, tokens, history"};
+        "publishWait, fanoutBatch, inbound, topicsMax, topicLinger, closeTimeout, tokens, history, nodes"};
   }
 }
 
