@@ -61,7 +61,8 @@ struct ClusterRun::Node {
   }
   core::ClusterEngine engine;
   core::Broker broker;
-  bool down = false;
+  bool down = false;     // its link is cut, or dropped by a restart
+  bool delayed = false;  // its link has had a delay
 };
 
 ClusterRun::ClusterRun(const Scenario& scenario, const RunOptions& options)
@@ -181,13 +182,19 @@ void ClusterRun::apply(const Event& event) {
           backplane_->heal(event.node);
           break;
         }
-        case Event::LinkChange::kDelay: backplane_->setDelay(event.node, event.delay); break;
+        case Event::LinkChange::kDelay:
+          backplane_->setDelay(event.node, event.delay);
+          // Once slowed, something may be in flight on it at a restart.
+          if (event.delay > core::Duration::zero()) nodes_.at(static_cast<std::size_t>(event.node - 1))->delayed = true;
+          break;
       }
       break;
     case Event::Kind::kBackplane: {
-      // A restart loses the logs: what was in flight to a node is gone, and so may be what
-      // a subscriber had not yet been fed.
-      for (auto& sub : subscriptions_) sub->lossAllowed = true;
+      // A restart loses the logs: what was still in flight to a slowed node is gone with
+      // them (on an undelayed link everything due by now was delivered before this line).
+      for (auto& sub : subscriptions_) {
+        if (nodes_.at(static_cast<std::size_t>(sub->node - 1))->delayed) sub->lossAllowed = true;
+      }
       std::vector<std::size_t> dropped;
       for (std::size_t n = 0; n < nodes_.size(); ++n) {
         if (backplane_->link(static_cast<int>(n) + 1).up()) dropped.push_back(n);

@@ -47,7 +47,8 @@ class ClusterRun {
     std::vector<ClusterChecker::Read> reads;
     std::uint64_t lastEpoch = 0;  // the topic's epoch when it read its last message
     bool ended = false;
-    bool lossAllowed = false;  // its node's link was down long enough, or the log was lost
+    bool lossAllowed = false;  // its node's link was down longer than the log holds, the log was
+                               // lost with entries in flight to it, or it started from history
   };
   struct Client {
     int node = 1;

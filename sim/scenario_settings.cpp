@@ -36,9 +36,7 @@ void applySetting(Settings& settings, const std::string& name, const std::string
   } else if (name == "history") {
     settings.history = parseCount(value, "history (messages kept per topic)", 100'000);
   } else if (name == "nodes") {
-    const std::size_t nodes = parseCount(value, "nodes (cluster nodes, 1 to 3)", 3);
-    if (nodes == 0) throw LineError{"expected nodes from 1 to 3, got '" + value + "'"};
-    settings.nodes = static_cast<int>(nodes);
+    settings.nodes = static_cast<int>(parseCount(value, "nodes (cluster nodes)", 3));
   } else if (name == "tokens") {
     if (value != "on" && value != "off") throw LineError{"expected tokens on or off, got '" + value + "'"};
     settings.tokens = value == "on";
