@@ -31,9 +31,8 @@ std::string ClusterChecker::keptUp(const std::string& topic, std::size_t since, 
     const Taken& want = found->second[since + i];
     const Read& got = reads[i];
     if (got.offset == want.entry.offset && got.bytes == want.entry.bytes) continue;
-    const bool twice =
-        std::any_of(reads.begin(), reads.begin() + static_cast<std::ptrdiff_t>(i),
-                    [&got](const Read& earlier) { return earlier == got; });
+    const bool twice = std::any_of(reads.begin(), reads.begin() + static_cast<std::ptrdiff_t>(i),
+                                   [&got](const Read& earlier) { return earlier == got; });
     return topic + ": read #" + std::to_string(i + 1) + " is " + std::to_string(got.offset) + ":" + got.bytes +
            (twice ? " a second time" : "") + " where the log took " + std::to_string(want.entry.offset) + ":" +
            want.entry.bytes + (twice ? "" : " (lost or out of order)");
@@ -45,8 +44,8 @@ std::string ClusterChecker::keptUp(const std::string& topic, std::size_t since, 
            missing.entry.bytes;
   }
   if (reads.size() > expected) {
-    return topic + ": read " + std::to_string(reads.size() - expected) + " more than the log took: " +
-           describe(reads, expected, 3);
+    return topic + ": read " + std::to_string(reads.size() - expected) +
+           " more than the log took: " + describe(reads, expected, 3);
   }
   return {};
 }
@@ -96,8 +95,9 @@ std::string ClusterChecker::inOrder(const std::string& topic, const std::vector<
     std::size_t at = next;
     while (at < all.size() && !(all[at].entry.offset == got.offset && all[at].entry.bytes == got.bytes)) ++at;
     if (at == all.size()) {
-      const bool earlier = std::any_of(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(next),
-                                       [&got](const Taken& t) { return t.entry.offset == got.offset && t.entry.bytes == got.bytes; });
+      const bool earlier =
+          std::any_of(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(next),
+                      [&got](const Taken& t) { return t.entry.offset == got.offset && t.entry.bytes == got.bytes; });
       return topic + ": read #" + std::to_string(i + 1) + " is " + std::to_string(got.offset) + ":" + got.bytes +
              (earlier ? ", which came before what it had read already (a repeat, or out of order)"
                       : ", which the log never took");

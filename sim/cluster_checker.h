@@ -37,8 +37,8 @@ class ClusterChecker {
   /// outcome must be kRecovered and the reads exactly those entries and what followed; when
   /// it cannot (another epoch, or entries trimmed from a log of `historySize`), the outcome
   /// must say so rather than recover with a gap.
-  std::string resumed(const std::string& topic, std::uint64_t epoch, std::uint64_t offset,
-                      core::ResumeOutcome outcome, const std::vector<Read>& reads, std::size_t historySize) const;
+  std::string resumed(const std::string& topic, std::uint64_t epoch, std::uint64_t offset, core::ResumeOutcome outcome,
+                      const std::vector<Read>& reads, std::size_t historySize) const;
   /// Judged where a loss is excused (a restart, a cut longer than the log holds, a
   /// subscription that ended): every read is an entry the log took, in the order it took
   /// them, none twice.

@@ -39,8 +39,8 @@ std::string resumeWord(core::ResumeOutcome outcome) {
 
 // One node: its engine first, since the broker it feeds must go before it.
 struct ClusterRun::Node {
-  Node(SimBackplane& backplane, int number, core::ManualClock& clock, core::ManualExecutor& executor,
-       const Settings& s, std::uint64_t seed)
+  Node(SimBackplane& backplane, int number, core::ManualClock& clock, core::ManualExecutor& executor, const Settings& s,
+       std::uint64_t seed)
       : engine(backplane.link(number), clock, executor, engineOptions(s)),
         broker(clock, executor, brokerOptions(s, engine, seed + static_cast<std::uint64_t>(number))) {}
   static core::ClusterEngineOptions engineOptions(const Settings& s) {
@@ -140,7 +140,9 @@ void ClusterRun::apply(const Event& event) {
   switch (event.kind) {
     case Event::Kind::kJoin: clients_[event.client].node = event.node; break;
     case Event::Kind::kSubscribe: subscribe(event); break;
-    case Event::Kind::kPublish: publish(event.client, event.topic, chatBody(event.client, event.text), event.line); break;
+    case Event::Kind::kPublish:
+      publish(event.client, event.topic, chatBody(event.client, event.text), event.line);
+      break;
     case Event::Kind::kBurst:
       for (std::size_t i = 0; i < event.count; ++i) {
         std::string text = "burst " + std::to_string(event.line) + "." + std::to_string(i + 1);
@@ -225,25 +227,24 @@ void ClusterRun::publish(const std::string& client, const std::string& topic, co
   Client& who = clients_[client];
   Node& node = *nodes_.at(static_cast<std::size_t>(who.node - 1));
   const bool down = node.down;
-  node.engine.publish(topic, core::Payload::raw(body), scenario_.settings.publishWait,
-                      [this, client, topic, down, line](core::PublishOutcome outcome) {
-                        Client& who = clients_[client];
-                        trace_.write(this->line("published")
-                                         .add("client", client)
-                                         .add("topic", topic)
-                                         .add("outcome", core::toString(outcome)));
-                        if (auto kind = rejectionFor(outcome)) {
-                          ++who.rejected[static_cast<std::size_t>(*kind)];
-                        } else {
-                          ++who.published;
-                        }
-                        if (down && outcome != core::PublishOutcome::kUnavailable) {
-                          fail("refused-while-down",
-                               ClusterChecker::refusedWhileDown(outcome, 0, 0) + " (" + client + " on node " +
-                                   std::to_string(who.node) + ")",
-                               line);
-                        }
-                      });
+  node.engine.publish(
+      topic, core::Payload::raw(body), scenario_.settings.publishWait,
+      [this, client, topic, down, line](core::PublishOutcome outcome) {
+        Client& who = clients_[client];
+        trace_.write(
+            this->line("published").add("client", client).add("topic", topic).add("outcome", core::toString(outcome)));
+        if (auto kind = rejectionFor(outcome)) {
+          ++who.rejected[static_cast<std::size_t>(*kind)];
+        } else {
+          ++who.published;
+        }
+        if (down && outcome != core::PublishOutcome::kUnavailable) {
+          fail("refused-while-down",
+               ClusterChecker::refusedWhileDown(outcome, 0, 0) + " (" + client + " on node " +
+                   std::to_string(who.node) + ")",
+               line);
+        }
+      });
 }
 
 void ClusterRun::subscribe(const Event& event) {
@@ -377,8 +378,8 @@ void ClusterRun::judge(RunResult& result) {
     }
     if (!problem.empty()) {
       fail(invariant,
-           sub->client + " on node " + std::to_string(sub->node) + " (subscribed at line " +
-               std::to_string(sub->line) + "): " + problem,
+           sub->client + " on node " + std::to_string(sub->node) + " (subscribed at line " + std::to_string(sub->line) +
+               "): " + problem,
            sub->line);
     }
   }

@@ -30,8 +30,7 @@ core::LogRead readFailed(std::string problem) {
 
 }  // namespace
 
-SimBackplane::SimBackplane(core::Clock& clock, core::Executor& executor, std::size_t historySize,
-                           std::uint64_t seed)
+SimBackplane::SimBackplane(core::Clock& clock, core::Executor& executor, std::size_t historySize, std::uint64_t seed)
     : clock_(clock), executor_(executor), historySize_(historySize), nextEpoch_(firstEpoch(seed)) {}
 
 SimBackplane::~SimBackplane() = default;
@@ -119,14 +118,14 @@ void SimBackplane::feed(const std::string& topic, std::uint64_t epoch, const cor
 void SimBackplane::Link::send(std::function<void()> task, std::function<void()> lost) {
   const core::TimePoint now = shared_.clock_.now();
   lastDue_ = std::max(now + delay_, lastDue_);
-  (void)shared_.executor_.postAfter(lastDue_ - now, [this, generation = generation_, task = std::move(task),
-                                                     lost = std::move(lost)] {
-    if (stopped_ || generation != generation_) {
-      if (lost) lost();
-      return;
-    }
-    task();
-  });
+  (void)shared_.executor_.postAfter(lastDue_ - now,
+                                    [this, generation = generation_, task = std::move(task), lost = std::move(lost)] {
+                                      if (stopped_ || generation != generation_) {
+                                        if (lost) lost();
+                                        return;
+                                      }
+                                      task();
+                                    });
 }
 
 void SimBackplane::Link::goDown(const std::string& problem) {
@@ -183,16 +182,14 @@ void SimBackplane::Link::append(std::string_view topic, std::string bytes, core:
   }
   // The request and its answer travel together: one delay per round trip.
   auto shared = std::make_shared<core::AppendDone>(std::move(done));
-  send([this, name = std::string(topic), bytes = std::move(bytes), shared]() mutable {
-         (*shared)(shared_.appendNow(name, std::move(bytes)));
-       },
+  send([this, name = std::string(topic), bytes = std::move(bytes),
+        shared]() mutable { (*shared)(shared_.appendNow(name, std::move(bytes))); },
        [this, shared] {
          (*shared)(core::AppendResult{false, 0, 0, stopped_ ? std::string(kStopped) : downProblem_});
        });
 }
 
-void SimBackplane::Link::read(std::string_view topic, std::uint64_t after, std::size_t countMax,
-                              core::ReadDone done) {
+void SimBackplane::Link::read(std::string_view topic, std::uint64_t after, std::size_t countMax, core::ReadDone done) {
   if (stopped_ || !up_) {
     shared_.executor_.post([done = std::move(done), problem = stopped_ ? std::string(kStopped) : downProblem_] {
       done(readFailed(problem));
@@ -200,8 +197,9 @@ void SimBackplane::Link::read(std::string_view topic, std::uint64_t after, std::
     return;
   }
   auto shared = std::make_shared<core::ReadDone>(std::move(done));
-  send([this, name = std::string(topic), after, countMax, shared] { (*shared)(shared_.readNow(name, after, countMax)); },
-       [this, shared] { (*shared)(readFailed(stopped_ ? std::string(kStopped) : downProblem_)); });
+  send(
+      [this, name = std::string(topic), after, countMax, shared] { (*shared)(shared_.readNow(name, after, countMax)); },
+      [this, shared] { (*shared)(readFailed(stopped_ ? std::string(kStopped) : downProblem_)); });
 }
 
 void SimBackplane::Link::follow(std::string_view topic) {

@@ -108,7 +108,7 @@ class SimBackplane::Link final : public core::Backplane {
   const int node_;
   core::BackplaneListener* listener_ = nullptr;
   bool up_ = true;
-  bool cut_ = false;      // by the scenario: stays down until healed
+  bool cut_ = false;  // by the scenario: stays down until healed
   bool stopped_ = false;
   std::string downProblem_;       // why it is down: "link cut", "backplane restarted"
   std::uint64_t generation_ = 0;  // +1 whenever the link goes down

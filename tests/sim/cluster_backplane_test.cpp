@@ -1,13 +1,13 @@
 // The simulator's SimBackplane under real ClusterEngines and brokers, two or three nodes on
 // one virtual clock, judged by ClusterChecker; and each invariant shown to fail with the
 // backplane deliberately broken (SimBackplane::Faults).
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "cluster_checker.h"
 #include "sim_backplane.h"

@@ -13,9 +13,9 @@
 namespace spread::sim {
 namespace {
 
+using std::chrono::milliseconds;
 using testing::parsed;
 using testing::runOptions;
-using std::chrono::milliseconds;
 
 TEST(ClusterScenarioParserTest, ReadsTheClusterLinesAndWritesThemBackTheSame) {
   const Scenario s = parsed(
@@ -52,9 +52,12 @@ TEST(ClusterScenarioParserTest, ReadsTheClusterLinesAndWritesThemBackTheSame) {
 }
 
 struct BadLine {
+  std::string name;
   std::string text;
   std::string error;  // "test.scn:<line>: <message>"
 };
+void PrintTo(const BadLine& line, std::ostream* out) { *out << line.name; }
+std::string badLineName(const ::testing::TestParamInfo<BadLine>& info) { return info.param.name; }
 
 class ClusterScenarioBadLineTest : public ::testing::TestWithParam<BadLine> {};
 
@@ -67,27 +70,33 @@ TEST_P(ClusterScenarioBadLineTest, IsReportedWithFileAndLine) {
 INSTANTIATE_TEST_SUITE_P(
     Lines, ClusterScenarioBadLineTest,
     ::testing::Values(
-        BadLine{"0ms link node=1 cut\n",
+        BadLine{"LinkWithoutCluster", "0ms link node=1 cut\n",
                 "test.scn:1: 'link' needs a cluster: add 'set nodes 2' (or 3) before the first event"},
-        BadLine{"0ms backplane restart\n",
+        BadLine{"BackplaneWithoutCluster", "0ms backplane restart\n",
                 "test.scn:1: 'backplane' needs a cluster: add 'set nodes 2' (or 3) before the first event"},
-        BadLine{"set nodes 4\n", "test.scn:1: expected nodes (cluster nodes) as a whole number from 1 to 3, got '4'"},
-        BadLine{"set nodes 0\n", "test.scn:1: expected nodes (cluster nodes) as a whole number from 1 to 3, got '0'"},
-        BadLine{"set nodes 2\n0ms join alice node=3\n",
+        BadLine{"FourNodes", "set nodes 4\n",
+                "test.scn:1: expected nodes (cluster nodes) as a whole number from 1 to 3, got '4'"},
+        BadLine{"ZeroNodes", "set nodes 0\n",
+                "test.scn:1: expected nodes (cluster nodes) as a whole number from 1 to 3, got '0'"},
+        BadLine{"NodeBeyondNodes", "set nodes 2\n0ms join alice node=3\n",
                 "test.scn:2: expected node= from 1 to 2 (set nodes 2), got '3'"},
-        BadLine{"0ms join alice node=2\n", "test.scn:1: expected node= from 1 to 1 (set nodes 1), got '2'"},
-        BadLine{"set nodes 2\n0ms link 2 cut\n", "test.scn:2: expected node=N after 'link', got '2'"},
-        BadLine{"set nodes 2\n0ms link node=2 explode\n",
+        BadLine{"NodeWithoutCluster", "0ms join alice node=2\n",
+                "test.scn:1: expected node= from 1 to 1 (set nodes 1), got '2'"},
+        BadLine{"LinkWithoutNodeKey", "set nodes 2\n0ms link 2 cut\n",
+                "test.scn:2: expected node=N after 'link', got '2'"},
+        BadLine{"UnknownLinkChange", "set nodes 2\n0ms link node=2 explode\n",
                 "test.scn:2: expected cut, heal or delay=D after the node, got 'explode'"},
-        BadLine{"set nodes 2\n0ms link node=2 delay=soon\n",
+        BadLine{"BadDelay", "set nodes 2\n0ms link node=2 delay=soon\n",
                 "test.scn:2: expected delay as a duration like 250us, 10ms or 1.5s, got 'soon'"},
-        BadLine{"set nodes 2\n0ms backplane stop\n", "test.scn:2: expected 'backplane restart', got 'backplane stop'"},
-        BadLine{"set nodes 2\n0ms join alice\n1ms send alice \"hi\"\n",
+        BadLine{"BackplaneStop", "set nodes 2\n0ms backplane stop\n",
+                "test.scn:2: expected 'backplane restart', got 'backplane stop'"},
+        BadLine{"SendInCluster", "set nodes 2\n0ms join alice\n1ms send alice \"hi\"\n",
                 "test.scn:3: 'send' is not played in a cluster scenario yet (set nodes > 1): use join, subscribe, "
                 "publish, burst, leave, disconnect, expect, link or backplane"},
-        BadLine{"set nodes 2\n0ms join alice\nend expect alice closed 1000\n",
+        BadLine{"ClosedInCluster", "set nodes 2\n0ms join alice\nend expect alice closed 1000\n",
                 "test.scn:3: a cluster scenario (set nodes > 1) judges received, published, rejected, open and "
-                "resumed only"}));
+                "resumed only"}),
+    badLineName);
 
 // A scenario with no expect line: only the cluster invariants can fail it.
 constexpr const char* kCutAndRestart =
@@ -151,6 +160,14 @@ struct CaughtBug {
   std::string scenario;
   std::string invariant;
 };
+void PrintTo(const CaughtBug& caught, std::ostream* out) { *out << caught.bug << " " << caught.invariant; }
+std::string caughtName(const ::testing::TestParamInfo<CaughtBug>& info) {
+  std::string name = info.param.bug + "_" + info.param.invariant;
+  for (char& c : name) {
+    if (c == '-') c = '_';
+  }
+  return name;
+}
 
 class ClusterRunCatchesTest : public ::testing::TestWithParam<CaughtBug> {};
 
@@ -162,14 +179,15 @@ TEST_P(ClusterRunCatchesTest, ABrokenBackplane) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Bugs, ClusterRunCatchesTest,
-                         ::testing::Values(
-                             CaughtBug{"backplane-accepts-while-cut", kCutAndRestart, "refused-while-down"},
-                             CaughtBug{"backplane-silent-heal", kCutAndRestart, "cluster-no-loss"},
-                             // Offsets start over in the same epoch: the nodes take them for
-                             // repeats, and a live reader misses them.
-                             CaughtBug{"backplane-keeps-epoch", kCutAndRestart, "cluster-no-loss"},
-                             // ... and a resume into the old offsets is served with a gap.
-                             CaughtBug{"backplane-keeps-epoch", kResumeAfterRestart, "cluster-resume"}));
+                         ::testing::Values(CaughtBug{"backplane-accepts-while-cut", kCutAndRestart,
+                                                     "refused-while-down"},
+                                           CaughtBug{"backplane-silent-heal", kCutAndRestart, "cluster-no-loss"},
+                                           // Offsets start over in the same epoch: the nodes take them for
+                                           // repeats, and a live reader misses them.
+                                           CaughtBug{"backplane-keeps-epoch", kCutAndRestart, "cluster-no-loss"},
+                                           // ... and a resume into the old offsets is served with a gap.
+                                           CaughtBug{"backplane-keeps-epoch", kResumeAfterRestart, "cluster-resume"}),
+                         caughtName);
 
 TEST(ClusterRunTest, AResumeAfterARestartIsToldTheEpochChanged) {
   const RunResult result = run(kResumeAfterRestart);
