@@ -171,13 +171,11 @@ void SimBackplane::Link::append(std::string_view topic, std::string bytes, core:
     return;
   }
   if (!up_) {
-    if (shared_.faults.acceptWhileCut) {
-      shared_.executor_.post([done = std::move(done)] { done(core::AppendResult{true, 1, 1, {}}); });
-    } else {
-      shared_.executor_.post([done = std::move(done), problem = downProblem_] {
-        done(core::AppendResult{false, 0, 0, problem});
-      });
-    }
+    // Answered on the link's order, after whatever it still carries; a fault answers ok.
+    const core::AppendResult answer = shared_.faults.acceptWhileCut ? core::AppendResult{true, 1, 1, {}}
+                                                                    : core::AppendResult{false, 0, 0, downProblem_};
+    auto answered = [done = std::move(done), answer] { done(answer); };
+    send(answered, answered);
     return;
   }
   // The request and its answer travel together: one delay per round trip.
@@ -190,10 +188,13 @@ void SimBackplane::Link::append(std::string_view topic, std::string bytes, core:
 }
 
 void SimBackplane::Link::read(std::string_view topic, std::uint64_t after, std::size_t countMax, core::ReadDone done) {
-  if (stopped_ || !up_) {
-    shared_.executor_.post([done = std::move(done), problem = stopped_ ? std::string(kStopped) : downProblem_] {
-      done(readFailed(problem));
-    });
+  if (stopped_) {
+    shared_.executor_.post([done = std::move(done)] { done(readFailed(kStopped)); });
+    return;
+  }
+  if (!up_) {
+    auto answered = [done = std::move(done), problem = downProblem_] { done(readFailed(problem)); };
+    send(answered, answered);
     return;
   }
   auto shared = std::make_shared<core::ReadDone>(std::move(done));
