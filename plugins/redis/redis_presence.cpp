@@ -51,11 +51,6 @@ std::string randomText(std::size_t chars, std::string_view alphabet) {
   return text;
 }
 
-std::int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string admissionProblem(PublishAdmission admission, const LinkState& state) {
   switch (admission) {
     case PublishAdmission::kAccepted: return {};
@@ -68,7 +63,7 @@ std::string admissionProblem(PublishAdmission admission, const LinkState& state)
 
 // The entries a list reads come from other nodes' code: anything unexpected is skipped.
 bool parseEntry(std::string_view field, std::string_view value, std::string& node, PresenceMember& member,
-                std::int64_t& joinedMs, std::uint64_t& seq) {
+                std::int64_t& order, std::uint64_t& seq) {
   const std::size_t slash = field.find('/');
   if (slash == std::string_view::npos) return false;
   node = std::string(field.substr(0, slash));
@@ -78,7 +73,7 @@ bool parseEntry(std::string_view field, std::string_view value, std::string& nod
     if (object.isNull()) return false;
     member.id = object->getValue<std::string>("id");
     member.name = object->getValue<std::string>("name");
-    joinedMs = object->getValue<std::int64_t>("t");
+    order = object->getValue<std::int64_t>("o");
     seq = object->getValue<std::uint64_t>("seq");
   } catch (const std::exception&) {  // Poco's exceptions are std::exceptions too
     return false;
@@ -116,6 +111,10 @@ std::string RedisPresence::server() const { return options_.link.host + ":" + st
 
 std::string RedisPresence::hashKey(const std::string& topic) const {
   return options_.prefix + "P{" + topic + "}:presence";
+}
+
+std::string RedisPresence::orderKey(const std::string& topic) const {
+  return options_.prefix + "P{" + topic + "}:order";
 }
 
 std::string RedisPresence::channelOf(const std::string& topic) const {
@@ -214,7 +213,7 @@ std::string RedisPresence::join(const std::string& topic, std::string name, tran
     transport::appendJsonString(entry, name);
     entry += R"(,"node":)";
     transport::appendJsonString(entry, options_.node);
-    entry += R"(,"t":)" + std::to_string(nowMs()) + R"(,"seq":)" + std::to_string(++seq_) + "}";
+    entry += R"(,"seq":)" + std::to_string(++seq_);  // the script adds "o" and the closing brace
     LocalMember& member = state.members[id] = LocalMember{name, std::move(entry)};
     ++entries_;
     writeMemberLocked(topic, id, member);
@@ -231,8 +230,15 @@ std::string RedisPresence::join(const std::string& topic, std::string name, tran
 }
 
 void RedisPresence::writeMemberLocked(const std::string& topic, const std::string& id, const LocalMember& member) {
+  // Join order comes from a counter in Redis, taken in the same script as the write: clocks
+  // of different nodes cannot order two joins in one millisecond, and one counter can.
+  static constexpr const char* kWriteEntry =
+      "local order = redis.call('INCR', KEYS[2]) "
+      "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ',\"o\":' .. order .. '}') "
+      "return order";
   // Refused while Redis is away: onState() writes every member again when it is back.
-  (void)link_->command({"HSET", hashKey(topic), fieldOf(id), member.entry}, [](const redisReply*, const std::string&) {});
+  (void)link_->command({"EVAL", kWriteEntry, "2", hashKey(topic), orderKey(topic), fieldOf(id), member.entry},
+                       [](const redisReply*, const std::string&) {});
 }
 
 void RedisPresence::publishEventLocked(const std::string& topic, std::string_view kind, const PresenceMember& member) {
@@ -320,7 +326,7 @@ void RedisPresence::readLive(const std::string& topic,
         if (field->type != REDIS_REPLY_STRING || value->type != REDIS_REPLY_STRING) continue;
         Entry entry;
         entry.field.assign(field->str, field->len);
-        if (!parseEntry(entry.field, {value->str, value->len}, entry.node, entry.member, entry.joinedMs, entry.seq)) {
+        if (!parseEntry(entry.field, {value->str, value->len}, entry.node, entry.member, entry.order, entry.seq)) {
           continue;
         }
         if (entry.node != options_.node) others.insert(entry.node);
@@ -331,7 +337,7 @@ void RedisPresence::readLive(const std::string& topic,
         std::vector<Entry> gone;
         for (Entry& entry : *entries) (dead.count(entry.node) > 0 ? gone : live).push_back(std::move(entry));
         std::sort(live.begin(), live.end(), [](const Entry& a, const Entry& b) {
-          return std::tie(a.joinedMs, a.node, a.seq) < std::tie(b.joinedMs, b.node, b.seq);
+          return std::tie(a.order, a.node, a.seq) < std::tie(b.order, b.node, b.seq);
         });
         const std::size_t count = size >= gone.size() ? size - gone.size() : 0;
         if (!gone.empty()) dropDead(topic, std::move(gone));

@@ -50,8 +50,8 @@ std::string validatePresenceOptions(const RedisPresenceOptions& options);
 /// Presence shared by every node on one Redis, so that GET /presence and ?presence=1 on any
 /// node see the subscribers of all of them. In Redis:
 ///   - hash `<prefix>P{<topic>}:presence`, field `<node>/<member id>`, value
-///     {"id","name","node","t","seq"} (t: join time in ms since the epoch; t, node and seq
-///     give the join order);
+///     {"id","name","node","seq","o"} (o: the join's number from the counter
+///     `<prefix>P{<topic>}:order`, taken in one script with the write; it gives the join order);
 ///   - key `<prefix>P:node:<node>`, renewed every heartbeatInterval with a TTL of `ttl`:
 ///     while it exists, the node's entries are alive;
 ///   - channel `<prefix>P{<topic>}:events`: "<member id> <frame>" for every join and leave,
@@ -107,7 +107,7 @@ class RedisPresence final : public transport::Presence {
  private:
   struct LocalMember {
     std::string name;
-    std::string entry;  // the hash value, made once at join
+    std::string entry;  // the hash value but its "o" and closing brace, made once at join
   };
   struct Watcher {
     transport::PresenceSink sink;
@@ -123,11 +123,12 @@ class RedisPresence final : public transport::Presence {
     transport::PresenceMember member;
     std::string node;
     std::string field;
-    std::int64_t joinedMs = 0;
+    std::int64_t order = 0;
     std::uint64_t seq = 0;
   };
 
   std::string hashKey(const std::string& topic) const;
+  std::string orderKey(const std::string& topic) const;
   std::string channelOf(const std::string& topic) const;
   std::string nodeKey(const std::string& node) const;
   std::string fieldOf(const std::string& id) const { return options_.node + "/" + id; }
