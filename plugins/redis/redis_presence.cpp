@@ -304,13 +304,14 @@ void RedisPresence::readLive(const std::string& topic,
   auto fail = [shared](const std::string& problem) { (*shared)({}, 0, problem); };
   const std::string key = hashKey(topic);
   // HLEN first, so that a topic bigger than the cap is read in part (HSCAN) rather than whole.
-  PublishAdmission admitted = link_->command({"HLEN", key}, [this, topic, key, shared, fail](const redisReply* reply,
-                                                                                                const std::string& failure) {
+  auto onSize = [this, topic, key, shared, fail](const redisReply* reply, const std::string& failure) {
     if (reply == nullptr) return fail(failure);
     if (reply->type != REDIS_REPLY_INTEGER) return fail("HLEN " + key + " answered " + replyText(*reply));
     const auto size = static_cast<std::size_t>(std::max<long long>(reply->integer, 0));
     std::vector<std::string> read = {"HGETALL", key};
-    if (size > options_.membersPerTopicMax) read = {"HSCAN", key, "0", "COUNT", std::to_string(options_.membersPerTopicMax)};
+    if (size > options_.membersPerTopicMax) {
+      read = {"HSCAN", key, "0", "COUNT", std::to_string(options_.membersPerTopicMax)};
+    }
     auto onEntries = [this, topic, key, size, shared, fail](const redisReply* reply, const std::string& failure) {
       if (reply == nullptr) return fail(failure);
       const redisReply* pairs = reply;
@@ -364,7 +365,8 @@ void RedisPresence::readLive(const std::string& topic,
     };
     PublishAdmission next = link_->command(std::move(read), onEntries);
     if (next != PublishAdmission::kAccepted) fail(admissionProblem(next, link_->state()));
-  });
+  };
+  PublishAdmission admitted = link_->command({"HLEN", key}, std::move(onSize));
   if (admitted != PublishAdmission::kAccepted) fail(admissionProblem(admitted, link_->state()));
 }
 

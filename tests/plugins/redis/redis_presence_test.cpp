@@ -70,7 +70,8 @@ class RedisPresenceTest : public ::testing::Test {
  protected:
   void SetUp() override { server_.start(); }
 
-  std::unique_ptr<RedisPresence> startNode(Recorder& recorder, std::chrono::milliseconds ttl = std::chrono::seconds(10)) {
+  std::unique_ptr<RedisPresence> startNode(Recorder& recorder,
+                                           std::chrono::milliseconds ttl = std::chrono::seconds(10)) {
     RedisPresenceOptions options;
     options.link = testOptions(server_.port());
     options.prefix = "test:";
@@ -154,7 +155,9 @@ TEST_F(RedisPresenceTest, AWatcherSeesTheMembersOfEveryNodeThenTheirJoinsAndLeav
   nodeB->leave("room", late);
   ASSERT_TRUE(watcher.awaitFrame({R"({"presence":"leave","id":")" + late + R"(","name":"late"})"}));
   // The watcher's own join is in its members frame, not told again as a join.
-  for (const std::string& frame : watcher.frames()) EXPECT_THAT(frame, ::testing::Not(HasSubstr("\"join\",\"id\":\"" + self)));
+  for (const std::string& frame : watcher.frames()) {
+    EXPECT_THAT(frame, ::testing::Not(HasSubstr("\"join\",\"id\":\"" + self)));
+  }
 }
 
 TEST_F(RedisPresenceTest, ANodeThatStopsCleanlyTakesItsMembersOut) {

@@ -208,7 +208,8 @@ TEST(PresenceTest, APresenceThatCannotReadItsListAnswers503NamingTheProblem) {
   later.held({{}, "redis 127.0.0.1:6379: connection refused"});
   const std::string answer = stack.collect(handle);
   EXPECT_THAT(answer, StartsWith("HTTP/1.1 503 "));
-  EXPECT_THAT(bodyOf(answer), HasSubstr("presence of topic 'room' could not be read: redis 127.0.0.1:6379: connection refused"));
+  EXPECT_THAT(bodyOf(answer),
+              HasSubstr("presence of topic 'room' could not be read: redis 127.0.0.1:6379: connection refused"));
   EXPECT_THAT(bodyOf(answer), HasSubstr(R"("field":"presence")"));
 }
 
