@@ -247,12 +247,12 @@ void RedisPresence::publishEventLocked(const std::string& topic, std::string_vie
 }
 
 void RedisPresence::leave(const std::string& topic, const std::string& id) {
-  std::lock_guard lock(mutex_);
-  if (calling_ == std::this_thread::get_id()) {
+  if (calling_.load() == std::this_thread::get_id()) {
     // From inside a sink: this thread holds the lock already and is walking the watchers.
     leavesOwed_.emplace_back(topic, id);
     return;
   }
+  std::lock_guard lock(mutex_);
   leaveLocked(topic, id);
 }
 
@@ -262,7 +262,7 @@ void RedisPresence::leaveLocked(const std::string& topic, const std::string& id)
   Topic& state = found->second;
   auto member = state.members.find(id);
   if (member == state.members.end()) return;
-  (void)link_->command({"HDEL", hashKey(topic), fieldOf(id)}, [](const redisReply*, const std::string&) {});
+  removeEntryLocked(topic, fieldOf(id));
   publishEventLocked(topic, "leave", {id, member->second.name});
   state.members.erase(member);
   --entries_;
@@ -273,8 +273,21 @@ void RedisPresence::leaveLocked(const std::string& topic, const std::string& id)
   if (state.members.empty()) topics_.erase(found);
 }
 
+void RedisPresence::removeEntryLocked(const std::string& topic, const std::string& field) {
+  // An entry this node could not delete would stay listed for as long as the node lives (its
+  // heartbeat keeps it alive): it is owed, and deleted when the link is back.
+  auto owe = [this, topic, field](const redisReply* reply, const std::string&) {
+    if (reply != nullptr) return;
+    std::lock_guard lock(mutex_);
+    if (!stopped_) deletesOwed_.emplace_back(topic, field);
+  };
+  if (link_->command({"HDEL", hashKey(topic), field}, owe) != PublishAdmission::kAccepted) {
+    deletesOwed_.emplace_back(topic, field);
+  }
+}
+
 void RedisPresence::finishLeavesLocked() {
-  calling_ = std::thread::id{};
+  calling_.store(std::thread::id{});
   while (!leavesOwed_.empty()) {
     auto [topic, id] = std::move(leavesOwed_.back());
     leavesOwed_.pop_back();
@@ -403,7 +416,7 @@ void RedisPresence::sendMembersFrames(const std::string& topic) {
     list.count = count;
     for (std::size_t i = 0; i < live.size() && i < kMembersListedMax; ++i) list.members.push_back(live[i].member);
     list.truncated = list.count > list.members.size();
-    calling_ = std::this_thread::get_id();
+    calling_.store(std::this_thread::get_id());
     for (auto& [id, watcher] : found->second.watchers) {
       // Only those whose own entry was written before this read began: the list has them in it.
       if (watcher.listed || waiting.count(id) == 0) continue;
@@ -428,7 +441,7 @@ void RedisPresence::onMessage(std::string_view channel, std::string_view payload
   std::lock_guard lock(mutex_);
   auto found = topics_.find(topic);
   if (found == topics_.end()) return;
-  calling_ = std::this_thread::get_id();
+  calling_.store(std::this_thread::get_id());
   deliverLocked(found->second, from, frame);
   finishLeavesLocked();
 }
@@ -474,6 +487,9 @@ void RedisPresence::onState(const LinkState& state) {
   for (const auto& [topic, members] : topics_) {
     for (const auto& [id, member] : members.members) writeMemberLocked(topic, id, member);
   }
+  std::vector<std::pair<std::string, std::string>> owed;
+  owed.swap(deletesOwed_);
+  for (const auto& [topic, field] : owed) removeEntryLocked(topic, field);
 }
 
 void RedisPresence::heartbeatLoop() {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -63,8 +64,9 @@ std::string validatePresenceOptions(const RedisPresenceOptions& options);
 /// ttl + heartbeatInterval.
 ///
 /// Local members are kept in memory as well, and written again (with the heartbeat) every time
-/// the link to Redis comes back, so a restarted Redis learns them again. While Redis is away,
-/// joins and leaves are kept locally, list() answers the problem, and watchers get no frames.
+/// the link to Redis comes back, so a restarted Redis learns them again; the entries of members
+/// that left meanwhile are deleted then. While Redis is away, joins and leaves are kept
+/// locally, list() answers the problem, and watchers get no frames.
 ///
 /// A watcher's members frame is read after its topic's channel is subscribed, and the events
 /// that arrive meanwhile are held (at most earlyEventsMax) and sent after it: no event is
@@ -153,6 +155,7 @@ class RedisPresence final : public transport::Presence {
   void publishEventLocked(const std::string& topic, std::string_view kind, const transport::PresenceMember& member);
   void deliverLocked(Topic& topic, const std::string& from, const std::string& frame);
   void finishLeavesLocked();
+  void removeEntryLocked(const std::string& topic, const std::string& field);
 
   RedisPresenceOptions options_;
   std::unique_ptr<RedisLink> link_;
@@ -163,8 +166,11 @@ class RedisPresence final : public transport::Presence {
   std::uint64_t seq_ = 0;
   bool stopped_ = false;
   // The link's thread while it calls sinks: a leave() on it is reentrant and is queued.
-  std::thread::id calling_{};
+  std::atomic<std::thread::id> calling_{};
   std::vector<std::pair<std::string, std::string>> leavesOwed_;
+  // (topic, field) of entries left while Redis was away: deleted when it is back. At most one
+  // per leave made while away.
+  std::vector<std::pair<std::string, std::string>> deletesOwed_;
 
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mutex_; ends the heartbeat thread

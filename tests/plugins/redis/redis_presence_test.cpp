@@ -240,6 +240,48 @@ TEST_F(RedisPresenceTest, WithRedisGoneAListAnswersTheProblemAndMembersComeBackW
   EXPECT_EQ(back.list.members.at(0).id, ann);
 }
 
+TEST_F(RedisPresenceTest, AMemberThatLeftWhileRedisWasUnreachableIsDeletedOnceItIsBack) {
+  Recorder a;
+  Recorder b;
+  auto nodeA = startNode(a);
+  auto nodeB = startNode(b);
+  const std::string ann = nodeA->join("chat", "ann", nullptr);
+  nodeA->join("chat", "bob", nullptr);
+  PresenceListing seen;
+  ASSERT_TRUE(awaitList(*nodeB, "chat", seen, [](auto& list) { return list.count == 2; })) << seen.problem;
+
+  // Paused, Redis keeps its data but answers nothing: the link gives up, and ann's HDEL with it.
+  server_.pause();
+  ASSERT_TRUE(a.awaitConnected(false));
+  nodeA->leave("chat", ann);
+  server_.resume();
+  ASSERT_TRUE(a.awaitConnected(true));
+  ASSERT_TRUE(awaitList(*nodeB, "chat", seen, [](auto& list) { return list.count == 1; })) << seen.problem;
+  EXPECT_EQ(seen.list.members.at(0).name, "bob");
+}
+
+TEST_F(RedisPresenceTest, ASinkMayMakeAMemberLeaveFromInsideItsCall) {
+  // As a session whose queue overflowed leaves from inside the sink that overflowed it.
+  Recorder seen;  // first: it must outlive the nodes, which call it
+  Recorder a;
+  Recorder b;
+  auto nodeA = startNode(a);
+  auto nodeB = startNode(b);
+  const std::string victim = nodeA->join("room", "victim", nullptr);
+  transport::PresenceSink record = seen.sink();
+  RedisPresence* presence = nodeA.get();
+  nodeA->join("room", "watcher", [presence, victim, record](std::string frame) {
+    if (frame.find(R"("name":"trigger")") != std::string::npos) presence->leave("room", victim);
+    record(std::move(frame));
+  });
+  ASSERT_TRUE(seen.awaitFrame({R"("presence":"members")", victim}));
+  nodeB->join("room", "trigger", nullptr);
+  ASSERT_TRUE(seen.awaitFrame({R"("presence":"leave")", victim}));
+  EXPECT_EQ(nodeA->entries(), 1u);
+  PresenceListing list;
+  ASSERT_TRUE(awaitList(*nodeB, "room", list, [](auto& l) { return l.count == 2; })) << list.problem;
+}
+
 TEST_F(RedisPresenceTest, BadOptionsAreRefusedNamingTheKey) {
   RedisPresenceOptions options;
   options.link = testOptions(server_.port());
