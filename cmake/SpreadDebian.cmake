@@ -15,8 +15,9 @@ install(TARGETS spreadd spread-token spread-sim RUNTIME DESTINATION ${CMAKE_INST
 if(TARGET spread-bench)
   install(TARGETS spread-bench RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
-# Only the real transports: the test plugins (fake, broken) are never installed.
-install(TARGETS spread_transport_websocket spread_transport_sse spread_transport_sim LIBRARY DESTINATION ${SPREAD_INSTALL_PLUGINDIR})
+# Only the real transports and the Redis engine: the test plugins (fake, broken) are never installed.
+install(TARGETS spread_transport_websocket spread_transport_sse spread_transport_sim spread_engine_redis
+  LIBRARY DESTINATION ${SPREAD_INSTALL_PLUGINDIR})
 
 # The service's files are at fixed system paths whatever the prefix, so they belong to a
 # component that only the package asks for: a plain `cmake --install --prefix DIR` (the

@@ -133,6 +133,34 @@ std::vector<std::string> readTransportList(SettingReader& reader) {
   }
 }
 
+// Every engine.redis.* key is read (and so checked) whichever engine is chosen, so that a
+// mistake shows before the day the engine is switched on.
+void readEngineKeys(SettingReader& reader, EngineSelection& engine) {
+  constexpr std::int64_t kTimeoutMsMax = 600'000;
+  engine.name = reader.text("spread.engine");
+  if (engine.name != "inprocess" && engine.name != "redis") {
+    reader.fail("spread.engine", "'" + engine.name + "' is not an engine (inprocess or redis)");
+  }
+  if (reader.text("engine.redis.host").empty()) reader.fail("engine.redis.host", "is empty");
+  reader.integer("engine.redis.port", 1, 65535);
+  reader.integer("engine.redis.db", 0, 65535);
+  const std::string prefix = reader.text("engine.redis.prefix");
+  if (prefix.find_first_of("{}") != std::string::npos) {
+    reader.fail("engine.redis.prefix", "'" + prefix + "' contains '{' or '}', which would move the hash tag off the topic");
+  }
+  reader.integer("engine.redis.connectTimeoutMs", 1, kTimeoutMsMax);
+  reader.integer("engine.redis.commandTimeoutMs", 1, kTimeoutMsMax);
+  const auto backoffMin = reader.integer("engine.redis.backoffMinMs", 1, kTimeoutMsMax);
+  const auto backoffMax = reader.integer("engine.redis.backoffMaxMs", 1, kTimeoutMsMax);
+  if (backoffMax < backoffMin) reader.fail("engine.redis.backoffMaxMs", "is smaller than engine.redis.backoffMinMs");
+  if (engine.name != "redis") return;
+  for (const char* key : {"host", "port", "password", "db", "prefix", "connectTimeoutMs", "commandTimeoutMs",
+                          "backoffMinMs", "backoffMaxMs"}) {
+    const std::string full = std::string("engine.redis.") + key;
+    if (const Setting* setting = reader.find(full)) engine.keys.emplace_back(key, *setting);
+  }
+}
+
 void readDaemonKeys(SettingReader& reader, DaemonConfig& config) {
   constexpr std::int64_t kMessagesMax = 1'000'000;
   constexpr std::int64_t kBytesMax = std::int64_t{1} << 30;
@@ -175,6 +203,8 @@ void readDaemonKeys(SettingReader& reader, DaemonConfig& config) {
   session.publishesPerSecond = static_cast<double>(reader.integer("session.publishesPerSecond", 0, 100'000'000));
   session.publishBurst = static_cast<double>(reader.integer("session.publishBurst", 1, 100'000'000));
   session.nameBytesMax = static_cast<std::size_t>(reader.integer("session.nameBytesMax", 1, 64 << 10));
+
+  readEngineKeys(reader, config.engine);
 
   const std::string mode = reader.text("auth.mode");
   if (mode != "none" && mode != "jwt") reader.fail("auth.mode", "'" + mode + "' is not an auth mode (none or jwt)");

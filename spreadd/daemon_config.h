@@ -47,6 +47,13 @@ struct AuthSettings {
   core::Duration leeway{};
 };
 
+/// spread.engine and, for redis, the engine.redis.* keys (checked for type and range here;
+/// the plugin checks how they combine, and its errors are located through `keys`).
+struct EngineSelection {
+  std::string name = "inprocess";                          // inprocess or redis
+  std::vector<std::pair<std::string, Setting>> keys;       // engine.<name>.* without the prefix
+};
+
 /// Every daemon setting, validated. Built by readDaemonConfig() only.
 struct DaemonConfig {
   std::vector<std::string> transports;  // plugin names, in start order
@@ -54,6 +61,7 @@ struct DaemonConfig {
   std::size_t executorThreads = 0;
   core::Duration shutdownGrace{};
   core::BrokerOptions broker;
+  EngineSelection engine;
   std::string defaultTopic;
   transport::SessionOptions session;
   AuthSettings auth;

@@ -1,7 +1,13 @@
 #pragma once
 
+#include <memory>
+
 #include "daemon_config.h"
+#include "engine_plugin.h"
+#include "logged_backplane.h"
 #include "spread/core/broker.h"
+#include "spread/core/cluster_engine.h"
+#include "spread/core/in_process_engine.h"
 #include "spread/core/steady_clock.h"
 #include "spread/core/thread_pool_executor.h"
 #include "spread/transport/in_process_presence.h"
@@ -13,10 +19,16 @@ namespace spread::daemon {
 /// The core of a running server and the services its transports share, built from the
 /// daemon's configuration. Constructing it starts the executor's threads, so the daemon
 /// builds it only after blocking termination signals.
+///
+/// With an engine plugin (spread.engine = redis) the topics are fed by a ClusterEngine on
+/// the plugin's backplane, built before the broker and started once the broker exists;
+/// otherwise an InProcessEngine publishes straight into the broker.
 class ServerRuntime {
  public:
-  explicit ServerRuntime(const DaemonConfig& config);
-  /// Shuts the executor down first: its pending tasks may still reach the broker.
+  /// `enginePlugin`: null for spread.engine = inprocess; must outlive the runtime.
+  ServerRuntime(const DaemonConfig& config, EnginePlugin* enginePlugin);
+  /// Stops the engine (no more entries from other nodes), then the executor: its pending
+  /// tasks may still reach the broker.
   ~ServerRuntime();
 
   ServerRuntime(const ServerRuntime&) = delete;
@@ -25,6 +37,7 @@ class ServerRuntime {
   core::Clock& clock() { return clock_; }
   core::ThreadPoolExecutor& executor() { return executor_; }
   core::Broker& broker() { return broker_; }
+  core::Engine& engine() { return cluster_ ? static_cast<core::Engine&>(*cluster_) : inProcess_; }
   transport::Metrics& metrics() { return metrics_; }
   transport::PublishService& publisher() { return publisher_; }
   transport::Presence& presence() { return presence_; }
@@ -32,7 +45,10 @@ class ServerRuntime {
  private:
   core::SteadyClock clock_;
   core::ThreadPoolExecutor executor_;
+  std::unique_ptr<LoggedBackplane> backplane_;
+  std::unique_ptr<core::ClusterEngine> cluster_;
   core::Broker broker_;
+  core::InProcessEngine inProcess_;
   transport::Metrics metrics_;
   transport::PublishService publisher_;
   // In-process: this node's subscribers only (a shared engine would list every node's).

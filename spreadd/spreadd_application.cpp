@@ -300,6 +300,16 @@ int SpreaddApplication::main(const std::vector<std::string>& args) {
     for (const auto& error : keyErrors) reportError(*config, error);
     return EXIT_CONFIG;
   }
+  // The engine plugin checks its keys as it makes its backplane, which starts nothing yet.
+  std::unique_ptr<EnginePlugin> enginePlugin;
+  if (config->engine.name != "inprocess") {
+    auto engine = EnginePlugin::load(*config, resolvePluginDir(config->pluginDir));
+    if (auto* error = std::get_if<std::string>(&engine)) {
+      reportError(*config, *error);
+      return EXIT_CONFIG;
+    }
+    enginePlugin = std::move(std::get<std::unique_ptr<EnginePlugin>>(engine));
+  }
   if (checkOnly_) {
     std::cout << "spreadd: configuration OK (" << source << ")" << std::endl;
     return EXIT_OK;
@@ -312,13 +322,13 @@ int SpreaddApplication::main(const std::vector<std::string>& args) {
   }
   Poco::Logger::get("spreadd").information("configuration read from " + source);
   return serve(*config, std::get<TransportSet>(loaded),
-               std::get<std::unique_ptr<transport::auth::Authenticator>>(authenticator).get());
+               std::get<std::unique_ptr<transport::auth::Authenticator>>(authenticator).get(), enginePlugin.get());
 }
 
 int SpreaddApplication::serve(DaemonConfig& config, TransportSet& transports,
-                              const transport::auth::Authenticator* authenticator) {
+                              const transport::auth::Authenticator* authenticator, EnginePlugin* enginePlugin) {
   Poco::Logger& logger = Poco::Logger::get("spreadd");
-  ServerRuntime runtime(config);
+  ServerRuntime runtime(config, enginePlugin);
   if (auto error = transports.start(runtime, config, authenticator)) {
     reportError(config, *error);
     if (!shutDown(runtime, transports, config.shutdownGrace, logger).clean()) {

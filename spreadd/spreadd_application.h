@@ -8,6 +8,7 @@
 
 #include "daemon_config.h"
 #include "detachment.h"
+#include "engine_plugin.h"
 #include "transport_set.h"
 
 namespace spread::daemon {
@@ -64,7 +65,8 @@ class SpreaddApplication final : public Poco::Util::ServerApplication {
   bool setUpLogging(DaemonConfig& config) const;
   std::string resolvePluginDir(const std::string& configured) const;
   std::string fromStartDirectory(const std::string& path) const;
-  int serve(DaemonConfig& config, TransportSet& transports, const transport::auth::Authenticator* authenticator);
+  int serve(DaemonConfig& config, TransportSet& transports, const transport::auth::Authenticator* authenticator,
+            EnginePlugin* enginePlugin);
   // SIGHUP: rereads the configuration and applies what can change to `running` and the
   // transports, or refuses it as start would and changes nothing.
   void reload(DaemonConfig& running, TransportSet& transports);

@@ -1,6 +1,7 @@
 #include "spread/core/cluster_engine.h"
 
 #include <deque>
+#include <optional>
 #include <utility>
 
 namespace spread::core {
@@ -71,20 +72,23 @@ EngineHealth ClusterEngine::health() const {
 }
 
 void ClusterEngine::publish(std::string_view name, Payload payload, Duration /*waitMax*/, PublishCallback done) {
+  // A refusal is answered once the lock is released: `done` may ask health(), which takes it.
+  std::optional<PublishOutcome> refusal;
   {
     std::lock_guard lock(mutex_);
     if (!health_.available) {
-      done(PublishOutcome::kUnavailable);
-      return;
-    }
-    // This node's share of the backpressure: its own topic's backlog. A node with no
-    // subscriber of the topic has no backlog to protect and appends at the log's pace.
-    if (auto found = topics_.find(name); found != topics_.end()) {
+      refusal = PublishOutcome::kUnavailable;
+    } else if (auto found = topics_.find(name); found != topics_.end()) {
+      // This node's share of the backpressure: its own topic's backlog. A node with no
+      // subscriber of the topic has no backlog to protect and appends at the log's pace.
       if (auto feed = found->second->feed.lock(); feed && feed->backlog() >= options_.backlogMax) {
-        done(PublishOutcome::kBusy);
-        return;
+        refusal = PublishOutcome::kBusy;
       }
     }
+  }
+  if (refusal) {
+    done(*refusal);
+    return;
   }
   backplane_.append(name, std::move(payload.bytes), [done = std::move(done)](AppendResult result) {
     done(result.ok ? PublishOutcome::kAccepted : PublishOutcome::kUnavailable);

@@ -83,13 +83,27 @@ void RedisLink::stop() {
 
 PublishAdmission RedisLink::publish(std::string channel, std::string payload,
                                     std::function<void(const PublishResult&)> done) {
+  return command({"PUBLISH", std::move(channel), std::move(payload)},
+                 [done = std::move(done)](const redisReply* reply, const std::string& failure) {
+                   if (!done) return;
+                   if (reply == nullptr) {
+                     done({false, 0, failure});
+                   } else if (reply->type == REDIS_REPLY_INTEGER) {
+                     done({true, reply->integer, ""});
+                   } else {
+                     done({false, 0, "PUBLISH refused: " + replyText(*reply)});
+                   }
+                 });
+}
+
+PublishAdmission RedisLink::command(std::vector<std::string> argv, CommandDone done) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return PublishAdmission::kRefusedStopped;
     if (!connected_.load()) return PublishAdmission::kRefusedNotConnected;
     if (pending_.load() >= options_.pendingCommandsMax) return PublishAdmission::kRefusedTooManyPending;
     ++pending_;
-    queue_.push_back({std::move(channel), std::move(payload), std::move(done)});
+    queue_.push_back({std::move(argv), std::move(done)});
   }
   loop_->wake();  // Set before the thread started, and kept until the link is destroyed.
   return PublishAdmission::kAccepted;
@@ -117,36 +131,40 @@ void RedisLink::unsubscribe(const std::string& channel) {
   if (loop != nullptr) loop->wake();
 }
 
+bool RedisLink::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || !loop_) return false;
+    posted_.push_back(std::move(task));
+  }
+  loop_->wake();
+  return true;
+}
+
 LinkState RedisLink::state() const {
   std::lock_guard lock(mutex_);
   return state_;
 }
 
-void RedisLink::finish(PublishRequest& request, const PublishResult& result) {
-  // Counted down first, so a callback that publishes again finds the room it freed.
+void RedisLink::finish(CommandRequest& request, const redisReply* reply, const std::string& failure) {
+  // Counted down first, so a callback that sends again finds the room it freed.
   --pending_;
   auto done = std::move(request.done);
-  if (done) done(result);
+  if (done) done(reply, failure);
 }
 
-void RedisLink::publishTaken(std::deque<PublishRequest>& requests) {
-  for (PublishRequest& request : requests) {
+void RedisLink::sendTaken(std::deque<CommandRequest>& requests) {
+  for (CommandRequest& request : requests) {
     if (!connected_.load()) {
-      finish(request, {false, 0, "not connected: " + publisherReason_});
+      finish(request, nullptr, "not connected: " + publisherReason_);
       continue;
     }
-    // The handler owns the callback; channel and payload are copied into hiredis' buffer here.
-    auto shared = std::make_shared<PublishRequest>(std::move(request));
-    publisher_->command({"PUBLISH", shared->channel, shared->payload},
-                        [this, shared](const redisReply* reply, const std::string& failure) {
-                          if (reply == nullptr) {
-                            finish(*shared, {false, 0, failure});
-                          } else if (reply->type == REDIS_REPLY_INTEGER) {
-                            finish(*shared, {true, reply->integer, ""});
-                          } else {
-                            finish(*shared, {false, 0, "PUBLISH refused: " + replyText(*reply)});
-                          }
-                        });
+    // The handler owns the callback; the arguments are copied into hiredis' buffer here.
+    auto shared = std::make_shared<CommandRequest>(std::move(request));
+    std::vector<std::string_view> argv(shared->argv.begin(), shared->argv.end());
+    publisher_->command(argv, [this, shared](const redisReply* reply, const std::string& failure) {
+      finish(*shared, reply, failure);
+    });
   }
   requests.clear();
 }
@@ -231,20 +249,24 @@ void RedisLink::run() {
   // Stopping: in-flight publishes fail as the connections close, queued ones here.
   publisher_->close(failure);
   subscriber_->close(failure);
-  std::deque<PublishRequest> taken;
+  std::deque<CommandRequest> taken;
+  std::deque<std::function<void()>> posted;
   {
     std::lock_guard lock(mutex_);
     taken.swap(queue_);
+    posted.swap(posted_);
     stopping_ = true;
     connected_.store(false);
     state_ = {false, failure};
   }
-  for (PublishRequest& request : taken) finish(request, {false, 0, failure});
+  for (CommandRequest& request : taken) finish(request, nullptr, failure);
+  for (auto& task : posted) task();
   if (failure != "link stopped" && handlers_.state) handlers_.state({false, failure});
 }
 
 void RedisLink::serve() {
-  std::deque<PublishRequest> taken;
+  std::deque<CommandRequest> taken;
+  std::deque<std::function<void()>> posted;
   while (true) {
     auto now = SteadyClock::now();
     auto wakeAt = now + kIdleWaitMax;
@@ -271,13 +293,16 @@ void RedisLink::serve() {
       std::lock_guard lock(mutex_);
       if (stopping_) break;
       taken.swap(queue_);
+      posted.swap(posted_);
       if (wantedChanged_) {
         subscriptions_->want(wanted_);
         wantedChanged_ = false;
         reconcileDue_ = true;
       }
     }
-    publishTaken(taken);
+    sendTaken(taken);
+    for (auto& task : posted) task();
+    posted.clear();
     heartbeat(SteadyClock::now());
     if (reconcileDue_) reconcile(false);
     updateState();

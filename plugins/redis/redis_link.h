@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "redis_link_options.h"
 
@@ -22,11 +23,11 @@ class EpollLoop;
 class RedisConnection;
 class ChannelSubscriptions;
 
-/// What publish() decided at once.
+/// What publish() or command() decided at once.
 enum class PublishAdmission {
   kAccepted,               // The callback will be called exactly once, on the link's thread.
   kRefusedNotConnected,    // The link is not connected (state() says why); no callback.
-  kRefusedTooManyPending,  // pendingCommandsMax publishes are unanswered; no callback.
+  kRefusedTooManyPending,  // pendingCommandsMax commands are unanswered; no callback.
   kRefusedStopped,         // stop() was called; no callback.
 };
 
@@ -84,35 +85,47 @@ class RedisLink {
   /// Publishes `payload` (any bytes) to `channel`.
   [[nodiscard]] PublishAdmission publish(std::string channel, std::string payload,
                                          std::function<void(const PublishResult&)> done);
+
+  /// The reply to a command, valid during the call only; null when the command failed, and
+  /// then `failure` says why (the connection's loss, commandTimeout passing, "link stopped").
+  using CommandDone = std::function<void(const redisReply* reply, const std::string& failure)>;
+  /// Sends any command but (UN)SUBSCRIBE on the publishing connection, with the same
+  /// admission, deadline (commandTimeout) and exactly-once callback as publish().
+  [[nodiscard]] PublishAdmission command(std::vector<std::string> argv, CommandDone done);
   /// Adds `channel` to the wanted set (a no-op when it is there); kept across reconnects.
   void subscribe(std::string channel);
   void unsubscribe(const std::string& channel);
+
+  /// Runs `task` on the link's thread soon (after what it is doing now); so a caller can
+  /// report a refusal from there rather than from inside its own call. False, and `task`
+  /// never runs, once stop() was called.
+  bool post(std::function<void()> task);
 
   LinkState state() const;
   /// Publishes accepted and not yet answered.
   std::size_t pendingCount() const { return pending_.load(); }
 
  private:
-  struct PublishRequest {
-    std::string channel;
-    std::string payload;
-    std::function<void(const PublishResult&)> done;
+  struct CommandRequest {
+    std::vector<std::string> argv;
+    CommandDone done;
   };
 
   void run();
   void serve();
-  void publishTaken(std::deque<PublishRequest>& requests);
+  void sendTaken(std::deque<CommandRequest>& requests);
   void reconcile(bool ready);
   void heartbeat(std::chrono::steady_clock::time_point now);
   void onPush(const redisReply& push);
   void updateState();
-  void finish(PublishRequest& request, const PublishResult& result);
+  void finish(CommandRequest& request, const redisReply* reply, const std::string& failure);
 
   const RedisLinkOptions options_;
   const RedisLinkHandlers handlers_;
 
   mutable std::mutex mutex_;
-  std::deque<PublishRequest> queue_;
+  std::deque<CommandRequest> queue_;
+  std::deque<std::function<void()>> posted_;
   std::set<std::string> wanted_;
   bool wantedChanged_ = false;
   bool stopping_ = false;

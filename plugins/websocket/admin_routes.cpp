@@ -3,6 +3,7 @@
 #include <string>
 
 #include "http/topic_query.h"
+#include "spread/transport/chat_codec.h"
 #include "spread/transport/status_json.h"
 #include "status_page.h"
 
@@ -15,8 +16,16 @@ bool isPrivatePath(std::string_view path) {
 }
 
 HttpAnswer healthAnswer(transport::TransportContext& context) {
-  return context.publisher.draining() ? HttpAnswer::json(503, R"({"status":"draining"})")
-                                      : HttpAnswer::json(200, R"({"status":"serving"})");
+  if (context.publisher.draining()) return HttpAnswer::json(503, R"({"status":"draining"})");
+  // A node that cannot reach the others (Redis down) can serve its subscribers but not
+  // publish: a load balancer should send publishers elsewhere, and an operator see why.
+  const core::EngineHealth health = context.publisher.engine().health();
+  if (!health.available) {
+    std::string body = R"({"status":"unavailable","problem":)";
+    transport::appendJsonString(body, health.problem);
+    return HttpAnswer::json(503, body + "}");
+  }
+  return HttpAnswer::json(200, R"({"status":"serving"})");
 }
 
 HttpAnswer metricsAnswer(transport::TransportContext& context) {

@@ -241,6 +241,10 @@ TEST_F(ClusterEngineTest, PublishingWhileTheBackplaneIsDownIsRefusedAndHealthSay
   EXPECT_EQ(a.engine.health().problem, "fake: down");
   EXPECT_EQ(publish(a, "room", "lost?"), PublishOutcome::kUnavailable);
   EXPECT_EQ(shared_.appends, 0u);
+  // The refusal's callback may ask why, as PublishService does for its 503 (it once deadlocked here).
+  std::string why;
+  a.engine.publish("room", Payload::raw("again"), 0ms, [&](PublishOutcome) { why = a.engine.health().problem; });
+  EXPECT_EQ(why, "fake: down");
 }
 
 TEST_F(ClusterEngineTest, AWarmUpTheBackplaneNeverAnswersEndsAtItsDeadlineWithHistoryUnavailable) {

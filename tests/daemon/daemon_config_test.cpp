@@ -174,6 +174,33 @@ TEST(DaemonConfigTest, HistoryIsBoundedAndZeroTurnsItOff) {
               ElementsAre(HasSubstr("server.properties:1: history.bytesMax: 0 is out of range")));
 }
 
+TEST(DaemonConfigTest, TheEngineIsInProcessUnlessRedisIsChosenWithItsKeys) {
+  EXPECT_EQ(readOk("").engine.name, "inprocess");
+  EXPECT_TRUE(readOk("").engine.keys.empty());
+
+  const DaemonConfig redis = readOk("spread.engine = redis\nengine.redis.port = 7000\n");
+  EXPECT_EQ(redis.engine.name, "redis");
+  auto port = std::find_if(redis.engine.keys.begin(), redis.engine.keys.end(),
+                           [](const auto& key) { return key.first == "port"; });
+  ASSERT_NE(port, redis.engine.keys.end());
+  EXPECT_EQ(port->second.value, "7000");
+  EXPECT_EQ(port->second.line, 2);
+  EXPECT_THAT(redis.engine.keys, SizeIs(9));
+}
+
+TEST(DaemonConfigTest, EngineKeysAreCheckedWithFileLineAndKeyWhicheverEngineRuns) {
+  EXPECT_THAT(readErrors("spread.engine = kafka\n"),
+              ElementsAre("server.properties:1: spread.engine: 'kafka' is not an engine (inprocess or redis)"));
+  EXPECT_THAT(readErrors("engine.redis.port = 0\n"), ElementsAre(HasSubstr("server.properties:1: engine.redis.port:")));
+  EXPECT_THAT(readErrors("engine.redis.host =\n"), ElementsAre("server.properties:1: engine.redis.host: is empty"));
+  EXPECT_THAT(readErrors("engine.redis.prefix = a{b}\n"),
+              ElementsAre(HasSubstr("server.properties:1: engine.redis.prefix: 'a{b}' contains '{' or '}'")));
+  EXPECT_THAT(readErrors("engine.redis.backoffMinMs = 500\nengine.redis.backoffMaxMs = 100\n"),
+              ElementsAre("server.properties:2: engine.redis.backoffMaxMs: is smaller than engine.redis.backoffMinMs"));
+  EXPECT_THAT(readErrors("engine.redis.hots = x\n"),
+              ElementsAre("server.properties:1: engine.redis.hots: is not a known key"));
+}
+
 TEST(DaemonConfigTest, LogLevelsAreCaseInsensitive) {
   EXPECT_EQ(readOk("logging.level = Debug\n").logPriority, Poco::Message::PRIO_DEBUG);
   EXPECT_EQ(readOk("logging.level = none\n").logPriority, 0);

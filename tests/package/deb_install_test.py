@@ -113,7 +113,7 @@ def check_package_contents(deb, with_bench):
     paths = {line.split(maxsplit=5)[5].split(" -> ")[0].lstrip(".") for line in listing.splitlines() if line.strip()}
     wanted = ["/usr/bin/spreadd", "/usr/bin/spread-sim", "/usr/bin/spread-token",
               PLUGIN_DIR + "/libspread_transport_websocket.so", PLUGIN_DIR + "/libspread_transport_sse.so",
-              PLUGIN_DIR + "/libspread_transport_sim.so", CONFIG, UNIT, "/usr/include/spread/core/broker.h", "/usr/include/spread/transport/transport.h"]
+              PLUGIN_DIR + "/libspread_transport_sim.so", PLUGIN_DIR + "/libspread_engine_redis.so", CONFIG, UNIT, "/usr/include/spread/core/broker.h", "/usr/include/spread/transport/transport.h"]
     if with_bench:
         wanted.append("/usr/bin/spread-bench")
     missing = [path for path in wanted if path not in paths]

@@ -145,6 +145,12 @@ std::string Metrics::renderPrometheus(const core::TopicRegistry& broker, const c
   appendSample(out, "spread_publish_to_write_seconds_sum", "",
                static_cast<double>(latencySumUs_.load()) / 1e6);
   appendSample(out, "spread_publish_to_write_seconds_count", "", static_cast<double>(cumulative));
+  if (engineSamples_) {
+    for (const EngineSample& sample : engineSamples_()) {
+      appendMetric(out, sample.name, sample.type, sample.help);
+      appendSample(out, sample.name, "", sample.value);
+    }
+  }
   return out;
 }
 

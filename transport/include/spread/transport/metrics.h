@@ -4,8 +4,10 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "spread/core/executor.h"
 #include "spread/core/time.h"
@@ -64,6 +66,14 @@ enum class Limit : std::size_t {
 /// The configuration key that sets `limit`, e.g. "transport.websocket.connectionsMax".
 std::string_view configKey(Limit limit);
 
+/// One metric about the engine, for /metrics (spread_engine_up, a backplane's counters).
+struct EngineSample {
+  std::string name;  // the full metric name
+  std::string type;  // "gauge" or "counter"
+  std::string help;
+  double value = 0;
+};
+
 /// Counters every transport updates and /metrics renders. Lock-free; updated from any
 /// thread. One instance per daemon, shared by its transports.
 class Metrics {
@@ -103,6 +113,10 @@ class Metrics {
   std::uint64_t latencyBucketCount(std::size_t index) const { return latencyBuckets_[index].load(); }
   std::uint64_t latencySumUs() const { return latencySumUs_.load(); }
 
+  /// What renderPrometheus adds about the engine. Set once, before any transport starts
+  /// (it is read without a lock); called from the thread that renders.
+  void setEngineSamples(std::function<std::vector<EngineSample>()> source) { engineSamples_ = std::move(source); }
+
   /// Prometheus text exposition format (version 0.0.4), including subscribers per topic
   /// read from `broker`, the tasks `executor` refused and, given a `presence`, its entries.
   std::string renderPrometheus(const core::TopicRegistry& broker, const core::Executor& executor,
@@ -119,6 +133,7 @@ class Metrics {
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Limit::kCount)> limitRefusals_{};
   std::array<std::atomic<std::uint64_t>, kLatencyBucketsUs.size() + 1> latencyBuckets_{};  // last is +Inf
   std::atomic<std::uint64_t> latencySumUs_{0};
+  std::function<std::vector<EngineSample>()> engineSamples_;
 };
 
 }  // namespace spread::transport

@@ -18,7 +18,8 @@ namespace spread::transport {
 /// 8: TransportContext::presence.
 /// 9: TransportContext::streams (StreamEndpoints, stream_endpoint.h).
 /// 10: PublishService publishes through a core::Engine (engine()); ResumeOutcome::kPending.
-inline constexpr std::uint32_t kTransportAbiVersion = 10;
+/// 11: Metrics::setEngineSamples (Metrics' layout).
+inline constexpr std::uint32_t kTransportAbiVersion = 11;
 
 /// What a plugin's entry point returns. Plain C layout, so the loader can read the
 /// version before trusting anything else in it.
