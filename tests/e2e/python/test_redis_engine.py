@@ -39,6 +39,9 @@ class RedisEngineTest(unittest.IsolatedAsyncioTestCase):
             self.nodes.append(node)
         self.a, self.b = self.nodes
         self.subscribers = []
+        # "ready" means listening; publishing needs the link to Redis up too, which /healthz says.
+        for node in self.nodes:
+            self.assertEqual((await self.health_becomes(node, 200)).status, 200)
 
     async def asyncTearDown(self):
         for subscriber in self.subscribers:
