@@ -2,7 +2,8 @@
 # Smoke test of bench/cluster: runs it with tiny loads (one run, a second of publishing, a few
 # subscribers) against this build's spreadd and a real redis-server, and checks that it prints
 # every figure for both setups, that the two-node runs lost and dropped nothing and delivered
-# publishes x subscribers, and that every resumed subscriber got its missed messages once.
+# publishes x subscribers, that Redis' cost was read with 1, 2 and 3 following nodes, and that
+# every resumed subscriber got its missed messages once.
 # Exits 77 (skipped) if redis-server is not installed.
 import argparse
 import json
@@ -42,7 +43,7 @@ def main():
         results_path = os.path.join(work, "results.jsonl")
         command = [args.cluster, "--runs", "1", "--spreadd", args.spreadd, "--bench", args.bench,
                    "--redis-server", redis, "--subscribers", str(SUBSCRIBERS), "--publishers", "2",
-                   "--duration", "1", "--rate", "200", "--resume-subscribers", str(RESUME_SUBSCRIBERS),
+                   "--duration", "1", "--rate", "200", "--follower-rate", "200", "--resume-subscribers", str(RESUME_SUBSCRIBERS),
                    "--resume-messages", str(RESUME_MESSAGES), "--results", results_path]
         done = subprocess.run(command, capture_output=True, text=True, timeout=120)
         if done.returncode != 0:
@@ -50,7 +51,8 @@ def main():
         with open(results_path) as results_file:
             results = [json.loads(line) for line in results_file if line.strip()]
 
-    for heading in ("== fan-out, flat out", "== fan-out at a fixed rate", "== resume after a node restart"):
+    for heading in ("== fan-out, flat out", "== fan-out at a fixed rate", "== Redis CPU per message by nodes",
+                    "== resume after a node restart"):
         if heading not in done.stdout:
             fail("no %r table in:\n%s" % (heading, done.stdout))
     for row in ("deliveries/s", "CPU/delivery, nodes", "CPU/delivery, Redis", "CPU/delivery, total",
@@ -78,6 +80,12 @@ def main():
                 fail("%s: two nodes' pids or Redis' CPU missing: %s" % (name, json.dumps(result)))
         elif "redis_cpu_s" in result or len(result.get("server_pids", [])) != 1:
             fail("%s: one node reported Redis or several pids: %s" % (name, json.dumps(result)))
+    following = sorted((r for r in results if "followers" in r), key=lambda r: r["followers"])
+    if [r["followers"] for r in following] != [1, 2, 3]:
+        fail("expected runs with 1, 2 and 3 following nodes, got %r" % [r.get("followers") for r in following])
+    for result in following:
+        if result["lost"] != 0 or result["publishes"] <= 0 or "redis_cpu_us_per_publish" not in result:
+            fail("%s: %s" % (result["label"], json.dumps(result)))
     resumes = [r for r in results if r.get("label", "").startswith("resume/")]
     if len(resumes) != 1:
         fail("expected one resume measurement, got %r" % resumes)
