@@ -289,8 +289,9 @@ void LoadRun::fill(RunResult& result) const {
   }
   if (result.redisBefore && result.redisAfter) {
     result.redisCpuSeconds = result.redisAfter->cpuSeconds - result.redisBefore->cpuSeconds;
-    if (result.deliveries > 0) result.redisCpuUsPerDelivery = result.redisCpuSeconds * 1e6 / static_cast<double>(result.deliveries);
-    if (result.publishes > 0) result.redisCpuUsPerPublish = result.redisCpuSeconds * 1e6 / static_cast<double>(result.publishes);
+    const double redisCpuUs = result.redisCpuSeconds * 1e6;
+    if (result.deliveries > 0) result.redisCpuUsPerDelivery = redisCpuUs / static_cast<double>(result.deliveries);
+    if (result.publishes > 0) result.redisCpuUsPerPublish = redisCpuUs / static_cast<double>(result.publishes);
   }
   result.benchCpuSeconds = selfCpuEnd_ - selfCpuStart_;
   if (windowEndUs_ > windowStartUs_) {

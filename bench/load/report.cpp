@@ -82,7 +82,8 @@ std::string toSummary(const RunResult& r) {
   if (!r.serverPids.empty() && r.serverAfter) {
     std::snprintf(buffer, sizeof buffer,
                   "  server    pid %s: cpu %.2f s (%.3f us/delivery, %.3f us/publish), rss %.1f MiB, %u threads",
-                  pidList(r.serverPids, "+").c_str(), r.serverCpuSeconds, r.serverCpuUsPerDelivery, r.serverCpuUsPerPublish,
+                  pidList(r.serverPids, "+").c_str(), r.serverCpuSeconds, r.serverCpuUsPerDelivery,
+                  r.serverCpuUsPerPublish,
                   static_cast<double>(r.serverAfter->rssBytes) / 1048576.0, r.serverAfter->threads);
     out += buffer;
     if (r.mode == "idle") {
@@ -92,8 +93,8 @@ std::string toSummary(const RunResult& r) {
     out += "\n";
   }
   if (r.redisPid && r.redisAfter) {
-    std::snprintf(buffer, sizeof buffer, "  redis     pid %d: cpu %.2f s (%.3f us/delivery, %.3f us/publish), rss %.1f MiB\n",
-                  *r.redisPid, r.redisCpuSeconds, r.redisCpuUsPerDelivery, r.redisCpuUsPerPublish,
+    std::snprintf(buffer, sizeof buffer,
+                  "  redis     pid %d: cpu %.2f s (%.3f us/delivery, %.3f us/publish), rss %.1f MiB\n", *r.redisPid, r.redisCpuSeconds, r.redisCpuUsPerDelivery, r.redisCpuUsPerPublish,
                   static_cast<double>(r.redisAfter->rssBytes) / 1048576.0);
     out += buffer;
   }

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 # Smoke test of bench/cluster: runs it with tiny loads (one run, a second of publishing, a few
-# subscribers) against this build's spreadd and a real redis-server, and checks that it prints
-# every figure for both setups, that the two-node runs lost and dropped nothing and delivered
-# publishes x subscribers, that Redis' cost was read with 1, 2 and 3 following nodes, and that
-# every resumed subscriber got its missed messages once.
+# subscribers, a drain long enough for a sanitized build) against this build's spreadd and a
+# real redis-server, and checks that it prints every figure for both setups, that the runs of
+# both setups lost and dropped nothing and delivered publishes x subscribers, that Redis' cost
+# was read with 1, 2 and 3 following nodes, and that every resumed subscriber got its missed
+# messages once.
 # Exits 77 (skipped) if redis-server is not installed.
 import argparse
 import json
@@ -43,8 +44,9 @@ def main():
         results_path = os.path.join(work, "results.jsonl")
         command = [args.cluster, "--runs", "1", "--spreadd", args.spreadd, "--bench", args.bench,
                    "--redis-server", redis, "--subscribers", str(SUBSCRIBERS), "--publishers", "2",
-                   "--duration", "1", "--rate", "200", "--follower-rate", "200", "--resume-subscribers", str(RESUME_SUBSCRIBERS),
-                   "--resume-messages", str(RESUME_MESSAGES), "--results", results_path]
+                   "--duration", "1", "--drain-timeout", "10", "--rate", "200", "--follower-rate", "200",
+                   "--resume-subscribers", str(RESUME_SUBSCRIBERS), "--resume-messages", str(RESUME_MESSAGES),
+                   "--results", results_path]
         done = subprocess.run(command, capture_output=True, text=True, timeout=120)
         if done.returncode != 0:
             fail("bench/cluster exited %d\nstdout:\n%s\nstderr:\n%s" % (done.returncode, done.stdout, done.stderr))
