@@ -21,6 +21,8 @@ std::string_view toString(Event::Kind kind) {
     case Event::Kind::kExpect: return "expect";
     case Event::Kind::kRaw: return "raw";
     case Event::Kind::kFrame: return "frame";
+    case Event::Kind::kLink: return "link";
+    case Event::Kind::kBackplane: return "backplane";
   }
   return "?";
 }
@@ -104,7 +106,9 @@ std::string formatExpectation(const Expectation& expect) {
 std::string formatEvent(const Event& event) {
   std::ostringstream out;
   out << (event.atEnd ? std::string("end") : formatDuration(event.at)) << ' ' << toString(event.kind);
-  if (event.kind != Event::Kind::kShutdown) out << ' ' << event.client;
+  const bool hasClient = event.kind != Event::Kind::kShutdown && event.kind != Event::Kind::kLink &&
+                         event.kind != Event::Kind::kBackplane;
+  if (hasClient) out << ' ' << event.client;
   // The topic that picks one of the client's connections comes right after its name.
   const bool picksConnection = event.kind == Event::Kind::kStall || event.kind == Event::Kind::kResume ||
                                event.kind == Event::Kind::kSend || event.kind == Event::Kind::kExpect;
@@ -116,6 +120,7 @@ std::string formatEvent(const Event& event) {
       if (event.window) out << " window=" << *event.window;
       if (event.rate) out << " rate=" << *event.rate;
       if (event.token) out << " token=" << *event.token;
+      if (event.node != 1) out << " node=" << event.node;
       break;
     case Event::Kind::kSubscribe:
       out << ' ' << event.topic;
@@ -150,6 +155,15 @@ std::string formatEvent(const Event& event) {
       if (!event.masked) out << " mask=0";
       break;
     }
+    case Event::Kind::kLink:
+      out << " node=" << event.node << ' ';
+      switch (event.linkChange) {
+        case Event::LinkChange::kCut: out << "cut"; break;
+        case Event::LinkChange::kHeal: out << "heal"; break;
+        case Event::LinkChange::kDelay: out << "delay=" << formatDuration(event.delay); break;
+      }
+      break;
+    case Event::Kind::kBackplane: out << " restart down=" << formatDuration(event.delay); break;
     case Event::Kind::kStall:
     case Event::Kind::kDisconnect: break;
   }
@@ -179,6 +193,7 @@ std::string formatScenario(const Scenario& scenario, const std::string& header) 
   set("closeTimeout", s.closeTimeout != d.closeTimeout, formatDuration(s.closeTimeout));
   set("tokens", s.tokens != d.tokens, s.tokens ? "on" : "off");
   set("history", s.history != d.history, std::to_string(s.history));
+  set("nodes", s.nodes != d.nodes, std::to_string(s.nodes));
   for (const Event& event : scenario.events) out << formatEvent(event) << '\n';
   return out.str();
 }

@@ -32,6 +32,9 @@ struct Settings {
   /// Messages each topic keeps (history.size); 0: none, as by default, and messages are
   /// then sent as published, without offset and epoch.
   std::size_t history = 0;
+  /// Cluster nodes (`set nodes 2|3`): each a Broker and ClusterEngine sharing one
+  /// SimBackplane; 1 is the single server of every other scenario.
+  int nodes = 1;
 
   friend bool operator==(const Settings&, const Settings&) = default;
 };
@@ -69,7 +72,10 @@ struct Event {
     kExpect,
     kRaw,    // a byte-level client sends bytes of its own making
     kFrame,  // a byte-level client sends one WebSocket frame
+    kLink,       // a cluster node's link to the backplane is cut, healed or delayed
+    kBackplane,  // the backplane restarts, losing its logs
   };
+  enum class LinkChange { kCut, kHeal, kDelay };
 
   Kind kind = Kind::kJoin;
   int line = 0;         // where it was written; 0 for generated events not yet written
@@ -100,6 +106,10 @@ struct Event {
   std::optional<int> closeCode;
   bool fin = true;
   bool masked = true;
+  // join: the cluster node the client uses; link: the node whose link changes
+  int node = 1;
+  LinkChange linkChange = LinkChange::kCut;  // link
+  core::Duration delay{};                    // link delay=; backplane restart's down=
 
   friend bool operator==(const Event&, const Event&) = default;
 };

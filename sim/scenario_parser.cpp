@@ -19,6 +19,7 @@ namespace {
 constexpr std::size_t kBurstCountMax = 100'000;
 constexpr std::size_t kBurstTextBytesMax = 1 << 20;  // also for send's size=
 constexpr core::Duration kGraceDefault = std::chrono::seconds(5);
+constexpr core::Duration kRestartDownDefault = std::chrono::milliseconds(10);
 
 using namespace scenario_values;
 
@@ -198,7 +199,7 @@ class ScenarioReader {
     if (tokens.size() < 2)
       throw LineError{
           "expected an event after the time: join, subscribe, send, publish, burst, stall, resume, leave, "
-          "disconnect, shutdown, expect, raw or frame"};
+          "disconnect, shutdown, expect, raw, frame, link or backplane"};
     LineParser p(std::move(tokens), 2);
     readEvent(event, p, scenarioWordAt(text));
     scenario_.events.push_back(std::move(event));
@@ -217,15 +218,18 @@ class ScenarioReader {
         {"publish", Kind::kPublish},   {"burst", Kind::kBurst},         {"stall", Kind::kStall},
         {"resume", Kind::kResume},     {"leave", Kind::kLeave},         {"disconnect", Kind::kDisconnect},
         {"shutdown", Kind::kShutdown}, {"expect", Kind::kExpect},        {"raw", Kind::kRaw},
-        {"frame", Kind::kFrame}};
+        {"frame", Kind::kFrame},       {"link", Kind::kLink},           {"backplane", Kind::kBackplane}};
     auto found = kVerbs.find(verb);
     if (found == kVerbs.end()) {
       throw LineError{"unknown event '" + verb +
                       "': expected join, subscribe, send, publish, burst, stall, resume, leave, disconnect, "
-                      "shutdown, expect, raw or frame"};
+                      "shutdown, expect, raw, frame, link or backplane"};
     }
     event.kind = found->second;
     if (event.atEnd && event.kind != Kind::kExpect) throw LineError{"only 'expect' may be timed 'end'"};
+    checkClusterEvent(event.kind);
+    if (event.kind == Kind::kLink) return readLink(event, p);
+    if (event.kind == Kind::kBackplane) return readBackplane(event, p);
     if (event.kind == Kind::kShutdown) {
       auto options = p.options({"grace"});
       event.grace = options.count("grace") ? parseDuration(options["grace"], "grace") : kGraceDefault;
@@ -253,7 +257,8 @@ class ScenarioReader {
     if (topicNext) event.topic = subscribedTopic(event, p.bare("a topic"));
     switch (event.kind) {
       case Kind::kJoin: {
-        auto options = p.options({"latency", "jitter", "window", "rate", "token"});
+        auto options = p.options({"latency", "jitter", "window", "rate", "token", "node"});
+        if (options.count("node")) event.node = parseNode(options["node"]);
         if (options.count("latency")) event.latency = parseDuration(options["latency"], "latency");
         if (options.count("jitter")) event.jitter = parseDuration(options["jitter"], "jitter");
         if (options.count("window")) event.window = parseBytes(options["window"], "window");
@@ -333,8 +338,66 @@ class ScenarioReader {
       case Kind::kFrame: readFrame(event, p); break;
       case Kind::kStall:
       case Kind::kDisconnect: p.options({}); break;
-      case Kind::kShutdown: break;
+      case Kind::kShutdown:
+      case Kind::kLink:
+      case Kind::kBackplane: break;
     }
+  }
+
+  // The cluster commands, and what a cluster scenario (set nodes 2 or 3) can play so far:
+  // its clients are the nodes' own subscribers and publishers, not WebSocket sessions.
+  void checkClusterEvent(Event::Kind kind) const {
+    using Kind = Event::Kind;
+    const bool cluster = scenario_.settings.nodes > 1;
+    if ((kind == Kind::kLink || kind == Kind::kBackplane) && !cluster) {
+      throw LineError{"'" + std::string(toString(kind)) +
+                      "' needs a cluster: add 'set nodes 2' (or 3) before the first event"};
+    }
+    const bool playable = kind == Kind::kJoin || kind == Kind::kSubscribe || kind == Kind::kPublish ||
+                          kind == Kind::kBurst || kind == Kind::kLeave || kind == Kind::kDisconnect ||
+                          kind == Kind::kExpect || kind == Kind::kLink || kind == Kind::kBackplane;
+    if (cluster && !playable) {
+      throw LineError{"'" + std::string(toString(kind)) +
+                      "' is not played in a cluster scenario yet (set nodes > 1): use join, subscribe, publish, "
+                      "burst, leave, disconnect, expect, link or backplane"};
+    }
+  }
+
+  int parseNode(const std::string& text) const {
+    const auto node = parseUnsigned(text);
+    const int nodes = scenario_.settings.nodes;
+    if (!node || *node < 1 || *node > static_cast<std::uint64_t>(nodes)) {
+      throw LineError{"expected node= from 1 to " + std::to_string(nodes) + " (set nodes " + std::to_string(nodes) +
+                      "), got '" + text + "'"};
+    }
+    return static_cast<int>(*node);
+  }
+
+  // link node=N cut|heal|delay=D
+  void readLink(Event& event, LineParser& p) const {
+    const std::string node = p.bare("node=N (the node whose link changes)");
+    if (node.rfind("node=", 0) != 0) throw LineError{"expected node=N after 'link', got '" + node + "'"};
+    event.node = parseNode(node.substr(5));
+    const std::string change = p.bare("cut, heal or delay=D");
+    if (change == "cut") {
+      event.linkChange = Event::LinkChange::kCut;
+    } else if (change == "heal") {
+      event.linkChange = Event::LinkChange::kHeal;
+    } else if (change.rfind("delay=", 0) == 0) {
+      event.linkChange = Event::LinkChange::kDelay;
+      event.delay = parseDuration(change.substr(6), "delay");
+    } else {
+      throw LineError{"expected cut, heal or delay=D after the node, got '" + change + "'"};
+    }
+    p.options({});
+  }
+
+  // backplane restart [down=D]
+  static void readBackplane(Event& event, LineParser& p) {
+    const std::string what = p.bare("'restart'");
+    if (what != "restart") throw LineError{"expected 'backplane restart', got 'backplane " + what + "'"};
+    auto options = p.options({"down"});
+    event.delay = options.count("down") ? parseDuration(options["down"], "down") : kRestartDownDefault;
   }
 
   // expect NAME [TOPIC] WHAT ...: the word after the name is a topic unless it is one of
@@ -365,6 +428,13 @@ class ScenarioReader {
       }
     }
     event.expect = parseExpectation(p);
+    using Want = Expectation::Kind;
+    const Want want = event.expect.kind;
+    if (scenario_.settings.nodes > 1 && want != Want::kReceived && want != Want::kPublished &&
+        want != Want::kRejected && want != Want::kOpen && want != Want::kResumed) {
+      throw LineError{"a cluster scenario (set nodes > 1) judges received, published, rejected, open and resumed "
+                      "only"};
+    }
     if (!event.topic.empty()) subscribedTopic(event, event.topic);
   }
 

@@ -35,6 +35,8 @@ void applySetting(Settings& settings, const std::string& name, const std::string
     settings.closeTimeout = parseDuration(value, "closeTimeout");
   } else if (name == "history") {
     settings.history = parseCount(value, "history (messages kept per topic)", 100'000);
+  } else if (name == "nodes") {
+    settings.nodes = static_cast<int>(parseCount(value, "nodes (cluster nodes)", 3));
   } else if (name == "tokens") {
     if (value != "on" && value != "off") throw LineError{"expected tokens on or off, got '" + value + "'"};
     settings.tokens = value == "on";
@@ -42,7 +44,7 @@ void applySetting(Settings& settings, const std::string& name, const std::string
     throw LineError{
         "unknown setting '" + name +
         "': expected one of seed, queueBytes, sendWindow, messageBytesMax, pingInterval, idleTimeout, "
-        "publishWait, fanoutBatch, inbound, topicsMax, topicLinger, closeTimeout, tokens, history"};
+        "publishWait, fanoutBatch, inbound, topicsMax, topicLinger, closeTimeout, tokens, history, nodes"};
   }
 }
 

@@ -322,6 +322,9 @@ void SimulationRun::apply(const Event& event) {
       shutdown(event.grace, false);
       break;
     case Event::Kind::kExpect: expect(event); break;
+    // A cluster scenario is played by ClusterRun; the parser keeps these lines out of others.
+    case Event::Kind::kLink:
+    case Event::Kind::kBackplane: return skip(event, "a cluster command in a one-node run");
     case Event::Kind::kRaw: {
       const int stream = streamOf(event.client, *client);
       client->reference->raw(event.text);

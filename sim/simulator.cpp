@@ -1,10 +1,15 @@
 #include "simulator.h"
 
+#include "cluster_run.h"
 #include "simulation_run.h"
 
 namespace spread::sim {
 
 RunResult runScenario(const Scenario& scenario, const RunOptions& options) {
+  if (scenario.settings.nodes > 1) {
+    ClusterRun run(scenario, options);
+    return run.execute();
+  }
   SimulationRun run(scenario, options);
   return run.execute();
 }
