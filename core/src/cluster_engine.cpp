@@ -79,9 +79,11 @@ void ClusterEngine::publish(std::string_view name, Payload payload, Duration /*w
     if (!health_.available) {
       refusal = PublishOutcome::kUnavailable;
     } else if (auto found = topics_.find(name); found != topics_.end()) {
-      // This node's share of the backpressure: its own topic's backlog. A node with no
-      // subscriber of the topic has no backlog to protect and appends at the log's pace.
-      if (auto feed = found->second->feed.lock(); feed && feed->backlog() >= options_.backlogMax) {
+      // This node's share of the backpressure: its own topic's backlog, admitted by the same
+      // rules as on one node (count and delivery-delay target). A node with no subscriber of
+      // the topic has no backlog to protect and appends at the log's pace.
+      if (auto feed = found->second->feed.lock();
+          feed && (feed->backlog() >= options_.backlogMax || !feed->hasRoom())) {
         refusal = PublishOutcome::kBusy;
       }
     }

@@ -56,6 +56,7 @@ class TopicImpl final : public Topic, public TopicFeed, public std::enable_share
   std::uint64_t epoch() const override { return epoch_.load(std::memory_order_relaxed); }
   std::uint64_t lastOffset() const override;
   std::size_t backlog() const override;
+  bool hasRoom() const override;
   void ingest(std::uint64_t epoch, std::vector<LogEntry> entries) override;
   void warmed(std::uint64_t epoch, std::vector<LogEntry> older, bool available) override;
   void close(Duration deadline, CloseCallback done) override;

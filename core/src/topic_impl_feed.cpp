@@ -17,6 +17,11 @@ std::size_t TopicImpl::backlog() const {
   return inbound_.size();
 }
 
+bool TopicImpl::hasRoom() const {
+  std::lock_guard lock(mutex_);
+  return hasRoomLocked();
+}
+
 void TopicImpl::adoptEpochLocked(std::uint64_t epoch) {
   epoch_.store(epoch, std::memory_order_relaxed);
   history_.clear();

@@ -24,13 +24,17 @@ constexpr std::size_t kHistory = 10;
 
 // One node of a cluster: its engine first, since the broker it feeds must go before it.
 struct ClusterNode {
-  ClusterNode(FakeBackplane& shared, ManualClock& clock, ManualExecutor& executor, ClusterEngineOptions options)
-      : link(shared.node()), engine(link, clock, executor, options), broker(clock, executor, brokerOptions(engine)) {
+  ClusterNode(FakeBackplane& shared, ManualClock& clock, ManualExecutor& executor, ClusterEngineOptions options,
+              std::size_t inboundMax)
+      : link(shared.node()),
+        engine(link, clock, executor, options),
+        broker(clock, executor, brokerOptions(engine, inboundMax)) {
     engine.start();
   }
-  static BrokerOptions brokerOptions(ClusterEngine& engine) {
+  static BrokerOptions brokerOptions(ClusterEngine& engine, std::size_t inboundMax) {
     BrokerOptions options;
     options.topic.historySize = kHistory;
+    options.topic.inboundMessagesMax = inboundMax;
     options.feeder = &engine;
     return options;
   }
@@ -55,9 +59,9 @@ struct ClusterNode {
 
 class ClusterEngineTest : public ::testing::Test {
  protected:
-  ClusterNode& node(ClusterEngineOptions options = {}) {
+  ClusterNode& node(ClusterEngineOptions options = {}, std::size_t inboundMax = 1024) {
     options.warmEntriesMax = kHistory;
-    return *nodes_.emplace_back(std::make_unique<ClusterNode>(shared_, clock_, executor_, options));
+    return *nodes_.emplace_back(std::make_unique<ClusterNode>(shared_, clock_, executor_, options, inboundMax));
   }
 
   // Publishes through `on`'s engine and returns the outcome once known.
@@ -286,6 +290,21 @@ TEST_F(ClusterEngineTest, ABackloggedTopicRefusesThisNodesPublishesAndCatchesUpF
   executor_.runUntilIdle();
   executor_.advanceBy(1s);
   EXPECT_EQ(drainBytes(*onA), (std::vector<std::string>{"m0", "m1", "m2", "m3", "m4"}));
+}
+
+TEST_F(ClusterEngineTest, ThisNodesPublishesAreAdmittedByItsTopicsOwnRulesToo) {
+  ClusterNode& a = node({}, /*inboundMax=*/2);
+  ClusterNode& b = node();
+  auto onA = a.subscribe("room");
+  executor_.runUntilIdle();
+  for (int i = 0; i < 2; ++i) b.engine.publish("room", Payload::raw("m"), 0ms, [](PublishOutcome) {});
+  while (a.topics[0]->stats().inbound < 2 && executor_.runNext()) {
+  }
+  std::optional<PublishOutcome> outcome;
+  a.engine.publish("room", Payload::raw("mine"), 0ms, [&outcome](PublishOutcome o) { outcome = o; });
+  EXPECT_EQ(outcome, PublishOutcome::kBusy) << "the topic's inboundMessagesMax is reached";
+  executor_.runUntilIdle();
+  EXPECT_EQ(publish(a, "room", "later"), PublishOutcome::kAccepted);
 }
 
 }  // namespace

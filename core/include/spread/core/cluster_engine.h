@@ -25,7 +25,8 @@ struct ClusterEngineOptions {
   /// Entries read back in one go to fill a gap in the feed (after the link came back).
   std::size_t fillEntriesMax = 1024;
   /// A topic's backlog (taken, not yet fanned out) beyond which this node's publishes to it
-  /// are answered kBusy and the feed waits in the log (read back once the backlog is under
+  /// are answered kBusy (as they are when the topic's own TopicOptions would refuse them:
+  /// TopicFeed::hasRoom) and the feed waits in the log (read back once the backlog is under
   /// it again): the bound on what other nodes' publishers make this node hold. Also the
   /// most entries held per topic while a read is in flight; beyond, they are read back later.
   std::size_t backlogMax = 4096;

@@ -26,6 +26,9 @@ class TopicFeed {
   virtual std::uint64_t epoch() const = 0;
   /// Messages taken and not yet fanned out.
   virtual std::size_t backlog() const = 0;
+  /// Whether this node's topic would admit a publish now, by the rules a topic that numbers
+  /// its own messages applies (TopicOptions::inboundMessagesMax and deliveryDelayTarget).
+  virtual bool hasRoom() const = 0;
 
   /// Takes `entries` (oldest first) as live messages. One at or below lastOffset() is a
   /// duplicate and skipped. One past lastOffset() + 1 is taken all the same: the log no
