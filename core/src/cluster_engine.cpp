@@ -29,7 +29,11 @@ struct ClusterEngine::TopicState {
   bool dropped = false;         // entries were left out of `pending` (full): read them back
   bool jumpAllowed = false;     // the last read could not join `pending` to the topic: take it as it comes
   bool retryArmed = false;
+  bool following = false;       // the feed was confirmed at least once
   std::deque<Pending> pending;  // arrived, not yet fed: oldest first
+  // This node's publishes made before the feed was first confirmed: appended once it is, so
+  // that they come back through the feed and reach the subscribers that were already here.
+  std::vector<std::pair<std::string, PublishCallback>> early;
 };
 
 ClusterEngine::ClusterEngine(Backplane& backplane, Clock& clock, Executor& executor, ClusterEngineOptions options)
@@ -79,12 +83,20 @@ void ClusterEngine::publish(std::string_view name, Payload payload, Duration /*w
     if (!health_.available) {
       refusal = PublishOutcome::kUnavailable;
     } else if (auto found = topics_.find(name); found != topics_.end()) {
+      const StatePtr& state = found->second;
       // This node's share of the backpressure: its own topic's backlog, admitted by the same
       // rules as on one node (count and delivery-delay target). A node with no subscriber of
       // the topic has no backlog to protect and appends at the log's pace.
-      if (auto feed = found->second->feed.lock();
+      if (auto feed = state->feed.lock();
           feed && (feed->backlog() >= options_.backlogMax || !feed->hasRoom())) {
         refusal = PublishOutcome::kBusy;
+      } else if (!state->following) {
+        if (state->early.size() >= options_.backlogMax) {
+          refusal = PublishOutcome::kBusy;
+        } else {
+          state->early.emplace_back(std::move(payload.bytes), std::move(done));
+          return;
+        }
       }
     }
   }
@@ -92,9 +104,23 @@ void ClusterEngine::publish(std::string_view name, Payload payload, Duration /*w
     done(*refusal);
     return;
   }
-  backplane_.append(name, std::move(payload.bytes), [done = std::move(done)](AppendResult result) {
+  append(name, std::move(payload.bytes), std::move(done));
+}
+
+void ClusterEngine::append(std::string_view name, std::string bytes, PublishCallback done) {
+  backplane_.append(name, std::move(bytes), [done = std::move(done)](AppendResult result) {
     done(result.ok ? PublishOutcome::kAccepted : PublishOutcome::kUnavailable);
   });
+}
+
+void ClusterEngine::releaseEarlyLocked(const StatePtr& state, Calls& calls) {
+  state->following = true;
+  for (auto& [bytes, done] : state->early) {
+    calls.push_back([this, name = state->name, bytes = std::move(bytes), done = std::move(done)]() mutable {
+      append(name, std::move(bytes), std::move(done));
+    });
+  }
+  state->early.clear();
 }
 
 void ClusterEngine::topicCreated(const std::shared_ptr<TopicFeed>& feed) {
@@ -110,6 +136,7 @@ void ClusterEngine::topicCreated(const std::shared_ptr<TopicFeed>& feed) {
 }
 
 void ClusterEngine::topicFreed(const TopicFeed& feed) {
+  Calls calls;
   {
     std::lock_guard lock(mutex_);
     auto found = topics_.find(feed.name());
@@ -117,8 +144,10 @@ void ClusterEngine::topicFreed(const TopicFeed& feed) {
     // A topic of the same name created since has replaced it, and is followed.
     const std::shared_ptr<TopicFeed> current = found->second->feed.lock();
     if (current && current.get() != &feed) return;
+    releaseEarlyLocked(found->second, calls);
     topics_.erase(found);
   }
+  for (auto& call : calls) call();
   backplane_.unfollow(feed.name());
 }
 
@@ -134,6 +163,7 @@ void ClusterEngine::giveUpWarming(const StatePtr& state) {
     state->warming = false;
     state->reading = 0;
     feed->warmed(0, {}, false);
+    releaseEarlyLocked(state, calls);
     advanceLocked(state, calls);
   }
   for (auto& call : calls) call();
@@ -154,6 +184,7 @@ void ClusterEngine::onFollowing(std::string_view topic) {
     const StatePtr& state = found->second;
     const std::shared_ptr<TopicFeed> feed = state->feed.lock();
     if (!feed) return;
+    releaseEarlyLocked(state, calls);
     // Holding nothing, the topic reads the log's tail as history; otherwise it reads what it
     // may have missed before the feed was confirmed.
     if (feed->lastOffset() == 0) {
@@ -261,7 +292,11 @@ void ClusterEngine::readDone(const StatePtr& state, std::uint64_t reading, LogRe
     if (!feed) return;
     if (state->warming) {
       state->warming = false;
-      feed->warmed(read.ok ? read.epoch : 0, std::move(read.entries), read.ok);
+      std::vector<LogEntry> older = std::move(read.entries);
+      // The tail is history. What the feed brings next is live, whether or not the tail had
+      // it (the read may run ahead of the feed): the topic sorts that out by offset.
+      state->jumpAllowed = true;
+      feed->warmed(read.ok ? read.epoch : 0, std::move(older), read.ok);
       if (!read.ok) state->needsFill = false;  // warmed again once the feed is confirmed
     } else if (!read.ok) {
       if (!state->retryArmed) {

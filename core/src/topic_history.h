@@ -32,6 +32,8 @@ class TopicHistory {
   std::size_t size() const { return messages_.size(); }
   /// REQUIRES: size() > 0.
   std::uint64_t oldestOffset() const { return messages_.front()->offset(); }
+  /// The newest offset held; 0 when it holds nothing.
+  std::uint64_t newestOffset() const { return messages_.empty() ? 0 : messages_.back()->offset(); }
   void clear();
   /// Puts `older` (consecutive offsets ending just before oldestOffset(), oldest first)
   /// ahead of what it holds, as far as the bounds leave room: the newest of them first.

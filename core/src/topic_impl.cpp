@@ -217,7 +217,7 @@ SubscribeResult TopicImpl::subscribe(std::shared_ptr<Subscriber> subscriber, con
       result.epoch = epoch();
       return result;
     }
-    const std::uint64_t lastAccepted = lastOffset_;
+    const std::uint64_t lastAccepted = knownOffsetLocked();
     std::vector<MessagePtr> replay;
     result.resume = history_.select(from, lastAccepted, epoch(), clock_.now(), replay);
     result.epoch = epoch();
@@ -226,7 +226,7 @@ SubscribeResult TopicImpl::subscribe(std::shared_ptr<Subscriber> subscriber, con
     // Live: exactly the messages accepted from now on, not one accepted earlier and still
     // waiting for its fan-out, which would make what a subscriber sees depend on when that
     // ran. Those are in history already (appended at acceptance), so the replay has them.
-    record->startAt(nextSequence_);
+    startAfterLocked(record, lastAccepted);
     ownSubscribersLocked();
     subscribers_->push_back(record);
     if (!replay.empty()) {
@@ -478,6 +478,7 @@ void TopicImpl::finishClose() {
     std::lock_guard lock(mutex_);
     state_ = State::kFinishing;
     held_.clear();  // closed with the others below: nothing to decide for them
+    awaiting_.clear();
     closing = std::move(subscribers_);
     subscribers_ = std::make_shared<RecordList>();
     subscribersShared_ = false;

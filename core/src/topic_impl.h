@@ -106,6 +106,13 @@ class TopicImpl final : public Topic, public TopicFeed, public std::enable_share
     std::shared_ptr<SubscriptionRecord> record;
     SubscribeFrom from;
   };
+  // A subscription that starts after offset `after`, which the topic's history reaches but
+  // its feed has not yet brought (a fed topic just warmed: the log's tail read ran ahead of
+  // the feed): it starts at the first fed message past `after`.
+  struct Awaiting {
+    std::shared_ptr<SubscriptionRecord> record;
+    std::uint64_t after;
+  };
 
   // REQUIRES: mutex_ held. The next message, numbered, stamped and kept in history. Its
   // offset is its sequence, unless a fed topic gives the log's (`offset` not zero).
@@ -121,6 +128,12 @@ class TopicImpl final : public Topic, public TopicFeed, public std::enable_share
   // REQUIRES: mutex_ held. Decides every held subscription now; returns true if the caller
   // must post the drain task.
   bool decideHeldLocked(bool available);
+  // REQUIRES: mutex_ held. The newest offset the topic knows of: fed, or in history.
+  std::uint64_t knownOffsetLocked() const { return std::max(lastOffset_, history_.newestOffset()); }
+  // REQUIRES: mutex_ held. Makes `record` start with what follows offset `after`.
+  void startAfterLocked(const std::shared_ptr<SubscriptionRecord>& record, std::uint64_t after);
+  // REQUIRES: mutex_ held. `message` was just fed: awaiting subscriptions it is past start with it.
+  void startAwaitingLocked(const Message& message);
   // REQUIRES: mutex_ held and room in the inbound queue.
   void appendLocked(Payload&& payload);
   // Hands each replay to its subscriber, as fanOut does a batch; called by the drain.
@@ -174,6 +187,7 @@ class TopicImpl final : public Topic, public TopicFeed, public std::enable_share
   std::vector<Replay> pendingReplays_;
   bool warming_ = false;    // a fed topic until warmed()
   std::vector<Held> held_;  // while warming_
+  std::vector<Awaiting> awaiting_;
   // What the running drain took to fan out; only the drain holding the claim touches it
   // (never after letting the claim go), so it needs no lock, and it is reused so that a
   // batch allocates nothing.

@@ -26,15 +26,49 @@ void TopicImpl::adoptEpochLocked(std::uint64_t epoch) {
   epoch_.store(epoch, std::memory_order_relaxed);
   history_.clear();
   lastOffset_ = 0;
+  // Every message of the new epoch follows what they waited for.
+  for (Awaiting& awaiting : awaiting_) awaiting.record->startAt(nextSequence_);
+  awaiting_.clear();
+}
+
+void TopicImpl::startAfterLocked(const std::shared_ptr<SubscriptionRecord>& record, std::uint64_t after) {
+  if (lastOffset_ >= after) {
+    record->startAt(nextSequence_);  // the next message taken is past `after`
+    return;
+  }
+  record->startAt(std::numeric_limits<std::uint64_t>::max());
+  awaiting_.push_back(Awaiting{record, after});
+}
+
+void TopicImpl::startAwaitingLocked(const Message& message) {
+  std::erase_if(awaiting_, [&message](Awaiting& awaiting) {
+    if (message.offset() <= awaiting.after) return false;
+    awaiting.record->startAt(message.sequence());
+    return true;
+  });
 }
 
 bool TopicImpl::ingestLocked(LogEntry&& entry) {
   if (entry.offset <= lastOffset_) return false;  // a duplicate
-  // The log no longer has what lies between: history restarts here, so that it stays a run
-  // of consecutive offsets and a resume into the gap is told it came too late.
-  if (entry.offset != lastOffset_ + 1) history_.clear();
+  const std::uint64_t known = knownOffsetLocked();
   accepted_.fetch_add(1, std::memory_order_relaxed);
-  MessagePtr message = makeMessageLocked(Payload::raw(std::move(entry.bytes)), entry.offset);
+  MessagePtr message;
+  if (entry.offset <= known) {
+    // The log's tail read had it first, as history; now the feed brings it, and it is live
+    // for the subscriptions that were here before (those after it await a later one).
+    Payload payload = Payload::raw(std::move(entry.bytes));
+    if (history_.enabled() && options_.stampPosition != nullptr) {
+      options_.stampPosition(payload.bytes, entry.offset, epoch());
+    }
+    lastOffset_ = entry.offset;
+    message = std::make_shared<const Message>(nextSequence_++, entry.offset, clock_.now(), std::move(payload));
+  } else {
+    // The log no longer has what lies between: history restarts here, so that it stays a
+    // run of consecutive offsets and a resume into the gap is told it came too late.
+    if (entry.offset != known + 1) history_.clear();
+    message = makeMessageLocked(Payload::raw(std::move(entry.bytes)), entry.offset);
+  }
+  startAwaitingLocked(*message);
   if (subscribers_->empty() && inbound_.empty() && !drainScheduled_) return false;  // kept as history only
   inbound_.push_back(std::move(message));
   return claimDrainLocked();
@@ -52,7 +86,11 @@ void TopicImpl::ingest(std::uint64_t epoch, std::vector<LogEntry> entries) {
 }
 
 void TopicImpl::prependHistoryLocked(std::vector<LogEntry>& older) {
-  const std::uint64_t first = history_.size() == 0 ? lastOffset_ + 1 : history_.oldestOffset();
+  if (older.empty()) return;
+  // `older` goes ahead of what the topic holds; holding nothing, it is the history as it stands.
+  const std::uint64_t first = history_.size() != 0 ? history_.oldestOffset()
+                              : lastOffset_ != 0  ? lastOffset_ + 1
+                                                  : older.back().offset + 1;
   // The run of `older` that ends just before `first`, walking back while offsets are consecutive.
   std::vector<MessagePtr> run;
   std::uint64_t expected = first - 1;
@@ -72,7 +110,7 @@ void TopicImpl::prependHistoryLocked(std::vector<LogEntry>& older) {
 
 bool TopicImpl::decideHeldLocked(bool available) {
   bool mustDrain = false;
-  const std::uint64_t lastAccepted = lastOffset_;
+  const std::uint64_t lastAccepted = knownOffsetLocked();
   for (Held& held : held_) {
     if (!held.record->active()) continue;
     SubscribeResult result;
@@ -86,7 +124,7 @@ bool TopicImpl::decideHeldLocked(bool available) {
     result.epoch = epoch();
     result.liveAfter = lastAccepted;
     result.replayed = replay.size();
-    held.record->startAt(nextSequence_);
+    startAfterLocked(held.record, lastAccepted);
     std::function<void()> announce;
     if (held.from.decided) {
       announce = [decided = std::move(held.from.decided), result = std::move(result)] { decided(result); };
@@ -109,10 +147,9 @@ void TopicImpl::warmed(std::uint64_t epoch, std::vector<LogEntry> older, bool av
     if (available && epoch != 0) {
       // Holding nothing yet, the topic takes the log's epoch and offsets as they stand; holding
       // entries of another epoch, the log changed meanwhile and `older` is of no use.
-      if (lastOffset_ == 0) {
-        if (epoch != this->epoch()) adoptEpochLocked(epoch);
-        if (!older.empty()) lastOffset_ = older.back().offset;
-      }
+      // Holding nothing fed yet, the topic takes the log's epoch; `older` is history only,
+      // and what the feed brings next (even if `older` has it) is live.
+      if (lastOffset_ == 0 && epoch != this->epoch()) adoptEpochLocked(epoch);
       if (epoch == this->epoch()) prependHistoryLocked(older);
     }
     mustDrain = decideHeldLocked(available);

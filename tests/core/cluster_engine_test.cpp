@@ -307,5 +307,30 @@ TEST_F(ClusterEngineTest, ThisNodesPublishesAreAdmittedByItsTopicsOwnRulesToo) {
   EXPECT_EQ(publish(a, "room", "later"), PublishOutcome::kAccepted);
 }
 
+TEST_F(ClusterEngineTest, WhatTheFeedBringsWhileANewTopicWarmsIsLiveForItsSubscribers) {
+  ClusterNode& a = node();
+  ClusterNode& b = node();
+  auto keeper = a.subscribe("room");
+  executor_.runUntilIdle();
+  publish(a, "room", "before");
+  auto fresh = b.subscribe("room");  // b's topic is new: it follows, then reads the log's tail
+  executor_.runNext();               // b's feed is confirmed; its tail read is on its way
+  a.engine.publish("room", Payload::raw("while warming"), 0ms, [](PublishOutcome) {});
+  executor_.runUntilIdle();          // the tail read has it too, and the feed brought it
+  EXPECT_EQ(drainBytes(*fresh), (std::vector<std::string>{"while warming"}));
+}
+
+TEST_F(ClusterEngineTest, ANodesOwnPublishBeforeItsFeedIsConfirmedReachesItsSubscribers) {
+  ClusterNode& a = node();
+  executor_.runUntilIdle();
+  auto first = a.subscribe("room");
+  std::optional<PublishOutcome> outcome;
+  a.engine.publish("room", Payload::raw("at once"), 0ms, [&outcome](PublishOutcome o) { outcome = o; });
+  EXPECT_FALSE(outcome.has_value()) << "held until the feed is confirmed";
+  executor_.runUntilIdle();
+  EXPECT_EQ(outcome, PublishOutcome::kAccepted);
+  EXPECT_EQ(drainBytes(*first), (std::vector<std::string>{"at once"}));
+}
+
 }  // namespace
 }  // namespace spread::core::test

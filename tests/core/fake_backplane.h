@@ -48,37 +48,51 @@ class FakeBackplane {
     }
     void read(std::string_view topic, std::uint64_t after, std::size_t countMax, ReadDone done) override {
       ++shared_.reads;
-      LogRead read;
-      if (!shared_.up_ || stopped_) {
-        read.problem = "fake: down";
-      } else {
-        read.ok = true;
-        const Log& log = shared_.logs_[std::string(topic)];
-        read.epoch = log.epoch;
-        read.lastOffset = log.last;
-        std::vector<LogEntry> after_;
-        for (const LogEntry& entry : log.entries) {
-          if (after == kTail || entry.offset > after) after_.push_back(entry);
+      // Read when the reply is sent, as a server reads when the command arrives: what is
+      // appended meanwhile is in it.
+      shared_.later([this, name = std::string(topic), after, countMax, done] {
+        LogRead read;
+        if (!shared_.up_ || stopped_) {
+          read.problem = "fake: down";
+        } else {
+          read.ok = true;
+          const Log& log = shared_.logs_[name];
+          read.epoch = log.epoch;
+          read.lastOffset = log.last;
+          for (const LogEntry& entry : log.entries) {
+            if (after == kTail || entry.offset > after) read.entries.push_back(entry);
+          }
+          auto& entries = read.entries;
+          if (after == kTail && entries.size() > countMax) entries.erase(entries.begin(), entries.end() - countMax);
+          if (after != kTail && entries.size() > countMax) entries.resize(countMax);
         }
-        if (after == kTail && after_.size() > countMax) after_.erase(after_.begin(), after_.end() - countMax);
-        if (after != kTail && after_.size() > countMax) after_.resize(countMax);
-        read.entries = std::move(after_);
-      }
-      shared_.later([done, read] { done(read); });
+        done(read);
+      });
     }
+    // The feed starts when the follow is confirmed, not when it is asked for: what is
+    // appended in between reaches this node only through a read.
     void follow(std::string_view topic) override {
-      followed_.insert(std::string(topic));
-      if (shared_.up_) shared_.later([this, name = std::string(topic)] { listener_->onFollowing(name); });
+      wanted_.insert(std::string(topic));
+      if (shared_.up_) shared_.later([this, name = std::string(topic)] { confirm(name); });
     }
-    void unfollow(std::string_view topic) override { followed_.erase(std::string(topic)); }
+    void unfollow(std::string_view topic) override {
+      wanted_.erase(std::string(topic));
+      followed_.erase(std::string(topic));
+    }
 
     /// Entries appended while this is set never reach this node's feed (a lossy link).
     bool deaf = false;
 
    private:
     friend class FakeBackplane;
+    void confirm(const std::string& topic) {
+      if (!wanted_.contains(topic)) return;
+      followed_.insert(topic);
+      listener_->onFollowing(topic);
+    }
     FakeBackplane& shared_;
     BackplaneListener* listener_ = nullptr;
+    std::set<std::string> wanted_;
     std::set<std::string> followed_;
     bool stopped_ = false;
   };
@@ -93,7 +107,7 @@ class FakeBackplane {
       Node* n = node.get();
       later([n, up] { n->listener_->onAvailability(up, up ? "" : "fake: down"); });
       if (up) {
-        for (const std::string& topic : n->followed_) later([n, topic] { n->listener_->onFollowing(topic); });
+        for (const std::string& topic : n->wanted_) later([n, topic] { n->confirm(topic); });
       }
     }
   }

@@ -47,8 +47,11 @@ struct ClusterEngineOptions {
 /// topic was behind) is read back from the log and fed, in order, before what follows it; a
 /// gap the log no longer covers is fed as a jump, which TopicFeed::ingest makes visible to
 /// resuming subscribers. A new topic reads the log's tail into its history first, so any
-/// node can serve a resume. Publishing while the backplane is unavailable is refused
-/// (kUnavailable), never accepted and lost. Thread-safe.
+/// node can serve a resume. What the feed brings once the topic has been followed is live
+/// for the subscribers already there, even if the tail read has it too; and this node's own
+/// publishes to a topic whose feed is not yet confirmed are held until it is, so that they
+/// come back through the feed to the subscribers that were here first. Publishing while the
+/// backplane is unavailable is refused (kUnavailable), never accepted and lost. Thread-safe.
 class ClusterEngine final : public Engine, public TopicFeeder, public BackplaneListener {
  public:
   ClusterEngine(Backplane& backplane, Clock& clock, Executor& executor, ClusterEngineOptions options = {});
@@ -83,6 +86,10 @@ class ClusterEngine final : public Engine, public TopicFeeder, public BackplaneL
   // back on any thread without meeting it held.
   using Calls = std::vector<std::function<void()>>;
 
+  void append(std::string_view name, std::string bytes, PublishCallback done);
+  // REQUIRES: mutex_ held. The feed of `state` is confirmed (or given up on): publishes
+  // held until then are appended, after the lock is let go.
+  void releaseEarlyLocked(const StatePtr& state, Calls& calls);
   // REQUIRES: mutex_ held. Feeds what can be fed now, in order; starts a read for a gap.
   void advanceLocked(const StatePtr& state, Calls& calls);
   // REQUIRES: mutex_ held.
