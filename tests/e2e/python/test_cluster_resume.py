@@ -22,7 +22,7 @@ class ClusterResumeTest(DaemonTestCase):
 
     async def asyncSetUp(self):
         if not cluster_mode():
-            self.skipTest("cluster mode only: set SPREAD_E2E_NODES=2 (ctest runs it as e2e_cluster_test_cluster_resume)")
+            self.skipTest("cluster mode only: set SPREAD_E2E_NODES=2 (ctest: e2e_cluster_test_cluster_resume)")
         await super().asyncSetUp()
         self.b = self.cluster.b
 
