@@ -153,9 +153,10 @@ void readEngineKeys(SettingReader& reader, EngineSelection& engine) {
   const auto backoffMin = reader.integer("engine.redis.backoffMinMs", 1, kTimeoutMsMax);
   const auto backoffMax = reader.integer("engine.redis.backoffMaxMs", 1, kTimeoutMsMax);
   if (backoffMax < backoffMin) reader.fail("engine.redis.backoffMaxMs", "is smaller than engine.redis.backoffMinMs");
+  reader.integer("engine.redis.presenceTtlMs", 100, kTimeoutMsMax);
   if (engine.name != "redis") return;
   for (const char* key : {"host", "port", "password", "db", "prefix", "connectTimeoutMs", "commandTimeoutMs",
-                          "backoffMinMs", "backoffMaxMs"}) {
+                          "backoffMinMs", "backoffMaxMs", "presenceTtlMs"}) {
     const std::string full = std::string("engine.redis.") + key;
     if (const Setting* setting = reader.find(full)) engine.keys.emplace_back(key, *setting);
   }

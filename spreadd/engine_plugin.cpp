@@ -29,6 +29,8 @@ EnginePlugin::EnginePlugin(std::unique_ptr<Poco::SharedLibrary> library, const t
     : library_(std::move(library)), plugin_(plugin), backplane_(backplane), name_(std::move(name)) {}
 
 EnginePlugin::~EnginePlugin() {
+  // After the transports stopped: no session is in the presence any more.
+  if (presence_ != nullptr) presencePlugin_->destroy(presence_);
   plugin_->destroy(backplane_);
   // Never unloaded, as transports are not: the backplane's threads may still be winding down.
 }
@@ -68,7 +70,32 @@ std::variant<std::unique_ptr<EnginePlugin>, std::string> EnginePlugin::load(cons
   std::string problem;
   core::Backplane* backplane = plugin->create(settings, problem);
   if (backplane == nullptr) return located(config.engine, problem.empty() ? "its create function failed" : problem);
-  return std::unique_ptr<EnginePlugin>(new EnginePlugin(std::move(library), plugin, backplane, name));
+  std::unique_ptr<EnginePlugin> loaded(new EnginePlugin(std::move(library), plugin, backplane, name));
+  if (std::string refused = loaded->loadPresence(config, settings); !refused.empty()) return refused;
+  return loaded;
+}
+
+std::string EnginePlugin::loadPresence(const DaemonConfig& config, const transport::EngineSettings& settings) {
+  if (!library_->hasSymbol(transport::kPresencePluginSymbol)) return {};
+  using Entry = const transport::PresencePlugin* (*)();
+  const transport::PresencePlugin* plugin =
+      reinterpret_cast<Entry>(library_->getSymbol(transport::kPresencePluginSymbol))();
+  const std::string lead = "spread.engine = " + name_ + ": its presence ";
+  if (plugin == nullptr || !plugin->create || !plugin->start || !plugin->destroy) return lead + "entry point is incomplete";
+  if (plugin->abiVersion != transport::kPresencePluginAbiVersion) {
+    return lead + "was built for presence ABI version " + std::to_string(plugin->abiVersion) +
+           ", this spreadd needs version " + std::to_string(transport::kPresencePluginAbiVersion);
+  }
+  std::string problem;
+  transport::Presence* presence = plugin->create(settings, problem);
+  if (presence == nullptr) return located(config.engine, problem.empty() ? "its presence could not be made" : problem);
+  presencePlugin_ = plugin;
+  presence_ = presence;
+  return {};
+}
+
+bool EnginePlugin::startPresence(std::string& problem) const {
+  return presence_ == nullptr || presencePlugin_->start(*presence_, problem);
 }
 
 }  // namespace spread::daemon

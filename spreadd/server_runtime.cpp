@@ -56,6 +56,15 @@ ServerRuntime::ServerRuntime(const DaemonConfig& config, EnginePlugin* enginePlu
     return samples;
   });
   if (cluster_) cluster_->start();
+  if (enginePlugin != nullptr && enginePlugin->presence() != nullptr) {
+    std::string problem;
+    if (enginePlugin->startPresence(problem)) {
+      shared_ = enginePlugin->presence();
+    } else {
+      Poco::Logger::get("spreadd").error("engine " + enginePlugin->name() + ": presence could not start (" + problem +
+                                         "); GET /presence lists this node's subscribers only");
+    }
+  }
 }
 
 ServerRuntime::~ServerRuntime() {

@@ -40,7 +40,8 @@ class ServerRuntime {
   core::Engine& engine() { return cluster_ ? static_cast<core::Engine&>(*cluster_) : inProcess_; }
   transport::Metrics& metrics() { return metrics_; }
   transport::PublishService& publisher() { return publisher_; }
-  transport::Presence& presence() { return presence_; }
+  /// The engine plugin's shared presence (every node's members), else this node's.
+  transport::Presence& presence() { return shared_ != nullptr ? *shared_ : presence_; }
 
  private:
   core::SteadyClock clock_;
@@ -51,8 +52,9 @@ class ServerRuntime {
   core::InProcessEngine inProcess_;
   transport::Metrics metrics_;
   transport::PublishService publisher_;
-  // In-process: this node's subscribers only (a shared engine would list every node's).
+  // In-process: this node's subscribers only; used unless the engine plugin shares one.
   transport::InProcessPresence presence_;
+  transport::Presence* shared_ = nullptr;
 };
 
 }  // namespace spread::daemon

@@ -29,17 +29,20 @@ LoadRun::LoadRun(const BenchOptions& options)
       subscriberEndpoint_(options.tlsUrl.empty()
                               ? endpoint_
                               : Endpoint::fromUrl(options.tlsUrl, options.topic, options.caFile, options.token)),
+      publisherEndpoint_(options.publishUrl.empty()
+                             ? endpoint_
+                             : Endpoint::fromUrl(options.publishUrl, options.topic, {}, options.token)),
       subscribers_(loop_, subscriberEndpoint_, options.subscribers, options.publishers, options.connectConcurrency),
       statusEnabled_(options.status == StatusLine::kOn ||
                      (options.status == StatusLine::kAuto && options.durationS >= kStatusDurationMinS)),
       startedUs_(nowUs()) {
   for (std::uint32_t id = 0; id < options.publishers && !options.idle; ++id) {
     if (options.publishVia == PublishVia::kHttp) {
-      publishers_.push_back(std::make_unique<HttpPublisher>(loop_, endpoint_, *this, id));
+      publishers_.push_back(std::make_unique<HttpPublisher>(loop_, publisherEndpoint_, *this, id));
     } else {
       // At a fixed rate the schedule paces a WebSocket publisher; flat out its echo window does.
       const std::uint32_t window = options.rate > 0 ? 0 : options.wsWindow;
-      publishers_.push_back(std::make_unique<WsPublisher>(loop_, endpoint_, *this, id, window));
+      publishers_.push_back(std::make_unique<WsPublisher>(loop_, publisherEndpoint_, *this, id, window));
     }
   }
   if (options.rate > 0 && !publishers_.empty()) {
@@ -79,15 +82,16 @@ RunResult LoadRun::run() {
   result.publishVia = options_.publishVia == PublishVia::kHttp ? "http" : "ws";
   result.rateTarget = options_.rate;
   result.durationS = options_.durationS;
-  result.serverPid = options_.serverPid;
-  result.serverBefore = sampleServer();
+  result.serverPids = options_.serverPids;
+  result.redisPid = options_.redisPid;
+  sampleBefore(result);
   windowStartUs_ = nowUs();
   selfCpuStart_ = selfCpuSeconds();
 
   connectSubscribers(result);
   if (options_.idle) {
     runUntil(nowUs() + secondsToUs(options_.durationS), [] { return false; });
-    result.serverAfter = sampleServer();
+    sampleAfter(result);
   } else {
     connectPublishers();
     probe();
@@ -137,7 +141,7 @@ void LoadRun::probe() {
 }
 
 void LoadRun::publishForDuration(RunResult& result) {
-  result.serverBefore = sampleServer();
+  sampleBefore(result);
   selfCpuStart_ = selfCpuSeconds();
   phase_ = Phase::kPublishing;
   publishStartUs_ = windowStartUs_ = nowUs();
@@ -149,7 +153,7 @@ void LoadRun::publishForDuration(RunResult& result) {
   phase_ = Phase::kStopped;
   publishEndUs_ = nowUs();
   drain();
-  result.serverAfter = sampleServer();
+  sampleAfter(result);
 }
 
 void LoadRun::drain() {
@@ -208,9 +212,21 @@ void LoadRun::printStatus(std::int64_t now) {
   statusDeliveries_ = deliveries;
 }
 
-std::optional<ProcessSample> LoadRun::sampleServer() const {
-  if (!options_.serverPid) return std::nullopt;
-  return sampleProcess(*options_.serverPid);
+std::optional<ProcessSample> LoadRun::sampleServer() const { return sampleProcesses(options_.serverPids); }
+
+std::optional<ProcessSample> LoadRun::sampleRedis() const {
+  if (!options_.redisPid) return std::nullopt;
+  return sampleProcess(*options_.redisPid);
+}
+
+void LoadRun::sampleBefore(RunResult& result) const {
+  result.serverBefore = sampleServer();
+  result.redisBefore = sampleRedis();
+}
+
+void LoadRun::sampleAfter(RunResult& result) const {
+  result.serverAfter = sampleServer();
+  result.redisAfter = sampleRedis();
 }
 
 void LoadRun::fill(RunResult& result) const {
@@ -270,6 +286,12 @@ void LoadRun::fill(RunResult& result) const {
           (static_cast<double>(result.serverAfter->rssBytes) - static_cast<double>(result.serverBefore->rssBytes)) /
           static_cast<double>(result.subscribersConnected);
     }
+  }
+  if (result.redisBefore && result.redisAfter) {
+    result.redisCpuSeconds = result.redisAfter->cpuSeconds - result.redisBefore->cpuSeconds;
+    const double redisCpuUs = result.redisCpuSeconds * 1e6;
+    if (result.deliveries > 0) result.redisCpuUsPerDelivery = redisCpuUs / static_cast<double>(result.deliveries);
+    if (result.publishes > 0) result.redisCpuUsPerPublish = redisCpuUs / static_cast<double>(result.publishes);
   }
   result.benchCpuSeconds = selfCpuEnd_ - selfCpuStart_;
   if (windowEndUs_ > windowStartUs_) {

@@ -46,11 +46,15 @@ class LoadRun final : public PublisherListener, public EventHandler {
   void armTimer();
   void printStatus(std::int64_t now);
   std::optional<ProcessSample> sampleServer() const;
+  std::optional<ProcessSample> sampleRedis() const;
+  void sampleBefore(RunResult& result) const;
+  void sampleAfter(RunResult& result) const;
   void fill(RunResult& result) const;
 
   const BenchOptions& options_;
   const Endpoint endpoint_;
   const Endpoint subscriberEndpoint_;  // endpoint_, or the TLS one of --tls-url
+  const Endpoint publisherEndpoint_;   // endpoint_, or another node's with --publish-url
   EventLoop loop_;
   SubscriberSet subscribers_;
   std::vector<std::unique_ptr<Publisher>> publishers_;

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace spread::bench {
 
@@ -13,6 +14,7 @@ enum class StatusLine { kAuto, kOn, kOff };
 /// spread-bench's command line. Defaults make a short, small run.
 struct BenchOptions {
   std::string url = "http://127.0.0.1:8000/";  // the server's base URL
+  std::string publishUrl;                       // publishers connect here instead of url (another node)
   std::string tlsUrl;                           // subscribers connect here (wss) instead of url
   std::string caFile;                           // the certificate tlsUrl's server is trusted by
   std::string topic;                            // empty: the server's default topic
@@ -25,7 +27,8 @@ struct BenchOptions {
   double durationS = 5;              // publishing time (or holding time with --idle)
   std::uint32_t messageBytes = 64;   // the "msg" text is padded to this size
   bool idle = false;                 // only hold the subscribers open
-  std::optional<int> serverPid;      // read CPU, RSS and threads from /proc/<pid>
+  std::vector<int> serverPids;       // read CPU, RSS and threads from /proc/<pid>, summed over them
+  std::optional<int> redisPid;       // a process whose CPU is reported apart (the nodes' Redis)
   std::uint32_t connectConcurrency = 64;  // handshakes in flight at once
   double connectTimeoutS = 30;
   double drainTimeoutS = 3;          // after publishing stops, wait this long for stragglers

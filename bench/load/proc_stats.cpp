@@ -45,6 +45,20 @@ std::optional<ProcessSample> sampleProcess(int pid) {
   return sample;
 }
 
+std::optional<ProcessSample> sampleProcesses(const std::vector<int>& pids) {
+  if (pids.empty()) return std::nullopt;
+  ProcessSample total;
+  for (int pid : pids) {
+    const std::optional<ProcessSample> one = sampleProcess(pid);
+    if (!one) return std::nullopt;
+    total.cpuSeconds += one->cpuSeconds;
+    total.rssBytes += one->rssBytes;
+    total.rssPeakBytes += one->rssPeakBytes;
+    total.threads += one->threads;
+  }
+  return total;
+}
+
 std::optional<std::uint32_t> countDescriptors(int pid) {
   const std::string path = "/proc/" + std::to_string(pid) + "/fd";
   DIR* dir = opendir(path.c_str());

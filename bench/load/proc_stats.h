@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 namespace spread::bench {
 
@@ -16,6 +17,11 @@ struct ProcessSample {
 /// Reads /proc/<pid>/stat and /proc/<pid>/status; nullopt if the process is gone or the
 /// files cannot be parsed.
 std::optional<ProcessSample> sampleProcess(int pid);
+
+/// The sum of one reading of each of `pids` (CPU, RSS, peak RSS and threads added up: the
+/// nodes of a cluster read as one server); nullopt if `pids` is empty or any one is unreadable,
+/// so that a figure never silently covers fewer processes than asked.
+std::optional<ProcessSample> sampleProcesses(const std::vector<int>& pids);
 
 /// How many descriptors process `pid` has open (entries of /proc/<pid>/fd); nullopt if
 /// the process is gone or the directory cannot be read (another user's process).

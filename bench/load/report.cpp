@@ -5,6 +5,15 @@
 #include "json_line.h"
 
 namespace spread::bench {
+namespace {
+
+std::string pidList(const std::vector<int>& pids, const char* separator) {
+  std::string text;
+  for (int pid : pids) text += (text.empty() ? "" : separator) + std::to_string(pid);
+  return text;
+}
+
+}  // namespace
 
 std::string toJsonLine(const RunResult& r) {
   JsonLine json;
@@ -24,8 +33,10 @@ std::string toJsonLine(const RunResult& r) {
       .add("latency_p99_ms", r.latencyP99Ms).add("latency_p999_ms", r.latencyP999Ms)
       .add("latency_max_ms", r.latencyMaxMs)
       .add("bench_cpu_s", r.benchCpuSeconds).add("bench_cpu_percent", r.benchCpuPercent);
-  if (r.serverPid && r.serverAfter) {
-    json.add("server_pid", static_cast<std::uint32_t>(*r.serverPid))
+  if (!r.serverPids.empty() && r.serverAfter) {
+    // server_pid stays the first node's, as before several could be given; the figures are sums.
+    json.add("server_pid", static_cast<std::uint32_t>(r.serverPids.front()))
+        .addRaw("server_pids", "[" + pidList(r.serverPids, ",") + "]")
         .add("server_cpu_s", r.serverCpuSeconds)
         .add("server_cpu_us_per_delivery", r.serverCpuUsPerDelivery)
         .add("server_cpu_us_per_publish", r.serverCpuUsPerPublish)
@@ -34,6 +45,13 @@ std::string toJsonLine(const RunResult& r) {
         .add("server_threads", r.serverAfter->threads);
     if (r.serverBefore) json.add("server_rss_before_bytes", r.serverBefore->rssBytes);
     if (r.mode == "idle") json.add("server_rss_per_connection_bytes", r.serverRssPerConnectionBytes);
+  }
+  if (r.redisPid && r.redisAfter) {
+    json.add("redis_pid", static_cast<std::uint32_t>(*r.redisPid))
+        .add("redis_cpu_s", r.redisCpuSeconds)
+        .add("redis_cpu_us_per_delivery", r.redisCpuUsPerDelivery)
+        .add("redis_cpu_us_per_publish", r.redisCpuUsPerPublish)
+        .add("redis_rss_bytes", r.redisAfter->rssBytes);
   }
   return json.finish();
 }
@@ -61,10 +79,11 @@ std::string toSummary(const RunResult& r) {
                   static_cast<unsigned long long>(r.latencySamples));
     out += buffer;
   }
-  if (r.serverPid && r.serverAfter) {
+  if (!r.serverPids.empty() && r.serverAfter) {
     std::snprintf(buffer, sizeof buffer,
-                  "  server    pid %d: cpu %.2f s (%.3f us/delivery, %.3f us/publish), rss %.1f MiB, %u threads",
-                  *r.serverPid, r.serverCpuSeconds, r.serverCpuUsPerDelivery, r.serverCpuUsPerPublish,
+                  "  server    pid %s: cpu %.2f s (%.3f us/delivery, %.3f us/publish), rss %.1f MiB, %u threads",
+                  pidList(r.serverPids, "+").c_str(), r.serverCpuSeconds, r.serverCpuUsPerDelivery,
+                  r.serverCpuUsPerPublish,
                   static_cast<double>(r.serverAfter->rssBytes) / 1048576.0, r.serverAfter->threads);
     out += buffer;
     if (r.mode == "idle") {
@@ -72,6 +91,12 @@ std::string toSummary(const RunResult& r) {
       out += buffer;
     }
     out += "\n";
+  }
+  if (r.redisPid && r.redisAfter) {
+    std::snprintf(buffer, sizeof buffer,
+                  "  redis     pid %d: cpu %.2f s (%.3f us/delivery, %.3f us/publish), rss %.1f MiB\n", *r.redisPid, r.redisCpuSeconds, r.redisCpuUsPerDelivery, r.redisCpuUsPerPublish,
+                  static_cast<double>(r.redisAfter->rssBytes) / 1048576.0);
+    out += buffer;
   }
   std::snprintf(buffer, sizeof buffer, "  bench     cpu %.2f s (%.0f%% of one core)\n", r.benchCpuSeconds,
                 r.benchCpuPercent);

@@ -44,13 +44,19 @@ struct RunResult {
   std::uint64_t latencySamples = 0;
   double latencyP50Ms = 0, latencyP99Ms = 0, latencyP999Ms = 0, latencyMaxMs = 0;
 
-  std::optional<int> serverPid;
-  std::optional<ProcessSample> serverBefore;   // before any subscriber connected
+  std::vector<int> serverPids;                 // several: the nodes of a cluster, figures summed
+  std::optional<ProcessSample> serverBefore;   // at the start of the CPU window
   std::optional<ProcessSample> serverAfter;    // at the end, connections still open
   double serverCpuSeconds = 0;                 // over the measured window
   double serverCpuUsPerDelivery = 0;           // 0 when nothing was delivered
   double serverCpuUsPerPublish = 0;
   double serverRssPerConnectionBytes = 0;      // (after - before) / subscribers connected
+
+  std::optional<int> redisPid;                 // the nodes' Redis, reported apart from them
+  std::optional<ProcessSample> redisBefore, redisAfter;
+  double redisCpuSeconds = 0;                  // over the same window as the servers'
+  double redisCpuUsPerDelivery = 0;
+  double redisCpuUsPerPublish = 0;
 
   double benchCpuSeconds = 0;                  // spread-bench's own CPU time, same window
   double benchCpuPercent = 0;                  // of one core: near 100, the tool may be the limit

@@ -35,6 +35,7 @@ bool readKeys(const transport::EngineSettings& settings, RedisBackplaneOptions& 
       else if (key == "commandTimeoutMs") options.link.commandTimeout = std::chrono::milliseconds(n);
       else if (key == "backoffMinMs") options.link.backoffMin = std::chrono::milliseconds(n);
       else if (key == "backoffMaxMs") options.link.backoffMax = std::chrono::milliseconds(n);
+      else if (key == "presenceTtlMs") continue;  // presence's (redis_presence_plugin.cpp)
       else {
         problem = key + ": is not a key of the redis engine";
         return false;

@@ -5,6 +5,7 @@
 #include "http/http_response.h"
 #include "http/http_syntax.h"
 #include "http_routes.h"
+#include "presence_requests.h"
 #include "stream_connection.h"
 #include "websocket_connection.h"
 #include "spread/transport/session.h"
@@ -79,7 +80,7 @@ void HttpConnection::onAdopted() {
 bool HttpConnection::wantsRead() const {
   if (finished_ || clientDone_) return false;
   if (halfClosed_) return true;  // discarding until the client hangs up
-  return !closing_ && !awaitingPublish_ && out_.size() - outWritten_ < kQueuedAnswerBytesMax;
+  return !closing_ && !awaitingAnswer_ && out_.size() - outWritten_ < kQueuedAnswerBytesMax;
 }
 
 void HttpConnection::onReadable(std::span<char> scratch) {
@@ -90,7 +91,7 @@ void HttpConnection::onReadable(std::span<char> scratch) {
     // requests, as `nc` or a shell pipe does): what it asked for is answered, then the
     // connection ends.
     clientDone_ = true;
-    if (halfClosed_ || (out_.empty() && !awaitingPublish_)) finished_ = true;
+    if (halfClosed_ || (out_.empty() && !awaitingAnswer_)) finished_ = true;
     return;
   }
   if (!received.done()) {
@@ -105,13 +106,13 @@ void HttpConnection::onReadable(std::span<char> scratch) {
 
 void HttpConnection::onWritable() {
   if (finished_) return;
-  if (awaitingPublish_) takePublishResult();
+  if (awaitingAnswer_) takeLateAnswer();
   serve();
   flush();
 }
 
 void HttpConnection::serve() {
-  while (!closing_ && !handedOff_ && !awaitingPublish_ && out_.size() - outWritten_ < kQueuedAnswerBytesMax) {
+  while (!closing_ && !handedOff_ && !awaitingAnswer_ && out_.size() - outWritten_ < kQueuedAnswerBytesMax) {
     const HttpRequestParser::Status status = parser_.next(request_);
     if (status == HttpRequestParser::Status::kNeedMore) {
       trackArrival();
@@ -165,6 +166,7 @@ void HttpConnection::handle(HttpRequest& request) {
     case Route::Kind::kPublish: return publish(route, request);
     case Route::Kind::kUpgrade: return upgrade(route, request.versionMinor);
     case Route::Kind::kStream: return openStream(route, request);
+    case Route::Kind::kPresence: return listPresence(request);
   }
 }
 
@@ -220,13 +222,26 @@ void HttpConnection::openStream(Route& route, HttpRequest& request) {
   finished_ = true;
 }
 
-void HttpConnection::publish(const Route& route, HttpRequest& request) {
-  awaitingPublish_ = true;
+void HttpConnection::awaitAnswer(const HttpRequest& request) {
+  awaitingAnswer_ = true;
   pendingKeepAlive_ = request.keepAlive();
   pendingVersionMinor_ = request.versionMinor;
+  pendingHeadOnly_ = request.method == "HEAD";
+}
+
+void HttpConnection::publish(const Route& route, HttpRequest& request) {
+  awaitAnswer(request);
   transport::PublishService& publisher = context_.transport.publisher;
   auto reported = [self = shared_from_this()](transport::PublishResult result) {
-    self->onPublished(std::move(result));
+    HttpAnswer answer;
+    if (result.ok()) {
+      answer.status = 204;
+    } else {
+      answer = HttpAnswer::json(result.httpStatus(), result.errorJson());
+      // Busy is a moment's overload, not a fault: a client that waits a second finds room.
+      if (result.status == transport::PublishResult::Status::kBusy) answer.headers.emplace_back("Retry-After", "1");
+    }
+    self->onLateAnswer(std::move(answer));
   };
   if (route.grant != nullptr) {
     publisher.publishAs(route.grant->subject, route.topic, request.body, publisher.waitMax(), std::move(reported));
@@ -234,38 +249,38 @@ void HttpConnection::publish(const Route& route, HttpRequest& request) {
     publisher.publish(route.topic, request.body, std::move(reported));
   }
   // Most publishes are answered during the call; the rest arrive through onWritable().
-  takePublishResult();
+  takeLateAnswer();
 }
 
-void HttpConnection::onPublished(transport::PublishResult result) {
+void HttpConnection::listPresence(HttpRequest& request) {
+  awaitAnswer(request);
+  answerPresence(context_, request,
+                 [self = shared_from_this()](HttpAnswer answer) { self->onLateAnswer(std::move(answer)); });
+  // An in-process presence answers during the call; a shared one through onWritable().
+  takeLateAnswer();
+}
+
+void HttpConnection::onLateAnswer(HttpAnswer answer) {
   bool wake = false;
   {
     std::lock_guard lock(resultMutex_);
-    result_ = std::move(result);
+    result_ = std::move(answer);
     wake = std::exchange(resultWanted_, false);
   }
   if (wake) loop_.requestWrite(shared_from_this());
 }
 
-void HttpConnection::takePublishResult() {
-  std::optional<transport::PublishResult> result;
+void HttpConnection::takeLateAnswer() {
+  std::optional<HttpAnswer> answer;
   {
     std::lock_guard lock(resultMutex_);
-    result.swap(result_);
-    resultWanted_ = !result;
+    answer.swap(result_);
+    resultWanted_ = !answer;
   }
-  if (!result) return;
-  awaitingPublish_ = false;
+  if (!answer) return;
+  awaitingAnswer_ = false;
   lastActive_ = context_.transport.clock.now();
-  HttpAnswer answer;
-  if (result->ok()) {
-    answer.status = 204;
-  } else {
-    answer = HttpAnswer::json(result->httpStatus(), result->errorJson());
-    // Busy is a moment's overload, not a fault: a client that waits a second finds room.
-    if (result->status == transport::PublishResult::Status::kBusy) answer.headers.emplace_back("Retry-After", "1");
-  }
-  respond(answer, pendingKeepAlive_, pendingVersionMinor_);
+  respond(*answer, pendingKeepAlive_, pendingVersionMinor_, pendingHeadOnly_);
 }
 
 void HttpConnection::respond(const HttpAnswer& answer, bool keepAlive, int versionMinor, bool headOnly) {
@@ -307,7 +322,7 @@ void HttpConnection::flush() {
 }
 
 void HttpConnection::afterFlushed() {
-  if (clientDone_ && !closing_ && !awaitingPublish_) {
+  if (clientDone_ && !closing_ && !awaitingAnswer_) {
     serve();  // requests it pipelined before hanging up that have not been answered yet
     if (out_.empty()) {
       finished_ = true;  // everything it asked for went out, and nothing more can come
@@ -344,7 +359,7 @@ void HttpConnection::onDeadline(core::TimePoint now) {
     }
     return;
   }
-  if (awaitingPublish_) {
+  if (awaitingAnswer_) {
     deadline_ = now + options_.idleTimeout;  // not idle: the answer is on the way
     return;
   }

@@ -21,7 +21,8 @@ struct Route;
 
 /// One client's HTTP/1.1 connection on an I/O loop, from its first byte: every request on
 /// the public port is parsed by HttpRequestParser and routed by routeRequest(), here and
-/// nowhere else. POST /publish is published on the loop and answered from its callback;
+/// nowhere else. POST /publish is published on the loop and answered from its callback, and
+/// GET /presence from the presence's;
 /// GET /subscribe upgrades, after which a WebSocketConnection on one of the loops takes the
 /// socket over (handedOff()).
 ///
@@ -40,8 +41,9 @@ struct Route;
 ///
 /// Memory held for the client, at most: the parser's head (headerBytesMax) and body
 /// (bodyBytesMax), one read of input past them (the loop's read size), 64 KiB of answers
-/// plus the last one queued, and one publish in flight.
-/// Loop-thread only, except for the publish callback, which may run on the executor.
+/// plus the last one queued, and one publish or presence list in flight.
+/// Loop-thread only, except for the publish and presence callbacks, which may run on the
+/// executor or the presence's thread.
 class HttpConnection final : public LoopConnection, public std::enable_shared_from_this<HttpConnection> {
  public:
   struct Options {
@@ -88,9 +90,13 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
   /// Offers the request to its stream endpoint; accepted, a StreamConnection on one of the
   /// loops takes the socket over, otherwise the endpoint's refusal is answered here.
   void openStream(Route& route, HttpRequest& request);
-  /// From whichever thread the topic answers on.
-  void onPublished(transport::PublishResult result);
-  void takePublishResult();
+  /// GET /presence: answered when the presence has read its list.
+  void listPresence(HttpRequest& request);
+  /// Marks the request being served as answered later, through onLateAnswer().
+  void awaitAnswer(const HttpRequest& request);
+  /// From whichever thread the topic (or the presence) answers on.
+  void onLateAnswer(HttpAnswer answer);
+  void takeLateAnswer();
   void respond(const HttpAnswer& answer, bool keepAlive, int versionMinor, bool headOnly = false);
   /// Ends a request that missed its deadline.
   void timeOut(transport::Limit limit, core::Duration allowed, const char* what);
@@ -116,9 +122,10 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
   std::string out_;
   std::size_t outWritten_ = 0;
   bool writePending_ = false;
-  bool awaitingPublish_ = false;  // a publish is in flight; its answer comes next
+  bool awaitingAnswer_ = false;  // a publish or a presence list is in flight; its answer comes next
   bool pendingKeepAlive_ = true;  // the in-flight request's
   int pendingVersionMinor_ = 1;
+  bool pendingHeadOnly_ = false;
   bool continueSent_ = false;     // "100 Continue" went out for the request now arriving
   bool closing_ = false;          // the last answer is queued; close once it is out
   bool halfClosed_ = false;
@@ -133,9 +140,9 @@ class HttpConnection final : public LoopConnection, public std::enable_shared_fr
   std::optional<core::TimePoint> deadline_;
   std::shared_ptr<void> heldUntilClosed_;
 
-  // Shared with the publish callback.
+  // Shared with the publish and presence callbacks.
   std::mutex resultMutex_;
-  std::optional<transport::PublishResult> result_;
+  std::optional<HttpAnswer> result_;
   bool resultWanted_ = false;  // the loop has moved on and must be woken for the result
 };
 

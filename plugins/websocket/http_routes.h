@@ -18,7 +18,7 @@ namespace spread::plugins::websocket {
 
 /// What to do with one complete request.
 struct Route {
-  enum class Kind { kAnswer, kPublish, kUpgrade, kStream };
+  enum class Kind { kAnswer, kPublish, kUpgrade, kStream, kPresence };
   Kind kind = Kind::kAnswer;
   HttpAnswer answer;  // kAnswer: the answer; kUpgrade: the 101 Switching Protocols
   std::string topic;  // kPublish and kUpgrade
@@ -49,6 +49,7 @@ HttpAnswer answerPlainRequest(ServingContext& context, std::string_view method, 
 ///   - a private path (admin_routes.h: /metrics, /status…): 404 when transport.websocket.adminPort
 ///     is set (the admin listener serves it instead); otherwise 403 unless the client is
 ///     loopback (behind a trusted proxy, the client it names: private_access.h);
+///   - GET or HEAD /presence: kPresence; the caller answers through answerPresence().
 ///   - a path another plugin streams (TransportContext::streams): routeStream();
 ///   - anything else: answerPlainRequest().
 /// Loop-thread only: `socket` and `publishes` belong to the calling connection.

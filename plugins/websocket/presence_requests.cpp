@@ -51,20 +51,28 @@ PresenceAskReading readPresenceAsk(ServingContext& context, const HttpRequest& r
   return reading;
 }
 
-HttpAnswer answerPresence(ServingContext& context, const HttpRequest& request) {
+void answerPresence(ServingContext& context, const HttpRequest& request, PresenceAnswered answered) {
   transport::Metrics& metrics = context.transport.metrics;
   TopicQuery query = readTopic(request.target, context.transport.publisher.defaultTopic());
-  if (query.error) return HttpAnswer::refusal(metrics, Rejection::kBadTopic, 400, *query.error, "topic");
+  if (query.error) return answered(HttpAnswer::refusal(metrics, Rejection::kBadTopic, 400, *query.error, "topic"));
   AccessDecision access = checkAccess(context, request, Access::kSubscribe, query.topic);
-  if (access.refusal) return std::move(*access.refusal);
+  if (access.refusal) return answered(std::move(*access.refusal));
   if (context.transport.presence == nullptr) {
-    return HttpAnswer::refusal(metrics, Rejection::kNotFound, 404, "this server keeps no presence", "path");
+    return answered(HttpAnswer::refusal(metrics, Rejection::kNotFound, 404, "this server keeps no presence", "path"));
   }
-  const transport::PresenceList list =
-      context.transport.presence->list(query.topic, transport::Presence::kMembersListedMax);
-  HttpAnswer answer = HttpAnswer::json(200, transport::presenceAnswerJson(query.topic, list));
-  answer.headers.emplace_back("Cache-Control", "no-store");
-  return answer;
+  // `metrics` outlives every connection, so the callback may use it from the presence's thread.
+  context.transport.presence->list(
+      query.topic, transport::Presence::kMembersListedMax,
+      [&metrics, topic = query.topic, answered = std::move(answered)](transport::PresenceListing listing) {
+        if (!listing.ok()) {
+          return answered(HttpAnswer::refusal(metrics, Rejection::kEngineUnavailable, 503,
+                                              "presence of topic '" + topic + "' could not be read: " + listing.problem,
+                                              "presence"));
+        }
+        HttpAnswer answer = HttpAnswer::json(200, transport::presenceAnswerJson(topic, listing.list));
+        answer.headers.emplace_back("Cache-Control", "no-store");
+        answered(std::move(answer));
+      });
 }
 
 }  // namespace spread::plugins::websocket

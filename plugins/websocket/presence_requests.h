@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 
 #include "http/http_answer.h"
@@ -22,9 +23,15 @@ struct PresenceAskReading {
 PresenceAskReading readPresenceAsk(ServingContext& context, const HttpRequest& request,
                                    const transport::auth::Grant* grant);
 
+/// Receives GET /presence's answer, exactly once.
+using PresenceAnswered = std::function<void(HttpAnswer answer)>;
+
 /// GET /presence[?topic=T]: 200 with presenceAnswerJson() listing at most
 /// Presence::kMembersListedMax members; the topic refusals of /subscribe (400), and with
-/// tokens in use its 401 and 403 (checkAccess() for subscribing to T).
-HttpAnswer answerPresence(ServingContext& context, const HttpRequest& request);
+/// tokens in use its 401 and 403 (checkAccess() for subscribing to T); 503 naming the
+/// problem when the presence could not read its list (a shared one whose store is away).
+/// Refusals are answered during the call, and so is the list of an in-process presence;
+/// a shared presence answers later, on its own thread.
+void answerPresence(ServingContext& context, const HttpRequest& request, PresenceAnswered answered);
 
 }  // namespace spread::plugins::websocket

@@ -185,7 +185,7 @@ TEST(DaemonConfigTest, TheEngineIsInProcessUnlessRedisIsChosenWithItsKeys) {
   ASSERT_NE(port, redis.engine.keys.end());
   EXPECT_EQ(port->second.value, "7000");
   EXPECT_EQ(port->second.line, 2);
-  EXPECT_THAT(redis.engine.keys, SizeIs(9));
+  EXPECT_THAT(redis.engine.keys, SizeIs(10));  // presenceTtlMs too: the presence plugin reads it
 }
 
 TEST(DaemonConfigTest, EngineKeysAreCheckedWithFileLineAndKeyWhicheverEngineRuns) {
@@ -197,6 +197,8 @@ TEST(DaemonConfigTest, EngineKeysAreCheckedWithFileLineAndKeyWhicheverEngineRuns
               ElementsAre(HasSubstr("server.properties:1: engine.redis.prefix: 'a{b}' contains '{' or '}'")));
   EXPECT_THAT(readErrors("engine.redis.backoffMinMs = 500\nengine.redis.backoffMaxMs = 100\n"),
               ElementsAre("server.properties:2: engine.redis.backoffMaxMs: is smaller than engine.redis.backoffMinMs"));
+  EXPECT_THAT(readErrors("engine.redis.presenceTtlMs = 50\n"),
+              ElementsAre(HasSubstr("server.properties:1: engine.redis.presenceTtlMs:")));
   EXPECT_THAT(readErrors("engine.redis.hots = x\n"),
               ElementsAre("server.properties:1: engine.redis.hots: is not a known key"));
 }

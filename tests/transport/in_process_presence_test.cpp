@@ -30,7 +30,7 @@ TEST(InProcessPresenceTest, ListsMembersInJoinOrderAndForgetsThemWhenTheyLeave) 
   const std::string bob = presence.join("chat", "bob", nullptr);
   presence.join("other", "cid", nullptr);
 
-  PresenceList list = presence.list("chat", Presence::kMembersListedMax);
+  PresenceList list = presence.listNow("chat", Presence::kMembersListedMax);
   ASSERT_EQ(list.members.size(), 2u);
   EXPECT_EQ(list.count, 2u);
   EXPECT_FALSE(list.truncated);
@@ -41,18 +41,18 @@ TEST(InProcessPresenceTest, ListsMembersInJoinOrderAndForgetsThemWhenTheyLeave) 
 
   presence.leave("chat", ann);
   presence.leave("chat", ann);  // twice: nothing more happens
-  list = presence.list("chat", Presence::kMembersListedMax);
+  list = presence.listNow("chat", Presence::kMembersListedMax);
   ASSERT_EQ(list.members.size(), 1u);
   EXPECT_EQ(list.members[0].name, "bob");
   presence.leave("chat", bob);
-  EXPECT_EQ(presence.list("chat", 10).count, 0u);
+  EXPECT_EQ(presence.listNow("chat", 10).count, 0u);
   EXPECT_EQ(presence.entries(), 1u);
 }
 
 TEST(InProcessPresenceTest, AListShowsAtMostWhatWasAskedAndSaysItIsTruncated) {
   InProcessPresence presence;
   for (int i = 0; i < 7; ++i) presence.join("chat", "user" + std::to_string(i), nullptr);
-  const PresenceList list = presence.list("chat", 5);
+  const PresenceList list = presence.listNow("chat", 5);
   EXPECT_EQ(list.members.size(), 5u);
   EXPECT_EQ(list.count, 7u);
   EXPECT_TRUE(list.truncated);
@@ -78,8 +78,8 @@ TEST(InProcessPresenceTest, AnOldIdNeverNamesTheMemberThatTookItsPlace) {
   EXPECT_NE(next, gone);
   presence.leave("chat", gone);
   presence.leave("other", next);  // the right id, the wrong topic
-  ASSERT_EQ(presence.list("chat", 10).count, 1u);
-  EXPECT_EQ(presence.list("chat", 10).members[0].id, next);
+  ASSERT_EQ(presence.listNow("chat", 10).count, 1u);
+  EXPECT_EQ(presence.listNow("chat", 10).members[0].id, next);
 }
 
 TEST(InProcessPresenceTest, IdsItDidNotMakeChangeNothing) {
@@ -91,7 +91,7 @@ TEST(InProcessPresenceTest, IdsItDidNotMakeChangeNothing) {
                                 ann + "A", foreign}) {
     presence.leave("chat", id);
   }
-  EXPECT_EQ(presence.list("chat", 10).count, 1u);
+  EXPECT_EQ(presence.listNow("chat", 10).count, 1u);
   EXPECT_EQ(presence.entries(), 1u);
 }
 
@@ -124,11 +124,31 @@ TEST(InProcessPresenceTest, ASinkMayMakeAnotherMemberLeaveFromInsideItsCall) {
   });
   Recorder watcher;
   presence.join("chat", "watcher", watcher.sink());
-  EXPECT_EQ(presence.list("chat", 10).count, 1u);
+  EXPECT_EQ(presence.listNow("chat", 10).count, 1u);
   // The watcher saw its own list (with the slow one still in it), then the slow one leave.
   ASSERT_EQ(watcher.frames.size(), 2u);
   EXPECT_THAT(watcher.frames[0], HasSubstr(R"("name":"slow")"));
   EXPECT_EQ(watcher.frames[1], R"({"presence":"leave","id":")" + victim + R"(","name":"slow"})");
+}
+
+TEST(InProcessPresenceTest, ListAnswersDuringTheCallAndMayAskAgainFromItsCallback) {
+  InProcessPresence presence;
+  presence.join("chat", "ann", nullptr);
+  presence.join("chat", "bob", nullptr);
+  int answers = 0;
+  PresenceListing seen;
+  presence.list("chat", 1, [&](PresenceListing listing) {
+    ++answers;
+    seen = std::move(listing);
+    // Not under the presence's lock: asking again from here must not deadlock.
+    EXPECT_EQ(presence.listNow("chat", 10).count, 2u);
+  });
+  EXPECT_EQ(answers, 1);
+  EXPECT_TRUE(seen.ok());
+  EXPECT_EQ(seen.list.count, 2u);
+  ASSERT_EQ(seen.list.members.size(), 1u);
+  EXPECT_EQ(seen.list.members[0].name, "ann");
+  EXPECT_TRUE(seen.list.truncated);
 }
 
 TEST(InProcessPresenceTest, TheAnswerOfGetPresenceNamesTheTopic) {

@@ -31,11 +31,11 @@ TEST_F(SessionPresenceTest, ASessionIsListedUntilItEndsHoweverItEnds) {
   auto closedByClient = join(a, "a", false);
   auto idle = join(b, "b", false);
   auto kicked = join(c, "c", false);
-  EXPECT_EQ(presence_.list("chat", 10).count, 3u);
+  EXPECT_EQ(presence_.listNow("chat", 10).count, 3u);
 
   closedByClient->onDisconnected();
   kicked->closeWith(CloseCode::kPolicyViolation, "protocol error");
-  EXPECT_EQ(presence_.list("chat", 10).members.at(0).name, "b");
+  EXPECT_EQ(presence_.listNow("chat", 10).members.at(0).name, "b");
   // b never speaks: the idle timeout ends it, and its entry.
   executor_.advanceBy(4s);
   EXPECT_EQ(idle->closeCode(), CloseCode::kGoingAway);
@@ -67,7 +67,7 @@ TEST_F(SessionPresenceTest, AWatcherThatCannotTakeItsFramesIsDroppedAsASlowConsu
   executor_.runUntilIdle();
   EXPECT_EQ(watcher->closeCode(), CloseCode::kPolicyViolation);
   EXPECT_EQ(metrics_.slowConsumersDroppedCount(), 1u);
-  EXPECT_EQ(presence_.list("chat", 10).count, 5u);
+  EXPECT_EQ(presence_.listNow("chat", 10).count, 5u);
   EXPECT_TRUE(watcherWire.sent.empty());
 }
 

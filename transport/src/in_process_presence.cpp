@@ -197,11 +197,16 @@ PresenceList InProcessPresence::listLocked(const TopicMembers& members, std::siz
   return list;
 }
 
-PresenceList InProcessPresence::list(const std::string& topic, std::size_t max) const {
+PresenceList InProcessPresence::listNow(const std::string& topic, std::size_t max) const {
   std::lock_guard lock(mutex_);
   auto found = topics_.find(topic);
   if (found == topics_.end()) return {};
   return listLocked(found->second, max);
+}
+
+void InProcessPresence::list(const std::string& topic, std::size_t max, PresenceListDone done) const {
+  // Called after the lock is released: `done` may ask presence again.
+  done(PresenceListing{listNow(topic, max), {}});
 }
 
 std::size_t InProcessPresence::entries() const {

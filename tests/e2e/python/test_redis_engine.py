@@ -9,7 +9,7 @@ import unittest
 
 from cluster_mode import health_becomes
 from e2e_case import Subscriber
-from http_calls import metrics, publish
+from http_calls import call, metrics, publish
 from redis_server import RedisServer
 from spreadd_harness import Daemon, spreadd_path
 
@@ -56,6 +56,30 @@ class RedisEngineTest(unittest.IsolatedAsyncioTestCase):
 
     async def post(self, node, msg):
         return await asyncio.to_thread(publish, node, "b", msg, "room")
+
+    async def presence_frame(self, watcher, kind, name):
+        """The watcher's next presence frame of `kind` for `name`, skipping others (the node's
+        own members frame, messages); fails when none comes in time."""
+        while True:
+            frame = await watcher.next_frame()
+            if frame.get("presence") == kind and frame.get("name") == name:
+                return frame
+
+    async def test_presence_is_shared_between_the_nodes(self):
+        watcher = await self.subscribe(self.b, "presence=1&name=watcher")
+        self.assertEqual((await watcher.next_frame())["presence"], "members")
+        ann = await self.subscribe(self.a, "name=ann")
+
+        joined = await self.presence_frame(watcher, "join", "ann")
+        listed = await asyncio.to_thread(call, "GET", self.b.http_url("/presence?topic=room"))
+        self.assertEqual(listed.status, 200, listed)
+        self.assertEqual(sorted(m["name"] for m in listed.json()["members"]), ["ann", "watcher"])
+        on_a = (await asyncio.to_thread(call, "GET", self.a.http_url("/presence?topic=room"))).json()
+        self.assertEqual(sorted(m["name"] for m in on_a["members"]), ["ann", "watcher"])
+
+        await ann.close()
+        left = await self.presence_frame(watcher, "leave", "ann")
+        self.assertEqual(left["id"], joined["id"])
 
     async def test_a_message_published_on_one_node_reaches_the_other_once_and_resumes_there(self):
         watcher = await self.subscribe(self.a, "last=0")

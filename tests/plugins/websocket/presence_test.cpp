@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <thread>
 #include <vector>
 
 #include "client_frames.h"
@@ -154,6 +155,62 @@ TEST(PresenceTest, ASessionDroppedForIdlenessLeaves) {
   // Neither client says anything, so both go idle and both entries go.
   stack.advance(10s);
   EXPECT_EQ(stack.presence().entries(), 0u);
+}
+
+// A shared presence's list arrives later, from its own thread: it holds the callback until
+// the test answers, as RedisPresence does until Redis replies.
+class LaterPresence final : public transport::Presence {
+ public:
+  std::string join(const std::string&, std::string, transport::PresenceSink) override { return "x"; }
+  void leave(const std::string&, const std::string&) override {}
+  void list(const std::string& topic, std::size_t max, transport::PresenceListDone done) const override {
+    asked = topic;
+    askedMax = max;
+    held = std::move(done);
+  }
+  std::size_t entries() const override { return 0; }
+
+  mutable std::string asked;
+  mutable std::size_t askedMax = 0;
+  mutable transport::PresenceListDone held;
+};
+
+TEST(PresenceTest, GetPresenceIsAnsweredWhenASharedPresenceAnswersLater) {
+  MemoryStack stack;
+  LaterPresence later;
+  stack.context().presence = &later;
+  const int handle = stack.connect();
+  stack.send(handle, get("/presence?topic=room"));
+  stack.settle();
+  EXPECT_EQ(stack.take(handle), "");  // nothing until the presence answers
+  ASSERT_TRUE(later.held);
+  EXPECT_EQ(later.asked, "room");
+  EXPECT_EQ(later.askedMax, transport::Presence::kMembersListedMax);
+
+  transport::PresenceListing listing;
+  listing.list.members.push_back({"m1", "ann"});
+  listing.list.count = 1;
+  // From another thread, as the presence's own would.
+  std::thread([&] { later.held(listing); }).join();
+  const std::string answer = stack.collect(handle);
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 200 "));
+  EXPECT_EQ(bodyOf(answer), R"({"topic":"room","count":1,"members":[{"id":"m1","name":"ann"}],"truncated":false})");
+}
+
+TEST(PresenceTest, APresenceThatCannotReadItsListAnswers503NamingTheProblem) {
+  MemoryStack stack;
+  LaterPresence later;
+  stack.context().presence = &later;
+  const int handle = stack.connect();
+  stack.send(handle, get("/presence?topic=room"));
+  stack.settle();
+  ASSERT_TRUE(later.held);
+  later.held({{}, "redis 127.0.0.1:6379: connection refused"});
+  const std::string answer = stack.collect(handle);
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 503 "));
+  EXPECT_THAT(bodyOf(answer),
+              HasSubstr("presence of topic 'room' could not be read: redis 127.0.0.1:6379: connection refused"));
+  EXPECT_THAT(bodyOf(answer), HasSubstr(R"("field":"presence")"));
 }
 
 }  // namespace

@@ -32,7 +32,10 @@ class InProcessPresence final : public Presence {
 
   std::string join(const std::string& topic, std::string name, PresenceSink sink) override;
   void leave(const std::string& topic, const std::string& id) override;
-  PresenceList list(const std::string& topic, std::size_t max) const override;
+  /// Answers during the call, always with a list.
+  void list(const std::string& topic, std::size_t max, PresenceListDone done) const override;
+  /// The same list, returned.
+  PresenceList listNow(const std::string& topic, std::size_t max) const;
   std::size_t entries() const override;
 
  private:

@@ -19,7 +19,8 @@ namespace spread::transport {
 /// 9: TransportContext::streams (StreamEndpoints, stream_endpoint.h).
 /// 10: PublishService publishes through a core::Engine (engine()); ResumeOutcome::kPending.
 /// 11: Metrics::setEngineSamples (Metrics' layout).
-inline constexpr std::uint32_t kTransportAbiVersion = 11;
+/// 12: Presence::list answers through a callback (PresenceListing).
+inline constexpr std::uint32_t kTransportAbiVersion = 12;
 
 /// What a plugin's entry point returns. Plain C layout, so the loader can read the
 /// version before trusting anything else in it.

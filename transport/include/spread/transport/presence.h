@@ -21,6 +21,17 @@ struct PresenceList {
   bool truncated = false;  // count > members.size()
 };
 
+/// What list() answers: the list, or why it could not be read (a shared presence whose store is
+/// away: "redis 127.0.0.1:6379: connection refused"), in which case `list` is empty.
+struct PresenceListing {
+  PresenceList list;
+  std::string problem;
+  bool ok() const { return problem.empty(); }
+};
+
+/// Receives list()'s answer, exactly once, on whichever thread the presence answers on.
+using PresenceListDone = std::function<void(PresenceListing listing)>;
+
 /// What a subscriber asks of presence when it subscribes.
 struct PresenceAsk {
   std::string name;     // already checked (length, UTF-8, the token's subject)
@@ -52,8 +63,11 @@ class Presence {
   /// a leave frame. Its own sink is not called again once this returns.
   virtual void leave(const std::string& topic, const std::string& id) = 0;
 
-  /// The first `max` members of `topic` by join order, and how many there are.
-  virtual PresenceList list(const std::string& topic, std::size_t max) const = 0;
+  /// The first `max` members of `topic` by join order, and how many there are, handed to
+  /// `done` exactly once: during the call when the presence knows at once (the in-process
+  /// one always does, and a shared one that cannot ask its store), otherwise later on a
+  /// thread of the presence's. REQUIRES: the caller holds no lock that `done` takes.
+  virtual void list(const std::string& topic, std::size_t max, PresenceListDone done) const = 0;
 
   /// Members of every topic: the gauge spread_presence_entries.
   virtual std::size_t entries() const = 0;
