@@ -72,7 +72,12 @@ class Cluster:
         self.b = self.node("spreadd node B")
         self.a = self.node("spreadd node A")
         self.a.publisher = self.b
-        await asyncio.gather(asyncio.to_thread(self.a.start), asyncio.to_thread(self.b.start))
+        # Both starts finish before a failure is raised, so that close() finds both processes.
+        started = await asyncio.gather(asyncio.to_thread(self.a.start), asyncio.to_thread(self.b.start),
+                                       return_exceptions=True)
+        for outcome in started:
+            if isinstance(outcome, BaseException):
+                raise outcome
         await asyncio.gather(self.healthy(self.a), self.healthy(self.b))
 
     async def healthy(self, node):
