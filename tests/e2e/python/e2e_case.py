@@ -1,13 +1,17 @@
 # Shared parts of the Python end-to-end tests: a test case that runs its own spreadd for each
-# test and checks it exits 0 after SIGTERM, and a subscriber wrapper around the websockets
-# client whose own publish, echoed back to it, proves its subscription is in place.
+# test and checks it exits 0 after SIGTERM (or, with SPREAD_E2E_NODES=2, two nodes on a Redis:
+# see cluster_mode.py), and a subscriber wrapper around the websockets client whose own
+# publish, echoed back to it, proves its subscription is in place.
 import asyncio
 import json
+import sys
 import unittest
 import uuid
 
 import websockets
 
+from cluster_mode import Cluster, cluster_mode
+from redis_server import redis_server_installed
 from spreadd_harness import Daemon
 
 RECEIVE_TIMEOUT_S = 10
@@ -102,26 +106,62 @@ class Subscriber:
 
 class DaemonTestCase(unittest.IsolatedAsyncioTestCase):
     """Each test gets a fresh spreadd with BASE_CONFIG plus `overrides`; after the test it is
-    stopped with SIGTERM and must exit 0 in time (a test may stop it itself first)."""
+    stopped with SIGTERM and must exit 0 in time (a test may stop it itself first).
+
+    In cluster mode (SPREAD_E2E_NODES=2) self.daemon is node A of self.cluster, and node B,
+    which takes the publishes of http_calls.publish, is stopped the same way; a test that
+    failed shows both nodes' output. `persistent_redis` keeps Redis' data across its restarts."""
 
     overrides = {}
+    persistent_redis = False
 
     async def asyncSetUp(self):
+        self.subscribers = []
+        self.cluster = None
+        if cluster_mode():
+            if not redis_server_installed():
+                self.skipTest("cluster mode needs redis-server: run scripts/install-deps.sh --with-test-clients")
+            self.cluster = Cluster(self.overrides, self.persistent_redis)
+            self.addCleanup(self.cluster.close)
+            self.addCleanup(self.keep_cluster_output)
+            await self.cluster.start()
+            self.daemon = self.cluster.a
+            return
         self.daemon = Daemon(self.overrides)
         self.addCleanup(self.daemon.close)
         await asyncio.to_thread(self.daemon.start)
-        self.subscribers = []
+
+    def nodes(self):
+        return self.cluster.nodes() if self.cluster else [self.daemon]
 
     async def asyncTearDown(self):
         for subscriber in self.subscribers:
             if not subscriber.ws.closed:
                 await subscriber.close()
-        if self.daemon.stopped:
-            return
-        if self.daemon.process.poll() is not None:
-            raise AssertionError("spreadd died during the test with status %s%s"
-                                 % (self.daemon.process.returncode, self.daemon.describe()))
-        await asyncio.to_thread(self.daemon.stop)
+        running = [node for node in self.nodes() if not node.stopped]
+        for node in running:
+            if node.process.poll() is not None:
+                raise AssertionError("%s died during the test with status %s%s"
+                                     % (node.label, node.process.returncode, node.describe()))
+        for node in running:
+            node.signal_stop()
+        for node in running:
+            await asyncio.to_thread(node.wait_stopped)
+
+    def keep_cluster_output(self):
+        # Read before the cluster's files go, for run() to show if the test failed.
+        self.cluster_output = self.cluster.describe()
+
+    def run(self, result=None):
+        # With two nodes, what a failed assertion saw may have its cause in either node's log.
+        if result is None:
+            return super().run(result)
+        problems_before = len(result.failures) + len(result.errors)
+        self.cluster_output = None
+        super().run(result)
+        if self.cluster_output and len(result.failures) + len(result.errors) > problems_before:
+            sys.stderr.write("\n%s failed; the cluster's output:%s\n" % (self.id(), self.cluster_output))
+        return result
 
     async def subscribe(self, topic=None, ready=True, **options):
         subscriber = await Subscriber.connect(self.daemon, topic, **options)

@@ -37,8 +37,10 @@ def call(method, url, body=None, headers=None):
 
 
 def publish(daemon, name, msg, topic=None):
+    """POST /publish to `daemon`, or to the node it names as its publisher (in cluster mode)."""
     path = "/publish" + ("?topic=" + topic if topic else "")
-    return call("POST", daemon.http_url(path), json.dumps({"name": name, "msg": msg}),
+    target = daemon.publisher or daemon
+    return call("POST", target.http_url(path), json.dumps({"name": name, "msg": msg}),
                 {"Content-Type": "application/json"})
 
 

@@ -1,6 +1,7 @@
 # A redis-server of the test's own for the Redis engine's end-to-end tests: on a free loopback
-# port, no persistence, in a temporary directory; start() returns once it accepts connections
-# (read from its log, with a deadline), kill() is SIGKILL, and start() again reuses the port.
+# port, in a temporary directory, without persistence unless asked; start() returns once it
+# accepts connections (read from its log, with a deadline), kill() is SIGKILL, and start() again
+# reuses the port and the directory.
 import os
 import select
 import shutil
@@ -27,16 +28,30 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def redis_server_installed():
+    try:
+        redis_server_path()
+    except AssertionError:
+        return False
+    return True
+
+
 class RedisServer:
-    def __init__(self):
+    """With `persistent`, every write is in the append-only file before Redis answers it
+    (appendfsync always), so what Redis acknowledged survives even kill() and is loaded again
+    by the next start()."""
+
+    def __init__(self, persistent=False):
         self.port = free_port()
+        self.persistent = persistent
         self.process = None
         self._dir = tempfile.mkdtemp(prefix="spread-redis-")
 
     def start(self):
+        durability = ["--appendonly", "yes", "--appendfsync", "always"] if self.persistent else ["--appendonly", "no"]
         self.process = subprocess.Popen(
-            [redis_server_path(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", self._dir, "--loglevel", "notice"],
+            [redis_server_path(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *durability,
+             "--dir", self._dir, "--loglevel", "notice"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         seen = b""
         deadline = time.monotonic() + READY_TIMEOUT_S

@@ -48,9 +48,12 @@ def spreadd_path():
 
 
 class Daemon:
-    """One spreadd process. `overrides` replace or add config keys; a value None removes a key."""
+    """One spreadd process. `overrides` replace or add config keys; a value None removes a key.
+    `label` names it in what describe() shows (a cluster test runs two). `publisher` is the
+    daemon that http_calls.publish sends this one's publishes to: itself unless set (the
+    cluster mode of e2e_case sets node B on node A)."""
 
-    def __init__(self, overrides=None, port=None):
+    def __init__(self, overrides=None, port=None, label="spreadd"):
         self.config = dict(BASE_CONFIG)
         for key, value in (overrides or {}).items():
             if value is None:
@@ -66,6 +69,8 @@ class Daemon:
         self.tls_port = None
         self.stdout_seen = ""
         self.stopped = False
+        self.label = label
+        self.publisher = None
         self._dir = tempfile.TemporaryDirectory(prefix="spread-e2e-")
         self.config_path = os.path.join(self._dir.name, "server.properties")
         self._stderr = None
@@ -143,7 +148,8 @@ class Daemon:
         return self._stderr.read().decode(errors="replace")
 
     def describe(self):
-        return "\n--- spreadd stdout ---\n%s\n--- spreadd stderr ---\n%s" % (self.stdout_seen, self.stderr_text())
+        return "\n--- %s stdout ---\n%s\n--- %s stderr ---\n%s" % (self.label, self.stdout_seen, self.label,
+                                                                     self.stderr_text())
 
     def signal_stop(self):
         """Sends SIGTERM and returns at once; finish with wait_stopped()."""

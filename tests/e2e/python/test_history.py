@@ -107,6 +107,9 @@ class HistoryTest(DaemonTestCase):
             self.assertEqual((message["msg"], message["offset"]), ("live", 16))
 
     async def test_after_a_restart_a_resume_is_told_the_epoch_changed(self):
+        if self.cluster:
+            self.skipTest("one node: with Redis the log outlives a node's restart and keeps its epoch "
+                          "(test_cluster_resume checks that resume)")
         await self.keep_room()
         await self.publish_all(["before"])
         epoch, last = await self.position_now()

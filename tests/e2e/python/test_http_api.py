@@ -93,6 +93,9 @@ class HttpApiTest(DaemonTestCase):
         self.assertIn(b'id="messages"', reply.body)
 
     async def test_metrics_count_publishes_deliveries_and_refusals(self):
+        if self.cluster:
+            self.skipTest("one node: spread_messages_published_total counts the publishes this node took, "
+                          "and in cluster mode node B takes them")
         before = await asyncio.to_thread(metrics, self.daemon)
         for name in ("spread_connections", "spread_messages_published_total", "spread_messages_delivered_total",
                      'spread_rejected_total{reason="bad_request"}', "spread_publish_to_write_seconds_count"):

@@ -5,16 +5,13 @@
 # back publishing works again and subscribers get the new messages.
 import asyncio
 import subprocess
-import time
 import unittest
 
+from cluster_mode import health_becomes
 from e2e_case import Subscriber
 from http_calls import call, metrics, publish
 from redis_server import RedisServer
 from spreadd_harness import Daemon, spreadd_path
-
-# How long a node may take to notice Redis came back (its backoff is short here).
-RECOVERY_TIMEOUT_S = 10
 
 
 class RedisEngineTest(unittest.IsolatedAsyncioTestCase):
@@ -41,7 +38,7 @@ class RedisEngineTest(unittest.IsolatedAsyncioTestCase):
         self.subscribers = []
         # "ready" means listening; publishing needs the link to Redis up too, which /healthz says.
         for node in self.nodes:
-            self.assertEqual((await self.health_becomes(node, 200)).status, 200)
+            self.assertEqual((await health_becomes(node, 200)).status, 200)
 
     async def asyncTearDown(self):
         for subscriber in self.subscribers:
@@ -59,15 +56,6 @@ class RedisEngineTest(unittest.IsolatedAsyncioTestCase):
 
     async def post(self, node, msg):
         return await asyncio.to_thread(publish, node, "b", msg, "room")
-
-    async def health_becomes(self, node, status):
-        """GET /healthz until it answers `status`, within RECOVERY_TIMEOUT_S; returns the reply."""
-        deadline = time.monotonic() + RECOVERY_TIMEOUT_S
-        while True:
-            reply = await asyncio.to_thread(call, "GET", node.http_url("/healthz"))
-            if reply.status == status or time.monotonic() > deadline:
-                return reply
-            await asyncio.sleep(0.05)  # a poll interval: the node offers nothing to wait on
 
     async def presence_frame(self, watcher, kind, name):
         """The watcher's next presence frame of `kind` for `name`, skipping others (the node's
@@ -127,7 +115,7 @@ class RedisEngineTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual((await watcher.next_frame())["msg"], "before")
 
         await asyncio.to_thread(self.redis.kill)
-        health = await self.health_becomes(self.a, 503)
+        health = await health_becomes(self.a, 503)
         self.assertEqual(health.status, 503, health)
         self.assertEqual(health.json()["status"], "unavailable")
         self.assertIn("127.0.0.1:%d" % self.redis.port, health.json()["problem"])
@@ -141,7 +129,7 @@ class RedisEngineTest(unittest.IsolatedAsyncioTestCase):
 
         await asyncio.to_thread(self.redis.start)
         for node in self.nodes:
-            self.assertEqual((await self.health_becomes(node, 200)).status, 200)
+            self.assertEqual((await health_becomes(node, 200)).status, 200)
         self.assertEqual((await self.post(self.b, "after")).status, 204)
         frame = await watcher.next_frame()
         while "msg" not in frame:  # a node may say its log's epoch changed before the message
