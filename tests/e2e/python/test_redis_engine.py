@@ -99,7 +99,10 @@ class RedisEngineTest(unittest.IsolatedAsyncioTestCase):
             self.assertEqual((await self.post(self.b, text)).status, 204)
         resumed = await self.subscribe(self.a, "since=2&epoch=" + got["epoch"])
         status = await resumed.next_frame()
-        self.assertEqual((status["resume"], status["epoch"], status["replayed"]), ("ok", got["epoch"], 3), status)
+        # A answers from what it has taken from Redis, which may trail B's 204s: what it has not
+        # yet is replayed short and arrives live after, so the whole is the same, without a gap.
+        self.assertEqual((status["resume"], status["epoch"]), ("ok", got["epoch"]), status)
+        self.assertEqual(status["offset"], 2 + status["replayed"], status)
         replayed = [await resumed.next_frame() for _ in range(3)]
         self.assertEqual([(m["msg"], m["offset"]) for m in replayed], [("m3", 3), ("m4", 4), ("m5", 5)])
 
