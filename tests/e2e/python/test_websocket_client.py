@@ -29,6 +29,10 @@ class WebSocketClientTest(DaemonTestCase):
     async def test_a_client_is_subscribed_as_soon_as_its_socket_is_open(self):
         # No probe: the server answers the upgrade only once the subscription is registered,
         # so a message published the moment the socket opens reaches it.
+        if self.cluster:
+            self.skipTest("one node: with the Redis engine a topic new to a node is followed one Redis round trip "
+                          "after the socket opens; a message another node publishes in between is history, not "
+                          "live (README, Redis engine: 'A new topic on a node')")
         for attempt in range(OPEN_ROUNDS):
             topic = "open-%d" % attempt
             subscriber = await self.subscribe(topic, ready=False)
