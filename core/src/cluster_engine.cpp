@@ -8,7 +8,10 @@ namespace spread::core {
 
 struct ClusterEngine::Lifetime {
   explicit Lifetime(ClusterEngine* owner) : engine(owner) {}
-  std::mutex mutex;
+  // Recursive: a task holding it calls the backplane, and a backplane that has stopped may
+  // answer at once, on the same thread, into a callback that takes it again. With a plain
+  // mutex that was a self-deadlock, which hung spreadd's shutdown now and then.
+  std::recursive_mutex mutex;
   ClusterEngine* engine;
 };
 
@@ -288,6 +291,7 @@ void ClusterEngine::readDone(const StatePtr& state, std::uint64_t reading, LogRe
     std::lock_guard lock(mutex_);
     if (state->reading != reading) return;  // stale: a later read replaced it
     state->reading = 0;
+    bool readFailed = false;
     const std::shared_ptr<TopicFeed> feed = state->feed.lock();
     if (!feed) return;
     if (state->warming) {
@@ -299,10 +303,13 @@ void ClusterEngine::readDone(const StatePtr& state, std::uint64_t reading, LogRe
       feed->warmed(read.ok ? read.epoch : 0, std::move(older), read.ok);
       if (!read.ok) state->needsFill = false;  // warmed again once the feed is confirmed
     } else if (!read.ok) {
+      // Read again after retryDelay, not at once: a backplane that is down answers at once,
+      // and reading again straight away would spin (or, answered inside the call, recurse).
       if (!state->retryArmed) {
         state->retryArmed = true;
         calls.push_back([this, state] { retryLater(state); });
       }
+      readFailed = true;
     } else if (read.epoch != 0 && read.epoch != feed->epoch() && state->readAfter != 0) {
       // The log started over since this node last read it: the offsets asked for were the
       // old epoch's, so the new one is read again from its first entry.
@@ -316,7 +323,7 @@ void ClusterEngine::readDone(const StatePtr& state, std::uint64_t reading, LogRe
       state->jumpAllowed = !more;
       if (more) state->needsFill = true;
     }
-    advanceLocked(state, calls);
+    if (!readFailed) advanceLocked(state, calls);
   }
   for (auto& call : calls) call();
 }

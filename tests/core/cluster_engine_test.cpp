@@ -332,5 +332,22 @@ TEST_F(ClusterEngineTest, ANodesOwnPublishBeforeItsFeedIsConfirmedReachesItsSubs
   EXPECT_EQ(drainBytes(*first), (std::vector<std::string>{"at once"}));
 }
 
+// A backplane that has stopped may answer a read inside the call; the engine's retry task,
+// which makes that call, must not block on itself (it hung spreadd's shutdown now and then).
+TEST_F(ClusterEngineTest, AReadAnsweredInsideTheCallByAStoppedBackplaneDoesNotBlockTheRetry) {
+  ClusterNode& a = node();
+  auto onA = a.subscribe("room");
+  executor_.runUntilIdle();
+  publish(a, "room", "one");
+  shared_.readsFail = true;
+  shared_.setUp(true);        // the feed is confirmed again: a fill read, which fails, then a retry
+  executor_.runUntilIdle();
+  a.link.answersInlineWhenStopped = true;
+  a.link.stop();              // as the engine's stop does, with the retry still armed
+  executor_.advanceBy(1s);    // the retries read and are answered at once, on their own thread
+  EXPECT_EQ(executor_.escapedExceptions(), 0u);
+  EXPECT_GT(shared_.reads, 2u);
+}
+
 }  // namespace
 }  // namespace spread::core::test

@@ -50,9 +50,9 @@ class FakeBackplane {
       ++shared_.reads;
       // Read when the reply is sent, as a server reads when the command arrives: what is
       // appended meanwhile is in it.
-      shared_.later([this, name = std::string(topic), after, countMax, done] {
+      auto answer = [this, name = std::string(topic), after, countMax, done] {
         LogRead read;
-        if (!shared_.up_ || stopped_) {
+        if (!shared_.up_ || stopped_ || shared_.readsFail) {
           read.problem = "fake: down";
         } else {
           read.ok = true;
@@ -67,7 +67,10 @@ class FakeBackplane {
           if (after != kTail && entries.size() > countMax) entries.resize(countMax);
         }
         done(read);
-      });
+      };
+      // Some backplanes answer at once, inside the call, once they have stopped.
+      if (stopped_ && answersInlineWhenStopped) return answer();
+      shared_.later(std::move(answer));
     }
     // The feed starts when the follow is confirmed, not when it is asked for: what is
     // appended in between reaches this node only through a read.
@@ -82,6 +85,8 @@ class FakeBackplane {
 
     /// Entries appended while this is set never reach this node's feed (a lossy link).
     bool deaf = false;
+    /// After stop(), read() answers inside the call instead of on the executor.
+    bool answersInlineWhenStopped = false;
 
    private:
     friend class FakeBackplane;
@@ -133,6 +138,8 @@ class FakeBackplane {
 
   std::uint64_t appends = 0;
   std::uint64_t reads = 0;
+  /// Every read answers with a problem, though the backplane says it is up.
+  bool readsFail = false;
 
  private:
   void later(std::function<void()> task) { executor_.post(std::move(task)); }
