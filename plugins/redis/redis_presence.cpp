@@ -1,12 +1,9 @@
 #include "redis_presence.h"
 
-#include <sys/random.h>
-
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -16,6 +13,7 @@
 
 #include "reply_text.h"
 #include "spread/transport/chat_codec.h"
+#include "spread/transport/random_bytes.h"
 
 namespace spread::plugins::redis {
 
@@ -27,24 +25,11 @@ namespace {
 
 constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-void fillRandom(unsigned char* bytes, std::size_t size) {
-  std::size_t filled = 0;
-  while (filled < size) {
-    const ssize_t got = getrandom(bytes + filled, size - filled, 0);
-    if (got >= 0) {
-      filled += static_cast<std::size_t>(got);
-    } else if (errno != EINTR) {
-      std::random_device device;
-      for (; filled < size; ++filled) bytes[filled] = static_cast<unsigned char>(device());
-    }
-  }
-}
-
 // Ids are random rather than counted: they name members on every node, so they must not
 // collide between nodes, and they must say nothing of each other (as the in-process ones).
 std::string randomText(std::size_t chars, std::string_view alphabet) {
   std::vector<unsigned char> bytes(chars);
-  fillRandom(bytes.data(), bytes.size());
+  transport::fillRandom(bytes.data(), bytes.size());
   std::string text(chars, '\0');
   // Both alphabets' sizes divide 256, so every character is equally likely.
   for (std::size_t i = 0; i < chars; ++i) text[i] = alphabet[bytes[i] % alphabet.size()];

@@ -1,9 +1,6 @@
 #include "spread/transport/in_process_presence.h"
 
-#include <sys/random.h>
-
-#include <cerrno>
-#include <random>
+#include "spread/transport/random_bytes.h"
 
 namespace spread::transport {
 
@@ -11,20 +8,6 @@ namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr std::size_t kIdChars = 11;  // 64 bits, 6 to a character
-
-void fillRandom(unsigned char* bytes, std::size_t size) {
-  std::size_t filled = 0;
-  while (filled < size) {
-    const ssize_t got = getrandom(bytes + filled, size - filled, 0);
-    if (got >= 0) {
-      filled += static_cast<std::size_t>(got);
-    } else if (errno != EINTR) {
-      // No getrandom (a kernel before 3.17): the library's device, which reads the same pool.
-      std::random_device device;
-      for (; filled < size; ++filled) bytes[filled] = static_cast<unsigned char>(device());
-    }
-  }
-}
 
 std::uint32_t roundFunction(std::uint32_t half, std::uint32_t key) {
   std::uint32_t x = half ^ key;
